@@ -1,0 +1,242 @@
+import {readFile} from 'node:fs/promises';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import {AmpError} from '../errors.js';
+import type {PortMap} from './ports.js';
+
+export type SetupKind = 'single' | 'server';
+
+/** A readiness check for a daemon: an HTTP GET answering 2xx, a TCP connect, or a line in its log. */
+export type ReadyCheck =
+	| {http: string}
+	| {tcp: number}
+	| {log: string};
+
+/** A user-declared daemon from `amprun.yaml` `daemons:` (Procfile-style). */
+export interface ExtraDaemon {
+	name: string;
+	command: string;
+	ready?: ReadyCheck;
+	dependsOn: string[];
+}
+
+/**
+ * What `init` asks, and what `amprun.yaml` holds. Field names here are camelCase; the YAML
+ * file uses snake_case (see `toYaml` / `fromYaml`).
+ */
+export interface InitAnswers {
+	title: string;
+	userName: string;
+	userEmail: string;
+	hostName: string;
+	ports: PortMap;
+	amprunRoot: string;
+	/** `embedded` (state on this machine) or the URL of a hub served by `ampzero hub serve`. */
+	hub: string;
+	setup: SetupKind;
+}
+
+export interface InstanceConfig extends InitAnswers {
+	/** The instance's name: the basename of its directory. */
+	name: string;
+	userId: number;
+	hostId: number;
+	/** Address every daemon binds to. */
+	bindAddress: string;
+	/** Generated at init; `requirepass` of both redis servers. */
+	redisPassword: string;
+	/** Where `--server` mode finds the shared daemons. */
+	keyspaceEndpoints: string[];
+	logstoreUrl: string;
+	zerodataUrl: string;
+	daemons: ExtraDaemon[];
+}
+
+/** The run directory of an instance: pid files, sockets, logs and data. */
+export function runDirectory(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>): string {
+	return path.join(config.amprunRoot, config.name);
+}
+
+const yamlKeys = {
+	name: 'instance_name',
+	title: 'title',
+	userName: 'user_name',
+	userEmail: 'user_email',
+	hostName: 'host_name',
+	setup: 'setup',
+	hub: 'hub',
+	amprunRoot: 'amprun_root_directory',
+	userId: 'user_id',
+	hostId: 'host_id',
+	bindAddress: 'bind_address',
+	redisPassword: 'redis_password',
+	keyspaceEndpoints: 'keyspace_endpoints',
+	logstoreUrl: 'logstore_url',
+	zerodataUrl: 'zerodata_url',
+} as const;
+
+const portKeys: Record<keyof PortMap, string> = {
+	frontend: 'frontend_port',
+	http: 'http_port',
+	keyspaceClient: 'keyspace_client_port',
+	keyspacePeer: 'keyspace_peer_port',
+	redisLive: 'redis_live_port',
+	redisData: 'redis_data_port',
+	logstore: 'logstore_port',
+	zerodata: 'zerodata_port',
+	ampnode: 'ampnode_ports',
+};
+
+export function toYaml(config: InstanceConfig): string {
+	const document: Record<string, unknown> = {};
+	for (const [field, key] of Object.entries(yamlKeys)) document[key] = config[field as keyof typeof yamlKeys];
+	for (const [field, key] of Object.entries(portKeys)) document[key] = config.ports[field as keyof PortMap];
+	document['daemons'] = config.daemons.map(daemon => ({
+		name: daemon.name,
+		command: daemon.command,
+		...(daemon.ready ? {ready: daemon.ready} : {}),
+		...(daemon.dependsOn.length > 0 ? {depends_on: daemon.dependsOn} : {}),
+	}));
+	return (
+		'# amprun.yaml: every answer given to `ampzero init`, read by `ampzero run` and `ampzero deploy`.\n' +
+		'# Extra daemons run beside the built-in ones, Procfile-style:\n' +
+		'#   daemons:\n' +
+		'#     - name: worker\n' +
+		'#       command: node worker.js\n' +
+		'#       ready: {http: "http://127.0.0.1:9000/health"}   # or {tcp: 9000} or {log: "listening"}\n' +
+		'#       depends_on: [redis-live]\n' +
+		yaml.dump(document, {lineWidth: 100, noRefs: true})
+	);
+}
+
+/** Parses `amprun.yaml` text; errors name `file:line` and the key at fault. */
+export function fromYaml(text: string, file: string): InstanceConfig {
+	let document: unknown;
+	try {
+		document = yaml.load(text, {filename: file});
+	} catch (error) {
+		if (error instanceof yaml.YAMLException) {
+			throw new AmpError(`${file}:${error.mark.line + 1}: ${error.reason}`);
+		}
+		throw error;
+	}
+	if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+		throw new AmpError(`${file}:1: expected a mapping of settings`);
+	}
+	const record = document as Record<string, unknown>;
+	const lineOf = (key: string): number => {
+		const index = text.split('\n').findIndex(line => line.startsWith(`${key}:`));
+		return index === -1 ? 1 : index + 1;
+	};
+	const fail = (key: string, why: string): never => {
+		throw new AmpError(`${file}:${lineOf(key)}: ${key} ${why}`);
+	};
+	const string = (key: string, fallback?: string): string => {
+		const value = record[key];
+		if (value === undefined && fallback !== undefined) return fallback;
+		if (typeof value !== 'string' || value === '') return fail(key, 'must be a non-empty string');
+		return value;
+	};
+	const integer = (key: string): number => {
+		const value = record[key];
+		if (typeof value !== 'number' || !Number.isInteger(value)) return fail(key, 'must be a whole number');
+		return value;
+	};
+	const port = (key: string): number => {
+		const value = integer(key);
+		if (value < 1 || value > 65535) fail(key, `must be a port from 1 to 65535, not ${value}`);
+		return value;
+	};
+	const ports = {} as PortMap;
+	for (const [field, key] of Object.entries(portKeys) as Array<[keyof PortMap, string]>) {
+		if (field === 'ampnode') {
+			const value = record[key];
+			if (!Array.isArray(value) || value.length === 0) fail(key, 'must be a list of one or more ports');
+			ports.ampnode = (value as unknown[]).map((entry, index) => {
+				if (typeof entry !== 'number' || !Number.isInteger(entry) || entry < 1 || entry > 65535) {
+					return fail(key, `entry ${index + 1} must be a port from 1 to 65535`);
+				}
+				return entry;
+			});
+		} else {
+			ports[field] = port(key);
+		}
+	}
+	const setup = string('setup', 'single');
+	if (setup !== 'single' && setup !== 'server') fail('setup', `must be "single" or "server", not "${setup}"`);
+	const stringList = (key: string, fallback: string[]): string[] => {
+		const value = record[key];
+		if (value === undefined) return fallback;
+		if (!Array.isArray(value) || !value.every(entry => typeof entry === 'string')) {
+			return fail(key, 'must be a list of strings');
+		}
+		return value as string[];
+	};
+	const bindAddress = string('bind_address', '127.0.0.1');
+	return {
+		name: string('instance_name'),
+		title: string('title'),
+		userName: string('user_name'),
+		userEmail: string('user_email'),
+		hostName: string('host_name'),
+		setup: setup as SetupKind,
+		hub: string('hub'),
+		amprunRoot: string('amprun_root_directory'),
+		userId: integer('user_id'),
+		hostId: integer('host_id'),
+		bindAddress,
+		redisPassword: string('redis_password'),
+		ports,
+		keyspaceEndpoints: stringList('keyspace_endpoints', [`http://${bindAddress}:${ports.keyspaceClient}`]),
+		logstoreUrl: string('logstore_url', `http://${bindAddress}:${ports.logstore}`),
+		zerodataUrl: string('zerodata_url', `http://${bindAddress}:${ports.zerodata}`),
+		daemons: parseExtraDaemons(record['daemons'], fail),
+	};
+}
+
+function parseExtraDaemons(value: unknown, fail: (key: string, why: string) => never): ExtraDaemon[] {
+	if (value === undefined || value === null) return [];
+	if (!Array.isArray(value)) return fail('daemons', 'must be a list');
+	return value.map((entry: unknown, index): ExtraDaemon => {
+		const where = `entry ${index + 1}`;
+		if (typeof entry !== 'object' || entry === null) return fail('daemons', `${where} must be a mapping`);
+		const daemon = entry as Record<string, unknown>;
+		if (typeof daemon['name'] !== 'string' || !/^[a-z][a-z0-9-]*$/.test(daemon['name'])) {
+			return fail('daemons', `${where}: name must be lower-case letters, digits and dashes`);
+		}
+		if (typeof daemon['command'] !== 'string' || daemon['command'] === '') {
+			return fail('daemons', `${where} (${daemon['name']}): command must be a non-empty string`);
+		}
+		const ready = daemon['ready'] as ReadyCheck | undefined;
+		if (ready !== undefined) {
+			const valid =
+				typeof ready === 'object' &&
+				ready !== null &&
+				(('http' in ready && typeof ready.http === 'string') ||
+					('tcp' in ready && typeof ready.tcp === 'number') ||
+					('log' in ready && typeof ready.log === 'string'));
+			if (!valid) fail('daemons', `${where} (${daemon['name']}): ready must be {http: URL}, {tcp: PORT} or {log: TEXT}`);
+		}
+		const dependsOn = daemon['depends_on'] ?? [];
+		if (!Array.isArray(dependsOn) || !dependsOn.every(name => typeof name === 'string')) {
+			return fail('daemons', `${where} (${daemon['name']}): depends_on must be a list of daemon names`);
+		}
+		return {name: daemon['name'], command: daemon['command'], ...(ready ? {ready} : {}), dependsOn: dependsOn as string[]};
+	});
+}
+
+export const configFileName = 'amprun.yaml';
+
+export async function loadInstanceConfig(instanceDirectory: string): Promise<InstanceConfig> {
+	const file = path.join(instanceDirectory, configFileName);
+	let text: string;
+	try {
+		text = await readFile(file, 'utf8');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+			throw new AmpError(`${instanceDirectory} is not an ampzero instance: ${configFileName} is missing (create one with \`ampzero init\`)`);
+		}
+		throw error;
+	}
+	return fromYaml(text, file);
+}

@@ -1,0 +1,33 @@
+import {existsSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {UsageError} from '../errors.js';
+
+/** The ampzero checkout: the directory that holds `bin/ampzero` (found from source or from dist/). */
+export const checkoutDirectory = findCheckout(path.dirname(fileURLToPath(import.meta.url)));
+
+function findCheckout(start: string): string {
+	for (let directory = start; ; directory = path.dirname(directory)) {
+		if (existsSync(path.join(directory, 'bin', 'ampzero'))) return directory;
+		if (path.dirname(directory) === directory) throw new Error(`no bin/ampzero above ${start}`);
+	}
+}
+
+/**
+ * An instance is named by NAME (a sibling of the checkout, as the original README lays out) or
+ * by a path (`./x`, `/srv/x`, anything with a slash), which tests and scripts use.
+ */
+export function resolveInstanceDirectory(nameOrPath: string, cwd = process.cwd()): string {
+	if (nameOrPath === '' || nameOrPath === '.' || nameOrPath === '..') {
+		throw new UsageError(`"${nameOrPath}" is not an instance name; give a NAME or a path like ./NAME`);
+	}
+	if (nameOrPath.includes('/')) return path.resolve(cwd, nameOrPath);
+	if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(nameOrPath)) {
+		throw new UsageError(`"${nameOrPath}" is not a valid instance name: use letters, digits, ".", "_" and "-"`);
+	}
+	return path.join(path.dirname(checkoutDirectory), nameOrPath);
+}
+
+export function instanceName(instanceDirectory: string): string {
+	return path.basename(instanceDirectory);
+}

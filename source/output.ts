@@ -1,0 +1,30 @@
+/**
+ * The batch renderer: the same events the screens draw, printed as plain lines, or as JSON
+ * lines with `--json`. The only module outside the screens that writes to stdout.
+ */
+export interface BatchOutput {
+	readonly json: boolean;
+	/** A human line (plain mode) or nothing (JSON mode). */
+	line(text: string): void;
+	/** An event: JSON mode prints it as one line; plain mode prints `text` if given. */
+	event(record: Record<string, unknown>, text?: string): void;
+	/** A warning or error line on stderr, in both modes. */
+	error(text: string): void;
+}
+
+export function createBatchOutput(options: {json?: boolean} = {}): BatchOutput {
+	const json = Boolean(options.json);
+	return {
+		json,
+		line(text) {
+			if (!json) process.stdout.write(`${text}\n`);
+		},
+		event(record, text) {
+			if (json) process.stdout.write(`${JSON.stringify(record)}\n`);
+			else if (text !== undefined) process.stdout.write(`${text}\n`);
+		},
+		error(text) {
+			process.stderr.write(`${text}\n`);
+		},
+	};
+}
