@@ -52,11 +52,6 @@ export interface InstanceConfig extends InitAnswers {
 	daemons: ExtraDaemon[];
 }
 
-/** The run directory of an instance: pid files, sockets, logs and data. */
-export function runDirectory(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>): string {
-	return path.join(config.amprunRoot, config.name);
-}
-
 const yamlKeys = {
 	name: 'instance_name',
 	title: 'title',

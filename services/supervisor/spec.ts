@@ -1,0 +1,32 @@
+/** How the supervisor knows a daemon is ready. Plain data: it crosses the control socket. */
+export type ReadyProbe =
+	/** GET answers 2xx (https with a self-signed certificate is accepted). */
+	| {kind: 'http'; url: string}
+	/** A TCP connect succeeds. */
+	| {kind: 'tcp'; host: string; port: number}
+	/** `AUTH password` then `PING` answers `+PONG`. */
+	| {kind: 'redis'; host: string; port: number; password: string}
+	/** A line of the daemon's output matches this regular expression. */
+	| {kind: 'log'; pattern: string}
+	/** Ready as soon as it has started. */
+	| {kind: 'none'};
+
+/** One process the supervisor runs: the built-in daemons and the extras of `amprun.yaml`. */
+export interface DaemonSpec {
+	/** Unique in the instance: keyspace, redis-live, redis-data, logstore, zerodata, ampnode (ampnode-2 …), nginx, or an extra's name. */
+	name: string;
+	command: string;
+	args: string[];
+	cwd?: string;
+	env?: Record<string, string>;
+	/** The port shown in the dashboard. */
+	port?: number;
+	/** Every port it binds: checked free before anything starts. */
+	ports: number[];
+	dependsOn: string[];
+	ready: ReadyProbe;
+	readyTimeoutMs: number;
+	/** Graceful stop signal (nginx: SIGQUIT); SIGKILL follows after `stopTimeoutMs`. */
+	stopSignal: NodeJS.Signals;
+	stopTimeoutMs: number;
+}
