@@ -1,0 +1,55 @@
+/** A daemon's life as the supervisor sees it. */
+export type DaemonState = 'pending' | 'starting' | 'ready' | 'stopping' | 'stopped' | 'crashed' | 'failed';
+
+export interface DaemonStatus {
+	name: string;
+	state: DaemonState;
+	pid?: number;
+	/** Epoch ms when the current process started (uptime is derived from it). */
+	startedAt?: number;
+	restarts: number;
+	port?: number;
+	/** Why it is crashed/failed/not ready, in words a user can act on. */
+	reason?: string;
+}
+
+/** What the header shows: where to browse and how to log in. */
+export interface RunInfo {
+	instance: string;
+	instanceDirectory: string;
+	frontendUrl: string;
+	loginUrl?: string;
+	/** Daemonised supervisor's pid, or this process's with --no-daemon. */
+	supervisorPid: number;
+}
+
+/**
+ * Everything the supervisor tells its watchers. The dashboard folds these with a pure reducer;
+ * `--batch` prints them as lines (or JSON lines); the control socket carries them as JSON lines.
+ */
+export type SupervisorEvent =
+	/** First event on every connection: the whole picture, plus each daemon's recent log lines. */
+	| {type: 'snapshot'; info: RunInfo; daemons: DaemonStatus[]; logs: Record<string, string[]>}
+	| {type: 'daemon-state'; daemon: DaemonStatus}
+	/** Lines come in batches: a flood must not cost one event per line. */
+	| {type: 'log-lines'; daemon: string; lines: string[]}
+	| {type: 'run-ready'; elapsedMs: number}
+	| {type: 'run-failed'; daemon: string; error: string; lastLines: string[]}
+	/** Every daemon has stopped and the supervisor is about to exit. */
+	| {type: 'supervisor-exit'; reason: 'stopped' | 'quit' | 'failed'};
+
+/** Commands a watcher may send (the dashboard's keys, `run NAME stop|quit`). */
+export type SupervisorCommand =
+	| {type: 'stop'; daemon: string}
+	| {type: 'restart'; daemon: string}
+	| {type: 'start'; daemon: string}
+	| {type: 'stop-all'}
+	| {type: 'quit-all'};
+
+/** A live link to a supervisor, in-process (--no-daemon) or over its Unix socket. */
+export interface SupervisorConnection {
+	events(): AsyncIterable<SupervisorEvent>;
+	send(command: SupervisorCommand): Promise<void>;
+	/** Detach: close this link, leave the supervisor running. */
+	close(): void;
+}
