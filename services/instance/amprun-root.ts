@@ -1,0 +1,59 @@
+import {spawn} from 'node:child_process';
+import {constants} from 'node:fs';
+import {access, mkdir} from 'node:fs/promises';
+import os from 'node:os';
+import {AmpError, errorMessage} from '../errors.js';
+import type {AmprunRootProblem} from './types.js';
+
+/**
+ * Makes sure the amprun root exists and this user can write to it, creating it if missing.
+ * When it cannot, says why and which `sudo` commands would fix it; null when all is well.
+ */
+export async function checkAmprunRoot(directory: string): Promise<AmprunRootProblem | null> {
+	try {
+		await mkdir(directory, {recursive: true});
+		await access(directory, constants.W_OK | constants.X_OK);
+		return null;
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		const why =
+			code === 'EACCES' || code === 'EPERM'
+				? `${directory} cannot be created or written by ${currentUser()}`
+				: code === 'ENOTDIR' || code === 'EEXIST'
+					? `${directory} is not a directory`
+					: `${directory} cannot be used: ${errorMessage(error)}`;
+		return {path: directory, why, sudoCommands: sudoCommandsFor(directory)};
+	}
+}
+
+export function sudoCommandsFor(directory: string): string[] {
+	return [`sudo mkdir -p ${shellQuote(directory)} && sudo chown ${shellQuote(currentUser())} ${shellQuote(directory)}`];
+}
+
+/** Runs the commands one after another (sudo asks for a password on the terminal itself); stops at the first failure. */
+export async function runSudoCommands(commands: string[]): Promise<void> {
+	for (const command of commands) {
+		const {code, stderr} = await new Promise<{code: number | null; stderr: string}>((resolve, reject) => {
+			const child = spawn('sh', ['-c', command], {stdio: ['inherit', 'ignore', 'pipe']});
+			let stderr = '';
+			child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+			child.on('error', reject);
+			child.on('close', exitCode => resolve({code: exitCode, stderr}));
+		});
+		if (code !== 0) {
+			throw new AmpError(`\`${command}\` failed (exit ${code ?? 'by signal'}); run it yourself, then try again`, 1, stderr.trim().split('\n').filter(Boolean));
+		}
+	}
+}
+
+function currentUser(): string {
+	try {
+		return os.userInfo().username;
+	} catch {
+		return process.env['USER'] ?? 'root';
+	}
+}
+
+function shellQuote(text: string): string {
+	return /^[A-Za-z0-9_./@:+-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
