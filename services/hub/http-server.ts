@@ -1,0 +1,78 @@
+import http from 'node:http';
+import {errorMessage} from '../errors.js';
+import type {IdentityKind} from '../keys/identity.js';
+import {HubRefusal, type Hub} from './types.js';
+
+const maxBodyBytes = 64 * 1024;
+
+/*
+ * The hub over HTTP, JSON in and out:
+ *   GET  /v1/hub-key                 → {hub, publicKey}
+ *   POST /v1/register                {kind, publicKey, controlPublicKey} → {id, hubSignature}
+ *   POST /v1/update                  {kind, id, newPublicKey, signature} → {hubSignature, version}
+ *   POST /v1/announce                {hostId, address, at, signature} → {}
+ *   GET  /v1/records/<kind>/<id>     → the record
+ * A refusal answers 400/403/404 with {error}.
+ */
+export function createHubServer(hub: Hub): http.Server {
+	return http.createServer((request, response) => {
+		handle(hub, request)
+			.then(result => reply(response, 200, result))
+			.catch((error: unknown) => {
+				if (error instanceof HubRefusal) reply(response, error.status, {error: error.message});
+				else reply(response, 500, {error: `the hub failed: ${errorMessage(error)}`});
+			});
+	});
+}
+
+async function handle(hub: Hub, request: http.IncomingMessage): Promise<unknown> {
+	const url = new URL(request.url ?? '/', 'http://hub');
+	const route = `${request.method ?? 'GET'} ${url.pathname}`;
+	if (route === 'GET /v1/hub-key') return hub.publicKey();
+	const record = /^GET \/v1\/records\/(user|host)\/(\d+)$/.exec(route);
+	if (record) return hub.lookup(record[1] as IdentityKind, Number(record[2]));
+	if (route === 'POST /v1/register') {
+		const body = await readBody(request);
+		return hub.register(body['kind'] as IdentityKind, body['publicKey'] as string, body['controlPublicKey'] as string);
+	}
+	if (route === 'POST /v1/update') {
+		const body = await readBody(request);
+		return hub.update(body['kind'] as IdentityKind, Number(body['id']), body['newPublicKey'] as string, stringField(body, 'signature'));
+	}
+	if (route === 'POST /v1/announce') {
+		const body = await readBody(request);
+		await hub.announce(Number(body['hostId']), stringField(body, 'address'), stringField(body, 'at'), stringField(body, 'signature'));
+		return {};
+	}
+	throw new HubRefusal(`no such hub request: ${route}`, 404);
+}
+
+function stringField(body: Record<string, unknown>, name: string): string {
+	const value = body[name];
+	if (typeof value !== 'string') throw new HubRefusal(`"${name}" must be a string`, 400);
+	return value;
+}
+
+async function readBody(request: http.IncomingMessage): Promise<Record<string, unknown>> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of request as AsyncIterable<Buffer>) {
+		size += chunk.length;
+		if (size > maxBodyBytes) throw new HubRefusal('the request body is too large', 400);
+		chunks.push(chunk);
+	}
+	let body: unknown;
+	try {
+		body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+	} catch {
+		throw new HubRefusal('the request body is not JSON', 400);
+	}
+	if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HubRefusal('the request body must be a JSON object', 400);
+	return body as Record<string, unknown>;
+}
+
+function reply(response: http.ServerResponse, status: number, body: unknown): void {
+	const text = JSON.stringify(body);
+	response.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)});
+	response.end(text);
+}

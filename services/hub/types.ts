@@ -1,0 +1,42 @@
+import {AmpError} from '../errors.js';
+import type {HubPublicKeyRecord, IdentityKind} from '../keys/identity.js';
+
+/** What the hub keeps about one identity. Only the public halves: the hub never sees a secret key. */
+export interface HubRecord {
+	kind: IdentityKind;
+	id: number;
+	publicKey: string;
+	controlPublicKey: string;
+	/** Starts at 1; each accepted update adds one. An update names the version it replaces, so an old one cannot be replayed. */
+	version: number;
+	hubSignature: string;
+	/** For hosts: the reachable address `run` announced, and when (ISO time). */
+	address?: string;
+	announcedAt?: string;
+}
+
+/**
+ * The hub: assigns ids and signs public keys. The same interface in-process (state in a
+ * directory) and over HTTP (`ampzero hub serve`).
+ */
+export interface Hub {
+	/** `embedded` or the URL: what `hub.public.key` and `amprun.yaml` record. */
+	readonly location: string;
+	publicKey(): Promise<HubPublicKeyRecord>;
+	register(kind: IdentityKind, publicKey: string, controlPublicKey: string): Promise<{id: number; hubSignature: string}>;
+	/** `signature`: by the identity's control key over `updateStatement(kind, id, version, newPublicKey)`, where version is the record's current one. */
+	update(kind: IdentityKind, id: number, newPublicKey: string, signature: string): Promise<{hubSignature: string; version: number}>;
+	/** `signature`: by the host's key over `announceStatement(hostId, address, at)`. */
+	announce(hostId: number, address: string, at: string, signature: string): Promise<void>;
+	lookup(kind: IdentityKind, id: number): Promise<HubRecord>;
+}
+
+/** The hub refused a request: a bad signature (403), an unknown identity (404), a malformed request (400). */
+export class HubRefusal extends AmpError {
+	constructor(
+		message: string,
+		readonly status: 400 | 403 | 404,
+	) {
+		super(message);
+	}
+}
