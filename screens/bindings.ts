@@ -1,0 +1,146 @@
+import type {Key} from 'ink';
+
+/** The full-screen views that take keys. */
+export type Screen = 'init' | 'dashboard';
+
+export interface Binding {
+	id: string;
+	/** How the footer and the help overlay show the keys, e.g. `↑/k`. */
+	keys: string;
+	description: string;
+	screens: Screen[];
+	/**
+	 * Within a screen, the states where the key applies (e.g. the init screen's `form` or `done`).
+	 * Absent: every state of the screen.
+	 */
+	modes?: string[];
+	/** Whether the footer shows it (the help overlay lists every binding). */
+	footer?: boolean;
+	match(input: string, key: Key): boolean;
+}
+
+/**
+ * Every keyboard shortcut of the app. The footer, the help overlay and the input handlers all
+ * read this table, so a key is described where it is handled.
+ */
+export const bindings: readonly Binding[] = [
+	{
+		id: 'next-field',
+		keys: 'Tab/↓',
+		description: 'next field',
+		screens: ['init'],
+		modes: ['form'],
+		footer: true,
+		match: (_input, key) => (key.tab && !key.shift) || key.downArrow,
+	},
+	{
+		id: 'previous-field',
+		keys: 'S-Tab/↑',
+		description: 'previous field',
+		screens: ['init'],
+		modes: ['form'],
+		footer: true,
+		match: (_input, key) => (key.tab && key.shift) || key.upArrow,
+	},
+	{
+		id: 'toggle-choice',
+		keys: 'Space/←/→',
+		description: 'switch a choice field (setup)',
+		screens: ['init'],
+		modes: ['form'],
+		match: (input, key) => input === ' ' || key.leftArrow || key.rightArrow,
+	},
+	{
+		id: 'clear-field',
+		keys: '^U',
+		description: 'clear the field',
+		screens: ['init'],
+		modes: ['form'],
+		match: (input, key) => key.ctrl && input === 'u',
+	},
+	{
+		id: 'submit',
+		keys: 'Enter',
+		description: 'create the instance',
+		screens: ['init'],
+		modes: ['form'],
+		footer: true,
+		match: (_input, key) => key.return,
+	},
+	{
+		id: 'cancel',
+		keys: 'Esc',
+		description: 'cancel: nothing is written',
+		screens: ['init'],
+		modes: ['form'],
+		footer: true,
+		match: (_input, key) => key.escape,
+	},
+	{
+		id: 'sudo-yes',
+		keys: 'y',
+		description: 'run the sudo commands shown',
+		screens: ['init'],
+		modes: ['root-problem'],
+		footer: true,
+		match: input => input === 'y' || input === 'Y',
+	},
+	{
+		id: 'sudo-no',
+		keys: 'n/Esc',
+		description: 'do not run them: print them and stop',
+		screens: ['init'],
+		modes: ['root-problem'],
+		footer: true,
+		match: (input, key) => input === 'n' || input === 'N' || key.escape,
+	},
+	{
+		id: 'abort',
+		keys: '^C',
+		description: 'stop: cancel the form, or abort creation (nothing is left on disk)',
+		screens: ['init'],
+		modes: ['form', 'root-problem', 'creating'],
+		footer: true,
+		match: (input, key) => key.ctrl && input === 'c',
+	},
+	{
+		id: 'finish',
+		keys: 'Enter/q',
+		description: 'leave',
+		screens: ['init'],
+		modes: ['done', 'failed'],
+		footer: true,
+		match: (input, key) => key.return || input === 'q' || key.escape || (key.ctrl && input === 'c'),
+	},
+	{
+		id: 'help',
+		keys: '?',
+		description: 'show or hide this help',
+		screens: ['init', 'dashboard'],
+		footer: true,
+		match: input => input === '?',
+	},
+	{
+		id: 'close-help',
+		keys: 'Esc/q',
+		description: 'close the help',
+		screens: ['init', 'dashboard'],
+		modes: ['help'],
+		match: (input, key) => key.escape || input === 'q',
+	},
+];
+
+function applies(binding: Binding, screen: Screen, mode: string | undefined): boolean {
+	if (!binding.screens.includes(screen)) return false;
+	return mode === undefined || binding.modes === undefined || binding.modes.includes(mode);
+}
+
+/** The bindings of a screen, in table order; with `mode`, only those that apply in it. */
+export function bindingsFor(screen: Screen, mode?: string): Binding[] {
+	return bindings.filter(binding => applies(binding, screen, mode));
+}
+
+/** The id of the first binding of the screen (and mode) that this key press matches. */
+export function matchBinding(screen: Screen, input: string, key: Key, mode?: string): string | undefined {
+	return bindings.find(binding => applies(binding, screen, mode) && binding.match(input, key))?.id;
+}

@@ -1,0 +1,87 @@
+import {render} from 'ink';
+import type React from 'react';
+
+export interface FullscreenApp {
+	/** Resolves when the app has unmounted and the terminal is restored; rejects with a render error. */
+	waitUntilExit(): Promise<void>;
+	unmount(): void;
+}
+
+const enterAlternateScreen = '\u001B[?1049h\u001B[2J\u001B[H';
+const leaveAlternateScreen = '\u001B[?1049l';
+const hideCursor = '\u001B[?25l';
+const showCursor = '\u001B[?25h';
+
+const exitSignals = {SIGTERM: 15, SIGHUP: 1, SIGINT: 2} as const;
+
+/**
+ * Renders the element full screen: alternate screen, hidden cursor, keys in raw mode. The
+ * terminal is given back as it was on a normal exit, on a signal and on a crash. Screens decide
+ * what ^C does (it arrives as a key). Call only when isInteractive() says so.
+ */
+export function renderFullscreen(element: React.ReactElement): FullscreenApp {
+	const {stdout, stdin} = process;
+	let restored = false;
+
+	const restore = (): void => {
+		if (restored) return;
+		restored = true;
+		removeHandlers();
+		if (stdin.isTTY && stdin.isRaw) stdin.setRawMode(false);
+		stdout.write(showCursor + leaveAlternateScreen);
+	};
+
+	const onSignal = (signal: keyof typeof exitSignals): void => {
+		safeUnmount();
+		restore();
+		process.exit(128 + exitSignals[signal]);
+	};
+	const onCrash = (error: unknown): void => {
+		safeUnmount();
+		restore();
+		process.stderr.write(`ampzero: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+		process.exit(1);
+	};
+	const signalHandlers = Object.keys(exitSignals).map(name => {
+		const signal = name as keyof typeof exitSignals;
+		const handler = (): void => onSignal(signal);
+		process.on(signal, handler);
+		return {signal, handler};
+	});
+	process.on('uncaughtException', onCrash);
+	process.on('unhandledRejection', onCrash);
+	// Last resort: whatever ends the process, the terminal is handed back.
+	process.on('exit', restore);
+
+	function removeHandlers(): void {
+		for (const {signal, handler} of signalHandlers) process.off(signal, handler);
+		process.off('uncaughtException', onCrash);
+		process.off('unhandledRejection', onCrash);
+		process.off('exit', restore);
+	}
+
+	stdout.write(enterAlternateScreen + hideCursor);
+	const instance = render(element, {exitOnCtrlC: false, maxFps: 30, patchConsole: true});
+
+	function safeUnmount(): void {
+		try {
+			instance.unmount();
+		} catch {
+			// Already unmounted or the tree is broken: restoring the terminal is what matters now.
+		}
+	}
+
+	return {
+		async waitUntilExit() {
+			try {
+				await instance.waitUntilExit();
+			} finally {
+				restore();
+			}
+		},
+		unmount() {
+			safeUnmount();
+			restore();
+		},
+	};
+}
