@@ -1,0 +1,25 @@
+import {mkdir} from 'node:fs/promises';
+import path from 'node:path';
+import type {InstanceConfig} from '../config/amprun.js';
+import {runPaths} from '../config/paths.js';
+
+/** The data directory of each daemon that keeps state, under `<root>/data/`. */
+export function daemonDataDirectory(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>, daemon: 'keyspace' | 'redis-live' | 'redis-data' | 'logstore' | 'zerodata'): string {
+	return path.join(runPaths(config).data, daemon);
+}
+
+/** Creates every directory the built-in daemons expect before they start (the programs create only their last level, if that). */
+export async function prepareRunDirectories(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>): Promise<void> {
+	const paths = runPaths(config);
+	const directories = [
+		paths.logs,
+		paths.pids,
+		paths.nginxPrefix,
+		daemonDataDirectory(config, 'keyspace'),
+		daemonDataDirectory(config, 'redis-live'),
+		daemonDataDirectory(config, 'redis-data'),
+		daemonDataDirectory(config, 'logstore'),
+		daemonDataDirectory(config, 'zerodata'),
+	];
+	for (const directory of directories) await mkdir(directory, {recursive: true, mode: 0o700});
+}
