@@ -1,7 +1,50 @@
-import {AmpError} from '../../services/errors.js';
+import {loadInstanceConfig} from '../../services/config/amprun.js';
+import {UsageError} from '../../services/errors.js';
 import {resolveInstanceDirectory} from '../../services/instance/locate.js';
 
-export async function daemonCommand(_daemon: string, name: string, _options: Record<string, unknown>): Promise<number> {
-	resolveInstanceDirectory(name);
-	throw new AmpError('not built yet');
+export const projectDaemons = ['logstore', 'zerodata', 'ampnode'] as const;
+type ProjectDaemon = (typeof projectDaemons)[number];
+
+export interface DaemonRunOptions {
+	debug: boolean;
+	/** For ampnode: which of `ampnode_ports` to serve. */
+	port?: number;
+}
+
+interface DaemonModule {
+	runDaemon(instanceDirectory: string, config: Awaited<ReturnType<typeof loadInstanceConfig>>, options: DaemonRunOptions): Promise<void>;
+}
+
+/** `ampzero daemon <logstore|zerodata|ampnode> NAME [--port N] [--debug]`: one daemon in the foreground until SIGTERM. */
+export async function daemonCommand(daemon: string, name: string, options: Record<string, unknown>): Promise<number> {
+	if (!(projectDaemons as readonly string[]).includes(daemon)) {
+		throw new UsageError(`unknown daemon "${daemon}": choose one of ${projectDaemons.join(', ')} (etcd, redis and nginx are run by \`ampzero run\`)`);
+	}
+	const port = parsePort(options['port']);
+	const instanceDirectory = resolveInstanceDirectory(name);
+	const config = await loadInstanceConfig(instanceDirectory);
+	const module = (await importDaemon(daemon as ProjectDaemon)) as DaemonModule;
+	await module.runDaemon(instanceDirectory, config, {debug: options['debug'] === true, ...(port === undefined ? {} : {port})});
+	return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
+function importDaemon(daemon: ProjectDaemon): Promise<unknown> {
+	// Literal paths, so the compiler checks each module exists.
+	switch (daemon) {
+		case 'logstore':
+			return import('../daemons/logstore/main.js');
+		case 'zerodata':
+			return import('../daemons/zerodata/main.js');
+		case 'ampnode':
+			return import('../daemons/ampnode/main.js');
+	}
+}
+
+function parsePort(value: unknown): number | undefined {
+	if (value === undefined) return undefined;
+	const port = Number(value);
+	if (typeof value !== 'string' || !/^\d+$/.test(value) || port < 1 || port > 65535) {
+		throw new UsageError(`--port must be a port from 1 to 65535, not "${String(value)}"`);
+	}
+	return port;
 }

@@ -153,6 +153,8 @@ initial-advertise-peer-urls: ${peerUrl}
 initial-cluster: ${memberName}=${peerUrl}
 initial-cluster-token: ampzero-${config.name}
 initial-cluster-state: new
+# ampnode registers itself through the v3 HTTP/JSON gateway.
+enable-grpc-gateway: true
 logger: zap
 log-outputs: [stderr]
 `
@@ -174,6 +176,8 @@ initial-advertise-peer-urls: http://${memberHost(member)}:${keyspacePeer}
 initial-cluster: ${cluster}
 initial-cluster-token: ampzero-${config.name}
 initial-cluster-state: new
+# ampnode registers itself through the v3 HTTP/JSON gateway.
+enable-grpc-gateway: true
 logger: zap
 log-outputs: [stderr]
 `
