@@ -1,0 +1,41 @@
+import {Box, Text} from 'ink';
+import {useRef} from 'react';
+import {fieldSpecs} from './fields.js';
+import {FieldRow, fieldRows} from './FieldRow.js';
+import {scrollTop, visibleCount, type InitFormState} from './init-form-reducer.js';
+
+/**
+ * The fields that fit in `height` rows, scrolled so the focused one shows. One row above and one
+ * below say how many fields are out of sight.
+ */
+export function FieldList({state, height, columns}: {state: InitFormState; height: number; columns: number}) {
+	const previousTop = useRef(0);
+	const heights = fieldSpecs.map(spec => fieldRows(state.errors[spec.id], columns));
+	const listHeight = Math.max(1, height - 2);
+	const top = scrollTop(heights, state.focus, listHeight, previousTop.current);
+	previousTop.current = top;
+	const count = visibleCount(heights, top, listHeight);
+	const above = top;
+	const below = fieldSpecs.length - top - count;
+	return (
+		<Box flexDirection="column" height={height} overflow="hidden">
+			<Text dimColor>{above > 0 ? `  ↑ ${above} more` : ' '}</Text>
+			<Box flexDirection="column" height={listHeight} overflow="hidden">
+				{fieldSpecs.slice(top, top + count).map((spec, offset) => {
+					const index = top + offset;
+					return (
+						<FieldRow
+							key={spec.id}
+							spec={spec}
+							value={state.values[spec.id] ?? ''}
+							cursor={state.cursor}
+							focused={index === state.focus}
+							error={state.errors[spec.id]}
+						/>
+					);
+				})}
+			</Box>
+			<Text dimColor>{below > 0 ? `  ↓ ${below} more` : ' '}</Text>
+		</Box>
+	);
+}

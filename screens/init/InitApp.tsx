@@ -1,0 +1,126 @@
+import {Text, useApp, useInput} from 'ink';
+import {useEffect, useReducer, useState} from 'react';
+import {checkAmprunRoot} from '../../services/instance/amprun-root.js';
+import type {AmprunRootProblem, InitAnswers} from '../../services/instance/types.js';
+import {matchBinding} from '../bindings.js';
+import {bodyRows, ScreenFrame} from '../components/ScreenFrame.js';
+import {Spinner} from '../components/Spinner.js';
+import {useTerminalSize} from '../hooks/use-terminal-size.js';
+import {focusedField, formAnswers, initFormReducer, initialFormState} from './init-form-reducer.js';
+import {InitForm} from './InitForm.js';
+import {RootProblem} from './RootProblem.js';
+
+/** How the form ended. The sudo commands run outside the app: sudo needs the plain terminal. */
+export type FormResult =
+	| {type: 'cancelled'}
+	| {type: 'submitted'; answers: InitAnswers}
+	| {type: 'run-sudo'; answers: InitAnswers; problem: AmprunRootProblem}
+	| {type: 'declined-sudo'; problem: AmprunRootProblem};
+
+type Phase = {name: 'form'} | {name: 'checking'} | {name: 'root-problem'; problem: AmprunRootProblem};
+
+export interface InitAppProps {
+	directory: string;
+	initial: InitAnswers;
+	clobber: boolean;
+	onResult(result: FormResult): void;
+	checkRoot?: (path: string) => Promise<AmprunRootProblem | null>;
+}
+
+export function InitTitle({directory, clobber}: {directory: string; clobber: boolean}) {
+	return (
+		<Text>
+			<Text bold color="cyan">
+				ampzero init
+			</Text>{' '}
+			{directory}
+			{clobber ? <Text dimColor> (--clobber: regenerate files, keep keys)</Text> : null}
+		</Text>
+	);
+}
+
+/** The init form, then (after Enter) the amprun root check and, if needed, the sudo question. */
+export function InitApp({directory, initial, clobber, onResult, checkRoot = checkAmprunRoot}: InitAppProps) {
+	const {exit} = useApp();
+	const {columns, rows} = useTerminalSize();
+	const [state, dispatch] = useReducer(initFormReducer, initial, initialFormState);
+	const [phase, setPhase] = useState<Phase>({name: 'form'});
+	const [help, setHelp] = useState(false);
+
+	const finish = (result: FormResult): void => {
+		onResult(result);
+		exit();
+	};
+
+	useEffect(() => {
+		if (!state.submitted) return;
+		const answers = formAnswers(state);
+		let live = true;
+		setPhase({name: 'checking'});
+		void checkRoot(answers.amprunRoot).then(
+			problem => {
+				if (!live) return;
+				if (problem) setPhase({name: 'root-problem', problem});
+				else finish({type: 'submitted', answers});
+			},
+			(error: unknown) => {
+				if (live) setPhase({name: 'root-problem', problem: {path: answers.amprunRoot, why: String(error), sudoCommands: []}});
+			},
+		);
+		return () => {
+			live = false;
+		};
+		// Runs once, when the form is submitted.
+	}, [state.submitted]);
+
+	useInput((input, key) => {
+		if (help) {
+			if (matchBinding('init', input, key, 'help') !== undefined) setHelp(false);
+			return;
+		}
+		const binding = matchBinding('init', input, key, phase.name);
+		if (binding === 'help') return setHelp(true);
+		if (phase.name === 'root-problem') {
+			if (binding === 'sudo-yes' && phase.problem.sudoCommands.length > 0) finish({type: 'run-sudo', answers: formAnswers(state), problem: phase.problem});
+			else if (binding === 'sudo-no' || binding === 'sudo-yes') finish({type: 'declined-sudo', problem: phase.problem});
+			else if (binding === 'abort') finish({type: 'cancelled'});
+			return;
+		}
+		if (phase.name !== 'form') {
+			if (binding === 'abort') finish({type: 'cancelled'});
+			return;
+		}
+		switch (binding) {
+			case 'next-field':
+			case 'previous-field':
+			case 'clear-field':
+			case 'submit':
+				return dispatch({type: binding});
+			case 'cancel':
+			case 'abort':
+				return finish({type: 'cancelled'});
+			case 'toggle-choice':
+				if (focusedField(state).kind === 'choice') return dispatch({type: 'toggle-choice', direction: key.leftArrow ? -1 : 1});
+				if (key.leftArrow || key.rightArrow) return dispatch({type: 'cursor', to: key.leftArrow ? 'left' : 'right'});
+				return dispatch({type: 'insert', text: input});
+		}
+		if (key.backspace || key.delete) return dispatch({type: 'backspace'});
+		if (key.home || (key.ctrl && input === 'a')) return dispatch({type: 'cursor', to: 'home'});
+		if (key.end || (key.ctrl && input === 'e')) return dispatch({type: 'cursor', to: 'end'});
+		if (input !== '' && !key.ctrl && !key.meta) dispatch({type: 'insert', text: input});
+	});
+
+	return (
+		<ScreenFrame screen="init" mode={phase.name} title={<InitTitle directory={directory} clobber={clobber} />} help={help}>
+			{phase.name === 'root-problem' ? (
+				<RootProblem problem={phase.problem} />
+			) : phase.name === 'checking' ? (
+				<Text>
+					<Spinner /> Checking the amprun root…
+				</Text>
+			) : (
+				<InitForm state={state} height={bodyRows(rows)} columns={columns} />
+			)}
+		</ScreenFrame>
+	);
+}

@@ -1,0 +1,136 @@
+import {validateAnswers} from '../../services/instance/validate.js';
+import type {AnswerErrors, InitAnswers} from '../../services/instance/types.js';
+import {answersFromValues, fieldSpecs, valuesFromAnswers, type FieldValues} from './fields.js';
+
+export interface InitFormState {
+	values: FieldValues;
+	/** Index into fieldSpecs of the focused field. */
+	focus: number;
+	/** Cursor position inside the focused field's text. */
+	cursor: number;
+	/** Problems with the values as they stand, by field id. */
+	errors: AnswerErrors;
+	/** Set once Enter was pressed on good answers: the form is done. */
+	submitted: boolean;
+	/** How many times Enter was refused (the screen says why). */
+	refusedSubmits: number;
+}
+
+export type InitFormAction =
+	| {type: 'next-field'}
+	| {type: 'previous-field'}
+	| {type: 'insert'; text: string}
+	| {type: 'backspace'}
+	| {type: 'delete-forward'}
+	| {type: 'cursor'; to: 'left' | 'right' | 'home' | 'end'}
+	| {type: 'clear-field'}
+	| {type: 'toggle-choice'; direction: 1 | -1}
+	| {type: 'submit'};
+
+export function initialFormState(answers: InitAnswers): InitFormState {
+	const values = valuesFromAnswers(answers);
+	return withErrors({values, focus: 0, cursor: (values[fieldSpecs[0]!.id] ?? '').length, errors: {}, submitted: false, refusedSubmits: 0});
+}
+
+function withErrors(state: InitFormState): InitFormState {
+	return {...state, errors: validateAnswers(answersFromValues(state.values))};
+}
+
+export function focusedField(state: InitFormState) {
+	return fieldSpecs[state.focus]!;
+}
+
+export function focusedValue(state: InitFormState): string {
+	return state.values[focusedField(state).id] ?? '';
+}
+
+function focusOn(state: InitFormState, index: number): InitFormState {
+	const focus = (index + fieldSpecs.length) % fieldSpecs.length;
+	return {...state, focus, cursor: (state.values[fieldSpecs[focus]!.id] ?? '').length};
+}
+
+function edit(state: InitFormState, value: string, cursor: number): InitFormState {
+	const field = focusedField(state);
+	return withErrors({...state, values: {...state.values, [field.id]: value}, cursor});
+}
+
+/** Typed characters a field accepts: digits for ports, digits and commas for a port list, no control characters. */
+function acceptable(kind: string, text: string): string {
+	const printable = [...text].filter(char => char >= ' ' && char !== '\u007F').join('');
+	if (kind === 'port') return printable.replace(/\D/g, '');
+	if (kind === 'ports') return printable.replace(/[^\d, ]/g, '');
+	return printable.replace(/[\r\n\t]/g, '');
+}
+
+export function initFormReducer(state: InitFormState, action: InitFormAction): InitFormState {
+	if (state.submitted) return state;
+	const field = focusedField(state);
+	const value = focusedValue(state);
+	switch (action.type) {
+		case 'next-field':
+			return focusOn(state, state.focus + 1);
+		case 'previous-field':
+			return focusOn(state, state.focus - 1);
+		case 'insert': {
+			if (field.kind === 'choice') return state;
+			const text = acceptable(field.kind, action.text);
+			if (text === '') return state;
+			return edit(state, value.slice(0, state.cursor) + text + value.slice(state.cursor), state.cursor + text.length);
+		}
+		case 'backspace':
+			if (field.kind === 'choice' || state.cursor === 0) return state;
+			return edit(state, value.slice(0, state.cursor - 1) + value.slice(state.cursor), state.cursor - 1);
+		case 'delete-forward':
+			if (field.kind === 'choice' || state.cursor >= value.length) return state;
+			return edit(state, value.slice(0, state.cursor) + value.slice(state.cursor + 1), state.cursor);
+		case 'cursor': {
+			const to = {left: state.cursor - 1, right: state.cursor + 1, home: 0, end: value.length}[action.to];
+			return {...state, cursor: Math.max(0, Math.min(value.length, to))};
+		}
+		case 'clear-field':
+			if (field.kind === 'choice') return state;
+			return edit(state, '', 0);
+		case 'toggle-choice': {
+			const choices = field.choices;
+			if (field.kind !== 'choice' || !choices) return state;
+			const next = choices[(choices.indexOf(value) + action.direction + choices.length) % choices.length]!;
+			return edit(state, next, next.length);
+		}
+		case 'submit': {
+			const firstBad = fieldSpecs.findIndex(spec => state.errors[spec.id] !== undefined);
+			if (firstBad === -1) return {...state, submitted: true};
+			return {...focusOn(state, firstBad), refusedSubmits: state.refusedSubmits + 1};
+		}
+	}
+}
+
+export function errorCount(state: InitFormState): number {
+	return fieldSpecs.filter(spec => state.errors[spec.id] !== undefined).length;
+}
+
+export function formAnswers(state: InitFormState): InitAnswers {
+	return answersFromValues(state.values);
+}
+
+/**
+ * The first field to draw so that the focused one is visible in `height` rows, moving as little
+ * as possible from `previousTop`. `heights` are the rows each field takes.
+ */
+export function scrollTop(heights: readonly number[], focus: number, height: number, previousTop: number): number {
+	let top = Math.max(0, Math.min(previousTop, focus));
+	const rowsFrom = (start: number): number => heights.slice(start, focus + 1).reduce((sum, rows) => sum + rows, 0);
+	while (top < focus && rowsFrom(top) > height) top++;
+	return top;
+}
+
+/** How many fields from `top` fit in `height` rows (at least one, so the focused field always shows). */
+export function visibleCount(heights: readonly number[], top: number, height: number): number {
+	let used = 0;
+	let count = 0;
+	for (let index = top; index < heights.length; index++) {
+		used += heights[index]!;
+		if (used > height && count > 0) break;
+		count++;
+	}
+	return count;
+}
