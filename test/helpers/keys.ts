@@ -1,0 +1,13 @@
+/** What a terminal sends for each key, for typing into Ink apps and tmux panes alike. */
+export const ARROW_UP = '\u001B[A';
+export const ARROW_DOWN = '\u001B[B';
+export const ARROW_RIGHT = '\u001B[C';
+export const ARROW_LEFT = '\u001B[D';
+export const TAB = '\t';
+export const SHIFT_TAB = '\u001B[Z';
+export const ENTER = '\r';
+export const ESC = '\u001B';
+export const BACKSPACE = '\u007F';
+export const CTRL_C = '\u0003';
+export const CTRL_U = '\u0015';
+export const SPACE = ' ';
