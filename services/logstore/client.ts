@@ -1,0 +1,80 @@
+import http from 'node:http';
+import {AmpError} from '../errors.js';
+import {queryToSearchParams, type LogPage, type LogQuery, type LogRecord} from './records.js';
+
+export {LogBatcher, type LogBatcherOptions} from './batcher.js';
+
+/** Talks to a logstore over HTTP with one keep-alive connection pool. */
+export class LogstoreClient {
+	private readonly base: URL;
+	private readonly agent = new http.Agent({keepAlive: true, maxSockets: 8});
+
+	constructor(url: string) {
+		this.base = new URL(url);
+		if (this.base.protocol !== 'http:') throw new AmpError(`logstore URL ${url} must start with http://`);
+	}
+
+	/** Resolves once the logstore has the records durably on disk. */
+	async append(records: LogRecord[]): Promise<void> {
+		await this.request('POST', '/append', JSON.stringify({records}));
+	}
+
+	async query(query: LogQuery = {}): Promise<LogPage> {
+		const search = queryToSearchParams(query).toString();
+		return (await this.request('GET', search ? `/query?${search}` : '/query')) as LogPage;
+	}
+
+	/** Every record matching `query`, page by page. */
+	async *queryAll(query: Omit<LogQuery, 'cursor'> = {}): AsyncGenerator<LogRecord> {
+		let cursor: string | null | undefined;
+		do {
+			const page = await this.query({...query, ...(cursor ? {cursor} : {})});
+			yield* page.records;
+			cursor = page.nextCursor;
+		} while (cursor);
+	}
+
+	close(): void {
+		this.agent.destroy();
+	}
+
+	private request(method: string, path: string, body?: string): Promise<unknown> {
+		return new Promise((resolve, reject) => {
+			const request = http.request(
+				{
+					host: this.base.hostname,
+					port: this.base.port || 80,
+					method,
+					path,
+					agent: this.agent,
+					headers: body === undefined ? {} : {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)},
+				},
+				response => {
+					const chunks: Buffer[] = [];
+					response.on('data', (chunk: Buffer) => chunks.push(chunk));
+					response.on('error', reject);
+					response.on('end', () => {
+						const text = Buffer.concat(chunks).toString('utf8');
+						let parsed: unknown;
+						try {
+							parsed = JSON.parse(text);
+						} catch {
+							reject(new AmpError(`logstore at ${this.base.origin} answered ${method} ${path} with something that is not JSON (status ${response.statusCode})`));
+							return;
+						}
+						if (response.statusCode !== 200) {
+							const message = (parsed as {error?: string}).error ?? `status ${response.statusCode}`;
+							reject(new AmpError(`logstore refused ${method} ${path}: ${message}`));
+							return;
+						}
+						resolve(parsed);
+					});
+				},
+			);
+			request.on('error', error =>
+				reject(new AmpError(`cannot reach logstore at ${this.base.origin} (${error.message}); is it running?`)),
+			);
+			request.end(body);
+		});
+	}
+}

@@ -1,0 +1,119 @@
+import type {KeyObject} from 'node:crypto';
+import http from 'node:http';
+import {AmpError} from '../errors.js';
+import {signingKeyObject, signRequest} from './signing.js';
+import {zerodataPaths, type Entity, type EntityId, type EntityKey, type EntityPage, type EntityQuery} from './types.js';
+
+export interface ZerodataClientOptions {
+	url: string;
+	hostId: number;
+	/** The host's tweetnacl secret key (base64), from `host-<id>.private.key`. */
+	secretKey: string;
+	/** Concurrent connections kept open (default 32). */
+	maxSockets?: number;
+}
+
+/** The zerodata API with every request signed by the host key. */
+export class ZerodataClient {
+	private readonly base: URL;
+	private readonly key: KeyObject;
+	private readonly hostId: number;
+	private readonly agent: http.Agent;
+
+	constructor(options: ZerodataClientOptions) {
+		this.base = new URL(options.url);
+		if (this.base.protocol !== 'http:') throw new AmpError(`zerodata URL ${options.url} must start with http://`);
+		this.hostId = options.hostId;
+		this.key = signingKeyObject(options.secretKey);
+		this.agent = new http.Agent({keepAlive: true, maxSockets: options.maxSockets ?? 32});
+	}
+
+	/** `count` fresh ids for `kind`, never handed out before. */
+	async allocateIds(kind: string, count: number): Promise<number[]> {
+		return ((await this.call(zerodataPaths.allocateIds, {kind, count})) as {ids: number[]}).ids;
+	}
+
+	async get(kind: string, id: EntityId): Promise<Entity | null> {
+		return ((await this.call(zerodataPaths.get, {kind, id})) as {entity: Entity | null}).entity;
+	}
+
+	/** Creates or replaces the entity; resolves once it is stored. */
+	async put(kind: string, id: EntityId, properties: Record<string, unknown>): Promise<void> {
+		await this.call(zerodataPaths.put, {kind, id, properties});
+	}
+
+	/** Whether there was such an entity. */
+	async delete(kind: string, id: EntityId): Promise<boolean> {
+		return ((await this.call(zerodataPaths.delete, {kind, id})) as {deleted: boolean}).deleted;
+	}
+
+	/** Entities of a kind whose top-level property equals the value, one page at a time in id order. */
+	async query(query: EntityQuery): Promise<EntityPage> {
+		return (await this.call(zerodataPaths.query, query)) as EntityPage;
+	}
+
+	/** In the order of `keys`; null where there is no such entity. */
+	async getMany(keys: EntityKey[]): Promise<Array<Entity | null>> {
+		return ((await this.call(zerodataPaths.getMany, {keys})) as {entities: Array<Entity | null>}).entities;
+	}
+
+	/** All or nothing: one transaction. */
+	async putMany(entities: Entity[]): Promise<void> {
+		await this.call(zerodataPaths.putMany, {entities});
+	}
+
+	/** How many of them existed. */
+	async deleteMany(keys: EntityKey[]): Promise<number> {
+		return ((await this.call(zerodataPaths.deleteMany, {keys})) as {deleted: number}).deleted;
+	}
+
+	close(): void {
+		this.agent.destroy();
+	}
+
+	private call(path: string, payload: unknown): Promise<unknown> {
+		const body = Buffer.from(JSON.stringify(payload));
+		const headers = {
+			...signRequest(this.hostId, this.key, 'POST', path, body),
+			'content-type': 'application/json',
+			'content-length': String(body.length),
+		};
+		return new Promise((resolve, reject) => {
+			const request = http.request(
+				{host: this.base.hostname, port: this.base.port || 80, method: 'POST', path, headers, agent: this.agent},
+				response => {
+					const chunks: Buffer[] = [];
+					response.on('data', (chunk: Buffer) => chunks.push(chunk));
+					response.on('error', reject);
+					response.on('end', () => {
+						let parsed: unknown;
+						try {
+							parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+						} catch {
+							reject(new AmpError(`zerodata at ${this.base.origin} answered ${path} with something that is not JSON (status ${response.statusCode})`));
+							return;
+						}
+						if (response.statusCode !== 200) {
+							const message = (parsed as {error?: string}).error ?? `status ${response.statusCode}`;
+							reject(new ZerodataError(response.statusCode ?? 0, `zerodata refused ${path}: ${message}`));
+							return;
+						}
+						resolve(parsed);
+					});
+				},
+			);
+			request.on('error', error => reject(new AmpError(`cannot reach zerodata at ${this.base.origin} (${error.message}); is it running?`)));
+			request.end(body);
+		});
+	}
+}
+
+/** zerodata answered, but not with success: `status` is the HTTP status (401 refused signature, 400 bad request, …). */
+export class ZerodataError extends AmpError {
+	constructor(
+		readonly status: number,
+		message: string,
+	) {
+		super(message);
+	}
+}

@@ -1,0 +1,42 @@
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import type {InstanceConfig} from '../../../services/config/amprun.js';
+import {runPaths} from '../../../services/config/paths.js';
+import {AmpError} from '../../../services/errors.js';
+import {createLogger} from '../shared/logger.js';
+import {serveUntilSignal} from '../shared/signals.js';
+import {defaultMaxSegmentBytes, startLogstore} from './server.js';
+
+export {startLogstore} from './server.js';
+
+/** `ampzero daemon logstore INSTANCE`: serves until SIGTERM, then finishes in-flight appends and returns. */
+export async function runDaemon(instanceDirectory: string, config: InstanceConfig, options: {debug: boolean}): Promise<void> {
+	const logger = createLogger('logstore', {debug: options.debug});
+	const settings = readSettings(path.join(instanceDirectory, 'logstore', 'logstore.yaml'));
+	const logstore = await startLogstore({
+		host: config.bindAddress,
+		port: config.ports.logstore,
+		directory: path.join(runPaths(config).data, 'logstore'),
+		maxSegmentBytes: settings.maxSegmentBytes,
+		logger,
+	});
+	await serveUntilSignal(logstore, logger);
+}
+
+/** Optional `logstore/logstore.yaml` settings; a missing file means the defaults. */
+function readSettings(file: string): {maxSegmentBytes: number} {
+	let document: unknown;
+	try {
+		document = yaml.load(readFileSync(file, 'utf8'));
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {maxSegmentBytes: defaultMaxSegmentBytes};
+		throw new AmpError(`${file}: ${(error as Error).message}; fix the file or delete it to use the defaults`);
+	}
+	const value = (document as Record<string, unknown> | null)?.['max_segment_bytes'];
+	if (value === undefined) return {maxSegmentBytes: defaultMaxSegmentBytes};
+	if (typeof value !== 'number' || !Number.isInteger(value) || value < 4096) {
+		throw new AmpError(`${file}: max_segment_bytes must be a whole number of at least 4096`);
+	}
+	return {maxSegmentBytes: value};
+}

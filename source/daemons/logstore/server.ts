@@ -1,0 +1,124 @@
+import {
+	defaultQueryLimit,
+	isLogKind,
+	logRecordProblem,
+	maxQueryLimit,
+	type LogQuery,
+	type LogRecord,
+} from '../../../services/logstore/records.js';
+import {HttpError} from '../shared/http-error.js';
+import {startHttpServer, type RequestContext} from '../shared/http-server.js';
+import {expectObject, readJsonBody} from '../shared/json-body.js';
+import {silentLogger, type Logger} from '../shared/logger.js';
+import {SegmentStore} from './segment-store.js';
+
+export interface LogstoreOptions {
+	host: string;
+	/** 0 picks a free port. */
+	port: number;
+	/** Where the segment files live. */
+	directory: string;
+	maxSegmentBytes?: number;
+	/** Largest append body accepted. */
+	maxBodyBytes?: number;
+	logger?: Logger;
+}
+
+export interface RunningLogstore {
+	port: number;
+	url: string;
+	close(): Promise<void>;
+}
+
+export const defaultMaxSegmentBytes = 64 * 1024 * 1024;
+const defaultMaxBodyBytes = 8 * 1024 * 1024;
+const maxRecordsPerAppend = 10_000;
+
+/** Serves `POST /append`, `GET /query` and `GET /health` over the segments in `directory`. */
+export async function startLogstore(options: LogstoreOptions): Promise<RunningLogstore> {
+	const logger = options.logger ?? silentLogger;
+	const store = await SegmentStore.open({
+		directory: options.directory,
+		maxSegmentBytes: options.maxSegmentBytes ?? defaultMaxSegmentBytes,
+		logger,
+	});
+	const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+
+	const handle = async ({request, method, path, query}: RequestContext) => {
+		if (path === '/append') {
+			if (method !== 'POST') throw new HttpError(405, 'use POST /append with {"records": [...]}');
+			const records = appendedRecords(await readJsonBody(request, maxBodyBytes));
+			await store.append(records);
+			return {status: 200, body: {appended: records.length}};
+		}
+		if (path === '/query') {
+			if (method !== 'GET') throw new HttpError(405, 'use GET /query?kind=&host=&from=&to=&limit=&cursor=');
+			const filter = parseQuery(query);
+			try {
+				return {status: 200, body: store.query(filter)};
+			} catch (error) {
+				if (error instanceof RangeError) throw new HttpError(400, error.message);
+				throw error;
+			}
+		}
+		throw new HttpError(404, `no such endpoint: ${method} ${path} (logstore has POST /append, GET /query, GET /health)`);
+	};
+
+	const server = await startHttpServer({
+		host: options.host,
+		port: options.port,
+		logger,
+		handle,
+		health: () => ({records: store.recordCount, segments: store.segments}),
+	});
+	logger.info(`listening on http://${options.host}:${server.port}`);
+	return {
+		port: server.port,
+		url: `http://${options.host}:${server.port}`,
+		close: async () => {
+			await server.close();
+			await store.close();
+		},
+	};
+}
+
+function appendedRecords(body: unknown): LogRecord[] {
+	const records = expectObject(body, 'the append body')['records'];
+	if (!Array.isArray(records)) throw new HttpError(400, 'records must be a list of log records');
+	if (records.length > maxRecordsPerAppend) {
+		throw new HttpError(413, `at most ${maxRecordsPerAppend} records per append; split the batch`);
+	}
+	records.forEach((record: unknown, position) => {
+		const problem = logRecordProblem(record);
+		if (problem !== undefined) throw new HttpError(400, `records[${position}]: ${problem}`);
+	});
+	return records as LogRecord[];
+}
+
+function parseQuery(params: URLSearchParams): LogQuery & {limit: number} {
+	const number = (name: string): number | undefined => {
+		const text = params.get(name);
+		if (text === null || text === '') return undefined;
+		const value = Number(text);
+		if (!Number.isFinite(value)) throw new HttpError(400, `${name} must be a number, not "${text}"`);
+		return value;
+	};
+	const kind = params.get('kind') || undefined;
+	if (kind !== undefined && !isLogKind(kind)) throw new HttpError(400, `kind must be access, usage or error, not "${kind}"`);
+	const limit = number('limit') ?? defaultQueryLimit;
+	if (!Number.isInteger(limit) || limit < 1 || limit > maxQueryLimit) {
+		throw new HttpError(400, `limit must be a whole number from 1 to ${maxQueryLimit}`);
+	}
+	const host = params.get('host') || undefined;
+	const cursor = params.get('cursor') || undefined;
+	const from = number('from');
+	const to = number('to');
+	return {
+		limit,
+		...(kind !== undefined ? {kind} : {}),
+		...(host !== undefined ? {host} : {}),
+		...(cursor !== undefined ? {cursor} : {}),
+		...(from !== undefined ? {from} : {}),
+		...(to !== undefined ? {to} : {}),
+	};
+}

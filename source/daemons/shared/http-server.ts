@@ -1,0 +1,101 @@
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
+import {HttpError} from './http-error.js';
+import type {Logger} from './logger.js';
+
+/** What a route answers: a status and a JSON-serialisable body, or JSON text already made. */
+export type JsonReply = {status: number; body: unknown} | {status: number; json: string};
+
+export interface RequestContext {
+	request: http.IncomingMessage;
+	method: string;
+	/** The path without the query string. */
+	path: string;
+	query: URLSearchParams;
+}
+
+export type RequestHandler = (context: RequestContext) => Promise<JsonReply> | JsonReply;
+
+export interface HttpServerOptions {
+	host: string;
+	/** 0 picks a free port. */
+	port: number;
+	logger: Logger;
+	handle: RequestHandler;
+	/** What `GET /health` reports besides `status: "ok"`; answered without any other check. */
+	health?: () => Record<string, unknown>;
+	/** How long `close()` waits for in-flight requests before cutting connections. */
+	drainMs?: number;
+}
+
+export interface RunningHttpServer {
+	port: number;
+	host: string;
+	/** Stops accepting, finishes in-flight requests (up to `drainMs`), then resolves. */
+	close(): Promise<void>;
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+	const {logger, handle} = options;
+	let closing = false;
+	const server = http.createServer({keepAliveTimeout: 30_000}, (request, response) => {
+		if (closing) response.shouldKeepAlive = false;
+		void answer(request, response);
+	});
+
+	async function answer(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+		const url = request.url ?? '/';
+		const queryStart = url.indexOf('?');
+		const path = queryStart === -1 ? url : url.slice(0, queryStart);
+		const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
+		const method = request.method ?? 'GET';
+		let reply: JsonReply;
+		try {
+			if (path === '/health' && method === 'GET') reply = {status: 200, body: {status: 'ok', ...options.health?.()}};
+			else reply = await handle({request, method, path, query});
+		} catch (error) {
+			if (error instanceof HttpError) {
+				reply = {status: error.status, body: {error: error.message}};
+			} else {
+				logger.error(`${method} ${path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+				reply = {status: 500, body: {error: 'internal error; the daemon log has the details'}};
+			}
+		}
+		logger.debug(`${method} ${url} ${reply.status}`);
+		if (closing) response.shouldKeepAlive = false;
+		const text = 'json' in reply ? reply.json : JSON.stringify(reply.body);
+		response.writeHead(reply.status, {
+			'content-type': 'application/json; charset=utf-8',
+			'content-length': Buffer.byteLength(text),
+		});
+		response.end(text);
+	}
+
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(options.port, options.host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	server.on('error', error => logger.error(`server: ${error.message}`));
+	const port = (server.address() as AddressInfo).port;
+
+	let closed: Promise<void> | undefined;
+	const close = (): Promise<void> => {
+		closed ??= new Promise<void>(resolve => {
+			closing = true;
+			const cutoff = setTimeout(() => {
+				logger.warn('in-flight requests did not finish in time; closing their connections');
+				server.closeAllConnections();
+			}, options.drainMs ?? 4000);
+			server.close(() => {
+				clearTimeout(cutoff);
+				resolve();
+			});
+			server.closeIdleConnections();
+		});
+		return closed;
+	};
+	return {port, host: options.host, close};
+}

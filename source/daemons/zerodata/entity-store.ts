@@ -1,0 +1,146 @@
+import Database from 'better-sqlite3';
+import type {EntityId, EntityKey, PropertyValue} from '../../../services/zerodata/types.js';
+
+/**
+ * Entities in SQLite. Properties are kept as the JSON text the client sent, so a get answers
+ * without parsing them. Every top-level scalar property is also a row of `entity_properties`,
+ * which is what makes `query(kind, property, value)` an index lookup instead of a scan.
+ */
+export interface StoredEntity {
+	kind: string;
+	id: EntityId;
+	/** The properties object as JSON text. */
+	properties: string;
+}
+
+export type Synchronous = 'normal' | 'full';
+
+const schema = `
+create table if not exists entities (
+	kind text not null,
+	id not null,
+	properties text not null,
+	primary key (kind, id)
+) without rowid;
+create table if not exists entity_properties (
+	kind text not null,
+	name text not null,
+	value text not null,
+	id not null,
+	primary key (kind, name, value, id)
+) without rowid;
+create table if not exists id_counters (
+	kind text primary key,
+	next integer not null
+) without rowid;
+`;
+
+export class EntityStore {
+	private readonly db: Database.Database;
+	private readonly statements;
+	readonly putMany: (entities: Array<{kind: string; id: EntityId; properties: Record<string, unknown>}>) => void;
+	readonly deleteMany: (keys: EntityKey[]) => number;
+	readonly allocateIds: (kind: string, count: number) => number[];
+
+	/**
+	 * WAL with `synchronous=normal` hands every commit to the OS before it returns, so an
+	 * acknowledged write survives the process being killed; `full` also fsyncs each commit, for
+	 * power loss, at the cost of a disk flush per write.
+	 */
+	constructor(file: string, synchronous: Synchronous = 'normal') {
+		this.db = new Database(file);
+		this.db.pragma('journal_mode = WAL');
+		this.db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+		this.db.pragma('busy_timeout = 5000');
+		this.db.exec(schema);
+		const db = this.db;
+		this.statements = {
+			get: db.prepare<[string, EntityId], {properties: string}>('select properties from entities where kind = ? and id = ?'),
+			upsert: db.prepare<[string, EntityId, string]>(
+				'insert into entities (kind, id, properties) values (?, ?, ?) on conflict (kind, id) do update set properties = excluded.properties',
+			),
+			remove: db.prepare<[string, EntityId]>('delete from entities where kind = ? and id = ?'),
+			addProperty: db.prepare<[string, string, string, EntityId]>(
+				'insert or ignore into entity_properties (kind, name, value, id) values (?, ?, ?, ?)',
+			),
+			removeProperty: db.prepare<[string, string, string, EntityId]>(
+				'delete from entity_properties where kind = ? and name = ? and value = ? and id = ?',
+			),
+			queryFirst: db.prepare<[string, string, string, number], {id: EntityId; properties: string}>(
+				`select e.id, e.properties from entity_properties p join entities e on e.kind = p.kind and e.id = p.id
+				where p.kind = ? and p.name = ? and p.value = ? order by p.id limit ?`,
+			),
+			queryAfter: db.prepare<[string, string, string, EntityId, number], {id: EntityId; properties: string}>(
+				`select e.id, e.properties from entity_properties p join entities e on e.kind = p.kind and e.id = p.id
+				where p.kind = ? and p.name = ? and p.value = ? and p.id > ? order by p.id limit ?`,
+			),
+			ensureCounter: db.prepare<[string]>('insert into id_counters (kind, next) values (?, 1) on conflict (kind) do nothing'),
+			advanceCounter: db.prepare<[number, string], {next: number}>(
+				'update id_counters set next = next + ? where kind = ? returning next',
+			),
+		};
+		this.putMany = db.transaction(entities => {
+			for (const entity of entities) this.putOne(entity.kind, entity.id, entity.properties);
+		});
+		this.deleteMany = db.transaction(keys => {
+			let deleted = 0;
+			for (const key of keys) if (this.deleteOne(key.kind, key.id)) deleted += 1;
+			return deleted;
+		});
+		this.allocateIds = db.transaction((kind: string, count: number) => {
+			this.statements.ensureCounter.run(kind);
+			const row = this.statements.advanceCounter.get(count, kind);
+			if (row === undefined) throw new Error(`id counter of ${kind} vanished`);
+			const first = row.next - count;
+			return Array.from({length: count}, (_, offset) => first + offset);
+		});
+	}
+
+	/** The properties JSON of one entity, or undefined. */
+	get(kind: string, id: EntityId): string | undefined {
+		return this.statements.get.get(kind, id)?.properties;
+	}
+
+	put(kind: string, id: EntityId, properties: Record<string, unknown>): void {
+		this.putMany([{kind, id, properties}]);
+	}
+
+	delete(kind: string, id: EntityId): boolean {
+		return this.deleteMany([{kind, id}]) === 1;
+	}
+
+	/** Up to `limit` entities of `kind` whose `property` equals `value`, in id order, after `afterId`. */
+	query(kind: string, property: string, value: PropertyValue, limit: number, afterId?: EntityId): Array<{id: EntityId; properties: string}> {
+		const encoded = JSON.stringify(value);
+		return afterId === undefined
+			? this.statements.queryFirst.all(kind, property, encoded, limit)
+			: this.statements.queryAfter.all(kind, property, encoded, afterId, limit);
+	}
+
+	close(): void {
+		this.db.close();
+	}
+
+	private putOne(kind: string, id: EntityId, properties: Record<string, unknown>): void {
+		const previous = this.statements.get.get(kind, id);
+		if (previous !== undefined) this.forEachIndexed(JSON.parse(previous.properties) as Record<string, unknown>, (name, value) => this.statements.removeProperty.run(kind, name, value, id));
+		this.statements.upsert.run(kind, id, JSON.stringify(properties));
+		this.forEachIndexed(properties, (name, value) => this.statements.addProperty.run(kind, name, value, id));
+	}
+
+	private deleteOne(kind: string, id: EntityId): boolean {
+		const previous = this.statements.get.get(kind, id);
+		if (previous === undefined) return false;
+		this.forEachIndexed(JSON.parse(previous.properties) as Record<string, unknown>, (name, value) => this.statements.removeProperty.run(kind, name, value, id));
+		this.statements.remove.run(kind, id);
+		return true;
+	}
+
+	private forEachIndexed(properties: Record<string, unknown>, visit: (name: string, encodedValue: string) => void): void {
+		for (const [name, value] of Object.entries(properties)) {
+			if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+				visit(name, JSON.stringify(value));
+			}
+		}
+	}
+}

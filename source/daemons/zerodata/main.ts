@@ -1,0 +1,43 @@
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import type {InstanceConfig} from '../../../services/config/amprun.js';
+import {runPaths} from '../../../services/config/paths.js';
+import {AmpError} from '../../../services/errors.js';
+import {createLogger} from '../shared/logger.js';
+import {serveUntilSignal} from '../shared/signals.js';
+import type {Synchronous} from './entity-store.js';
+import {readInstanceHostKeys} from './instance-keys.js';
+import {startZerodata} from './server.js';
+
+export {startZerodata} from './server.js';
+
+/** `ampzero daemon zerodata INSTANCE`: trusts the instance's hub-signed host keys; serves until SIGTERM. */
+export async function runDaemon(instanceDirectory: string, config: InstanceConfig, options: {debug: boolean}): Promise<void> {
+	const logger = createLogger('zerodata', {debug: options.debug});
+	const {hub, hosts} = readInstanceHostKeys(instanceDirectory);
+	const zerodata = await startZerodata({
+		host: config.bindAddress,
+		port: config.ports.zerodata,
+		directory: path.join(runPaths(config).data, 'zerodata'),
+		hub,
+		trustedHosts: hosts,
+		synchronous: readSynchronous(path.join(instanceDirectory, 'zerodata', 'zerodata.yaml')),
+		logger,
+	});
+	await serveUntilSignal(zerodata, logger);
+}
+
+/** `synchronous: normal | full` from the optional `zerodata/zerodata.yaml`. */
+function readSynchronous(file: string): Synchronous {
+	let document: unknown;
+	try {
+		document = yaml.load(readFileSync(file, 'utf8'));
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'normal';
+		throw new AmpError(`${file}: ${(error as Error).message}; fix the file or delete it to use the defaults`);
+	}
+	const value = (document as Record<string, unknown> | null)?.['synchronous'] ?? 'normal';
+	if (value !== 'normal' && value !== 'full') throw new AmpError(`${file}: synchronous must be "normal" or "full", not "${String(value)}"`);
+	return value;
+}
