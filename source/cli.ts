@@ -43,9 +43,10 @@ export function buildProgram(): Command {
 			.option('--amprun-root <DIR>', 'amprun_root_directory: pid, log and data files', '/opt/ampzero/var')
 			.option('--hub <URL>', '"embedded" (hub state on this machine) or the URL of a hub', 'embedded')
 			.addOption(new Option('--setup <KIND>', 'single machine, or server (redis, ampnode, nginx only)').choices(['single', 'server']).default('single')),
-	).action(async (name: string, options: Record<string, unknown>) => {
+	).action(async (name: string, options: Record<string, unknown>, command: Command) => {
 		const {initCommand} = await import('./commands/init.js');
-		process.exitCode = await initCommand(name, options);
+		// Which flags were typed (not defaults): only those override --answers and, with --clobber, amprun.yaml.
+		process.exitCode = await initCommand(name, options, key => command.getOptionValueSource(key) === 'cli');
 	});
 
 	batchOptions(

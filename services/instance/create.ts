@@ -1,13 +1,184 @@
+import {access, chmod, lstat, mkdir, mkdtemp, rename, rm} from 'node:fs/promises';
+import path from 'node:path';
+import {loadInstanceConfig, type InstanceConfig} from '../config/amprun.js';
+import {AmpError, errorMessage} from '../errors.js';
+import {embeddedHubDirectory, openHub} from '../hub/open.js';
+import type {Hub} from '../hub/types.js';
+import {writeFileAtomic} from '../keys/atomic-write.js';
+import {createIdentity} from '../keys/create-identity.js';
+import type {HubPublicKeyRecord} from '../keys/identity.js';
+import {hubPublicKeyFileContent, hubPublicKeyFileName, readHubPublicKeyFile, readIdentityKeys, writeIdentityKeys} from '../keys/store.js';
+import {checkAmprunRoot} from './amprun-root.js';
+import {applyPlans} from './apply-plans.js';
+import {certificateFiles, makeSelfSignedCertificate} from './certificate.js';
+import {generatedFilePlans} from './file-plans.js';
+import {commitPaths, initRepository, type GitIdentity} from './git.js';
+import {clobberedInstanceConfig, newInstanceConfig} from './instance-config.js';
+import {instanceName} from './locate.js';
 import type {CreateInstanceOptions, InitAnswers, InitEvent, InstanceSummary} from './types.js';
+import {hasErrors, validateAnswers} from './validate.js';
 
 /**
  * Creates the instance at `directory` (or, with `clobber`, regenerates an existing one), yielding
- * one event per step. The result is the complete instance or nothing: an error or an abort
- * removes whatever was made.
+ * one event per step. A new instance is built in a hidden sibling directory and renamed into
+ * place at the end: an error or an abort (the signal, or the caller ending the iteration)
+ * removes it, so the result is the complete instance or nothing.
  */
 export async function* createInstance(directory: string, answers: InitAnswers, options: CreateInstanceOptions): AsyncGenerator<InitEvent, InstanceSummary> {
-	void directory;
-	void answers;
-	void options;
-	throw new Error('createInstance: not written yet');
+	const target = path.resolve(directory);
+	const exists = await lstat(target).then(
+		() => true,
+		() => false,
+	);
+	if (exists && !options.clobber) {
+		throw new AmpError(`${target} already exists; \`ampzero init ${target} --clobber\` regenerates its generated files (keys and your own files are kept)`);
+	}
+	const summary = exists ? yield* clobberInstance(target, answers, options.signal) : yield* createNewInstance(target, answers, options.signal);
+	yield {type: 'done', summary};
+	return summary;
+}
+
+async function* step<T>(id: string, label: string, signal: AbortSignal | undefined, work: () => Promise<{value: T; detail?: string}>): AsyncGenerator<InitEvent, T> {
+	yield {type: 'step-start', step: id, label};
+	try {
+		signal?.throwIfAborted();
+		const {value, detail} = await work();
+		signal?.throwIfAborted();
+		yield detail === undefined ? {type: 'step-done', step: id} : {type: 'step-done', step: id, detail};
+		return value;
+	} catch (error) {
+		yield {type: 'step-failed', step: id, error: signal?.aborted ? 'cancelled' : errorMessage(error)};
+		throw error;
+	}
+}
+
+async function* createNewInstance(target: string, answers: InitAnswers, signal: AbortSignal | undefined): AsyncGenerator<InitEvent, InstanceSummary> {
+	const name = instanceName(target);
+	let partial: string | undefined;
+	try {
+		partial = yield* step('check', 'Checking the answers and the amprun root', signal, async () => {
+			await checkAnswersAndRoot(answers);
+			await mkdir(path.dirname(target), {recursive: true});
+			const partial = await mkdtemp(path.join(path.dirname(target), `.${name}.partial-`));
+			await chmod(partial, 0o755);
+			return {value: partial, detail: `amprun root ${answers.amprunRoot}`};
+		});
+		const building = partial;
+		const {hub, hubKey} = yield* step('hub', 'Contacting the hub', signal, async () => {
+			const hub = openHub(answers.hub);
+			const hubKey = await hub.publicKey();
+			return {value: {hub, hubKey}, detail: hubDescription(hub)};
+		});
+		const config = yield* step('keys', 'Registering the user and host keys', signal, async () => {
+			const [user, host] = await Promise.all([createIdentity(hub, 'user'), createIdentity(hub, 'host')]);
+			const ampnode = path.join(building, 'ampnode');
+			await mkdir(ampnode, {recursive: true});
+			await writeIdentityKeys(ampnode, user);
+			await writeIdentityKeys(ampnode, host);
+			await writeFileAtomic(path.join(ampnode, hubPublicKeyFileName), hubPublicKeyFileContent(hubKey));
+			const config = newInstanceConfig(name, answers, {userId: user.public.id, hostId: host.public.id});
+			return {value: config, detail: `user-${config.userId}, host-${config.hostId}`};
+		});
+		yield* step('files', 'Writing the configuration files', signal, async () => {
+			const written = await applyPlans(building, generatedFilePlans(config, target), signal);
+			return {value: undefined, detail: `${written.length} files`};
+		});
+		yield* step('certificate', 'Making the TLS certificate', signal, async () => {
+			await makeSelfSignedCertificate(building, config.hostName, signal);
+			return {value: undefined, detail: `${certificateFiles.cert} (EC P-256, self-signed)`};
+		});
+		yield* step('git', 'Making the git repository', signal, async () => {
+			const commit = await initRepository(building, gitIdentity(config), `Create instance ${name}`, signal);
+			return {value: undefined, detail: `commit ${commit}`};
+		});
+		yield* step('place', 'Moving the instance into place', signal, async () => {
+			if (await exists(target)) throw new AmpError(`${target} appeared while the instance was being made; nothing was changed`);
+			await rename(building, target);
+			partial = undefined;
+			return {value: undefined, detail: target};
+		});
+		return summaryOf(config, target);
+	} finally {
+		if (partial !== undefined) await rm(partial, {recursive: true, force: true});
+	}
+}
+
+async function* clobberInstance(target: string, answers: InitAnswers, signal: AbortSignal | undefined): AsyncGenerator<InitEvent, InstanceSummary> {
+	const ampnode = path.join(target, 'ampnode');
+	const existing = yield* step('check', 'Checking the answers, the amprun root and the keys', signal, async () => {
+		await checkAnswersAndRoot(answers);
+		const existing = await loadInstanceConfig(target);
+		if (answers.hub !== existing.hub) {
+			throw new AmpError(`the keys of ${target} are signed by the hub "${existing.hub}"; --clobber keeps them, so it cannot switch to "${answers.hub}"`);
+		}
+		return {value: existing, detail: `amprun root ${answers.amprunRoot}`};
+	});
+	const config = clobberedInstanceConfig(existing, answers);
+	yield* step('keys', 'Checking the user and host keys (kept as they are)', signal, async () => {
+		const hubKey = await readOrFetchHubKey(ampnode, existing.hub);
+		for (const [kind, id] of [['user', existing.userId], ['host', existing.hostId]] as const) {
+			const keys = await readIdentityKeys(ampnode, kind, hubKey);
+			if (keys.public.id !== id) throw new AmpError(`amprun.yaml says ${kind} ${id} but the key files are ${kind}-${keys.public.id}; fix ${kind}_id in amprun.yaml`);
+		}
+		return {value: undefined, detail: `user-${config.userId}, host-${config.hostId}`};
+	});
+	const plans = generatedFilePlans(config, target);
+	yield* step('files', 'Regenerating the configuration files', signal, async () => {
+		const written = await applyPlans(target, plans, signal);
+		return {value: undefined, detail: `${written.length} files`};
+	});
+	const certificateMade = yield* step('certificate', 'Checking the TLS certificate', signal, async () => {
+		const present = (await exists(path.join(target, certificateFiles.cert))) && (await exists(path.join(target, certificateFiles.key)));
+		if (present) return {value: false, detail: 'kept'};
+		await makeSelfSignedCertificate(target, config.hostName, signal);
+		return {value: true, detail: `${certificateFiles.cert} made`};
+	});
+	yield* step('git', 'Committing the regenerated files', signal, async () => {
+		const identity = gitIdentity(config);
+		if (!(await exists(path.join(target, '.git')))) {
+			const commit = await initRepository(target, identity, `Create instance ${config.name}`, signal);
+			return {value: undefined, detail: `new repository, commit ${commit}`};
+		}
+		const paths = [...plans.map(plan => plan.path), `ampnode/${hubPublicKeyFileName}`, ...(certificateMade ? Object.values(certificateFiles) : [])];
+		const commit = await commitPaths(target, identity, paths, 'Regenerate instance files (ampzero init --clobber)', signal);
+		return {value: undefined, detail: commit === null ? 'nothing changed' : `commit ${commit}`};
+	});
+	return summaryOf(config, target);
+}
+
+async function checkAnswersAndRoot(answers: InitAnswers): Promise<void> {
+	const errors = validateAnswers(answers);
+	if (hasErrors(errors)) {
+		const lines = Object.entries(errors).flatMap(([field, message]) => (message === undefined ? [] : [`${field}: ${message}`]));
+		throw new AmpError('the answers have problems', 2, lines);
+	}
+	const problem = await checkAmprunRoot(answers.amprunRoot);
+	if (problem) throw new AmpError(`${problem.why}; run these commands, then init again:`, 1, problem.sudoCommands);
+}
+
+async function readOrFetchHubKey(ampnode: string, location: string): Promise<HubPublicKeyRecord> {
+	const file = path.join(ampnode, hubPublicKeyFileName);
+	if (await exists(file)) return readHubPublicKeyFile(file);
+	const hubKey = await openHub(location).publicKey();
+	await writeFileAtomic(file, hubPublicKeyFileContent(hubKey));
+	return hubKey;
+}
+
+function hubDescription(hub: Hub): string {
+	return hub.location === 'embedded' ? `embedded (${embeddedHubDirectory()})` : hub.location;
+}
+
+function gitIdentity(config: InstanceConfig): GitIdentity {
+	return {name: config.userName, email: config.userEmail};
+}
+
+function summaryOf(config: InstanceConfig, target: string): InstanceSummary {
+	return {name: config.name, path: target, userId: config.userId, hostId: config.hostId, ports: config.ports, amprunRoot: config.amprunRoot, hub: config.hub};
+}
+
+async function exists(file: string): Promise<boolean> {
+	return access(file).then(
+		() => true,
+		() => false,
+	);
 }

@@ -1,0 +1,35 @@
+import {runProgram} from './run-program.js';
+
+export interface GitIdentity {
+	name: string;
+	email: string;
+}
+
+/** git with the user's identity for this one command, signing and hooks off, and no GIT_DIR from the caller's environment. */
+function git(directory: string, identity: GitIdentity, args: string[], signal?: AbortSignal): Promise<string> {
+	const env = {...process.env};
+	for (const name of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY']) delete env[name];
+	// prettier-ignore
+	const settings = [
+		'-c', `user.name=${identity.name}`, '-c', `user.email=${identity.email}`,
+		'-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', '-c', 'core.hooksPath=/dev/null',
+	];
+	return runProgram('git', [...settings, ...args], {cwd: directory, env, signal});
+}
+
+/** `git init` and one commit of everything not ignored. Returns the short commit id. */
+export async function initRepository(directory: string, identity: GitIdentity, message: string, signal?: AbortSignal): Promise<string> {
+	await git(directory, identity, ['init', '-q'], signal);
+	await git(directory, identity, ['add', '-A'], signal);
+	await git(directory, identity, ['commit', '-q', '-m', message], signal);
+	return (await git(directory, identity, ['rev-parse', '--short', 'HEAD'], signal)).trim();
+}
+
+/** Commits the changes to `paths` (only those); returns the short commit id, or null when nothing changed. */
+export async function commitPaths(directory: string, identity: GitIdentity, paths: string[], message: string, signal?: AbortSignal): Promise<string | null> {
+	await git(directory, identity, ['add', '-A', '--', ...paths], signal);
+	const staged = (await git(directory, identity, ['diff', '--cached', '--name-only', '--', ...paths], signal)).trim();
+	if (staged === '') return null;
+	await git(directory, identity, ['commit', '-q', '-m', message, '--', ...paths], signal);
+	return (await git(directory, identity, ['rev-parse', '--short', 'HEAD'], signal)).trim();
+}

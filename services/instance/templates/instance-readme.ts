@@ -1,0 +1,83 @@
+import type {InstanceConfig} from '../../config/amprun.js';
+import {keyFileName} from '../../keys/identity.js';
+
+/** The instance's own `README.md`. */
+export function instanceReadme(config: InstanceConfig): string {
+	const user = (part: 'public' | 'private' | 'control'): string => keyFileName('user', config.userId, part);
+	const host = (part: 'public' | 'private' | 'control'): string => keyFileName('host', config.hostId, part);
+	return `# ${config.title}
+
+The Ampify Zero instance \`${config.name}\`, made by \`ampzero init\`. User id ${config.userId}
+(${config.userName} <${config.userEmail}>), host id ${config.hostId}, hub: ${config.hub}.
+
+    ampzero run ${config.name}          # start every daemon, open the dashboard
+    ampzero run ${config.name} stop     # stop them (from any shell)
+    ampzero deploy ${config.name}       # ship to the hosts of deployment.yaml
+
+Then open https://localhost:${config.ports.frontend}/ (the certificate in \`nginx/\` is self-signed).
+
+## Files
+
+    amprun.yaml          every answer given to init: ports, amprun root, hub, extra daemons
+    deployment.yaml      the hosts \`deploy\` ships to (a commented example until you edit it)
+    ampnode/
+        ampnode.yaml     the service modules ampnode loads, and its templates directory
+        redis.conf       shared by the live and data redis servers
+        services/        your services; hello.js is an example
+        templates/       the pages ampnode renders (home.html is the page at /)
+        hub.public.key   the key of the hub that signed the public keys below
+        ${user('public')}, ${user('private')}, ${user('control')}
+        ${host('public')}, ${host('private')}, ${host('control')}
+    keyspace/            etcd configuration: keyspace-single.conf, and keyspace-0/1/2.conf for a cluster
+    logstore/            logstore.yaml; lib links to the daemon's code in the ampzero checkout
+    zerodata/            zerodata.yaml; lib links to the daemon's code in the ampzero checkout
+    nginx/               nginx.conf, server.cert and server.key, www/ (static files, the "being upgraded" page)
+
+Runtime files (logs, pids, data) live under \`${config.amprunRoot}/${config.name}/\`.
+
+## Keys
+
+\`*.public.key\` hold a public key, its id and the hub's signature; share them freely.
+\`*.private.key\` sign what this user and host send; \`*.control.key\` are the only way to replace a
+key at the hub (\`ampzero hub update ${config.name} --identity host|user\`). Control keys are listed in
+\`.gitignore\` and never committed: **back them up yourself**, somewhere safe. The private keys are
+committed so that \`deploy\` can ship them; keep this repository private.
+
+## Writing a service
+
+A service is an ES module in \`ampnode/services/\`, listed under \`services:\` in \`ampnode/ampnode.yaml\`.
+It exports one function, which ampnode calls once at start with \`app\`:
+
+\`\`\`js
+export default function register(app) {
+	app.get('/hello', (request, context) => ({
+		status: 200,
+		headers: {'content-type': 'text/plain'},
+		body: \`Hello from host \${context.hostId}\`,
+	}));
+}
+\`\`\`
+
+- \`app.get(path, handler)\` routes GET requests for the exact \`path\`.
+- \`request\`: \`{method, path, query, headers}\`: \`query\` maps each query parameter to its (first) value,
+  \`headers\` has lower-case names.
+- \`context\`: \`{hostId, userId, title, user}\`: \`user\` is the signed-in user's name, or \`null\`.
+- The handler returns (or resolves to) \`{status, headers?, body}\`; \`body\` is a string.
+  A handler that throws answers 500 and the error goes to logstore.
+
+Pages in \`ampnode/templates/\` are HTML with \`{{name}}\` placeholders (\`{{title}}\`, \`{{user}}\`, \`{{hostId}}\`).
+
+After editing, \`ampzero run ${config.name}\` again (or restart ampnode from the dashboard). To pick up newer
+generated files from ampzero itself, run \`ampzero init ${config.name} --clobber\`: it rewrites every generated
+file, keeps the six key files and leaves your own files alone.
+`;
+}
+
+/** `.gitignore`: control keys never enter the repository. */
+export function gitignore(): string {
+	return `# Control keys can replace this instance's keys at the hub: never commit them; back them up separately.
+*.control.key
+# Half-written files from an interrupted write.
+.*.tmp
+`;
+}
