@@ -1,0 +1,173 @@
+import http from 'node:http';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {startLogstore, type RunningLogstore} from '../../source/daemons/logstore/server.js';
+import {LogstoreClient} from '../../services/logstore/client.js';
+import type {LogRecord} from '../../services/logstore/records.js';
+import {freePorts} from '../helpers/ports.js';
+import {startDaemonProcess, testInstanceConfig, waitForHealth, type DaemonProcess} from './logstore-zerodata-process.js';
+
+let temporary: string;
+let processes: DaemonProcess[] = [];
+let servers: RunningLogstore[] = [];
+let clients: LogstoreClient[] = [];
+
+beforeEach(() => {
+	temporary = mkdtempSync(path.join(tmpdir(), 'ampzero-logstore-'));
+});
+
+afterEach(async () => {
+	for (const daemon of processes) daemon.kill();
+	await Promise.all(processes.map(daemon => daemon.exited));
+	for (const client of clients) client.close();
+	await Promise.all(servers.map(server => server.close()));
+	processes = [];
+	servers = [];
+	clients = [];
+	rmSync(temporary, {recursive: true, force: true});
+});
+
+function record(time: number, kind: LogRecord['kind'], host: string, data: Record<string, unknown> = {}): LogRecord {
+	return {time, kind, host, data};
+}
+
+async function inProcessLogstore(maxSegmentBytes?: number): Promise<LogstoreClient> {
+	const server = await startLogstore({
+		host: '127.0.0.1',
+		port: 0,
+		directory: path.join(temporary, 'segments'),
+		...(maxSegmentBytes !== undefined ? {maxSegmentBytes} : {}),
+	});
+	servers.push(server);
+	const client = new LogstoreClient(server.url);
+	clients.push(client);
+	return client;
+}
+
+async function logstoreProcess(): Promise<{daemon: DaemonProcess; client: LogstoreClient; url: string}> {
+	const [port] = (await freePorts(1)) as [number];
+	const config = testInstanceConfig(path.join(temporary, 'run'), {logstore: port});
+	const daemon = startDaemonProcess('logstore', path.join(temporary, 'instance'), config, {AMPZERO_HOME: path.join(temporary, 'home')});
+	processes.push(daemon);
+	const url = `http://127.0.0.1:${port}`;
+	await waitForHealth(url, daemon);
+	const client = new LogstoreClient(url);
+	clients.push(client);
+	return {daemon, client, url};
+}
+
+describe('logstore queries', () => {
+	it('filters by kind, host and time range and pages with a cursor', async () => {
+		const client = await inProcessLogstore();
+		const records: LogRecord[] = [];
+		for (let i = 0; i < 250; i++) {
+			records.push(record(1_000 + i, i % 3 === 0 ? 'error' : 'access', i % 2 === 0 ? 'host-a' : 'host-b', {i}));
+		}
+		await client.append(records.slice(0, 100));
+		await client.append(records.slice(100));
+
+		const errorsOfA = records.filter(r => r.kind === 'error' && r.host === 'host-a' && r.time >= 1_050 && r.time < 1_200);
+		const pages: LogRecord[][] = [];
+		let cursor: string | undefined;
+		for (let guard = 0; guard < 20; guard++) {
+			const page = await client.query({kind: 'error', host: 'host-a', from: 1_050, to: 1_200, limit: 7, ...(cursor ? {cursor} : {})});
+			pages.push(page.records);
+			if (page.nextCursor === null) break;
+			cursor = page.nextCursor;
+		}
+		expect(pages.flat()).toEqual(errorsOfA);
+		expect(pages.slice(0, -1).every(page => page.length === 7)).toBe(true);
+		expect(pages.at(-1)?.length).toBe(errorsOfA.length % 7 || 7);
+
+		const all: LogRecord[] = [];
+		for await (const found of client.queryAll({limit: 64})) all.push(found);
+		expect(all).toEqual(records);
+	});
+
+	it('returns records in time order even when they arrive out of order', async () => {
+		const client = await inProcessLogstore();
+		await client.append([record(30, 'usage', 'h'), record(10, 'usage', 'h')]);
+		await client.append([record(20, 'usage', 'h')]);
+		const page = await client.query({kind: 'usage'});
+		expect(page.records.map(r => r.time)).toEqual([10, 20, 30]);
+		expect(page.nextCursor).toBeNull();
+	});
+
+	it('rolls to new segments by size and still answers across them', async () => {
+		const client = await inProcessLogstore(4096);
+		const records = Array.from({length: 400}, (_, i) => record(i, 'access', 'h', {path: `/page/${i}`, padding: 'x'.repeat(40)}));
+		for (let i = 0; i < records.length; i += 50) await client.append(records.slice(i, i + 50));
+		const health = (await (await fetch(`${servers[0]?.['url']}/health`)).json()) as {records: number; segments: number};
+		expect(health.records).toBe(400);
+		expect(health.segments).toBeGreaterThan(3);
+		const all: LogRecord[] = [];
+		for await (const found of client.queryAll({limit: 1000})) all.push(found);
+		expect(all).toEqual(records);
+	});
+
+	it('refuses malformed records and queries with a message', async () => {
+		const client = await inProcessLogstore();
+		await expect(client.append([{time: 'noon', kind: 'access', host: 'h', data: {}} as unknown as LogRecord])).rejects.toThrow(
+			/records\[0\]: time must be a number/,
+		);
+		await expect(client.append([record(1, 'debug' as LogRecord['kind'], 'h')])).rejects.toThrow(/kind must be one of access, usage, error/);
+		await expect(client.query({limit: 5000})).rejects.toThrow(/limit must be a whole number from 1 to 1000/);
+		await expect(client.query({cursor: 'nonsense'})).rejects.toThrow(/cursor is not one this logstore returned/);
+	});
+});
+
+describe('logstore process', () => {
+	it('keeps every acknowledged record through kill -9 and a restart', async () => {
+		const first = await logstoreProcess();
+		const count = 2_000;
+		const records = Array.from({length: count}, (_, i) => record(Date.now() + i, i % 2 ? 'access' : 'usage', `host-${i % 5}`, {i}));
+		// Concurrent batches, so several share one fsync.
+		await Promise.all(Array.from({length: 20}, (_, batch) => first.client.append(records.slice(batch * 100, batch * 100 + 100))));
+		first.daemon.kill();
+		expect((await first.daemon.exited).signal).toBe('SIGKILL');
+
+		const second = await logstoreProcess();
+		const back: LogRecord[] = [];
+		for await (const found of second.client.queryAll({limit: 1000})) back.push(found);
+		expect(back.length).toBe(count);
+		expect(new Set(back.map(r => r.data['i']))).toEqual(new Set(records.map(r => r.data['i'])));
+		const ofHost3 = await second.client.query({host: 'host-3', limit: 1000});
+		expect(ofHost3.records.length).toBe(count / 5);
+	});
+
+	it('on SIGTERM finishes the in-flight append, then exits 0 within 5 s', async () => {
+		const {daemon, client, url} = await logstoreProcess();
+		const body = JSON.stringify({records: [record(1, 'error', 'slow-host', {message: 'in flight'})]});
+		const half = Math.floor(body.length / 2);
+		const {port} = new URL(url);
+		const answer = new Promise<{status: number; text: string}>((resolve, reject) => {
+			const request = http.request(
+				{host: '127.0.0.1', port, method: 'POST', path: '/append', headers: {'content-type': 'application/json', 'content-length': body.length}},
+				response => {
+					let text = '';
+					response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+					response.on('end', () => resolve({status: response.statusCode ?? 0, text}));
+				},
+			);
+			request.on('error', reject);
+			request.write(body.slice(0, half));
+			setTimeout(() => {
+				daemon.child.kill('SIGTERM');
+				setTimeout(() => request.end(body.slice(half)), 300);
+			}, 200);
+		});
+		const started = Date.now();
+		const reply = await answer;
+		expect(reply).toEqual({status: 200, text: '{"appended":1}'});
+		const exit = await daemon.exited;
+		expect(exit.code).toBe(0);
+		expect(Date.now() - started).toBeLessThan(5_000);
+		expect(daemon.output()).toMatch(/SIGTERM: finishing in-flight requests/);
+		client.close();
+
+		const again = await logstoreProcess();
+		expect((await again.client.query({host: 'slow-host'})).records).toEqual([record(1, 'error', 'slow-host', {message: 'in flight'})]);
+	});
+});
