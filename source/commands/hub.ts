@@ -1,9 +1,62 @@
-import {AmpError} from '../../services/errors.js';
+import os from 'node:os';
+import path from 'node:path';
+import {loadInstanceConfig} from '../../services/config/amprun.js';
+import {UsageError} from '../../services/errors.js';
+import {DirectoryHub} from '../../services/hub/directory-hub.js';
+import {createHubServer} from '../../services/hub/http-server.js';
+import {embeddedHubDirectory, openHub} from '../../services/hub/open.js';
+import {keyFileName, type IdentityKind} from '../../services/keys/identity.js';
+import {rotateIdentity} from '../../services/keys/rotate.js';
+import {commitPaths} from '../../services/instance/git.js';
+import {resolveInstanceDirectory} from '../../services/instance/locate.js';
+import {createBatchOutput} from '../output.js';
 
-export async function hubServeCommand(_options: Record<string, unknown>): Promise<number> {
-	throw new AmpError('not built yet');
+/** The `--state` default as `--help` shows it; it means the embedded hub's directory (which follows AMPZERO_HOME). */
+const defaultStateFlag = '~/.ampzero/hub';
+
+export async function hubServeCommand(options: Record<string, unknown>): Promise<number> {
+	const port = Number(options['port']);
+	if (!/^\d+$/.test(String(options['port'])) || port < 0 || port > 65535) throw new UsageError(`--port must be a port from 0 to 65535, not "${String(options['port'])}"`);
+	const host = String(options['host'] ?? '127.0.0.1');
+	const stateFlag = String(options['state'] ?? defaultStateFlag);
+	const state = stateFlag === defaultStateFlag ? embeddedHubDirectory() : path.resolve(stateFlag.replace(/^~(?=\/|$)/, os.homedir()));
+	const output = createBatchOutput();
+	const hub = new DirectoryHub(state, 'served');
+	await hub.publicKey();
+	const server = createHubServer(hub);
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, resolve);
+	});
+	const address = server.address();
+	const actualPort = typeof address === 'object' && address ? address.port : port;
+	const shownHost = host.includes(':') ? `[${host}]` : host;
+	output.line(`hub listening on http://${shownHost}:${actualPort} (state in ${state}); ^C stops it`);
+	await new Promise<void>(resolve => {
+		const stop = (): void => {
+			process.removeListener('SIGINT', stop);
+			process.removeListener('SIGTERM', stop);
+			server.close(() => resolve());
+			server.closeAllConnections();
+		};
+		process.on('SIGINT', stop);
+		process.on('SIGTERM', stop);
+	});
+	return 0;
 }
 
-export async function hubUpdateCommand(_name: string, _options: Record<string, unknown>): Promise<number> {
-	throw new AmpError('not built yet');
+export async function hubUpdateCommand(name: string, options: Record<string, unknown>): Promise<number> {
+	const directory = resolveInstanceDirectory(name);
+	const kind = String(options['identity'] ?? 'host') as IdentityKind;
+	const output = createBatchOutput({json: Boolean(options['json'])});
+	const config = await loadInstanceConfig(directory);
+	const hub = openHub(config.hub);
+	const rotated = await rotateIdentity(path.join(directory, 'ampnode'), kind, hub);
+	const files = (['public', 'private'] as const).map(part => `ampnode/${keyFileName(kind, rotated.id, part)}`);
+	const commit = await commitPaths(directory, {name: config.userName, email: config.userEmail}, files, `Rotate the ${kind}-${rotated.id} key`).catch(() => null);
+	output.event(
+		{type: 'rotated', kind, id: rotated.id, publicKey: rotated.publicKey, hub: config.hub, commit},
+		`✓ ${kind}-${rotated.id}: new keypair registered with the hub (${config.hub}), signed with ${keyFileName(kind, rotated.id, 'control')}${commit ? `; committed ${commit}` : ''}`,
+	);
+	return 0;
 }
