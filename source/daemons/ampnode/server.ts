@@ -1,0 +1,231 @@
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
+import path from 'node:path';
+import type {LogRecord} from '../../../services/logstore/records.js';
+import type {Logger} from '../shared/logger.js';
+import {badLoginLinkPage, renderHome, signedOutPage, simplePage, type PageValues} from './pages.js';
+import type {ServiceContext, ServiceRequest, ServiceResponse, ServiceRoute} from './service-api.js';
+import type {LoadedServices} from './service-loader.js';
+import {clearedSessionCookie, readCookie, sessionCookie, sessionCookieName, type Session, type SessionStore} from './sessions.js';
+import {sendStaticFile} from './static-files.js';
+import {readTemplate} from './templates.js';
+
+export interface AmpnodeServerOptions {
+	host: string;
+	port: number;
+	instance: string;
+	title: string;
+	hostId: number;
+	/** `ampnode/`: its www/ is served as static files. */
+	ampnodeDirectory: string;
+	templatesDirectory: string;
+	homeTemplate: string;
+	sessions: SessionStore;
+	services: LoadedServices;
+	/** Handed to services as `context.data`; told about each sign-in. */
+	data: {put(kind: string, id: number | string, properties: Record<string, unknown>): Promise<void>} | undefined;
+	logger: Logger;
+	/** Where access and error records go (logstore, in batches). */
+	record: (record: LogRecord) => void;
+	/** Name of this ampnode in log records. */
+	logHost: string;
+	drainMs?: number;
+}
+
+export interface RunningAmpnodeServer {
+	port: number;
+	/** Stops accepting, finishes in-flight requests (up to `drainMs`), then resolves. */
+	close(): Promise<void>;
+}
+
+interface Reply {
+	status: number;
+	headers: Record<string, string | string[]>;
+	body: string | Buffer;
+}
+
+const html = (status: number, body: string, headers: Record<string, string | string[]> = {}): Reply => ({
+	status,
+	headers: {'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers},
+	body,
+});
+const redirect = (location: string, headers: Record<string, string | string[]> = {}): Reply => ({
+	status: 303,
+	headers: {location, 'cache-control': 'no-store', ...headers},
+	body: '',
+});
+
+export async function startAmpnodeServer(options: AmpnodeServerOptions): Promise<RunningAmpnodeServer> {
+	const {logger} = options;
+	const wwwDirectory = path.join(options.ampnodeDirectory, 'www');
+	const pageValues: PageValues = {title: options.title, instance: options.instance, hostId: options.hostId, port: options.port};
+	let closing = false;
+
+	const logError = (message: string, data: Record<string, unknown> = {}): void => {
+		logger.error(message);
+		options.record({time: Date.now(), kind: 'error', host: options.logHost, data: {message, ...data}});
+	};
+
+	async function route(request: http.IncomingMessage, url: URL, session: Session | undefined, sessionId: string | undefined): Promise<Reply | 'static'> {
+		const method = request.method ?? 'GET';
+		const pathName = url.pathname;
+		if (method === 'GET' && pathName === '/health') {
+			return {
+				status: 200,
+				headers: {'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store'},
+				body: JSON.stringify({status: 'ok', hostId: options.hostId, port: options.port, services: options.services.loaded, failedServices: options.services.failed}),
+			};
+		}
+		if (method === 'GET' && pathName === '/login') {
+			const grant = await options.sessions.consumeLoginToken(url.searchParams.get('token') ?? '');
+			if (!grant) return html(400, badLoginLinkPage(options.instance, options.title));
+			const newSessionId = await options.sessions.create(grant);
+			if (sessionId !== undefined) await options.sessions.delete(sessionId);
+			logger.info(`user ${grant.userId} (${grant.userName}) signed in`);
+			void options.data
+				?.put('UserSignIn', `${grant.userId}`, {userId: grant.userId, userName: grant.userName, hostId: options.hostId, at: Date.now()})
+				.catch((error: unknown) => logError(`could not record the sign-in in zerodata: ${(error as Error).message}`));
+			return redirect('/', {'set-cookie': sessionCookie(newSessionId)});
+		}
+		if (method === 'GET' && pathName === '/logout') {
+			if (sessionId !== undefined) await options.sessions.delete(sessionId);
+			return redirect('/signed-out', {'set-cookie': clearedSessionCookie});
+		}
+		if (method === 'GET' && pathName === '/signed-out') return html(200, signedOutPage(options.instance, options.title));
+		if (method === 'GET' && pathName === '/') {
+			if (!session) return redirect('/signed-out');
+			const template = await readTemplate(options.templatesDirectory, options.homeTemplate);
+			const signedInAs = `Signed in as ${session.userName} (user ${session.userId}) on host ${options.hostId}`;
+			return html(200, renderHome(template, {...pageValues, user: session.userName, userName: session.userName, userId: session.userId, signedInAs}));
+		}
+		const service = options.services.routes.find(candidate => candidate.method === method && candidate.path === pathName);
+		if (service) return runService(service, request, url, session);
+		if (method === 'GET' || method === 'HEAD') return 'static';
+		return html(405, simplePage('Method not allowed', [`${method} is not accepted at this address.`], options.title));
+	}
+
+	async function runService(service: ServiceRoute, request: http.IncomingMessage, url: URL, session: Session | undefined): Promise<Reply> {
+		const body = request.method === 'POST' ? await readText(request, 1_000_000) : '';
+		const serviceRequest: ServiceRequest = {
+			method: request.method ?? 'GET',
+			path: url.pathname,
+			query: Object.fromEntries(url.searchParams),
+			headers: request.headers,
+			body,
+		};
+		const context: ServiceContext = {
+			user: session?.userName,
+			userId: session?.userId,
+			hostId: options.hostId,
+			title: options.title,
+			instance: options.instance,
+			data: options.data,
+			log: (message, level = 'info') => (level === 'error' ? logError(`${service.module}: ${message}`) : logger.info(`${service.module}: ${message}`)),
+		};
+		let answer: ServiceResponse;
+		try {
+			answer = await service.handler(serviceRequest, context);
+		} catch (error) {
+			logError(`${service.module}: ${service.method} ${service.path} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, {path: url.pathname});
+			return html(500, simplePage('Something went wrong', ['The service failed; the ampnode log has the details.'], options.title));
+		}
+		if (typeof answer !== 'object' || answer === null || !Number.isInteger(answer.status)) {
+			logError(`${service.module}: ${service.method} ${service.path} returned no {status, body}`);
+			return html(500, simplePage('Something went wrong', ['The service gave no answer; the ampnode log has the details.'], options.title));
+		}
+		const isRaw = typeof answer.body === 'string' || Buffer.isBuffer(answer.body);
+		const headers: Record<string, string> = {...(isRaw || answer.body === undefined ? {} : {'content-type': 'application/json; charset=utf-8'}), ...answer.headers};
+		return {status: answer.status, headers, body: answer.body === undefined ? '' : isRaw ? (answer.body as string | Buffer) : JSON.stringify(answer.body)};
+	}
+
+	async function answer(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+		const started = process.hrtime.bigint();
+		const url = new URL(request.url ?? '/', 'http://ampnode');
+		let userId: number | undefined;
+		response.on('finish', () => {
+			const milliseconds = Number(process.hrtime.bigint() - started) / 1e6;
+			if (url.pathname === '/health') return;
+			options.record({
+				time: Date.now(),
+				kind: 'access',
+				host: options.logHost,
+				data: {
+					method: request.method,
+					path: url.pathname,
+					status: response.statusCode,
+					ms: Math.round(milliseconds * 10) / 10,
+					ip: forwardedFor(request),
+					...(userId === undefined ? {} : {userId}),
+				},
+			});
+		});
+		if (closing) response.shouldKeepAlive = false;
+		try {
+			const sessionId = readCookie(request.headers.cookie, sessionCookieName);
+			const session = await options.sessions.get(sessionId);
+			userId = session?.userId;
+			const reply = await route(request, url, session, sessionId);
+			if (reply === 'static') {
+				if (await sendStaticFile(wwwDirectory, url.pathname, response)) return;
+				send(response, html(404, simplePage('Not found', [`Nothing is here at ${url.pathname}.`], options.title)));
+				return;
+			}
+			send(response, reply);
+		} catch (error) {
+			logError(`${request.method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, {path: url.pathname});
+			if (!response.headersSent) send(response, html(500, simplePage('Something went wrong', ['The ampnode log has the details.'], options.title)));
+			else response.destroy();
+		}
+	}
+
+	const server = http.createServer({keepAliveTimeout: 30_000}, (request, response) => void answer(request, response));
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(options.port, options.host, () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+	server.on('error', error => logger.error(`server: ${error.message}`));
+
+	let closed: Promise<void> | undefined;
+	return {
+		port: (server.address() as AddressInfo).port,
+		close: () =>
+			(closed ??= new Promise<void>(resolve => {
+				closing = true;
+				const cutoff = setTimeout(() => {
+					logger.warn('in-flight requests did not finish in time; closing their connections');
+					server.closeAllConnections();
+				}, options.drainMs ?? 4_000);
+				server.close(() => {
+					clearTimeout(cutoff);
+					resolve();
+				});
+				server.closeIdleConnections();
+			})),
+	};
+}
+
+function send(response: http.ServerResponse, reply: Reply): void {
+	const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+	response.writeHead(reply.status, {...reply.headers, 'content-length': body.length});
+	response.end(body);
+}
+
+function forwardedFor(request: http.IncomingMessage): string {
+	const header = request.headers['x-forwarded-for'];
+	const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
+	return first || request.socket.remoteAddress || '';
+}
+
+async function readText(request: http.IncomingMessage, limitBytes: number): Promise<string> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of request as AsyncIterable<Buffer>) {
+		size += chunk.length;
+		if (size > limitBytes) throw new Error(`request body over ${limitBytes} bytes`);
+		chunks.push(chunk);
+	}
+	return Buffer.concat(chunks).toString('utf8');
+}
