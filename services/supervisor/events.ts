@@ -31,8 +31,11 @@ export type SupervisorEvent =
 	/** First event on every connection: the whole picture, plus each daemon's recent log lines. */
 	| {type: 'snapshot'; info: RunInfo; daemons: DaemonStatus[]; logs: Record<string, string[]>}
 	| {type: 'daemon-state'; daemon: DaemonStatus}
-	/** Lines come in batches: a flood must not cost one event per line. */
-	| {type: 'log-lines'; daemon: string; lines: string[]}
+	/**
+	 * Lines come in batches: a flood must not cost one event per line. Under a flood a batch keeps
+	 * only its newest lines; `skipped` counts those left out (the log file still has every line).
+	 */
+	| {type: 'log-lines'; daemon: string; lines: string[]; skipped?: number}
 	| {type: 'run-ready'; elapsedMs: number}
 	| {type: 'run-failed'; daemon: string; error: string; lastLines: string[]}
 	/** Every daemon has stopped and the supervisor is about to exit. */

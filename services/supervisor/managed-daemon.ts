@@ -1,0 +1,124 @@
+import {spawn, type ChildProcess} from 'node:child_process';
+import path from 'node:path';
+import {CrashPolicy, type CrashPolicyOptions} from './crash-policy.js';
+import type {DaemonStatus} from './events.js';
+import {LineSplitter} from './log-lines.js';
+import {removePidFile, writePidFile} from './pid-files.js';
+import {LineRing} from './ring-buffer.js';
+import {RotatingLogFile, type RotationOptions} from './rotating-log.js';
+import type {DaemonSpec} from './spec.js';
+
+export interface OutputLimits {
+	ringLines: number;
+	ringBytes: number;
+	maxLineLength: number;
+	rotation: RotationOptions;
+}
+
+export interface DaemonFiles {
+	logs: string;
+	pids: string;
+}
+
+/**
+ * One daemon as the supervisor keeps it: its process (in its own process group), its status,
+ * its log file and ring of recent lines. The supervisor decides when to start and stop it.
+ */
+export class ManagedDaemon {
+	readonly status: DaemonStatus;
+	readonly ring: LineRing;
+	readonly log: RotatingLogFile;
+	readonly crashes: CrashPolicy;
+	child: ChildProcess | undefined;
+	/** Bumped on every start and stop, so a stale readiness poll or exit handler knows to give up. */
+	generation = 0;
+	/** Lines not yet sent to watchers, and how many were left out of the batch under a flood. */
+	unsent: string[] = [];
+	unsentSkipped = 0;
+	restartTimer: NodeJS.Timeout | undefined;
+	/** Set when a line matches the log readiness pattern of the current process. */
+	sawReadyLine = false;
+	private readonly readyPattern: RegExp | undefined;
+	private exited: Promise<void> = Promise.resolve();
+
+	constructor(
+		readonly spec: DaemonSpec,
+		private readonly files: DaemonFiles,
+		limits: OutputLimits,
+		crashPolicy: CrashPolicyOptions | undefined,
+		private readonly onLines: (daemon: ManagedDaemon, lines: string[]) => void,
+	) {
+		this.status = {name: spec.name, state: 'pending', restarts: 0, ...(spec.port !== undefined ? {port: spec.port} : {})};
+		this.ring = new LineRing(limits.ringLines, limits.ringBytes);
+		this.log = new RotatingLogFile(path.join(files.logs, `${spec.name}.log`), limits.rotation);
+		this.crashes = new CrashPolicy(crashPolicy);
+		this.readyPattern = spec.ready.kind === 'log' ? new RegExp(spec.ready.pattern) : undefined;
+		this.maxLineLength = limits.maxLineLength;
+	}
+
+	private readonly maxLineLength: number;
+
+	get pid(): number | undefined {
+		return this.status.pid;
+	}
+
+	/** Spawns the process detached: a new session and process group whose id is its pid. */
+	spawn(onExit: (code: number | null, signal: NodeJS.Signals | null, generation: number) => void, onSpawnError: (error: Error, generation: number) => void): void {
+		const generation = ++this.generation;
+		this.sawReadyLine = false;
+		const child = spawn(this.spec.command, this.spec.args, {
+			cwd: this.spec.cwd,
+			env: {...process.env, ...this.spec.env},
+			detached: true,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		this.child = child;
+		const stdout = new LineSplitter(this.maxLineLength);
+		const stderr = new LineSplitter(this.maxLineLength);
+		child.stdout?.on('data', (chunk: Buffer) => this.output(chunk, stdout));
+		child.stderr?.on('data', (chunk: Buffer) => this.output(chunk, stderr));
+		child.stdout?.on('end', () => this.lines(stdout.flush()));
+		child.stderr?.on('end', () => this.lines(stderr.flush()));
+		this.exited = new Promise(resolve => {
+			child.once('exit', (code, signal) => {
+				resolve();
+				onExit(code, signal, generation);
+			});
+			child.once('error', error => {
+				if (child.pid === undefined) {
+					resolve();
+					onSpawnError(error, generation);
+				}
+			});
+		});
+		if (child.pid !== undefined) {
+			this.status.pid = child.pid;
+			this.status.startedAt = Date.now();
+			writePidFile(this.files.pids, this.spec.name, child.pid, [this.spec.command, ...this.spec.args]);
+		}
+	}
+
+	/** Resolves when the current process's `exit` event has been handled. */
+	whenExited(): Promise<void> {
+		return this.exited;
+	}
+
+	forgetProcess(): void {
+		this.child = undefined;
+		delete this.status.pid;
+		delete this.status.startedAt;
+		removePidFile(this.files.pids, this.spec.name);
+	}
+
+	private output(chunk: Buffer, splitter: LineSplitter): void {
+		this.log.write(chunk);
+		this.lines(splitter.push(chunk));
+	}
+
+	private lines(lines: string[]): void {
+		if (lines.length === 0) return;
+		this.ring.pushAll(lines);
+		if (this.readyPattern && !this.sawReadyLine && lines.some(line => this.readyPattern!.test(line))) this.sawReadyLine = true;
+		this.onLines(this, lines);
+	}
+}

@@ -1,0 +1,107 @@
+import {readdirSync, readFileSync, readlinkSync} from 'node:fs';
+
+/** Small readers of /proc (Linux): who runs, with which command line, in which process group. */
+
+export function isAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+/** True while any process (zombies included) is left in the group. */
+export function groupAlive(pgid: number): boolean {
+	try {
+		process.kill(-pgid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+/** Sends a signal to a whole process group; a group that is already gone is not an error. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+	try {
+		process.kill(-pgid, signal);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+	}
+}
+
+export function commandLine(pid: number): string[] | undefined {
+	try {
+		const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+		return raw.split('\0').filter((part, index, parts) => part !== '' || index < parts.length - 1);
+	} catch {
+		return undefined;
+	}
+}
+
+export function allPids(): number[] {
+	try {
+		return readdirSync('/proc')
+			.filter(entry => /^\d+$/.test(entry))
+			.map(Number);
+	} catch {
+		return [];
+	}
+}
+
+/** Process group id, state and start time from /proc/pid/stat (the command name may hold spaces and parentheses). */
+export function processStat(pid: number): {pgid: number; state: string; startTime: string} | undefined {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		const state = fields[0];
+		const pgid = Number(fields[2]);
+		// Field 22 of stat: when the process started, in clock ticks since boot; a reused pid has another.
+		const startTime = fields[19];
+		return state === undefined || startTime === undefined || Number.isNaN(pgid) ? undefined : {pgid, state, startTime};
+	} catch {
+		return undefined;
+	}
+}
+
+/** Every live process of a group (zombies excluded). */
+export function groupMembers(pgid: number): number[] {
+	return allPids().filter(pid => {
+		const stat = processStat(pid);
+		return stat !== undefined && stat.pgid === pgid && stat.state !== 'Z';
+	});
+}
+
+/** Socket inodes a process holds open, from its /proc/pid/fd links. */
+export function socketInodes(pid: number): Set<string> {
+	const inodes = new Set<string>();
+	let entries: string[];
+	try {
+		entries = readdirSync(`/proc/${pid}/fd`);
+	} catch {
+		return inodes;
+	}
+	for (const entry of entries) {
+		try {
+			const target = readlinkSync(`/proc/${pid}/fd/${entry}`);
+			const match = /^socket:\[(\d+)\]$/.exec(target);
+			if (match?.[1]) inodes.add(match[1]);
+		} catch {
+			// The fd closed while we looked.
+		}
+	}
+	return inodes;
+}
+
+/**
+ * Waits until nothing is left in the group. Zombies count as gone once the wait runs out: an
+ * orphaned grandchild's zombie belongs to whoever reaps orphans, not to us.
+ */
+export async function waitGroupEmpty(pgid: number, timeoutMs: number, intervalMs = 10): Promise<boolean> {
+	const deadline = Date.now() + timeoutMs;
+	while (groupAlive(pgid)) {
+		if (Date.now() >= deadline) return groupMembers(pgid).length === 0;
+		await new Promise(resolve => setTimeout(resolve, intervalMs));
+	}
+	return true;
+}

@@ -1,0 +1,363 @@
+import {mkdirSync} from 'node:fs';
+import {AmpError, errorMessage} from '../errors.js';
+import type {CrashPolicyOptions} from './crash-policy.js';
+import {EventQueue} from './event-queue.js';
+import type {DaemonStatus, RunInfo, SupervisorCommand, SupervisorEvent} from './events.js';
+import {defaultMaxLineLength} from './log-lines.js';
+import {ManagedDaemon, type DaemonFiles, type OutputLimits} from './managed-daemon.js';
+import {assertPortsFree} from './port-holders.js';
+import {signalGroup, waitGroupEmpty} from './proc.js';
+import {probeOnce} from './probes.js';
+import {defaultRotation} from './rotating-log.js';
+import type {DaemonSpec} from './spec.js';
+import {dependencyLevels} from './topology.js';
+
+export interface SupervisorOptions {
+	specs: DaemonSpec[];
+	/** `runPaths(config)`: log files go to `logs`, pid files to `pids`. */
+	files: DaemonFiles;
+	info: RunInfo;
+	crashPolicy?: CrashPolicyOptions;
+	limits?: Partial<OutputLimits>;
+	/** How often readiness probes are retried. */
+	probeIntervalMs?: number;
+	/** How often batched log lines go out to watchers, and the most lines one batch carries. */
+	flushIntervalMs?: number;
+	maxBatchLines?: number;
+	/** Lines of each daemon in a snapshot. */
+	snapshotLines?: number;
+}
+
+export type StartOutcome = {ok: true; elapsedMs: number} | {ok: false; daemon: string; error: string; lastLines: string[]};
+
+type Listener = (event: SupervisorEvent) => void;
+
+const lastLinesShown = 20;
+
+/**
+ * Runs the daemons of an instance: dependency order, readiness, restarts with backoff, logs to
+ * files and rings, graceful and forced stop. Knows nothing of screens: watchers subscribe to its
+ * events (or iterate them) and send it commands.
+ */
+export class Supervisor {
+	private readonly daemons = new Map<string, ManagedDaemon>();
+	private readonly levels: string[][];
+	private readonly listeners = new Set<Listener>();
+	private readonly options: Required<Omit<SupervisorOptions, 'crashPolicy' | 'limits'>> & Pick<SupervisorOptions, 'crashPolicy'>;
+	private flushTimer: NodeJS.Timeout | undefined;
+	private shuttingDown: 'stopped' | 'quit' | undefined;
+	private shutdown: Promise<void> | undefined;
+	private startFailure: StartOutcome | undefined;
+	private exitEmitted = false;
+	private exitResolve!: (reason: 'stopped' | 'quit' | 'failed') => void;
+	/** Resolves once every daemon is down after stop-all or quit-all. */
+	readonly exited: Promise<'stopped' | 'quit' | 'failed'>;
+
+	constructor(options: SupervisorOptions) {
+		this.levels = dependencyLevels(options.specs);
+		this.options = {
+			probeIntervalMs: 25,
+			flushIntervalMs: 50,
+			maxBatchLines: 1000,
+			snapshotLines: 500,
+			...options,
+		};
+		const limits: OutputLimits = {
+			ringLines: 5000,
+			ringBytes: 2 * 1024 * 1024,
+			maxLineLength: defaultMaxLineLength,
+			rotation: defaultRotation,
+			...options.limits,
+		};
+		mkdirSync(options.files.logs, {recursive: true});
+		mkdirSync(options.files.pids, {recursive: true});
+		for (const spec of options.specs) {
+			this.daemons.set(spec.name, new ManagedDaemon(spec, options.files, limits, options.crashPolicy, (daemon, lines) => this.queueLines(daemon, lines)));
+		}
+		this.exited = new Promise(resolve => {
+			this.exitResolve = resolve;
+		});
+	}
+
+	get info(): RunInfo {
+		return this.options.info;
+	}
+
+	subscribe(listener: Listener): () => void {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	}
+
+	/** Every event from now on, starting with a snapshot; ends after `supervisor-exit`. */
+	events(): AsyncIterableIterator<SupervisorEvent> {
+		const queue = new EventQueue();
+		queue.push(this.snapshot());
+		const unsubscribe = this.subscribe(event => {
+			queue.push(event);
+			if (event.type === 'supervisor-exit') queue.end();
+		});
+		queue.whenEnded(unsubscribe);
+		return queue;
+	}
+
+	snapshot(): Extract<SupervisorEvent, {type: 'snapshot'}> {
+		this.flushLines();
+		const logs: Record<string, string[]> = {};
+		for (const [name, daemon] of this.daemons) logs[name] = daemon.ring.tail(this.options.snapshotLines);
+		return {type: 'snapshot', info: this.options.info, daemons: this.statuses(), logs};
+	}
+
+	statuses(): DaemonStatus[] {
+		return [...this.daemons.values()].map(daemon => ({...daemon.status}));
+	}
+
+	/** A daemon's recent lines from its ring. */
+	recentLines(name: string, limit?: number): string[] {
+		return this.daemons.get(name)?.ring.tail(limit) ?? [];
+	}
+
+	/**
+	 * Checks every port is free, then starts every daemon as soon as its dependencies are ready.
+	 * Resolves when all are ready, or with the first daemon that failed to become ready.
+	 */
+	async start(): Promise<StartOutcome> {
+		const wanted = [...this.daemons.values()].flatMap(daemon => daemon.spec.ports.map(port => ({daemon: daemon.spec.name, port})));
+		assertPortsFree(wanted);
+		const began = Date.now();
+		const readiness = new Map<string, Promise<boolean>>();
+		const bringUp = async (daemon: ManagedDaemon): Promise<boolean> => {
+			const dependencies = await Promise.all(daemon.spec.dependsOn.map(name => readiness.get(name)!));
+			if (!dependencies.every(Boolean) || this.shuttingDown) {
+				if (!this.shuttingDown) this.setState(daemon, 'pending', `waiting for ${daemon.spec.dependsOn.join(', ')}, which did not start`);
+				return false;
+			}
+			return this.launchAndAwaitReady(daemon);
+		};
+		for (const name of this.levels.flat()) readiness.set(name, bringUp(this.daemons.get(name)!));
+		const results = await Promise.all(readiness.values());
+		if (results.every(Boolean)) {
+			const elapsedMs = Date.now() - began;
+			this.emit({type: 'run-ready', elapsedMs});
+			return {ok: true, elapsedMs};
+		}
+		return this.startFailure ?? {ok: false, daemon: '', error: 'stopped before every daemon was ready', lastLines: []};
+	}
+
+	async handle(command: SupervisorCommand): Promise<void> {
+		switch (command.type) {
+			case 'stop-all':
+				return this.stopAll();
+			case 'quit-all':
+				return this.quitAll();
+			default: {
+				const daemon = this.daemons.get(command.daemon);
+				if (!daemon) throw new AmpError(`no daemon named "${command.daemon}" in this run (daemons: ${[...this.daemons.keys()].join(', ')})`);
+				if (this.shuttingDown) return;
+				if (command.type === 'stop') return this.stopDaemon(daemon);
+				if (command.type === 'restart') {
+					await this.stopDaemon(daemon);
+					daemon.status.restarts += 1;
+				}
+				if (daemon.child && (command.type === 'start')) return;
+				daemon.crashes.reset();
+				await this.launchAndAwaitReady(daemon, false);
+			}
+		}
+	}
+
+	/** SIGTERM each group in reverse dependency order, SIGKILL after its timeout; resolves when no process is left. */
+	stopAll(): Promise<void> {
+		this.shutdown ??= this.shutDown('stopped', async () => {
+			for (const level of [...this.levels].reverse()) {
+				await Promise.all(level.map(name => this.stopDaemon(this.daemons.get(name)!)));
+			}
+		});
+		return this.shutdown;
+	}
+
+	/** SIGKILL every group at once. */
+	quitAll(): Promise<void> {
+		if (this.shuttingDown === 'quit') return this.shutdown!;
+		const quit = this.shutDown('quit', async () => {
+			await Promise.all([...this.daemons.values()].map(daemon => this.stopDaemon(daemon, 'SIGKILL')));
+		});
+		this.shutdown = quit;
+		return quit;
+	}
+
+	private async shutDown(reason: 'stopped' | 'quit', stopEverything: () => Promise<void>): Promise<void> {
+		this.shuttingDown = reason;
+		for (const daemon of this.daemons.values()) clearTimeout(daemon.restartTimer);
+		await stopEverything();
+		this.flushLines();
+		for (const daemon of this.daemons.values()) daemon.log.close();
+		if (this.exitEmitted) return;
+		this.exitEmitted = true;
+		this.emit({type: 'supervisor-exit', reason});
+		this.exitResolve(reason);
+	}
+
+	private async launchAndAwaitReady(daemon: ManagedDaemon, partOfStart = true): Promise<boolean> {
+		const deadline = Date.now() + daemon.spec.readyTimeoutMs;
+		this.launch(daemon);
+		for (;;) {
+			const generation = daemon.generation;
+			const state = daemon.status.state;
+			if (state === 'ready') return true;
+			if (state === 'failed' || state === 'stopping' || state === 'stopped' || this.shuttingDown) {
+				if (state === 'failed' && partOfStart) this.failStart(daemon, daemon.status.reason ?? 'failed');
+				return false;
+			}
+			if (Date.now() >= deadline) {
+				const why = `not ready after ${Math.round(daemon.spec.readyTimeoutMs / 1000)} s (${describeProbe(daemon.spec)})`;
+				await this.stopDaemon(daemon, 'SIGKILL');
+				this.setState(daemon, 'failed', why);
+				if (partOfStart) this.failStart(daemon, why);
+				return false;
+			}
+			if (state === 'starting' && daemon.child && (await this.probePasses(daemon)) && daemon.generation === generation && daemon.status.state === 'starting') {
+				daemon.crashes.reset();
+				this.setState(daemon, 'ready');
+				return true;
+			}
+			await sleep(this.options.probeIntervalMs);
+		}
+	}
+
+	private async probePasses(daemon: ManagedDaemon): Promise<boolean> {
+		const probe = daemon.spec.ready;
+		if (probe.kind === 'log') return daemon.sawReadyLine;
+		return probeOnce(probe);
+	}
+
+	private launch(daemon: ManagedDaemon): void {
+		if (this.shuttingDown) return;
+		clearTimeout(daemon.restartTimer);
+		daemon.spawn(
+			(code, signal, generation) => this.onExit(daemon, code, signal, generation),
+			(error, generation) => {
+				if (generation !== daemon.generation) return;
+				daemon.forgetProcess();
+				this.setState(daemon, 'failed', `could not start ${daemon.spec.command}: ${errorMessage(error)}`);
+			},
+		);
+		if (daemon.child?.pid !== undefined) this.setState(daemon, 'starting');
+	}
+
+	private onExit(daemon: ManagedDaemon, code: number | null, signal: NodeJS.Signals | null, generation: number): void {
+		if (generation !== daemon.generation) return;
+		const startedAt = daemon.status.startedAt ?? Date.now();
+		const pgid = daemon.pid;
+		// The leader is gone: whatever it left in its group must not outlive it.
+		if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
+		daemon.forgetProcess();
+		if (daemon.status.state === 'stopping' || this.shuttingDown) return;
+		const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+		const decision = daemon.crashes.recordCrash(Date.now(), startedAt);
+		if (decision.action === 'fail') {
+			this.setState(daemon, 'failed', `${how}; crashed ${decision.crashesInWindow} times within a minute, left down (restart it when fixed)`);
+			return;
+		}
+		this.setState(daemon, 'crashed', `${how}; restarting in ${formatDelay(decision.delayMs)}`);
+		daemon.restartTimer = setTimeout(() => {
+			if (this.shuttingDown || daemon.status.state !== 'crashed') return;
+			daemon.status.restarts += 1;
+			void this.launchAndAwaitReady(daemon, false);
+		}, decision.delayMs);
+	}
+
+	private async stopDaemon(daemon: ManagedDaemon, signal: NodeJS.Signals = daemon.spec.stopSignal): Promise<void> {
+		clearTimeout(daemon.restartTimer);
+		const pgid = daemon.pid;
+		if (pgid === undefined) {
+			daemon.generation++;
+			if (daemon.status.state !== 'failed') this.setState(daemon, 'stopped');
+			return;
+		}
+		this.setState(daemon, 'stopping');
+		const exited = daemon.whenExited();
+		signalGroup(pgid, signal);
+		if (!(await waitGroupEmpty(pgid, signal === 'SIGKILL' ? 5000 : daemon.spec.stopTimeoutMs))) {
+			signalGroup(pgid, 'SIGKILL');
+			await waitGroupEmpty(pgid, 5000);
+		}
+		await Promise.race([exited, sleep(1000)]);
+		daemon.generation++;
+		daemon.forgetProcess();
+		this.setState(daemon, 'stopped');
+	}
+
+	private failStart(daemon: ManagedDaemon, error: string): void {
+		if (this.startFailure) return;
+		const lastLines = daemon.ring.tail(lastLinesShown);
+		this.startFailure = {ok: false, daemon: daemon.spec.name, error, lastLines};
+		this.emit({type: 'run-failed', daemon: daemon.spec.name, error, lastLines});
+	}
+
+	private setState(daemon: ManagedDaemon, state: DaemonStatus['state'], reason?: string): void {
+		daemon.status.state = state;
+		if (reason === undefined) delete daemon.status.reason;
+		else daemon.status.reason = reason;
+		this.flushLines(daemon);
+		this.emit({type: 'daemon-state', daemon: {...daemon.status}});
+	}
+
+	private queueLines(daemon: ManagedDaemon, lines: string[]): void {
+		daemon.unsent.push(...lines);
+		if (daemon.unsent.length > this.options.maxBatchLines) {
+			const extra = daemon.unsent.length - this.options.maxBatchLines;
+			daemon.unsent.splice(0, extra);
+			daemon.unsentSkipped += extra;
+		}
+		this.flushTimer ??= setTimeout(() => this.flushLines(), this.options.flushIntervalMs);
+	}
+
+	private flushLines(only?: ManagedDaemon): void {
+		if (!only) {
+			clearTimeout(this.flushTimer);
+			this.flushTimer = undefined;
+		}
+		for (const daemon of only ? [only] : this.daemons.values()) {
+			if (daemon.unsent.length === 0) continue;
+			const lines = daemon.unsent;
+			const skipped = daemon.unsentSkipped;
+			daemon.unsent = [];
+			daemon.unsentSkipped = 0;
+			this.emit({type: 'log-lines', daemon: daemon.spec.name, lines, ...(skipped > 0 ? {skipped} : {})});
+		}
+	}
+
+	private emit(event: SupervisorEvent): void {
+		for (const listener of this.listeners) {
+			try {
+				listener(event);
+			} catch {
+				// A watcher's failure must not stop the supervisor.
+			}
+		}
+	}
+}
+
+function describeProbe(spec: DaemonSpec): string {
+	const probe = spec.ready;
+	switch (probe.kind) {
+		case 'http':
+			return `GET ${probe.url} did not answer 2xx`;
+		case 'tcp':
+			return `nothing accepted connections on ${probe.host}:${probe.port}`;
+		case 'redis':
+			return `redis on ${probe.host}:${probe.port} did not answer PING`;
+		case 'log':
+			return `no output line matched /${probe.pattern}/`;
+		case 'none':
+			return 'it did not stay up';
+	}
+}
+
+function formatDelay(ms: number): string {
+	return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
+}
+
+function sleep(ms: number): Promise<void> {
+	return new Promise(resolve => setTimeout(resolve, ms));
+}
