@@ -1,0 +1,262 @@
+import http from 'node:http';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {startZerodata, type RunningZerodata} from '../../source/daemons/zerodata/server.js';
+import {newKeyPair} from '../../services/keys/identity.js';
+import {ZerodataClient} from '../../services/zerodata/client.js';
+import {signingKeyObject, signRequest} from '../../services/zerodata/signing.js';
+import {freePorts} from '../helpers/ports.js';
+import {startDaemonProcess, testInstanceConfig, waitForHealth, type DaemonProcess} from './logstore-zerodata-process.js';
+import {makeHostKeys, writeHostKeys, type TestHostKeys} from './zerodata-keys.js';
+
+let temporary: string;
+let keys: TestHostKeys;
+let processes: DaemonProcess[] = [];
+let servers: RunningZerodata[] = [];
+let clients: ZerodataClient[] = [];
+
+beforeEach(() => {
+	temporary = mkdtempSync(path.join(tmpdir(), 'ampzero-zerodata-'));
+	keys = makeHostKeys([7, 8]);
+});
+
+afterEach(async () => {
+	for (const daemon of processes) daemon.kill();
+	await Promise.all(processes.map(daemon => daemon.exited));
+	for (const client of clients) client.close();
+	await Promise.all(servers.map(server => server.close()));
+	processes = [];
+	servers = [];
+	clients = [];
+	rmSync(temporary, {recursive: true, force: true});
+});
+
+function clientFor(url: string, host = keys.hosts[0]): ZerodataClient {
+	if (host === undefined) throw new Error('no such test host');
+	const client = new ZerodataClient({url, hostId: host.record.id, secretKey: host.secretKey});
+	clients.push(client);
+	return client;
+}
+
+async function inProcessZerodata(): Promise<RunningZerodata> {
+	const server = await startZerodata({
+		host: '127.0.0.1',
+		port: 0,
+		directory: path.join(temporary, 'data'),
+		hub: keys.hub,
+		trustedHosts: keys.hosts.map(host => host.record),
+	});
+	servers.push(server);
+	return server;
+}
+
+async function zerodataProcess(): Promise<{daemon: DaemonProcess; url: string}> {
+	const [port] = (await freePorts(1)) as [number];
+	const instance = path.join(temporary, 'instance');
+	writeHostKeys(instance, keys);
+	const config = testInstanceConfig(path.join(temporary, 'run'), {zerodata: port});
+	const daemon = startDaemonProcess('zerodata', instance, config, {AMPZERO_HOME: path.join(temporary, 'home')});
+	processes.push(daemon);
+	const url = `http://127.0.0.1:${port}`;
+	await waitForHealth(url, daemon);
+	return {daemon, url};
+}
+
+/** A raw POST with whatever headers the test chooses. */
+function post(url: string, requestPath: string, body: string, headers: Record<string, string>): Promise<{status: number; body: {error?: string}}> {
+	const {port} = new URL(url);
+	return new Promise((resolve, reject) => {
+		const request = http.request({host: '127.0.0.1', port, method: 'POST', path: requestPath, headers: {...headers, 'content-type': 'application/json'}}, response => {
+			let text = '';
+			response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+			response.on('end', () => resolve({status: response.statusCode ?? 0, body: JSON.parse(text) as {error?: string}}));
+		});
+		request.on('error', reject);
+		request.end(body);
+	});
+}
+
+function signedHeaders(body: string, requestPath: string, options: {hostId?: number; secretKey?: string; now?: number} = {}): Record<string, string> {
+	const host = keys.hosts[0];
+	if (host === undefined) throw new Error('no test host');
+	return signRequest(
+		options.hostId ?? host.record.id,
+		signingKeyObject(options.secretKey ?? host.secretKey),
+		'POST',
+		requestPath,
+		Buffer.from(body),
+		options.now,
+	);
+}
+
+describe('zerodata API', () => {
+	it('puts, gets, deletes, allocates ids and answers batch forms for a signed host', async () => {
+		const server = await inProcessZerodata();
+		const client = clientFor(server.url);
+		const ids = await client.allocateIds('user', 3);
+		expect(ids).toEqual([1, 2, 3]);
+		expect(await client.allocateIds('user', 2)).toEqual([4, 5]);
+
+		await client.put('user', 1, {name: 'Ada', email: 'ada@example.com', tags: ['admin']});
+		expect(await client.get('user', 1)).toEqual({kind: 'user', id: 1, properties: {name: 'Ada', email: 'ada@example.com', tags: ['admin']}});
+		expect(await client.get('user', 2)).toBeNull();
+		expect(await client.get('user', '1')).toBeNull();
+
+		await client.putMany([
+			{kind: 'user', id: 2, properties: {name: 'Grace'}},
+			{kind: 'session', id: 'abc', properties: {user: 2}},
+		]);
+		expect(await client.getMany([{kind: 'session', id: 'abc'}, {kind: 'user', id: 9}, {kind: 'user', id: 2}])).toEqual([
+			{kind: 'session', id: 'abc', properties: {user: 2}},
+			null,
+			{kind: 'user', id: 2, properties: {name: 'Grace'}},
+		]);
+		expect(await client.delete('user', 1)).toBe(true);
+		expect(await client.delete('user', 1)).toBe(false);
+		expect(await client.deleteMany([{kind: 'user', id: 2}, {kind: 'session', id: 'abc'}, {kind: 'user', id: 77}])).toBe(2);
+		expect(await client.getMany([{kind: 'user', id: 2}, {kind: 'session', id: 'abc'}])).toEqual([null, null]);
+
+		// A second trusted host works too.
+		const other = clientFor(server.url, keys.hosts[1]);
+		await other.put('note', 'n1', {text: 'from host 8'});
+		expect(await client.get('note', 'n1')).toEqual({kind: 'note', id: 'n1', properties: {text: 'from host 8'}});
+	});
+
+	it('queries by kind and property with paging, following overwrites and deletes', async () => {
+		const server = await inProcessZerodata();
+		const client = clientFor(server.url);
+		await client.putMany(Array.from({length: 25}, (_, i) => ({kind: 'user', id: i + 1, properties: {team: i % 2 ? 'red' : 'blue', n: i}})));
+		await client.put('team', 1, {team: 'red'});
+
+		const red: number[] = [];
+		let cursor: string | undefined;
+		for (let guard = 0; guard < 10; guard++) {
+			const page = await client.query({kind: 'user', property: 'team', value: 'red', limit: 5, ...(cursor ? {cursor} : {})});
+			red.push(...page.entities.map(entity => entity.id as number));
+			if (page.nextCursor === null) break;
+			cursor = page.nextCursor;
+		}
+		expect(red).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24]);
+
+		await client.put('user', 2, {team: 'blue'});
+		await client.delete('user', 4);
+		const after = await client.query({kind: 'user', property: 'team', value: 'red', limit: 100});
+		expect(after.entities.map(entity => entity.id)).toEqual([6, 8, 10, 12, 14, 16, 18, 20, 22, 24]);
+		expect(after.nextCursor).toBeNull();
+		// n = 3 was user 4, deleted above.
+		expect((await client.query({kind: 'user', property: 'n', value: 3})).entities).toEqual([]);
+		expect((await client.query({kind: 'user', property: 'n', value: 5})).entities).toEqual([{kind: 'user', id: 6, properties: {team: 'red', n: 5}}]);
+	});
+
+	it('refuses bad requests with a message', async () => {
+		const server = await inProcessZerodata();
+		const client = clientFor(server.url);
+		await expect(client.put('', 1, {})).rejects.toThrow(/kind must be a non-empty string/);
+		await expect(client.put('user', -3, {})).rejects.toThrow(/numeric id must be a positive whole number/);
+		await expect(client.allocateIds('user', 0)).rejects.toThrow(/count must be a whole number from 1 to 10000/);
+	});
+});
+
+describe('zerodata request signing', () => {
+	it('refuses unsigned, unknown, wrongly signed, stale and replayed requests with 401', async () => {
+		const server = await inProcessZerodata();
+		const requestPath = '/v1/get';
+		const body = JSON.stringify({kind: 'user', id: 1});
+
+		const unsigned = await post(server.url, requestPath, body, {});
+		expect(unsigned.status).toBe(401);
+		expect(unsigned.body.error).toMatch(/^unsigned request: zerodata needs the x-amp-host, x-amp-timestamp, x-amp-nonce, x-amp-signature headers/);
+
+		const stranger = newKeyPair();
+		const unknown = await post(server.url, requestPath, body, signedHeaders(body, requestPath, {hostId: 99, secretKey: stranger.secretKey}));
+		expect(unknown.status).toBe(401);
+		expect(unknown.body.error).toMatch(/^unknown host 99/);
+
+		const wrongKey = await post(server.url, requestPath, body, signedHeaders(body, requestPath, {secretKey: stranger.secretKey}));
+		expect(wrongKey.status).toBe(401);
+		expect(wrongKey.body.error).toMatch(/^bad signature: the request is not signed by host 7's key/);
+
+		const tampered = await post(server.url, requestPath, JSON.stringify({kind: 'user', id: 2}), signedHeaders(body, requestPath));
+		expect(tampered.status).toBe(401);
+		expect(tampered.body.error).toMatch(/^bad signature/);
+
+		const stale = await post(server.url, requestPath, body, signedHeaders(body, requestPath, {now: Date.now() - 31_000}));
+		expect(stale.status).toBe(401);
+		expect(stale.body.error).toMatch(/^stale request: timestamp \d+ is more than 30 s from the server clock/);
+
+		const headers = signedHeaders(body, requestPath);
+		const first = await post(server.url, requestPath, body, headers);
+		expect(first).toEqual({status: 200, body: {entity: null}});
+		const replay = await post(server.url, requestPath, body, headers);
+		expect(replay.status).toBe(401);
+		expect(replay.body.error).toMatch(/^replayed request: this nonce was already used/);
+	});
+
+	it('trusts only host keys the hub signed', async () => {
+		const forged = makeHostKeys([5]);
+		const host = forged.hosts[0];
+		if (host === undefined) throw new Error('no forged host');
+		const server = await startZerodata({
+			host: '127.0.0.1',
+			port: 0,
+			directory: path.join(temporary, 'data'),
+			hub: keys.hub,
+			// Signed by another hub: must not be trusted.
+			trustedHosts: [...keys.hosts.map(entry => entry.record), host.record],
+		});
+		servers.push(server);
+		const client = new ZerodataClient({url: server.url, hostId: 5, secretKey: host.secretKey});
+		clients.push(client);
+		await expect(client.get('user', 1)).rejects.toThrow(/zerodata refused \/v1\/get: unknown host 5/);
+	});
+});
+
+describe('zerodata process', () => {
+	it('keeps every acknowledged put through kill -9 and a restart', async () => {
+		const first = await zerodataProcess();
+		const client = clientFor(first.url);
+		const count = 500;
+		await Promise.all(Array.from({length: count}, (_, i) => client.put('item', i + 1, {value: `v${i}`, i})));
+		await client.putMany(Array.from({length: 100}, (_, i) => ({kind: 'batch', id: `b${i}`, properties: {i}})));
+		first.daemon.kill();
+		expect((await first.daemon.exited).signal).toBe('SIGKILL');
+
+		const second = await zerodataProcess();
+		const again = clientFor(second.url);
+		const items = await again.getMany(Array.from({length: count}, (_, i) => ({kind: 'item', id: i + 1})));
+		expect(items.map(entity => entity?.properties['value'])).toEqual(Array.from({length: count}, (_, i) => `v${i}`));
+		expect((await again.getMany(Array.from({length: 100}, (_, i) => ({kind: 'batch', id: `b${i}`})))).every(entity => entity !== null)).toBe(true);
+		expect((await again.query({kind: 'item', property: 'i', value: 42})).entities).toEqual([{kind: 'item', id: 43, properties: {value: 'v42', i: 42}}]);
+	});
+
+	it('on SIGTERM finishes the in-flight put, then exits 0 within 5 s', async () => {
+		const {daemon, url} = await zerodataProcess();
+		const requestPath = '/v1/put';
+		const body = JSON.stringify({kind: 'note', id: 'last', properties: {text: 'written during shutdown'}});
+		const headers = {...signedHeaders(body, requestPath), 'content-type': 'application/json', 'content-length': String(body.length)};
+		const half = Math.floor(body.length / 2);
+		const {port} = new URL(url);
+		const started = Date.now();
+		const reply = await new Promise<{status: number; text: string}>((resolve, reject) => {
+			const request = http.request({host: '127.0.0.1', port, method: 'POST', path: requestPath, headers}, response => {
+				let text = '';
+				response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+				response.on('end', () => resolve({status: response.statusCode ?? 0, text}));
+			});
+			request.on('error', reject);
+			request.write(body.slice(0, half));
+			setTimeout(() => {
+				daemon.child.kill('SIGTERM');
+				setTimeout(() => request.end(body.slice(half)), 300);
+			}, 200);
+		});
+		expect(reply).toEqual({status: 200, text: '{"ok":true}'});
+		expect((await daemon.exited).code).toBe(0);
+		expect(Date.now() - started).toBeLessThan(5_000);
+
+		const again = await zerodataProcess();
+		expect(await clientFor(again.url).get('note', 'last')).toEqual({kind: 'note', id: 'last', properties: {text: 'written during shutdown'}});
+	});
+});
