@@ -27,7 +27,7 @@ export async function withDirectoryLock<T>(directory: string, work: () => Promis
 		if (Date.now() > deadline) {
 			throw new AmpError(`the hub state in ${directory} stays locked by another process; if none is running, remove ${lock}`);
 		}
-		await sleep(Math.min(5 + attempt * 5, 50));
+		await sleep(Math.min(2 + attempt * 2, 25));
 	}
 	try {
 		await writeFile(path.join(lock, 'owner'), String(process.pid));

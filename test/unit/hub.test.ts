@@ -1,0 +1,147 @@
+import {once} from 'node:events';
+import type http from 'node:http';
+import {mkdtemp, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {DirectoryHub} from '../../services/hub/directory-hub.js';
+import {HttpHub} from '../../services/hub/http-client.js';
+import {createHubServer} from '../../services/hub/http-server.js';
+import {announceStatement, updateStatement} from '../../services/hub/statements.js';
+import {HubRefusal, type Hub} from '../../services/hub/types.js';
+import {newKeyPair, signDetached, verifyPublicKey} from '../../services/keys/identity.js';
+import {freePort} from '../helpers/ports.js';
+
+let state: string;
+let servers: http.Server[] = [];
+
+beforeEach(async () => {
+	state = await mkdtemp(path.join(os.tmpdir(), 'ampzero-hub-'));
+});
+
+afterEach(async () => {
+	for (const server of servers) {
+		server.closeAllConnections();
+		await new Promise(resolve => server.close(resolve));
+	}
+	servers = [];
+	await rm(state, {recursive: true, force: true});
+});
+
+async function serve(hub: Hub): Promise<HttpHub> {
+	const server = createHubServer(hub);
+	servers.push(server);
+	server.listen(0, '127.0.0.1');
+	await once(server, 'listening');
+	const address = server.address();
+	if (typeof address !== 'object' || !address) throw new Error('no address');
+	return new HttpHub(`http://127.0.0.1:${address.port}`);
+}
+
+/** The same checks against the hub in-process and over HTTP: one implementation, one behaviour. */
+const variants: Array<[string, () => Promise<Hub>]> = [
+	['in-process', async () => new DirectoryHub(state)],
+	['over HTTP', async () => serve(new DirectoryHub(state, 'served'))],
+];
+
+describe.each(variants)('the hub %s', (_label, makeHub) => {
+	it('gives increasing ids per kind and signs the public key', async () => {
+		const hub = await makeHub();
+		const hubKey = await hub.publicKey();
+		const ids: number[] = [];
+		for (let index = 0; index < 3; index++) {
+			const pair = newKeyPair();
+			const {id, hubSignature} = await hub.register('user', pair.publicKey, newKeyPair().publicKey);
+			ids.push(id);
+			expect(verifyPublicKey({kind: 'user', id, publicKey: pair.publicKey, hubSignature}, hubKey)).toBe(true);
+		}
+		expect(ids).toEqual([1, 2, 3]);
+		expect((await hub.register('host', newKeyPair().publicKey, newKeyPair().publicKey)).id).toBe(1);
+	});
+
+	it('updates a key only when the control key signs the request', async () => {
+		const hub = await makeHub();
+		const signing = newKeyPair();
+		const control = newKeyPair();
+		const {id} = await hub.register('host', signing.publicKey, control.publicKey);
+		const replacement = newKeyPair();
+
+		const bySigningKey = signDetached(updateStatement('host', id, 1, replacement.publicKey), signing.secretKey);
+		const refused = await hub.update('host', id, replacement.publicKey, bySigningKey).catch((error: unknown) => error);
+		expect(refused).toBeInstanceOf(HubRefusal);
+		expect((refused as HubRefusal).status).toBe(403);
+		expect((refused as HubRefusal).message).toMatch(`not signed by that identity's control key (host-${id}.control.key)`);
+		expect((await hub.lookup('host', id)).publicKey).toBe(signing.publicKey);
+
+		const byControlKey = signDetached(updateStatement('host', id, 1, replacement.publicKey), control.secretKey);
+		const {hubSignature, version} = await hub.update('host', id, replacement.publicKey, byControlKey);
+		expect(version).toBe(2);
+		expect(verifyPublicKey({kind: 'host', id, publicKey: replacement.publicKey, hubSignature}, await hub.publicKey())).toBe(true);
+		expect((await hub.lookup('host', id)).publicKey).toBe(replacement.publicKey);
+
+		// The same signed request again names version 1, which is gone: a replay is refused.
+		await expect(hub.update('host', id, replacement.publicKey, byControlKey)).rejects.toThrow(/not signed by that identity's control key/);
+	});
+
+	it('records an address announced with the host key, refuses one signed by anyone else', async () => {
+		const hub = await makeHub();
+		const signing = newKeyPair();
+		const {id} = await hub.register('host', signing.publicKey, newKeyPair().publicKey);
+		const at = new Date().toISOString();
+		const forged = signDetached(announceStatement(id, '203.0.113.5:8040', at), newKeyPair().secretKey);
+		await expect(hub.announce(id, '203.0.113.5:8040', at, forged)).rejects.toThrow(`the hub refused the address of host-${id}`);
+		await hub.announce(id, '203.0.113.5:8040', at, signDetached(announceStatement(id, '203.0.113.5:8040', at), signing.secretKey));
+		const record = await hub.lookup('host', id);
+		expect(record.address).toBe('203.0.113.5:8040');
+		expect(record.announcedAt).toBe(at);
+	});
+
+	it('answers an unknown identity with a clear refusal', async () => {
+		const hub = await makeHub();
+		await hub.publicKey();
+		await expect(hub.lookup('user', 99)).rejects.toThrow('the hub has no user-99');
+	});
+});
+
+describe('the directory hub under concurrency', () => {
+	it('never gives two registrations the same id, even from separate hub objects on one directory', async () => {
+		const hubs = [new DirectoryHub(state), new DirectoryHub(state), new DirectoryHub(state)];
+		const results = await Promise.all(
+			Array.from({length: 30}, (_, index) => hubs[index % hubs.length]!.register('user', newKeyPair().publicKey, newKeyPair().publicKey)),
+		);
+		const ids = results.map(result => result.id).sort((a, b) => a - b);
+		expect(ids).toEqual(Array.from({length: 30}, (_, index) => index + 1));
+		// And the three objects agree on the hub's key: it was made once.
+		const keys = await Promise.all(hubs.map(hub => hub.publicKey()));
+		expect(new Set(keys.map(key => key.publicKey)).size).toBe(1);
+	});
+});
+
+describe('the HTTP hub', () => {
+	it('answers a request signed by the wrong key with 403 and the reason', async () => {
+		const client = await serve(new DirectoryHub(state, 'served'));
+		const {id} = await client.register('user', newKeyPair().publicKey, newKeyPair().publicKey);
+		const replacement = newKeyPair().publicKey;
+		const response = await fetch(`${client.location}/v1/update`, {
+			method: 'POST',
+			headers: {'content-type': 'application/json'},
+			body: JSON.stringify({kind: 'user', id, newPublicKey: replacement, signature: signDetached('anything', newKeyPair().secretKey)}),
+		});
+		expect(response.status).toBe(403);
+		expect(((await response.json()) as {error: string}).error).toMatch(`the hub refused to update user-${id}`);
+	});
+
+	it('refuses malformed requests with 400', async () => {
+		const client = await serve(new DirectoryHub(state, 'served'));
+		const response = await fetch(`${client.location}/v1/register`, {method: 'POST', body: '{"kind": "user", "publicKey": "short"}'});
+		expect(response.status).toBe(400);
+		expect(((await response.json()) as {error: string}).error).toMatch(/publicKey must be a base64 Ed25519 public key/);
+	});
+
+	it('says an unreachable hub cannot be reached, naming its URL', async () => {
+		const url = `http://127.0.0.1:${await freePort()}`;
+		const started = Date.now();
+		await expect(new HttpHub(url).publicKey()).rejects.toThrow(`the hub at ${url} cannot be reached (ECONNREFUSED)`);
+		expect(Date.now() - started).toBeLessThan(4000);
+	});
+});
