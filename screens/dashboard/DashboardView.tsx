@@ -1,0 +1,61 @@
+import {Box} from 'ink';
+import {Footer} from '../components/Footer.js';
+import {dashboardMode} from './dashboard-keys.js';
+import {selectedDaemon, selectedLog, visibleWindow, type DashboardState} from './dashboard-reducer.js';
+import {DaemonList} from './DaemonList.js';
+import {DashboardHelp} from './DashboardHelp.js';
+import {Header} from './Header.js';
+import {dashboardLayout} from './layout.js';
+import {LogPane} from './LogPane.js';
+import {StatusLine} from './StatusLine.js';
+
+export interface DashboardViewProps {
+	state: DashboardState;
+	size: {columns: number; rows: number};
+	now: number;
+	ownsSupervisor: boolean;
+	color: boolean;
+}
+
+/** The whole screen for one state: header, daemon list beside the log pane, status line, footer. */
+export function DashboardView({state, size, now, ownsSupervisor, color}: DashboardViewProps) {
+	const mode = dashboardMode(state, ownsSupervisor);
+	const layout = dashboardLayout(size, state.daemons, mode);
+	const window = visibleWindow(state, layout.logRows);
+	const search = state.search.phase === 'active' ? state.search : undefined;
+	return (
+		<Box flexDirection="column" width={layout.columns} height={layout.rows}>
+			<Header state={state} color={color} />
+			{state.dialog === 'help' ? (
+				<DashboardHelp height={layout.paneHeight} width={layout.columns} />
+			) : (
+				<Box height={layout.paneHeight}>
+					<DaemonList
+						daemons={state.daemons}
+						selected={state.selected}
+						now={now}
+						columns={layout.list}
+						width={layout.listWidth}
+						height={layout.paneHeight}
+						color={color}
+					/>
+					<LogPane
+						daemon={selectedDaemon(state)}
+						buffer={selectedLog(state)}
+						start={window.start}
+						end={window.end}
+						follow={state.follow}
+						pattern={search?.pattern}
+						match={search?.match}
+						width={layout.logWidth}
+						height={layout.paneHeight}
+						lineColumns={layout.logColumns}
+						color={color}
+					/>
+				</Box>
+			)}
+			<StatusLine state={state} mode={mode} color={color} />
+			<Footer screen="dashboard" mode={mode} />
+		</Box>
+	);
+}

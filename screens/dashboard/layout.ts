@@ -1,0 +1,81 @@
+import type {DaemonStatus} from '../../services/supervisor/events.js';
+import {bindingsFor} from '../bindings.js';
+
+export interface ListColumns {
+	name: number;
+	pid: boolean;
+	restarts: boolean;
+}
+
+export interface DashboardLayout {
+	columns: number;
+	rows: number;
+	footerRows: number;
+	/** Height of the two panes, borders included. */
+	paneHeight: number;
+	listWidth: number;
+	logWidth: number;
+	/** Log rows that fit in the log pane (below its title line). */
+	logRows: number;
+	/** Characters of a log line that fit. */
+	logColumns: number;
+	list: ListColumns;
+}
+
+const headerRows = 2;
+const statusRows = 1;
+const stateWidth = 8;
+const uptimeWidth = 6;
+const portWidth = 5;
+const pidWidth = 7;
+const restartsWidth = 3;
+
+/**
+ * Where everything goes for a terminal size. The list takes what its columns need (pid and
+ * restarts only on wide terminals; the log pane title always shows them); the log pane gets the rest.
+ */
+export function dashboardLayout(size: {columns: number; rows: number}, daemons: readonly DaemonStatus[], mode: string): DashboardLayout {
+	const columns = Math.max(40, size.columns);
+	const rows = Math.max(12, size.rows);
+	const longest = Math.max(6, ...daemons.map(daemon => daemon.name.length));
+	const wide = columns >= 110;
+	const list: ListColumns = {name: Math.min(longest, wide ? 16 : 12), pid: wide, restarts: wide || columns >= 96};
+	// marker + symbol, then the columns with a space between each, then the border.
+	const listWidth =
+		2 + 2 + list.name + 1 + stateWidth + 1 + uptimeWidth + 1 + portWidth + (list.pid ? 1 + pidWidth : 0) + (list.restarts ? 1 + restartsWidth : 0) + 2;
+	const footerRows = footerHeight(mode, columns);
+	const paneHeight = Math.max(4, rows - headerRows - statusRows - footerRows);
+	const logWidth = columns - listWidth;
+	return {
+		columns,
+		rows,
+		footerRows,
+		paneHeight,
+		listWidth,
+		logWidth,
+		logRows: Math.max(1, paneHeight - 3),
+		logColumns: Math.max(10, logWidth - 2),
+		list,
+	};
+}
+
+export const listColumnWidths = {state: stateWidth, uptime: uptimeWidth, port: portWidth, pid: pidWidth, restarts: restartsWidth};
+
+/** Rows the shared Footer takes: it wraps its items with a gap of two. */
+export function footerHeight(mode: string, columns: number): number {
+	const items = bindingsFor('dashboard', mode)
+		.filter(binding => binding.footer)
+		// The keys and words of the table are all one column per character.
+		.map(binding => `${binding.keys} ${binding.description.split(':')[0] ?? ''}`.length);
+	let rowCount = 1;
+	let used = 0;
+	for (const width of items) {
+		if (used > 0 && used + 2 + width > columns) {
+			rowCount++;
+			used = width;
+		} else {
+			used += (used > 0 ? 2 : 0) + width;
+		}
+	}
+	return rowCount;
+}

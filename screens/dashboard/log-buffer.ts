@@ -1,0 +1,79 @@
+/**
+ * A daemon's recent log lines as the dashboard keeps them: capped in lines and in bytes, so a
+ * flood costs bounded memory. `total` counts every line ever appended, which gives each line a
+ * stable absolute index (`total - lines.length + i`) for scrolling and search.
+ */
+export interface LogBuffer {
+	readonly lines: readonly string[];
+	readonly bytes: number;
+	readonly total: number;
+}
+
+export interface LogLimits {
+	maxLines: number;
+	maxBytes: number;
+	/** Longer lines are cut: nobody reads past this in a pane, and one huge line must not eat the byte cap. */
+	maxLineLength: number;
+}
+
+export const defaultLogLimits: LogLimits = {maxLines: 2000, maxBytes: 1024 * 1024, maxLineLength: 1000};
+
+export const emptyLogBuffer: LogBuffer = {lines: [], bytes: 0, total: 0};
+
+// CSI and OSC sequences, and the other C0 controls except tab; tabs become spaces below.
+// eslint-disable-next-line no-control-regex
+const controlSequences = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|\u001B[@-Z\\-_]|[\u0000-\u0008\u000B-\u001F\u007F]/g;
+
+/**
+ * What a terminal would show for one line: after a carriage return the line starts over (progress
+ * bars), escape sequences are dropped (the pane draws its own colours), tabs become spaces.
+ */
+export function cleanLine(raw: string, maxLength: number): string {
+	let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+	const lastReturn = line.lastIndexOf('\r');
+	if (lastReturn !== -1) line = line.slice(lastReturn + 1);
+	if (line.length > maxLength * 2) line = line.slice(0, maxLength * 2);
+	// eslint-disable-next-line no-control-regex
+	if (/[\u0000-\u001F\u007F]/.test(line)) line = line.replace(/\t/g, '    ').replace(controlSequences, '');
+	return line.length > maxLength ? line.slice(0, maxLength) : line;
+}
+
+/**
+ * Appends lines, keeping only what the caps allow. Only the tail that can survive is cleaned
+ * and copied, so a batch of a million lines costs as much as the last `maxLines` of it.
+ * `count`: how many lines arrived, when `incoming` is already only their tail.
+ */
+export function appendLines(buffer: LogBuffer, incoming: readonly string[], limits: LogLimits = defaultLogLimits, count = incoming.length): LogBuffer {
+	if (incoming.length === 0) return buffer;
+	const fresh = incoming.length > limits.maxLines ? incoming.slice(incoming.length - limits.maxLines) : incoming;
+	const kept = buffer.lines.length + fresh.length > limits.maxLines ? buffer.lines.slice(buffer.lines.length + fresh.length - limits.maxLines) : buffer.lines.slice();
+	const lines = kept as string[];
+	let bytes = sumBytes(lines);
+	for (const raw of fresh) {
+		const line = cleanLine(raw, limits.maxLineLength);
+		lines.push(line);
+		bytes += line.length + 1;
+	}
+	let drop = 0;
+	while (bytes > limits.maxBytes && drop < lines.length - 1) {
+		bytes -= (lines[drop]?.length ?? 0) + 1;
+		drop++;
+	}
+	return {lines: drop > 0 ? lines.slice(drop) : lines, bytes, total: buffer.total + count};
+}
+
+/** Absolute index of the first line still held. */
+export function firstIndex(buffer: LogBuffer): number {
+	return buffer.total - buffer.lines.length;
+}
+
+export function lineAt(buffer: LogBuffer, absolute: number): string | undefined {
+	return buffer.lines[absolute - firstIndex(buffer)];
+}
+
+// Bytes are counted as UTF-16 units: cheap, and close enough for a memory cap.
+function sumBytes(lines: readonly string[]): number {
+	let bytes = 0;
+	for (const line of lines) bytes += line.length + 1;
+	return bytes;
+}
