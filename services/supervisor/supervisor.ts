@@ -216,7 +216,6 @@ export class Supervisor {
 				return false;
 			}
 			if (state === 'starting' && daemon.child && (await this.probePasses(daemon)) && daemon.generation === generation && daemon.status.state === 'starting') {
-				daemon.crashes.reset();
 				this.setState(daemon, 'ready');
 				return true;
 			}
