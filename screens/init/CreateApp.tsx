@@ -1,8 +1,9 @@
-import {Text, useApp, useInput} from 'ink';
+import {Text, useApp} from 'ink';
 import {useEffect, useState} from 'react';
 import type {InitAnswers, InstanceSummary} from '../../services/instance/types.js';
 import {matchBinding} from '../bindings.js';
 import {bodyRows, ScreenFrame} from '../components/ScreenFrame.js';
+import {useKeys} from '../hooks/use-keys.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
 import {DoneView} from './DoneView.js';
 import {InitTitle} from './InitApp.js';
@@ -52,7 +53,7 @@ export function CreateApp({directory, answers, clobber, onResult, create}: Creat
 		// Only the phase change matters here.
 	}, [progress.phase]);
 
-	useInput((input, key) => {
+	useKeys((input, key) => {
 		if (help) {
 			if (matchBinding('init', input, key, 'help') !== undefined) setHelp(false);
 			return;

@@ -1,12 +1,13 @@
-import {Text, useApp, useInput} from 'ink';
+import {Text, useApp} from 'ink';
 import {useEffect, useReducer, useState} from 'react';
 import {checkAmprunRoot} from '../../services/instance/amprun-root.js';
 import type {AmprunRootProblem, InitAnswers} from '../../services/instance/types.js';
 import {matchBinding} from '../bindings.js';
 import {bodyRows, ScreenFrame} from '../components/ScreenFrame.js';
 import {Spinner} from '../components/Spinner.js';
+import {useKeys} from '../hooks/use-keys.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
-import {focusedField, formAnswers, initFormReducer, initialFormState} from './init-form-reducer.js';
+import {formAnswers, initFormReducer, initialFormState} from './init-form-reducer.js';
 import {InitForm} from './InitForm.js';
 import {RootProblem} from './RootProblem.js';
 
@@ -73,7 +74,7 @@ export function InitApp({directory, initial, clobber, onResult, checkRoot = chec
 		// Runs once, when the form is submitted.
 	}, [state.submitted]);
 
-	useInput((input, key) => {
+	useKeys((input, key) => {
 		if (help) {
 			if (matchBinding('init', input, key, 'help') !== undefined) setHelp(false);
 			return;
@@ -100,9 +101,11 @@ export function InitApp({directory, initial, clobber, onResult, checkRoot = chec
 			case 'abort':
 				return finish({type: 'cancelled'});
 			case 'toggle-choice':
-				if (focusedField(state).kind === 'choice') return dispatch({type: 'toggle-choice', direction: key.leftArrow ? -1 : 1});
-				if (key.leftArrow || key.rightArrow) return dispatch({type: 'cursor', to: key.leftArrow ? 'left' : 'right'});
-				return dispatch({type: 'insert', text: input});
+				return dispatch({
+					type: 'toggle-choice',
+					direction: key.leftArrow ? -1 : 1,
+					otherwise: key.leftArrow || key.rightArrow ? {type: 'cursor', to: key.leftArrow ? 'left' : 'right'} : {type: 'insert', text: input},
+				});
 		}
 		if (key.backspace || key.delete) return dispatch({type: 'backspace'});
 		if (key.home || (key.ctrl && input === 'a')) return dispatch({type: 'cursor', to: 'home'});

@@ -24,7 +24,8 @@ export type InitFormAction =
 	| {type: 'delete-forward'}
 	| {type: 'cursor'; to: 'left' | 'right' | 'home' | 'end'}
 	| {type: 'clear-field'}
-	| {type: 'toggle-choice'; direction: 1 | -1}
+	/** Space or ←/→: switches a choice field; in a text field it types the space or moves the cursor. */
+	| {type: 'toggle-choice'; direction: 1 | -1; otherwise: InitFormAction}
 	| {type: 'submit'};
 
 export function initialFormState(answers: InitAnswers): InitFormState {
@@ -92,7 +93,7 @@ export function initFormReducer(state: InitFormState, action: InitFormAction): I
 			return edit(state, '', 0);
 		case 'toggle-choice': {
 			const choices = field.choices;
-			if (field.kind !== 'choice' || !choices) return state;
+			if (field.kind !== 'choice' || !choices) return action.otherwise.type === 'toggle-choice' ? state : initFormReducer(state, action.otherwise);
 			const next = choices[(choices.indexOf(value) + action.direction + choices.length) % choices.length]!;
 			return edit(state, next, next.length);
 		}

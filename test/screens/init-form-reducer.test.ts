@@ -46,9 +46,15 @@ describe('init form reducer', () => {
 
 	it('toggles the setup choice and ignores typing in it', () => {
 		const state = focusOn(initialFormState(fixedAnswers()), 'setup');
-		expect(formAnswers(run(state, {type: 'toggle-choice', direction: 1})).setup).toBe('server');
-		expect(formAnswers(run(state, {type: 'toggle-choice', direction: 1}, {type: 'toggle-choice', direction: -1})).setup).toBe('single');
+		expect(formAnswers(run(state, {type: 'toggle-choice', direction: 1, otherwise: {type: 'insert', text: ' '}})).setup).toBe('server');
+		expect(formAnswers(run(state, {type: 'toggle-choice', direction: 1, otherwise: {type: 'insert', text: ' '}}, {type: 'toggle-choice', direction: -1, otherwise: {type: 'insert', text: ' '}})).setup).toBe('single');
 		expect(run(state, {type: 'insert', text: 'x'})).toBe(state);
+	});
+
+	it('types a space or moves the cursor in a text field instead of toggling', () => {
+		const state = initialFormState(fixedAnswers());
+		expect(formAnswers(run(state, {type: 'toggle-choice', direction: 1, otherwise: {type: 'insert', text: ' '}})).title).toBe('Demo instance ');
+		expect(run(state, {type: 'toggle-choice', direction: -1, otherwise: {type: 'cursor', to: 'left'}}).cursor).toBe('Demo instance'.length - 1);
 	});
 
 	it('shows a port used twice on both fields and refuses to submit, focusing the first', () => {
