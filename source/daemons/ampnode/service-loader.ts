@@ -1,3 +1,5 @@
+import {execFileSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import type {ServiceApp, ServiceHandler, ServiceRoute} from './service-api.js';
@@ -53,13 +55,31 @@ export async function loadServices(ampnodeDirectory: string, modules: string[]):
 export function describeLoadError(error: unknown, file: string): string {
 	const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 	const stack = error instanceof Error ? (error.stack ?? '') : '';
-	const url = pathToFileURL(file).href;
-	// A syntax error's stack starts with `file:///…/x.js:LINE`; a thrown error has `at … (file:///…/x.js:LINE:COLUMN)`.
-	const escaped = url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-	const line = new RegExp(`${escaped}:(\\d+)`).exec(stack)?.[1];
+	// A thrown error has `at … (file:///…/x.js:LINE:COLUMN)`, or the bare path when Node loaded the file as CommonJS.
+	const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+	const line =
+		new RegExp(`(?:${escape(pathToFileURL(file).href)}|${escape(file)}):(\\d+)`).exec(stack)?.[1] ??
+		(error instanceof SyntaxError ? syntaxErrorLine(file) : undefined);
 	if (line !== undefined) return `${file}:${line}: ${message}`;
 	if ((error as NodeJS.ErrnoException | undefined)?.code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(file)) {
 		return `${file}: no such module; create it or remove it from ampnode.yaml`;
 	}
 	return `${file}: ${message}`;
+}
+
+/** The line of a module's syntax error: Node's stack for it has none, so ask `node --check`. */
+function syntaxErrorLine(file: string): string | undefined {
+	let source: string;
+	try {
+		source = readFileSync(file, 'utf8');
+	} catch {
+		return undefined;
+	}
+	try {
+		execFileSync(process.execPath, ['--input-type=module', '--check'], {input: source, stdio: ['pipe', 'ignore', 'pipe'], timeout: 5_000});
+		return undefined;
+	} catch (error) {
+		const stderr = String((error as {stderr?: Buffer}).stderr ?? '');
+		return /^\[stdin\]:(\d+)/m.exec(stderr)?.[1];
+	}
 }

@@ -1,0 +1,195 @@
+import {writeFile, appendFile, rm} from 'node:fs/promises';
+import path from 'node:path';
+import {afterAll, beforeAll, describe, expect, test} from 'vitest';
+import {runPaths} from '../../services/config/paths.js';
+import {keyFileName} from '../../services/keys/identity.js';
+import {readPrivateKeyFile} from '../../services/keys/store.js';
+import {LogstoreClient} from '../../services/logstore/client.js';
+import type {LogRecord} from '../../services/logstore/records.js';
+import {createLoginLink} from '../../services/login.js';
+import {ZerodataClient} from '../../services/zerodata/client.js';
+import {delay, startInstanceDaemons, type RunningDaemons} from '../helpers/daemons.js';
+import {cookieFrom, getUrl} from '../helpers/https-request.js';
+import {makeTestInstance, type TestInstance} from '../helpers/instance.js';
+
+const brokenService = `// A service that fails while loading.
+const settings = {};
+throw new Error('broken on purpose: ' + Object.keys(settings).length);
+`;
+
+async function keyspaceKeys(endpoint: string, prefix: string): Promise<string[]> {
+	const response = await fetch(`${endpoint}/v3/kv/range`, {
+		method: 'POST',
+		body: JSON.stringify({key: Buffer.from(prefix).toString('base64'), range_end: Buffer.from(prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)).toString('base64')}),
+	});
+	const answer = (await response.json()) as {kvs?: Array<{key: string}>};
+	return (answer.kvs ?? []).map(entry => Buffer.from(entry.key, 'base64').toString('utf8'));
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		const value = await check();
+		if (value !== undefined) return value;
+		await delay(200);
+	}
+	throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () => {
+	let instance: TestInstance;
+	let daemons: RunningDaemons | undefined;
+	let frontend: string;
+	let keyspace: string;
+	const sessionCookie = 'ampzero_session';
+
+	beforeAll(async () => {
+		instance = await makeTestInstance({name: 'web', ampnodes: 2});
+		const ampnodeDirectory = path.join(instance.directory, 'ampnode');
+		await writeFile(path.join(ampnodeDirectory, 'services', 'broken.js'), brokenService);
+		await appendFile(path.join(ampnodeDirectory, 'ampnode.yaml'), '\n# added by the test\n');
+		const yamlFile = path.join(ampnodeDirectory, 'ampnode.yaml');
+		const {readFile} = await import('node:fs/promises');
+		await writeFile(yamlFile, (await readFile(yamlFile, 'utf8')).replace('  - services/hello.js', '  - services/broken.js\n  - services/hello.js'));
+		daemons = await startInstanceDaemons(instance.config, instance.directory);
+		frontend = `https://127.0.0.1:${instance.config.ports.frontend}`;
+		keyspace = `http://127.0.0.1:${instance.config.ports.keyspaceClient}`;
+	}, 90_000);
+
+	afterAll(async () => {
+		await daemons?.stopAll();
+		await instance?.cleanup();
+	});
+
+	test('a login link signs the user in through nginx over HTTPS, once', async () => {
+		const {config} = instance;
+		const anonymous = await getUrl(`${frontend}/`);
+		expect(anonymous.status).toBe(303);
+		expect(anonymous.headers.location).toBe('/signed-out');
+		const signedOut = await getUrl(`${frontend}/signed-out`);
+		expect(signedOut.body).toContain(`ampzero run ${config.name} login`);
+
+		const link = await createLoginLink(config, instance.directory);
+		expect(link).toMatch(new RegExp(`^https://localhost:${config.ports.frontend}/login\\?token=[A-Za-z0-9_-]+$`));
+		const login = await getUrl(link);
+		expect(login.status).toBe(303);
+		expect(login.headers.location).toBe('/');
+		const setCookie = (login.headers['set-cookie'] ?? []).join('\n');
+		expect(setCookie).toMatch(/HttpOnly/);
+		expect(setCookie).toMatch(/Secure/);
+		expect(setCookie).toMatch(/SameSite=Lax/);
+		const cookie = cookieFrom(login, sessionCookie);
+		expect(cookie).toBeDefined();
+
+		const home = await getUrl(`${frontend}/`, {cookie: cookie!});
+		expect(home.status).toBe(200);
+		expect(home.body).toContain(`Signed in as ${config.userName} (user ${config.userId}) on host ${config.hostId}`);
+
+		const again = await getUrl(link);
+		expect(again.status).toBe(400);
+		expect(again.body).toContain('does not work');
+	});
+
+	test('every ampnode behind nginx shares the sessions in the live redis', async () => {
+		const {config} = instance;
+		const login = await getUrl(await createLoginLink(config, instance.directory));
+		const cookie = cookieFrom(login, sessionCookie)!;
+		for (const port of config.ports.ampnode) {
+			const page = await getUrl(`http://127.0.0.1:${port}/`, {cookie});
+			expect(page.status).toBe(200);
+			expect(page.body).toContain(`(user ${config.userId}) on host ${config.hostId}`);
+		}
+	});
+
+	test('the sign-in is recorded in zerodata with a request signed by the host key', async () => {
+		const {config} = instance;
+		const hostKey = await readPrivateKeyFile(path.join(instance.directory, 'ampnode', keyFileName('host', config.hostId, 'private')));
+		const data = new ZerodataClient({url: config.zerodataUrl, hostId: config.hostId, secretKey: hostKey.secretKey});
+		try {
+			const entity = await waitFor('the sign-in entity', async () => (await data.get('UserSignIn', String(config.userId))) ?? undefined, 10_000);
+			expect(entity.properties['userName']).toBe(config.userName);
+			expect(entity.properties['hostId']).toBe(config.hostId);
+		} finally {
+			data.close();
+		}
+	});
+
+	test('the example service answers through nginx; a service that throws at load is named with file and line', async () => {
+		const hello = await getUrl(`${frontend}/hello?name=tester`);
+		expect(hello.status).toBe(200);
+		expect(JSON.parse(hello.body)).toMatchObject({hello: 'tester', hostId: instance.config.hostId});
+		const output = daemons!.get('ampnode').output.join('\n');
+		expect(output).toContain(`${path.join(instance.directory, 'ampnode', 'services', 'broken.js')}:3: Error: broken on purpose: 0`);
+		const health = JSON.parse((await getUrl(`http://127.0.0.1:${instance.config.ports.ampnode[0]}/health`)).body) as {services: string[]};
+		expect(health.services).toEqual(['services/hello.js']);
+	});
+
+	test("logstore receives every ampnode's access-log lines", async () => {
+		const {config} = instance;
+		const marker = `/marker-${Date.now()}`;
+		for (let index = 0; index < 6; index++) await getUrl(`${frontend}${marker}`);
+		const logstore = new LogstoreClient(config.logstoreUrl);
+		try {
+			const records = await waitFor(
+				'access records of the marker path from both ampnodes',
+				async () => {
+					const found: LogRecord[] = [];
+					for await (const record of logstore.queryAll({kind: 'access'})) if (record.data['path'] === marker) found.push(record);
+					return found.length === 6 ? found : undefined;
+				},
+				10_000,
+			);
+			expect(records.every(record => record.data['status'] === 404 && record.data['method'] === 'GET' && record.data['ip'] === '127.0.0.1')).toBe(true);
+			const hosts = new Set(records.map(record => record.host));
+			expect(hosts).toEqual(new Set(config.ports.ampnode.map(port => `host-${config.hostId}:${port}`)));
+		} finally {
+			logstore.close();
+		}
+	});
+
+	test('plain HTTP is redirected to HTTPS', async () => {
+		const response = await getUrl(`http://127.0.0.1:${instance.config.ports.http}/some/page?x=1`, {host: 'localhost'});
+		expect(response.status).toBe(301);
+		expect(response.headers.location).toBe(`https://localhost:${instance.config.ports.frontend}/some/page?x=1`);
+	});
+
+	test('while the upgrading flag file exists every request gets the 503 placeholder page', async () => {
+		const flag = runPaths(instance.config).upgradingFlag;
+		await writeFile(flag, '');
+		try {
+			for (const page of ['/', '/hello', '/index.html']) {
+				const response = await getUrl(`${frontend}${page}`);
+				expect(response.status).toBe(503);
+				expect(response.body).toContain('is being upgraded');
+			}
+		} finally {
+			await rm(flag, {force: true});
+		}
+		expect((await getUrl(`${frontend}/hello`)).status).toBe(200);
+	});
+
+	test('killing an ampnode with SIGKILL lets its keyspace lease lapse', async () => {
+		const {config} = instance;
+		const secondPort = config.ports.ampnode[1]!;
+		const key = `/ampzero/${config.name}/ampnode/${config.hostId}/${secondPort}`;
+		const prefix = `/ampzero/${config.name}/ampnode/`;
+		expect(await keyspaceKeys(keyspace, prefix)).toContain(key);
+		const killedAt = Date.now();
+		await daemons!.stop('ampnode-2', 'SIGKILL');
+		await waitFor('the lease to lapse', async () => ((await keyspaceKeys(keyspace, prefix)).includes(key) ? undefined : true), 15_000);
+		const lapsedAfter = Date.now() - killedAt;
+		expect(lapsedAfter).toBeGreaterThan(1_000);
+		// nginx keeps serving through the ampnode that is left.
+		expect((await getUrl(`${frontend}/hello`)).status).toBe(200);
+	});
+
+	test('SIGTERM stops an ampnode cleanly within 5 s and removes its registration at once', async () => {
+		const {config} = instance;
+		const prefix = `/ampzero/${config.name}/ampnode/`;
+		const started = Date.now();
+		const exit = await daemons!.stop('ampnode', 'SIGTERM', 10_000);
+		expect(exit.code).toBe(0);
+		expect(Date.now() - started).toBeLessThan(5_000);
+		expect(await keyspaceKeys(keyspace, prefix)).toEqual([]);
+	});
+});
