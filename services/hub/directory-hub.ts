@@ -30,16 +30,16 @@ export class DirectoryHub implements Hub {
 		readonly location = 'embedded',
 	) {}
 
-	async publicKey(): Promise<HubPublicKeyRecord> {
-		const key = await this.key();
+	async publicKey(signal?: AbortSignal): Promise<HubPublicKeyRecord> {
+		const key = await this.key(signal);
 		return {hub: this.location, publicKey: key.publicKey};
 	}
 
-	async register(kind: IdentityKind, publicKey: string, controlPublicKey: string): Promise<{id: number; hubSignature: string}> {
+	async register(kind: IdentityKind, publicKey: string, controlPublicKey: string, signal?: AbortSignal): Promise<{id: number; hubSignature: string}> {
 		checkKind(kind);
 		checkPublicKey(publicKey, 'publicKey');
 		checkPublicKey(controlPublicKey, 'controlPublicKey');
-		const key = await this.key();
+		const key = await this.key(signal);
 		return withDirectoryLock(this.stateDirectory, async () => {
 			const next = await this.readNextIds();
 			const id = next[kind];
@@ -48,7 +48,7 @@ export class DirectoryHub implements Hub {
 			const hubSignature = sign(publicKeyStatement({kind, id, publicKey}), key);
 			await this.writeRecord({kind, id, publicKey, controlPublicKey, version: 1, hubSignature});
 			return {id, hubSignature};
-		});
+		}, signal);
 	}
 
 	async update(kind: IdentityKind, id: number, newPublicKey: string, signature: string): Promise<{hubSignature: string; version: number}> {
@@ -100,7 +100,7 @@ export class DirectoryHub implements Hub {
 		}
 	}
 
-	private async key(): Promise<HubSigningKey> {
+	private async key(signal?: AbortSignal): Promise<HubSigningKey> {
 		if (this.signingKey) return this.signingKey;
 		const file = path.join(this.stateDirectory, 'hub.key');
 		let key = await readSigningKey(file);
@@ -113,7 +113,7 @@ export class DirectoryHub implements Hub {
 				const created = {publicKey: encode(pair.publicKey), secretKey: encode(pair.secretKey)};
 				await writeFileAtomic(file, `${JSON.stringify(created, null, '\t')}\n`, secretFileMode);
 				return created;
-			});
+			}, signal);
 		}
 		this.signingKey = key;
 		return key;

@@ -9,13 +9,13 @@ export const hubTimeoutMs = 3000;
 export class HttpHub implements Hub {
 	constructor(readonly location: string) {}
 
-	async publicKey(): Promise<HubPublicKeyRecord> {
-		const answer = await this.request<{publicKey: string}>('GET', '/v1/hub-key');
+	async publicKey(signal?: AbortSignal): Promise<HubPublicKeyRecord> {
+		const answer = await this.request<{publicKey: string}>('GET', '/v1/hub-key', undefined, signal);
 		return {hub: this.location, publicKey: answer.publicKey};
 	}
 
-	register(kind: IdentityKind, publicKey: string, controlPublicKey: string): Promise<{id: number; hubSignature: string}> {
-		return this.request('POST', '/v1/register', {kind, publicKey, controlPublicKey});
+	register(kind: IdentityKind, publicKey: string, controlPublicKey: string, signal?: AbortSignal): Promise<{id: number; hubSignature: string}> {
+		return this.request('POST', '/v1/register', {kind, publicKey, controlPublicKey}, signal);
 	}
 
 	update(kind: IdentityKind, id: number, newPublicKey: string, signature: string): Promise<{hubSignature: string; version: number}> {
@@ -30,7 +30,7 @@ export class HttpHub implements Hub {
 		return this.request('GET', `/v1/records/${kind}/${id}`);
 	}
 
-	private async request<T>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
+	private async request<T>(method: 'GET' | 'POST', route: string, body?: unknown, signal?: AbortSignal): Promise<T> {
 		const url = new URL(route.slice(1), this.location.endsWith('/') ? this.location : `${this.location}/`);
 		let response: Response;
 		try {
@@ -38,9 +38,10 @@ export class HttpHub implements Hub {
 				method,
 				headers: body === undefined ? {} : {'content-type': 'application/json'},
 				body: body === undefined ? undefined : JSON.stringify(body),
-				signal: AbortSignal.timeout(hubTimeoutMs),
+				signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(hubTimeoutMs)]) : AbortSignal.timeout(hubTimeoutMs),
 			});
 		} catch (error) {
+			if (signal?.aborted) throw signal.reason;
 			throw new AmpError(
 				`the hub at ${this.location} cannot be reached (${why(error)}); start it with \`ampzero hub serve\`, fix the URL, or use --hub embedded`,
 			);

@@ -10,10 +10,11 @@ const waitAtMostMs = 10_000;
  * Runs `work` while holding `<directory>/lock`, a directory (mkdir is atomic) holding the
  * owner's pid. Other processes wait; a lock whose owner died is broken.
  */
-export async function withDirectoryLock<T>(directory: string, work: () => Promise<T>): Promise<T> {
+export async function withDirectoryLock<T>(directory: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
 	const lock = path.join(directory, 'lock');
 	const deadline = Date.now() + waitAtMostMs;
 	for (let attempt = 0; ; attempt++) {
+		signal?.throwIfAborted();
 		try {
 			await mkdir(lock);
 			break;
@@ -27,7 +28,7 @@ export async function withDirectoryLock<T>(directory: string, work: () => Promis
 		if (Date.now() > deadline) {
 			throw new AmpError(`the hub state in ${directory} stays locked by another process; if none is running, remove ${lock}`);
 		}
-		await sleep(Math.min(2 + attempt * 2, 25));
+		await sleep(Math.min(2 + attempt * 2, 25), undefined, {signal});
 	}
 	try {
 		await writeFile(path.join(lock, 'owner'), String(process.pid));

@@ -22,8 +22,9 @@ export interface HubRecord {
 export interface Hub {
 	/** `embedded` or the URL: what `hub.public.key` and `amprun.yaml` record. */
 	readonly location: string;
-	publicKey(): Promise<HubPublicKeyRecord>;
-	register(kind: IdentityKind, publicKey: string, controlPublicKey: string): Promise<{id: number; hubSignature: string}>;
+	publicKey(signal?: AbortSignal): Promise<HubPublicKeyRecord>;
+	/** `signal` gives up waiting (for the hub's lock, or its answer). */
+	register(kind: IdentityKind, publicKey: string, controlPublicKey: string, signal?: AbortSignal): Promise<{id: number; hubSignature: string}>;
 	/** `signature`: by the identity's control key over `updateStatement(kind, id, version, newPublicKey)`, where version is the record's current one. */
 	update(kind: IdentityKind, id: number, newPublicKey: string, signature: string): Promise<{hubSignature: string; version: number}>;
 	/** `signature`: by the host's key over `announceStatement(hostId, address, at)`. */

@@ -66,11 +66,12 @@ async function* createNewInstance(target: string, answers: InitAnswers, signal: 
 		const building = partial;
 		const {hub, hubKey} = yield* step('hub', 'Contacting the hub', signal, async () => {
 			const hub = openHub(answers.hub);
-			const hubKey = await hub.publicKey();
+			const hubKey = await hub.publicKey(signal);
 			return {value: {hub, hubKey}, detail: hubDescription(hub)};
 		});
 		const config = yield* step('keys', 'Registering the user and host keys', signal, async () => {
-			const [user, host] = await Promise.all([createIdentity(hub, 'user'), createIdentity(hub, 'host')]);
+			const [user, host] = await Promise.all([createIdentity(hub, 'user', signal), createIdentity(hub, 'host', signal)]);
+			signal?.throwIfAborted();
 			const ampnode = path.join(building, 'ampnode');
 			await mkdir(ampnode, {recursive: true});
 			await writeIdentityKeys(ampnode, user);
