@@ -2,7 +2,17 @@ import type {KeyObject} from 'node:crypto';
 import http from 'node:http';
 import {AmpError} from '../errors.js';
 import {signingKeyObject, signRequest} from './signing.js';
-import {zerodataPaths, type Entity, type EntityId, type EntityKey, type EntityPage, type EntityQuery} from './types.js';
+import {
+	maxBatchSize,
+	zerodataPaths,
+	type BatchOperation,
+	type BatchResult,
+	type Entity,
+	type EntityId,
+	type EntityKey,
+	type EntityPage,
+	type EntityQuery,
+} from './types.js';
 
 export interface ZerodataClientOptions {
 	url: string;
@@ -11,6 +21,18 @@ export interface ZerodataClientOptions {
 	secretKey: string;
 	/** Concurrent connections kept open (default 32). */
 	maxSockets?: number;
+	/**
+	 * Send the single gets, puts and deletes issued in the same turn of the event loop as one
+	 * signed `/v1/batch` request (default true). Each still resolves or fails on its own; this
+	 * spares zerodata one signature check and one HTTP round trip per operation.
+	 */
+	coalesce?: boolean;
+}
+
+interface QueuedOperation {
+	operation: BatchOperation;
+	resolve: (result: BatchResult) => void;
+	reject: (error: Error) => void;
 }
 
 /** The zerodata API with every request signed by the host key. */
@@ -19,6 +41,9 @@ export class ZerodataClient {
 	private readonly key: KeyObject;
 	private readonly hostId: number;
 	private readonly agent: http.Agent;
+	private readonly coalesce: boolean;
+	private queue: QueuedOperation[] = [];
+	private flushScheduled = false;
 
 	constructor(options: ZerodataClientOptions) {
 		this.base = new URL(options.url);
@@ -26,6 +51,7 @@ export class ZerodataClient {
 		this.hostId = options.hostId;
 		this.key = signingKeyObject(options.secretKey);
 		this.agent = new http.Agent({keepAlive: true, maxSockets: options.maxSockets ?? 32});
+		this.coalesce = options.coalesce ?? true;
 	}
 
 	/** `count` fresh ids for `kind`, never handed out before. */
@@ -34,17 +60,17 @@ export class ZerodataClient {
 	}
 
 	async get(kind: string, id: EntityId): Promise<Entity | null> {
-		return ((await this.call(zerodataPaths.get, {kind, id})) as {entity: Entity | null}).entity;
+		return ((await this.single({op: 'get', kind, id})) as {entity: Entity | null}).entity;
 	}
 
 	/** Creates or replaces the entity; resolves once it is stored. */
 	async put(kind: string, id: EntityId, properties: Record<string, unknown>): Promise<void> {
-		await this.call(zerodataPaths.put, {kind, id, properties});
+		await this.single({op: 'put', kind, id, properties});
 	}
 
 	/** Whether there was such an entity. */
 	async delete(kind: string, id: EntityId): Promise<boolean> {
-		return ((await this.call(zerodataPaths.delete, {kind, id})) as {deleted: boolean}).deleted;
+		return ((await this.single({op: 'delete', kind, id})) as {deleted: boolean}).deleted;
 	}
 
 	/** Entities of a kind whose top-level property equals the value, one page at a time in id order. */
@@ -69,6 +95,41 @@ export class ZerodataClient {
 
 	close(): void {
 		this.agent.destroy();
+	}
+
+	private single(operation: BatchOperation): Promise<BatchResult> {
+		if (!this.coalesce) {
+			const {op, ...payload} = operation;
+			return this.call(zerodataPaths[op], payload) as Promise<BatchResult>;
+		}
+		return new Promise((resolve, reject) => {
+			this.queue.push({operation, resolve, reject});
+			if (!this.flushScheduled) {
+				this.flushScheduled = true;
+				setImmediate(() => this.flushQueue());
+			}
+		});
+	}
+
+	private flushQueue(): void {
+		this.flushScheduled = false;
+		while (this.queue.length > 0) {
+			const group = this.queue.splice(0, maxBatchSize);
+			this.call(zerodataPaths.batch, {ops: group.map(queued => queued.operation)}).then(
+				reply => {
+					const results = (reply as {results: BatchResult[]}).results;
+					group.forEach((queued, position) => {
+						const result = results[position];
+						if (result === undefined) queued.reject(new AmpError('zerodata answered a batch with too few results'));
+						else if ('error' in result) queued.reject(new ZerodataError(400, `zerodata refused ${zerodataPaths[queued.operation.op]}: ${result.error}`));
+						else queued.resolve(result);
+					});
+				},
+				(error: Error) => {
+					for (const queued of group) queued.reject(error);
+				},
+			);
+		}
 	}
 
 	private call(path: string, payload: unknown): Promise<unknown> {

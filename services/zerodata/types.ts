@@ -37,7 +37,20 @@ export const zerodataPaths = {
 	getMany: '/v1/get-many',
 	putMany: '/v1/put-many',
 	deleteMany: '/v1/delete-many',
+	batch: '/v1/batch',
 } as const;
+
+/**
+ * One operation of `/v1/batch`: the client sends the single gets, puts and deletes that callers
+ * issue at the same moment as one signed request, and every operation gets its own result.
+ */
+export type BatchOperation =
+	| {op: 'get'; kind: string; id: EntityId}
+	| {op: 'put'; kind: string; id: EntityId; properties: Record<string, unknown>}
+	| {op: 'delete'; kind: string; id: EntityId};
+
+/** `{entity}` for a get, `{ok: true}` for a put, `{deleted}` for a delete, or `{error}` for that operation alone. */
+export type BatchResult = {entity: Entity | null} | {ok: true} | {deleted: boolean} | {error: string};
 
 export const maxKindLength = 100;
 export const maxNameIdLength = 500;

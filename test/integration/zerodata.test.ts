@@ -150,6 +150,32 @@ describe('zerodata API', () => {
 		expect((await client.query({kind: 'user', property: 'n', value: 5})).entities).toEqual([{kind: 'user', id: 6, properties: {team: 'red', n: 5}}]);
 	});
 
+	it('sends operations issued together as one batch in which each succeeds or fails alone', async () => {
+		const server = await inProcessZerodata();
+		const client = clientFor(server.url);
+		const [good, bad, read] = await Promise.allSettled([
+			client.put('user', 1, {name: 'Ada'}),
+			client.put('user', 0, {name: 'nobody'}),
+			client.get('user', 1),
+		]);
+		expect(good.status).toBe('fulfilled');
+		expect(bad.status === 'rejected' && String(bad.reason)).toMatch(/zerodata refused \/v1\/put: ops\[1\]: a numeric id must be a positive whole number/);
+		expect(read).toEqual({status: 'fulfilled', value: {kind: 'user', id: 1, properties: {name: 'Ada'}}});
+	});
+
+	it('also talks one request per operation when coalescing is off', async () => {
+		const server = await inProcessZerodata();
+		const host = keys.hosts[0];
+		if (host === undefined) throw new Error('no test host');
+		const client = new ZerodataClient({url: server.url, hostId: host.record.id, secretKey: host.secretKey, coalesce: false});
+		clients.push(client);
+		await Promise.all([client.put('user', 1, {name: 'Ada'}), client.put('user', 2, {name: 'Grace'})]);
+		expect(await client.get('user', 2)).toEqual({kind: 'user', id: 2, properties: {name: 'Grace'}});
+		expect(await client.delete('user', 1)).toBe(true);
+		expect(await client.get('user', 1)).toBeNull();
+		await expect(client.put('user', 0, {})).rejects.toThrow(/zerodata refused \/v1\/put: the request body: a numeric id must be a positive whole number/);
+	});
+
 	it('refuses bad requests with a message', async () => {
 		const server = await inProcessZerodata();
 		const client = clientFor(server.url);
@@ -209,7 +235,7 @@ describe('zerodata request signing', () => {
 		servers.push(server);
 		const client = new ZerodataClient({url: server.url, hostId: 5, secretKey: host.secretKey});
 		clients.push(client);
-		await expect(client.get('user', 1)).rejects.toThrow(/zerodata refused \/v1\/get: unknown host 5/);
+		await expect(client.get('user', 1)).rejects.toThrow(/zerodata refused \/v1\/batch: unknown host 5/);
 	});
 });
 

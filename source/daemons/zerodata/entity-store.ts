@@ -117,6 +117,11 @@ export class EntityStore {
 			: this.statements.queryAfter.all(kind, property, encoded, afterId, limit);
 	}
 
+	/** Runs `work` in one transaction (one commit); the writes inside nest as savepoints. */
+	transaction<T>(work: () => T): T {
+		return this.db.transaction(work)();
+	}
+
 	close(): void {
 		this.db.close();
 	}

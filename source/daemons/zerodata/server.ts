@@ -92,10 +92,43 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 			store.putMany(entities);
 			return {status: 200, body: {count: entities.length}};
 		},
+		[zerodataPaths.batch]: body => {
+			const operations = bodies.batch(body, 'ops');
+			const results = store.transaction(() => operations.map((operation, position) => {
+				try {
+					return runOperation(operation, `ops[${position}]`);
+				} catch (error) {
+					if (!(error instanceof HttpError)) logger.error(`batch ops[${position}]: ${(error as Error).message}`);
+					const message = error instanceof HttpError ? error.message : 'internal error; the zerodata log has the details';
+					return `{"error":${JSON.stringify(message)}}`;
+				}
+			}));
+			return {status: 200, json: `{"results":[${results.join(',')}]}`};
+		},
 		[zerodataPaths.deleteMany]: body => {
 			const keys = bodies.batch(body, 'keys').map((key, position) => bodies.entityKey(key, `keys[${position}]`));
 			return {status: 200, body: {deleted: store.deleteMany(keys)}};
 		},
+	};
+
+	/** One operation of a batch, answered as JSON text. */
+	const runOperation = (operation: unknown, where: string): string => {
+		const name = (operation as {op?: unknown} | null)?.op;
+		if (name === 'get') {
+			const {kind, id} = bodies.entityKey(operation, where);
+			const properties = store.get(kind, id);
+			return `{"entity":${properties === undefined ? 'null' : entityJson(kind, id, properties)}}`;
+		}
+		if (name === 'put') {
+			const {kind, id, properties} = bodies.entity(operation, where);
+			store.put(kind, id, properties);
+			return '{"ok":true}';
+		}
+		if (name === 'delete') {
+			const {kind, id} = bodies.entityKey(operation, where);
+			return `{"deleted":${store.delete(kind, id)}}`;
+		}
+		throw new HttpError(400, `${where}: op must be get, put or delete`);
 	};
 
 	const handle = async ({request, method, path: requestPath}: RequestContext): Promise<JsonReply> => {
