@@ -14,9 +14,12 @@ export type DebianProgram = keyof typeof debianPrograms;
 // nginx lives in /usr/sbin, which is not on every user's PATH.
 const extraDirectories = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
 
+function defaultDirectories(): string[] {
+	return [...(process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean), ...extraDirectories];
+}
+
 /** The absolute path of `program`, or an AmpError saying which package to install. */
-export function findProgram(program: DebianProgram, searchPath = process.env['PATH'] ?? ''): string {
-	const directories = [...searchPath.split(path.delimiter).filter(Boolean), ...extraDirectories];
+export function findProgram(program: DebianProgram, directories = defaultDirectories()): string {
 	for (const directory of directories) {
 		const candidate = path.join(directory, program);
 		try {
