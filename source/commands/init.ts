@@ -50,8 +50,7 @@ export async function initCommand(name: string, options: Record<string, unknown>
 		return 2;
 	}
 	if (isInteractive(options)) {
-		const initApp = '../app/init-app.js';
-		const {runInitApp} = (await import(initApp)) as {runInitApp: (directory: string, answers: InitAnswers, options: {clobber: boolean}) => Promise<number>};
+		const {runInitApp} = await import('../app/init-app.js');
 		return runInitApp(directory, answers, {clobber});
 	}
 	return runBatch(directory, answers, clobber, createBatchOutput({json: Boolean(options['json'])}));
