@@ -1,4 +1,4 @@
-import {writeFile, appendFile, rm} from 'node:fs/promises';
+import {readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {runPaths} from '../../services/config/paths.js';
@@ -36,6 +36,14 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
 	throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+const slowService = `export default function register(app) {
+	app.get('/slow', async () => {
+		await new Promise(resolve => setTimeout(resolve, 1500));
+		return {status: 200, body: 'finished'};
+	});
+}
+`;
+
 describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () => {
 	let instance: TestInstance;
 	let daemons: RunningDaemons | undefined;
@@ -47,10 +55,9 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 		instance = await makeTestInstance({name: 'web', ampnodes: 2});
 		const ampnodeDirectory = path.join(instance.directory, 'ampnode');
 		await writeFile(path.join(ampnodeDirectory, 'services', 'broken.js'), brokenService);
-		await appendFile(path.join(ampnodeDirectory, 'ampnode.yaml'), '\n# added by the test\n');
+		await writeFile(path.join(ampnodeDirectory, 'services', 'slow.js'), slowService);
 		const yamlFile = path.join(ampnodeDirectory, 'ampnode.yaml');
-		const {readFile} = await import('node:fs/promises');
-		await writeFile(yamlFile, (await readFile(yamlFile, 'utf8')).replace('  - services/hello.js', '  - services/broken.js\n  - services/hello.js'));
+		await writeFile(yamlFile, (await readFile(yamlFile, 'utf8')).replace('  - services/hello.js', '  - services/broken.js\n  - services/hello.js\n  - services/slow.js'));
 		daemons = await startInstanceDaemons(instance.config, instance.directory);
 		frontend = `https://127.0.0.1:${instance.config.ports.frontend}`;
 		keyspace = `http://127.0.0.1:${instance.config.ports.keyspaceClient}`;
@@ -121,7 +128,7 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 		const output = daemons!.get('ampnode').output.join('\n');
 		expect(output).toContain(`${path.join(instance.directory, 'ampnode', 'services', 'broken.js')}:3: Error: broken on purpose: 0`);
 		const health = JSON.parse((await getUrl(`http://127.0.0.1:${instance.config.ports.ampnode[0]}/health`)).body) as {services: string[]};
-		expect(health.services).toEqual(['services/hello.js']);
+		expect(health.services).toEqual(['services/hello.js', 'services/slow.js']);
 	});
 
 	test("logstore receives every ampnode's access-log lines", async () => {
@@ -183,13 +190,18 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 		expect((await getUrl(`${frontend}/hello`)).status).toBe(200);
 	});
 
-	test('SIGTERM stops an ampnode cleanly within 5 s and removes its registration at once', async () => {
+	test('SIGTERM lets an in-flight request finish, exits 0 within 5 s and removes the registration at once', async () => {
 		const {config} = instance;
 		const prefix = `/ampzero/${config.name}/ampnode/`;
+		const inFlight = getUrl(`http://127.0.0.1:${config.ports.ampnode[0]}/slow`);
+		await delay(300);
 		const started = Date.now();
 		const exit = await daemons!.stop('ampnode', 'SIGTERM', 10_000);
 		expect(exit.code).toBe(0);
 		expect(Date.now() - started).toBeLessThan(5_000);
+		const answer = await inFlight;
+		expect(answer.status).toBe(200);
+		expect(answer.body).toBe('finished');
 		expect(await keyspaceKeys(keyspace, prefix)).toEqual([]);
 	});
 });
