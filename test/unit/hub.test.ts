@@ -1,15 +1,18 @@
 import {once} from 'node:events';
 import type http from 'node:http';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdir, mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {announceHost} from '../../services/hub/announce.js';
 import {DirectoryHub} from '../../services/hub/directory-hub.js';
 import {HttpHub} from '../../services/hub/http-client.js';
 import {createHubServer} from '../../services/hub/http-server.js';
 import {announceStatement, updateStatement} from '../../services/hub/statements.js';
 import {HubRefusal, type Hub} from '../../services/hub/types.js';
+import {createIdentity} from '../../services/keys/create-identity.js';
 import {newKeyPair, signDetached, verifyPublicKey} from '../../services/keys/identity.js';
+import {writeIdentityKeys} from '../../services/keys/store.js';
 import {freePort} from '../helpers/ports.js';
 
 let state: string;
@@ -136,6 +139,16 @@ describe('the HTTP hub', () => {
 		const response = await fetch(`${client.location}/v1/register`, {method: 'POST', body: '{"kind": "user", "publicKey": "short"}'});
 		expect(response.status).toBe(400);
 		expect(((await response.json()) as {error: string}).error).toMatch(/publicKey must be a base64 Ed25519 public key/);
+	});
+
+	it('announceHost publishes the address signed with the instance host key', async () => {
+		const client = await serve(new DirectoryHub(state, 'served'));
+		const host = await createIdentity(client, 'host');
+		const instance = path.join(state, 'instance');
+		await mkdir(path.join(instance, 'ampnode'), {recursive: true});
+		await writeIdentityKeys(path.join(instance, 'ampnode'), host);
+		await announceHost(instance, {hub: client.location, hostId: host.public.id}, '198.51.100.4:8040');
+		expect((await client.lookup('host', host.public.id)).address).toBe('198.51.100.4:8040');
 	});
 
 	it('says an unreachable hub cannot be reached, naming its URL', async () => {
