@@ -193,7 +193,7 @@ export const bindings: readonly Binding[] = [
 	{
 		id: 'search',
 		keys: '/',
-		description: 'search the log: type a pattern, Enter',
+		description: 'search: the log, type a pattern then Enter',
 		screens: ['dashboard'],
 		modes: ['list'],
 		footer: true,

@@ -54,7 +54,7 @@ export function DashboardView({state, size, now, ownsSupervisor, color}: Dashboa
 					/>
 				</Box>
 			)}
-			<StatusLine state={state} mode={mode} color={color} />
+			<StatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />
 			<Footer screen="dashboard" mode={mode} />
 		</Box>
 	);

@@ -36,7 +36,7 @@ export const LogPane = memo(function LogPane(props: LogPaneProps) {
 		<Box flexDirection="column" width={width} height={height} borderStyle="round" overflow="hidden">
 			<Text wrap="truncate-end" bold>
 				{daemon ? title(daemon) : 'no daemon'}
-				<Text dimColor>{follow ? '  following' : `  lines ${start + 1}–${end} of ${buffer.total} · End follows`}</Text>
+				{follow ? '' : <Text dimColor>{` · scrolled`}</Text>}
 			</Text>
 			{rows.length === 0 ? <Text dimColor>(no output yet)</Text> : rows}
 		</Box>
@@ -45,8 +45,8 @@ export const LogPane = memo(function LogPane(props: LogPaneProps) {
 
 function title(daemon: DaemonStatus): string {
 	const parts = [daemon.name, daemon.pid === undefined ? 'no pid' : `pid ${daemon.pid}`];
-	if (daemon.port !== undefined) parts.push(`port ${daemon.port}`);
-	parts.push(`restarts ${daemon.restarts}`);
+	if (daemon.port !== undefined) parts.push(`:${daemon.port}`);
+	parts.push(`↻ ${daemon.restarts}`);
 	if (daemon.reason && (daemon.state === 'crashed' || daemon.state === 'failed')) parts.push(daemon.reason);
 	return parts.join(' · ');
 }

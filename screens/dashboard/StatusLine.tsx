@@ -1,8 +1,8 @@
 import {Text} from 'ink';
-import type {DashboardState} from './dashboard-reducer.js';
+import {selectedLog, visibleWindow, type DashboardState} from './dashboard-reducer.js';
 
 /** The line above the footer: the search being typed, a question, or the latest notice. */
-export function StatusLine({state, mode, color}: {state: DashboardState; mode: string; color: boolean}) {
+export function StatusLine({state, mode, logRows, color}: {state: DashboardState; mode: string; logRows: number; color: boolean}) {
 	const name = state.info?.instance ?? 'the instance';
 	const warn = color ? 'yellow' : undefined;
 	if (state.search.phase === 'typing') {
@@ -42,6 +42,14 @@ export function StatusLine({state, mode, color}: {state: DashboardState; mode: s
 		return (
 			<Text wrap="truncate-end" dimColor>
 				{`search “${state.search.pattern}”: ${where} · n older, N newer, Esc leaves`}
+			</Text>
+		);
+	}
+	if (!state.follow) {
+		const {start, end} = visibleWindow(state, logRows);
+		return (
+			<Text wrap="truncate-end" dimColor>
+				{`scrolled back: lines ${start + 1}–${end} of ${selectedLog(state).total} · PgDn/End follow again`}
 			</Text>
 		);
 	}

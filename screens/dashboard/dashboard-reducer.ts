@@ -149,7 +149,8 @@ function foldEvents(state: DashboardState, events: readonly SupervisorEvent[]): 
 			case 'log-lines': {
 				const entry = pending.get(event.daemon) ?? {chunks: [], count: 0};
 				entry.chunks.push(event.lines);
-				entry.count += event.lines.length;
+				// Lines the supervisor left out of a flood still count: the indexes stay those of the log file.
+				entry.count += event.lines.length + (event.skipped ?? 0);
 				pending.set(event.daemon, entry);
 				break;
 			}

@@ -38,8 +38,8 @@ export function dashboardLayout(size: {columns: number; rows: number}, daemons: 
 	const columns = Math.max(40, size.columns);
 	const rows = Math.max(12, size.rows);
 	const longest = Math.max(6, ...daemons.map(daemon => daemon.name.length));
-	const wide = columns >= 110;
-	const list: ListColumns = {name: Math.min(longest, wide ? 16 : 12), pid: wide, restarts: wide || columns >= 96};
+	const wide = columns >= 100;
+	const list: ListColumns = {name: Math.min(longest, wide ? 16 : 12), pid: wide, restarts: columns >= 90};
 	// marker + symbol, then the columns with a space between each, then the border.
 	const listWidth =
 		2 + 2 + list.name + 1 + stateWidth + 1 + uptimeWidth + 1 + portWidth + (list.pid ? 1 + pidWidth : 0) + (list.restarts ? 1 + restartsWidth : 0) + 2;

@@ -76,6 +76,12 @@ describe('dashboard reducer: events', () => {
 		expect(log?.total).toBe(50_001);
 	});
 
+	it('counts lines the supervisor skipped in a flood', () => {
+		const state = fold(started(), {type: 'log-lines', daemon: 'keyspace', lines: ['k999'], skipped: 996});
+		expect(state.logs['keyspace']?.lines).toEqual(['k1', 'k2', 'k999']);
+		expect(state.logs['keyspace']?.total).toBe(999);
+	});
+
 	it('caps each daemon ring in bytes and cuts long lines', () => {
 		let state = fold(initialDashboardState({maxLines: 1000, maxBytes: 1000, maxLineLength: 50}), {type: 'snapshot', info, daemons, logs: {}});
 		state = fold(state, {type: 'log-lines', daemon: 'keyspace', lines: Array.from({length: 100}, (_, i) => `${i}`.padEnd(300, 'x'))});

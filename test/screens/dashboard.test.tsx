@@ -1,0 +1,191 @@
+import {render} from 'ink-testing-library';
+import {afterEach, describe, expect, it} from 'vitest';
+import {Dashboard} from '../../screens/dashboard/Dashboard.js';
+import type {DashboardState} from '../../screens/dashboard/dashboard-reducer.js';
+import {daemonsIn, fixedClock, keys, logOf, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
+
+const mounted: Array<() => void> = [];
+afterEach(() => {
+	for (const unmount of mounted.splice(0)) unmount();
+});
+
+function mount(options: {columns?: number; rows?: number; ownsSupervisor?: boolean; color?: boolean} = {}) {
+	const connection = new MemoryConnection();
+	const endings: Array<NonNullable<DashboardState['ended']>> = [];
+	const app = render(
+		<Dashboard
+			connection={connection}
+			ownsSupervisor={options.ownsSupervisor ?? false}
+			onEnd={ended => endings.push(ended)}
+			clock={fixedClock}
+			size={{columns: options.columns ?? 80, rows: options.rows ?? 24}}
+			color={options.color ?? true}
+			frameMs={5}
+		/>,
+	);
+	mounted.push(app.unmount);
+	const frame = (): string => app.lastFrame() ?? '';
+	const until = (text: string): Promise<void> => waitFor(() => frame().includes(text), `“${text}” on screen:\n${frame()}`);
+	const type = async (input: string, expect: string): Promise<void> => {
+		app.stdin.write(input);
+		await until(expect);
+	};
+	return {connection, endings, frame, until, type, app};
+}
+
+function allReady(connection: MemoryConnection, logLines = 60): void {
+	connection.push(
+		{type: 'snapshot', info: runInfo, daemons: daemonsIn('ready'), logs: {keyspace: logOf('keyspace', logLines), ampnode: logOf('ampnode', 5)}},
+		{type: 'run-ready', elapsedMs: 2140},
+	);
+}
+
+describe('dashboard screen', () => {
+	it('while starting: daemons pending and starting, no output yet', async () => {
+		const {connection, frame, until} = mount();
+		const daemons = daemonsIn('pending');
+		daemons[0] = {...daemons[0]!, state: 'starting', pid: 31000, startedAt: fixedClock.now() - 2000};
+		connection.push({type: 'snapshot', info: runInfo, daemons, logs: {}});
+		await until('0/7 ready');
+		expect(frame()).toMatchSnapshot();
+	});
+
+	it('all ready, at 80×24', async () => {
+		const {connection, frame, until} = mount();
+		allReady(connection);
+		await until('all 7 ready');
+		const lines = frame().split('\n');
+		expect(lines.length).toBe(24);
+		expect(Math.max(...lines.map(line => line.length))).toBeLessThanOrEqual(80);
+		expect(frame()).toContain('keyspace line 0060');
+		expect(frame()).toMatchSnapshot();
+	});
+
+	it('all ready on a wide terminal shows pid and restarts columns', async () => {
+		const {connection, frame, until} = mount({columns: 100, rows: 30});
+		allReady(connection);
+		await until('all 7 ready');
+		expect(frame()).toContain('31000');
+		expect(frame()).toMatchSnapshot();
+	});
+
+	it('one crashed and one failed, with the reason in the log title', async () => {
+		const {connection, frame, until, type, app} = mount();
+		allReady(connection);
+		await until('all 7 ready');
+		connection.push(
+			{type: 'daemon-state', daemon: {name: 'zerodata', state: 'crashed', restarts: 2, port: 8030, reason: 'exited with code 1'}},
+			{type: 'daemon-state', daemon: {name: 'logstore', state: 'failed', restarts: 5, port: 8020, reason: 'crashed 5 times in 60 s'}},
+		);
+		await until('failed');
+		for (let i = 0; i < 3; i++) app.stdin.write(keys.down);
+		await until('logstore · no pid');
+		await type('j', 'zerodata · no pid');
+		expect(frame()).toMatchSnapshot();
+	});
+
+	it('log scrolled back with PgUp, held while lines arrive, End follows again', async () => {
+		const {connection, frame, until, type, app} = mount();
+		allReady(connection);
+		await until('all 7 ready');
+		await type(keys.pageUp, 'scrolled back: lines 30–45 of 60');
+		connection.push({type: 'log-lines', daemon: 'keyspace', lines: ['a new line at the tail']});
+		await until('lines 30–45 of 61');
+		expect(frame()).not.toContain('a new line at the tail');
+		expect(frame()).toMatchSnapshot();
+		app.stdin.write(keys.end);
+		await until('a new line at the tail');
+		expect(frame()).not.toContain('scrolled back');
+	});
+
+	it('search active: the match highlighted, n moves to an older one', async () => {
+		const {frame, until, type, connection} = mount();
+		allReady(connection);
+		await until('all 7 ready');
+		await type('/', 'Enter finds');
+		await type('line 002', '/line 002');
+		await type(keys.enter, 'match on line 29');
+		expect(frame()).toMatchSnapshot();
+		await type('n', 'match on line 28');
+		await type(keys.escape, 'scrolled back');
+		expect(frame()).not.toContain('search “');
+	});
+
+	it('Q asks to confirm; n cancels, y sends quit-all', async () => {
+		const {frame, until, type, connection} = mount();
+		allReady(connection);
+		await until('all 7 ready');
+		await type('Q', 'Force-quit every daemon');
+		expect(frame()).toMatchSnapshot();
+		await type('n', 'stop all');
+		expect(connection.sent).toEqual([]);
+		await type('Q', 'Force-quit every daemon');
+		await type('y', 'force-quitting');
+		await waitFor(() => connection.sent.length === 1, 'the command to be sent');
+		expect(connection.sent).toEqual([{type: 'quit-all'}]);
+	});
+
+	it('q asks stop or detach; d detaches and ends with code 0 and a way back', async () => {
+		const {frame, until, type, connection, endings} = mount();
+		allReady(connection);
+		await until('all 7 ready');
+		await type('q', 'detach and leave it running');
+		expect(frame()).toMatchSnapshot();
+		await type('d', 'Leave');
+		await waitFor(() => endings.length === 1, 'the dashboard to end');
+		expect(endings[0]).toEqual({code: 0, detached: true, message: 'Detached from kickass: its daemons keep running. Re-attach with: ampzero run kickass'});
+		expect(connection.closed).toBe(true);
+		expect(connection.sent).toEqual([]);
+	});
+
+	it('help overlay from the bindings table fits 80×24', async () => {
+		const {frame, until, type, connection} = mount();
+		allReady(connection);
+		await until('all 7 ready');
+		await type('?', 'Keys of the dashboard');
+		const lines = frame().split('\n');
+		expect(lines.length).toBe(24);
+		for (const words of ['force-quit all', 'detach', 'PgUp/PgDn', 'search: the log', 'End']) expect(frame()).toContain(words);
+		expect(frame()).toMatchSnapshot();
+		await type(keys.escape, 'keyspace line 0060');
+	});
+
+	it('s stops and r restarts the selected daemon; S stops all', async () => {
+		const {until, type, connection} = mount();
+		allReady(connection);
+		await until('all 7 ready');
+		await type('j', 'redis-live · pid');
+		await type('s', 'Stopping redis-live');
+		await type('r', 'Restarting redis-live');
+		await type('S', 'Stopping every daemon of kickass');
+		await waitFor(() => connection.sent.length === 3, 'the commands to be sent');
+		expect(connection.sent).toEqual([{type: 'stop', daemon: 'redis-live'}, {type: 'restart', daemon: 'redis-live'}, {type: 'stop-all'}]);
+	});
+
+	it('exits with a message when the supervisor exits, or when the link drops', async () => {
+		const first = mount();
+		allReady(first.connection);
+		await first.until('all 7 ready');
+		first.connection.push({type: 'supervisor-exit', reason: 'stopped'});
+		await waitFor(() => first.endings.length === 1, 'the dashboard to end');
+		expect(first.endings[0]).toEqual({code: 0, message: 'Every daemon of kickass has stopped.'});
+
+		const second = mount();
+		allReady(second.connection);
+		await second.until('all 7 ready');
+		second.connection.drop();
+		await waitFor(() => second.endings.length === 1, 'the dashboard to end');
+		expect(second.endings[0]?.code).toBe(1);
+		expect(second.endings[0]?.message).toContain('Lost the connection to the supervisor of kickass');
+	});
+
+	it('with --no-daemon, ^C stops everything and a second ^C forces', async () => {
+		const {until, type, connection} = mount({ownsSupervisor: true});
+		allReady(connection);
+		await until('all 7 ready');
+		await type(keys.ctrlC, '^C again to force-quit');
+		await type(keys.ctrlC, 'Force-quitting');
+		await waitFor(() => connection.sent.length === 2, 'the commands to be sent');
+		expect(connection.sent).toEqual([{type: 'stop-all'}, {type: 'quit-all'}]);
+	});
+});
