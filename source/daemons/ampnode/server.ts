@@ -144,6 +144,7 @@ export async function startAmpnodeServer(options: AmpnodeServerOptions): Promise
 		let userId: number | undefined;
 		response.on('finish', () => {
 			const milliseconds = Number(process.hrtime.bigint() - started) / 1e6;
+			logger.debug(`${request.method} ${url.pathname} ${response.statusCode} ${milliseconds.toFixed(1)} ms`);
 			if (url.pathname === '/health') return;
 			options.record({
 				time: Date.now(),
