@@ -18,7 +18,6 @@ export async function makeSelfSignedCertificate(instanceRoot: string, hostName: 
 	const temporaryKey = `${key}.${suffix}.tmp`;
 	const names = [...new Set([`DNS:${hostName}`, 'DNS:localhost', 'IP:127.0.0.1'])];
 	try {
-		// prettier-ignore
 		await runProgram('openssl', [
 			'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
 			'-keyout', temporaryKey, '-out', temporaryCert, '-days', '3650',

@@ -9,7 +9,6 @@ export interface GitIdentity {
 function git(directory: string, identity: GitIdentity, args: string[], signal?: AbortSignal): Promise<string> {
 	const env = {...process.env};
 	for (const name of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY']) delete env[name];
-	// prettier-ignore
 	const settings = [
 		'-c', `user.name=${identity.name}`, '-c', `user.email=${identity.email}`,
 		'-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', '-c', 'core.hooksPath=/dev/null',

@@ -64,7 +64,6 @@ export async function makeTestInstance(options: TestInstanceOptions = {}): Promi
 		const ampnodes = options.ampnodes ?? 1;
 		const ports = await freePorts(8 + ampnodes);
 		const port = (index: number): string => String(ports[index]);
-		// prettier-ignore
 		const args = [
 			'init', directory, '--batch', '--amprun-root', path.join(root, 'var'),
 			'--frontend-port', port(0), '--http-port', port(1),

@@ -58,12 +58,14 @@ export default function register(app) {
 }
 \`\`\`
 
-- \`app.get(path, handler)\` routes GET requests for the exact \`path\`.
-- \`request\`: \`{method, path, query, headers}\`: \`query\` maps each query parameter to its (first) value,
-  \`headers\` has lower-case names.
-- \`context\`: \`{hostId, userId, title, user}\`: \`user\` is the signed-in user's name, or \`null\`.
-- The handler returns (or resolves to) \`{status, headers?, body}\`; \`body\` is a string.
-  A handler that throws answers 500 and the error goes to logstore.
+- \`app.get(path, handler)\` and \`app.post(path, handler)\` route requests for the exact \`path\`.
+- \`request\`: \`{method, path, query, headers, body}\`: \`query\` maps each query parameter to its (first)
+  value, \`headers\` has lower-case names, \`body\` is the request body as text (empty for GET).
+- \`context\`: \`{hostId, userId, user, title, instance, data, log}\`: \`user\` is the signed-in user's name
+  (undefined when nobody is signed in), \`data\` is the zerodata store (requests signed with the host key),
+  \`log(message, level?)\` writes to ampnode's log (and logstore's error log for \`'error'\`).
+- The handler returns (or resolves to) \`{status, headers?, body}\`; a string or bytes \`body\` is sent as it
+  is, anything else as JSON. A handler that throws answers 500 and the error goes to logstore.
 
 Pages in \`ampnode/templates/\` are HTML with \`{{name}}\` placeholders (\`{{title}}\`, \`{{user}}\`, \`{{hostId}}\`).
 
