@@ -125,10 +125,29 @@ export type DashboardInput = DashboardAction | {type: 'key'; input: string; key:
 
 export function dashboardInputReducer(state: DashboardState, action: DashboardInput): DashboardState {
 	if (action.type !== 'key') return dashboardReducer(state, action);
+	const presses = splitPresses(action.input, action.key);
+	if (presses.length > 1) return presses.reduce((next, [input, key]) => dashboardInputReducer(next, {...action, input, key}), state);
 	const outcome = interpretKey(state, action.input, action.key, action.context);
 	let next = state;
 	for (const step of outcome.actions) next = dashboardReducer(next, step);
 	if (outcome.commands.length > 0) next = dashboardReducer(next, {type: 'send', commands: outcome.commands});
 	if (outcome.detach) next = dashboardReducer(next, {type: 'detach'});
 	return next;
+}
+
+/**
+ * Keys typed faster than Ink reads them arrive as one string ("jjj", "err\r"): one press per
+ * character, so each acts on the state the previous one left.
+ */
+function splitPresses(input: string, key: Key): Array<[string, Key]> {
+	if (input.length <= 1 || key.ctrl || key.meta) return [[input, key]];
+	const plain: Key = {...key, shift: false};
+	return [...input].map((char): [string, Key] => {
+		if (char === '\r' || char === '\n') return ['', {...plain, return: true}];
+		if (char === '\u007F' || char === '\b') return ['', {...plain, backspace: true}];
+		if (char === '\u001B') return ['', {...plain, escape: true}];
+		const code = char.codePointAt(0) ?? 0;
+		if (code < 32) return [String.fromCodePoint(code + 96), {...plain, ctrl: true}];
+		return [char, {...plain, shift: /[A-Z]/.test(char)}];
+	});
 }

@@ -177,6 +177,13 @@ describe('dashboard reducer: selection, scrolling, search', () => {
 		expect(state.search).toEqual({phase: 'off'});
 	});
 
+	it('takes keys typed faster than they are read one by one', () => {
+		let state = press(started(), 'jj');
+		expect(state.selected).toBe(2);
+		state = press(state, '/err\r');
+		expect(state.search).toEqual({phase: 'active', pattern: 'err', match: undefined});
+	});
+
 	it('says so when nothing matches', () => {
 		let state = press(started(), '/');
 		state = press(state, 'zzz');
