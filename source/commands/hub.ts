@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import {loadInstanceConfig} from '../../services/config/amprun.js';
-import {UsageError} from '../../services/errors.js';
+import {AmpError, UsageError} from '../../services/errors.js';
 import {DirectoryHub} from '../../services/hub/directory-hub.js';
 import {createHubServer} from '../../services/hub/http-server.js';
 import {embeddedHubDirectory, openHub} from '../../services/hub/open.js';
@@ -25,7 +25,11 @@ export async function hubServeCommand(options: Record<string, unknown>): Promise
 	await hub.publicKey();
 	const server = createHubServer(hub);
 	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
+		server.once('error', (error: NodeJS.ErrnoException) => {
+			if (error.code === 'EADDRINUSE') reject(new AmpError(`${host}:${port} is already in use; choose another port with --port`));
+			else if (error.code === 'EADDRNOTAVAIL') reject(new AmpError(`${host} is not an address of this machine; choose another with --host`));
+			else reject(error);
+		});
 		server.listen(port, host, resolve);
 	});
 	const address = server.address();
