@@ -1,0 +1,140 @@
+import {existsSync} from 'node:fs';
+import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {freePorts} from '../helpers/ports.js';
+import {TmuxSession, tmuxKeys} from '../helpers/tmux.js';
+
+const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const portFlags = ['--frontend-port', '--http-port', '--keyspace-client-port', '--keyspace-peer-port', '--redis-live-port', '--redis-data-port', '--logstore-port', '--zerodata-port', '--ampnode-ports'];
+
+const quote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/** The real app, full screen in an 80×24 tmux pane; after it exits the shell prints its status and stays. */
+async function startInit(temporary: string, extra: string[] = []): Promise<{tmux: TmuxSession; ports: number[]}> {
+	const ports = await freePorts(portFlags.length + 1);
+	const flags = portFlags.flatMap((flag, index) => [flag, String(ports[index])]);
+	const command = [
+		'env -u CI TERM=xterm-256color',
+		`AMPZERO_HOME=${quote(path.join(temporary, 'home'))}`,
+		quote(path.join(checkout, 'bin/ampzero')),
+		'init',
+		quote(path.join(temporary, 'demo')),
+		'--amprun-root',
+		quote(path.join(temporary, 'var')),
+		...flags,
+		...extra,
+	].join(' ');
+	const tmux = await TmuxSession.start(`${command}; echo "ampzero exited with $?"; exec sleep 600`, {columns: 80, rows: 24, cwd: temporary});
+	if (process.env["AMPZERO_TMUX_RAW"]) await tmux.tmux("pipe-pane", "-t", tmux.session, `cat >> ${quote(process.env["AMPZERO_TMUX_RAW"])}`);
+	return {tmux, ports};
+}
+
+describe('ampzero init: the form in a real terminal (tmux, 80×24)', () => {
+	let temporary: string;
+	let tmux: TmuxSession | undefined;
+
+	beforeEach(async () => {
+		temporary = await mkdtemp(path.join(os.tmpdir(), 'ampzero-tmux-'));
+	});
+	afterEach(async () => {
+		await tmux?.kill();
+		tmux = undefined;
+		await rm(temporary, {recursive: true, force: true});
+	});
+
+	it('type a title, change a port, submit: the instance is on disk and the terminal is restored', async () => {
+		const started = Date.now();
+		const session = await startInit(temporary);
+		tmux = session.tmux;
+		const form = await tmux.waitFor('❯ Title', 15_000);
+		const firstFrameMs = Date.now() - started;
+		expect(await tmux.inAlternateScreen()).toBe(true);
+		for (const label of ['Title', 'Frontend HTTPS port', 'Ampnode port(s)', 'Amprun root', 'Hub', 'Setup']) expect(form).toContain(label);
+
+		await tmux.sendKeys(tmuxKeys.ctrlU);
+		await tmux.type('Tmux demo');
+		await tmux.waitFor(/❯ Title\s+Tmux demo/);
+
+		// Down to the HTTP port (the 6th field), clear it and give it a new free port.
+		const newPort = session.ports[portFlags.length];
+		for (let field = 0; field < 5; field++) await tmux.sendKeys(tmuxKeys.down);
+		await tmux.waitFor('❯ HTTP port');
+		await tmux.sendKeys(tmuxKeys.ctrlU);
+		await tmux.type(String(newPort));
+		await tmux.waitFor(new RegExp(`❯ HTTP port\\s+${newPort}`));
+
+		await tmux.sendKeys(tmuxKeys.enter);
+		const done = await tmux.waitFor('Created the instance demo', 30_000);
+		expect(done).toContain('next: ampzero run');
+		expect(done).toContain(`https://localhost:${session.ports[0]}/`);
+		await tmux.sendKeys(tmuxKeys.enter);
+
+		const after = await tmux.waitFor('ampzero exited with 0');
+		expect(after).toContain('next: ampzero run');
+		expect(await tmux.inAlternateScreen()).toBe(false);
+		expect((await tmux.tmux('display-message', '-p', '-t', tmux.session, '#{cursor_flag}')).trim()).toBe('1');
+
+		const amprun = await readFile(path.join(temporary, 'demo', 'amprun.yaml'), 'utf8');
+		expect(amprun).toMatch(/^title: Tmux demo$/m);
+		expect(amprun).toMatch(new RegExp(`^http_port: ${newPort}$`, 'm'));
+		expect(amprun).toMatch(new RegExp(`^frontend_port: ${session.ports[0]}$`, 'm'));
+		process.stdout.write(`first frame of \`ampzero init\` in tmux: ${firstFrameMs} ms\n`);
+	});
+
+	it('an invalid port is shown in place and Enter does not create anything', async () => {
+		tmux = (await startInit(temporary)).tmux;
+		await tmux.waitFor('❯ Title', 15_000);
+		for (let field = 0; field < 4; field++) await tmux.sendKeys(tmuxKeys.tab);
+		await tmux.waitFor('❯ Frontend HTTPS port');
+		await tmux.sendKeys(tmuxKeys.ctrlU);
+		await tmux.type('70000');
+		await tmux.waitFor('70000 is not a port; use 1 to 65535');
+		await tmux.sendKeys(tmuxKeys.enter);
+		await tmux.waitFor('Not created: 1 field needs fixing');
+		expect(existsSync(path.join(temporary, 'demo'))).toBe(false);
+		await tmux.sendKeys(tmuxKeys.escape);
+		await tmux.waitFor('ampzero exited with 1');
+	});
+
+	it('Esc cancels: exit 1, "cancelled, nothing written", nothing on disk', async () => {
+		tmux = (await startInit(temporary)).tmux;
+		await tmux.waitFor('❯ Title', 15_000);
+		await tmux.type('abc');
+		await tmux.waitFor('abc');
+		await tmux.sendKeys(tmuxKeys.escape);
+		const after = await tmux.waitFor('ampzero exited with 1');
+		expect(after).toContain('cancelled, nothing written');
+		expect(await tmux.inAlternateScreen()).toBe(false);
+		expect(existsSync(path.join(temporary, 'demo'))).toBe(false);
+		expect(existsSync(path.join(temporary, 'var'))).toBe(false);
+		expect(await readdir(temporary)).not.toContain('demo');
+	});
+
+	it('^C in the form cancels the same way and gives the terminal back', async () => {
+		tmux = (await startInit(temporary)).tmux;
+		await tmux.waitFor('❯ Title', 15_000);
+		await tmux.sendKeys(tmuxKeys.ctrlC);
+		const after = await tmux.waitFor('ampzero exited with 1');
+		expect(after).toContain('cancelled, nothing written');
+		expect(await tmux.inAlternateScreen()).toBe(false);
+		expect(existsSync(path.join(temporary, 'demo'))).toBe(false);
+	});
+
+	it('SIGTERM while the form is open restores the terminal', async () => {
+		tmux = (await startInit(temporary)).tmux;
+		await tmux.waitFor('❯ Title', 15_000);
+		const pid = (await tmux.tmux('display-message', '-p', '-t', tmux.session, '#{pane_pid}')).trim();
+		// The pane runs sh, which runs env → node: signal the node process, the shell's child.
+		const {execFileSync} = await import('node:child_process');
+		const node = execFileSync('pgrep', ['-P', pid], {encoding: 'utf8'}).trim().split('\n')[0];
+		expect(node).toMatch(/^\d+$/);
+		process.kill(Number(node), 'SIGTERM');
+		const after = await tmux.waitFor('ampzero exited with 143');
+		expect(after).not.toContain('❯ Title');
+		expect(await tmux.inAlternateScreen()).toBe(false);
+		expect((await tmux.tmux('display-message', '-p', '-t', tmux.session, '#{cursor_flag}')).trim()).toBe('1');
+	});
+});
