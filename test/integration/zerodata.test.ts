@@ -279,7 +279,9 @@ describe('zerodata process', () => {
 			}, 200);
 		});
 		expect(reply).toEqual({status: 200, text: '{"ok":true}'});
-		expect((await daemon.exited).code).toBe(0);
+		const exit = await daemon.exited;
+		expect(daemon.output()).not.toMatch(/ error zerodata/);
+		expect(exit.code).toBe(0);
 		expect(Date.now() - started).toBeLessThan(5_000);
 
 		const again = await zerodataProcess();

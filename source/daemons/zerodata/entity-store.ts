@@ -52,6 +52,8 @@ export class EntityStore {
 		this.db.pragma('journal_mode = WAL');
 		this.db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
 		this.db.pragma('busy_timeout = 5000');
+		// Checkpoints run on their own thread (checkpointer.ts), never inside a put.
+		this.db.pragma('wal_autocheckpoint = 0');
 		this.db.exec(schema);
 		const db = this.db;
 		this.statements = {

@@ -6,6 +6,7 @@ import {HttpError} from '../shared/http-error.js';
 import {startHttpServer, type JsonReply, type RequestContext} from '../shared/http-server.js';
 import {parseJsonBody, readBody} from '../shared/json-body.js';
 import {silentLogger, type Logger} from '../shared/logger.js';
+import {startCheckpointer} from './checkpointer.js';
 import {EntityStore, type Synchronous} from './entity-store.js';
 import * as bodies from './request-bodies.js';
 import {RequestAuth} from './request-auth.js';
@@ -41,7 +42,9 @@ const entityJson = (kind: string, id: EntityId, properties: string): string =>
 export async function startZerodata(options: ZerodataOptions): Promise<RunningZerodata> {
 	const logger = options.logger ?? silentLogger;
 	mkdirSync(options.directory, {recursive: true});
-	const store = new EntityStore(path.join(options.directory, 'zerodata.db'), options.synchronous ?? 'normal');
+	const databaseFile = path.join(options.directory, 'zerodata.db');
+	const store = new EntityStore(databaseFile, options.synchronous ?? 'normal');
+	const checkpointer = startCheckpointer(databaseFile, 1000, message => logger.error(message));
 	const auth = new RequestAuth({
 		hub: options.hub,
 		hosts: options.trustedHosts,
@@ -149,6 +152,7 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 		url: `http://${options.host}:${server.port}`,
 		close: async () => {
 			await server.close();
+			await checkpointer.stop();
 			store.close();
 		},
 	};
