@@ -103,11 +103,14 @@ export class EntityStore {
 		return this.statements.get.get(kind, id)?.properties;
 	}
 
+	/** Inside `transaction()` this joins the open transaction rather than opening a savepoint. */
 	put(kind: string, id: EntityId, properties: Record<string, unknown>): void {
-		this.putMany([{kind, id, properties}]);
+		if (this.db.inTransaction) this.putOne(kind, id, properties);
+		else this.putMany([{kind, id, properties}]);
 	}
 
 	delete(kind: string, id: EntityId): boolean {
+		if (this.db.inTransaction) return this.deleteOne(kind, id);
 		return this.deleteMany([{kind, id}]) === 1;
 	}
 
@@ -119,7 +122,7 @@ export class EntityStore {
 			: this.statements.queryAfter.all(kind, property, encoded, afterId, limit);
 	}
 
-	/** Runs `work` in one transaction (one commit); the writes inside nest as savepoints. */
+	/** Runs `work` in one transaction (one commit): a database error anywhere undoes all of it. */
 	transaction<T>(work: () => T): T {
 		return this.db.transaction(work)();
 	}

@@ -98,12 +98,12 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 		[zerodataPaths.batch]: body => {
 			const operations = bodies.batch(body, 'ops');
 			const results = store.transaction(() => operations.map((operation, position) => {
+				// A malformed operation fails alone; a database error fails the whole batch (500) and undoes it.
 				try {
 					return runOperation(operation, `ops[${position}]`);
 				} catch (error) {
-					if (!(error instanceof HttpError)) logger.error(`batch ops[${position}]: ${(error as Error).message}`);
-					const message = error instanceof HttpError ? error.message : 'internal error; the zerodata log has the details';
-					return `{"error":${JSON.stringify(message)}}`;
+					if (!(error instanceof HttpError)) throw error;
+					return `{"error":${JSON.stringify(error.message)}}`;
 				}
 			}));
 			return {status: 200, json: `{"results":[${results.join(',')}]}`};
