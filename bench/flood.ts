@@ -1,0 +1,295 @@
+/*
+ * `npm run bench:flood`: a daemon prints 1,000,000 lines as fast as it can while the dashboard
+ * runs in tmux at 200×50 with `--no-daemon`, so one process is the dashboard and the supervisor.
+ * Measured from the flood's start: that process's CPU seconds (utime+stime, with any children it
+ * reaped; the emitter and the instance's other daemons are not counted, the daemons are shown
+ * apart), its peak RSS (VmHWM), every line in the log file, and how fast `j`/`k` move the
+ * selection during the flood. Then the same flood under mprocs in tmux at 200×50, measured the
+ * same way, and the ratio.
+ */
+import {execFile, execFileSync} from 'node:child_process';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {promisify} from 'node:util';
+import yaml from 'js-yaml';
+import {loadInstanceConfig} from '../services/config/amprun.js';
+import {runPaths} from '../services/config/paths.js';
+import {commandLine, descendants, peakRssMb, procStat, treeCpu} from './proc-stats.js';
+import {freePorts} from '../test/helpers/ports.js';
+
+const run = promisify(execFile);
+const lineCount = Number(process.env['FLOOD_LINES'] ?? 1_000_000);
+const columns = 200;
+const rows = 50;
+const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const emitter = path.join(checkout, 'bench', 'flood-emitter.js');
+const ampzero = path.join(checkout, 'bin', 'ampzero');
+const temporary = mkdtempSync(path.join(tmpdir(), 'ampzero-flood-'));
+const sockets: string[] = [];
+const started: number[] = [];
+
+function out(line = ''): void {
+	process.stdout.write(`${line}\n`);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
+
+async function tmux(socket: string, ...args: string[]): Promise<string> {
+	return (await run('tmux', ['-L', socket, ...args])).stdout;
+}
+
+async function startTmux(name: string, command: string, env: Record<string, string>): Promise<{socket: string; pid: number}> {
+	const socket = `ampzero-flood-${process.pid}-${name}`;
+	sockets.push(socket);
+	const exports = Object.entries(env).map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(' ');
+	// exec: the pane's process is the program itself, so its pid is the one measured.
+	await tmux(socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'main', '-x', String(columns), '-y', String(rows), `exec env -u CI TERM=xterm-256color ${exports} ${command}`);
+	await tmux(socket, 'set-option', '-t', 'main', 'remain-on-exit', 'on');
+	const pid = Number((await tmux(socket, 'display-message', '-p', '-t', 'main', '#{pane_pid}')).trim());
+	started.push(pid);
+	return {socket, pid};
+}
+
+async function capture(socket: string): Promise<string> {
+	return tmux(socket, 'capture-pane', '-p', '-t', 'main');
+}
+
+async function waitForScreen(socket: string, test: (screen: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const screen = await capture(socket);
+		if (test(screen)) return screen;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the screen:\n${screen}`);
+		await sleep(50);
+	}
+}
+
+/** CPU of the measured process once it stops using any: no more than 20 ms over half a second. */
+async function settledCpu(measure: () => number): Promise<{cpu: number; at: number}> {
+	let previous = measure();
+	for (;;) {
+		await sleep(500);
+		const now = measure();
+		if (now - previous <= 0.02) return {cpu: now, at: Date.now()};
+		previous = now;
+	}
+}
+
+function isEmitter(pid: number): boolean {
+	return commandLine(pid).includes('flood-emitter.js');
+}
+
+/** Every line of the flood, in order, across the log file and its rotations. */
+function checkLogFiles(logs: string, name: string): {lines: number; missing: number; firstMissing?: number} {
+	const files = readdirSync(logs)
+		.filter(file => file === `${name}.log` || file.startsWith(`${name}.log.`))
+		.sort((a, b) => rotationIndex(b) - rotationIndex(a));
+	let expected = 1;
+	let lines = 0;
+	let missing = 0;
+	let firstMissing: number | undefined;
+	for (const file of files) {
+		for (const line of readFileSync(path.join(logs, file), 'utf8').split('\n')) {
+			const match = /^flood (\d{7}) /.exec(line);
+			if (!match) continue;
+			const number = Number(match[1]);
+			if (number !== expected) {
+				firstMissing ??= expected;
+				missing += Math.max(0, number - expected);
+			}
+			expected = number + 1;
+			lines++;
+		}
+	}
+	missing += Math.max(0, lineCount + 1 - expected);
+	if (expected <= lineCount) firstMissing ??= expected;
+	return {lines, missing, ...(firstMissing === undefined ? {} : {firstMissing})};
+}
+
+function rotationIndex(file: string): number {
+	const match = /\.log\.(\d+)$/.exec(file);
+	return match ? Number(match[1]) : 0;
+}
+
+function floodLinesIn(logs: string, name: string): number {
+	let bytes = 0;
+	for (const file of readdirSync(logs)) if (file === `${name}.log` || file.startsWith(`${name}.log.`)) bytes += statSync(path.join(logs, file)).size;
+	return bytes;
+}
+
+/** The daemon row the dashboard marks as selected (`›`). */
+function selectedRow(screen: string): string | undefined {
+	return screen.split('\n').find(line => line.startsWith('│› '))?.split(/\s+/)[2];
+}
+
+interface Measured {
+	cpu: number;
+	cpuSettled: number;
+	rss: number;
+	seconds: number;
+}
+
+async function benchDashboard(): Promise<Measured & {keyLatencies: number[]; otherDaemonsCpu: number; check: ReturnType<typeof checkLogFiles>}> {
+	const home = path.join(temporary, 'home');
+	const directory = path.join(temporary, 'flood');
+	const ports = await freePorts(9);
+	const port = (index: number): string => String(ports[index]);
+	execFileSync(process.execPath, [
+		ampzero, 'init', directory, '--batch', '--amprun-root', path.join(temporary, 'var'),
+		'--frontend-port', port(0), '--http-port', port(1), '--keyspace-client-port', port(2), '--keyspace-peer-port', port(3),
+		'--redis-live-port', port(4), '--redis-data-port', port(5), '--logstore-port', port(6), '--zerodata-port', port(7),
+		'--ampnode-ports', port(8),
+	], {env: {...process.env, AMPZERO_HOME: home}, stdio: ['ignore', 'ignore', 'inherit']});
+	const trigger = path.join(temporary, 'dashboard.trigger');
+	const done = path.join(temporary, 'dashboard.done');
+	const amprun = path.join(directory, 'amprun.yaml');
+	const document = yaml.load(readFileSync(amprun, 'utf8')) as Record<string, unknown>;
+	document['daemons'] = [{name: 'flood', command: `exec node ${emitter} ${lineCount} ${trigger} ${done}`, ready: {log: 'flood: waiting'}}];
+	writeFileSync(amprun, yaml.dump(document));
+	const logs = runPaths(await loadInstanceConfig(directory)).logs;
+
+	const {socket, pid} = await startTmux('dashboard', `node ${ampzero} run ${directory} --no-daemon --no-hub --no-nat-bypass`, {AMPZERO_HOME: home});
+	try {
+		await waitForScreen(socket, screen => /all \d+ ready/.test(screen), 'every daemon ready');
+		// Select the flood daemon (the last one): its log is the pane that has to keep up.
+		await tmux(socket, 'send-keys', '-t', 'main', 'k');
+		await waitForScreen(socket, screen => selectedRow(screen) === 'flood', 'the flood daemon selected', 5000);
+		const daemonPids = descendants(pid).filter(child => !isEmitter(child));
+		const measure = (): number => treeCpu(pid, () => false);
+		const others = (): number => daemonPids.reduce((sum, child) => sum + (procStat(child)?.cpu ?? 0), 0);
+		await sleep(1000);
+
+		const before = measure();
+		const othersBefore = others();
+		const start = Date.now();
+		writeFileSync(trigger, '');
+		const expectedBytes = lineCount * 24;
+		const keyLatencies: number[] = [];
+		let direction: 'j' | 'k' = 'k';
+		while (floodLinesIn(logs, 'flood') < expectedBytes && Date.now() - start < 300_000) {
+			if (!existsSync(done) && Date.now() - start > 200) {
+				const from = selectedRow(await capture(socket));
+				const sent = Date.now();
+				await tmux(socket, 'send-keys', '-t', 'main', direction);
+				for (;;) {
+					const now = selectedRow(await capture(socket));
+					if (now !== from) break;
+					if (Date.now() - sent > 5000) throw new Error('a key was not answered within 5 s');
+				}
+				keyLatencies.push(Date.now() - sent);
+				direction = direction === 'k' ? 'j' : 'k';
+			}
+			await sleep(100);
+		}
+		const cpu = measure() - before;
+		const seconds = (Date.now() - start) / 1000;
+		const settled = await settledCpu(measure);
+		const measured = {
+			cpu,
+			cpuSettled: settled.cpu - before,
+			rss: peakRssMb(pid),
+			seconds,
+			keyLatencies,
+			otherDaemonsCpu: others() - othersBefore,
+			check: checkLogFiles(logs, 'flood'),
+		};
+		// Leave as a user would: q, then s stops everything.
+		await tmux(socket, 'send-keys', '-t', 'main', 'q');
+		await sleep(200);
+		await tmux(socket, 'send-keys', '-t', 'main', 's');
+		for (const deadline = Date.now() + 30_000; procStat(pid) !== undefined && Date.now() < deadline; ) await sleep(100);
+		return measured;
+	} finally {
+		for (const child of [...descendants(pid), pid]) {
+			try {
+				process.kill(child, 'SIGKILL');
+			} catch {
+				// Gone already.
+			}
+		}
+	}
+}
+
+function mprocsBinary(): string {
+	const directory = path.join(checkout, 'node_modules', 'mprocs');
+	const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
+	const binary = readdirSync(directory).find(file => file.startsWith('mprocs-') && file.includes(`linux-${arch}`));
+	if (!binary) throw new Error(`no mprocs binary for linux-${arch} in ${directory}: run npm install`);
+	return path.join(directory, binary);
+}
+
+async function benchMprocs(): Promise<Measured> {
+	const trigger = path.join(temporary, 'mprocs.trigger');
+	const done = path.join(temporary, 'mprocs.done');
+	const config = path.join(temporary, 'mprocs.yaml');
+	writeFileSync(config, yaml.dump({procs: {flood: {shell: `exec node ${emitter} ${lineCount} ${trigger} ${done}`}}}));
+	const {socket, pid} = await startTmux('mprocs', `${mprocsBinary()} --config ${config}`, {});
+	try {
+		await waitForScreen(socket, screen => screen.includes('flood: waiting'), 'mprocs to run the emitter');
+		const measure = (): number => treeCpu(pid, child => !isEmitter(child) && !commandLine(child).startsWith('/bin/sh'));
+		await sleep(1000);
+		const before = measure();
+		const start = Date.now();
+		writeFileSync(trigger, '');
+		while (!existsSync(done) && Date.now() - start < 300_000) await sleep(20);
+		const cpu = measure() - before;
+		const seconds = (Date.now() - start) / 1000;
+		const settled = await settledCpu(measure);
+		await waitForScreen(socket, screen => screen.includes('flood: done'), 'mprocs to show the last line', 30_000);
+		return {cpu, cpuSettled: settled.cpu - before, rss: peakRssMb(pid), seconds};
+	} finally {
+		for (const child of [...descendants(pid), pid]) {
+			try {
+				process.kill(child, 'SIGKILL');
+			} catch {
+				// Gone already.
+			}
+		}
+	}
+}
+
+function percentile(values: number[], p: number): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN;
+}
+
+async function main(): Promise<number> {
+	out(`flood: ${lineCount.toLocaleString('en')} lines of 24 bytes, tmux ${columns}×${rows}`);
+	const ours = await benchDashboard();
+	out();
+	out('ampzero run --no-daemon (dashboard and supervisor in one process)');
+	out(`  lines in the log file     ${ours.check.lines.toLocaleString('en')} of ${lineCount.toLocaleString('en')}, missing ${ours.check.missing}${ours.check.firstMissing ? ` (first ${ours.check.firstMissing})` : ''}`);
+	out(`  flood to last line logged ${ours.seconds.toFixed(2)} s`);
+	out(`  CPU until all logged      ${ours.cpu.toFixed(2)} s`);
+	out(`  CPU until quiet           ${ours.cpuSettled.toFixed(2)} s`);
+	out(`  peak RSS (VmHWM)          ${ours.rss.toFixed(1)} MB`);
+	out(`  keys j/k during the flood ${ours.keyLatencies.length} presses, median ${percentile(ours.keyLatencies, 0.5)} ms, max ${Math.max(...ours.keyLatencies)} ms (screen polled through tmux)`);
+	out(`  other daemons, same time  ${ours.otherDaemonsCpu.toFixed(2)} CPU-s (etcd, redis, nginx, node daemons; not counted above)`);
+
+	const theirs = await benchMprocs();
+	out();
+	out('mprocs (same emitter, same terminal size)');
+	out(`  flood to emitter done     ${theirs.seconds.toFixed(2)} s`);
+	out(`  CPU until emitter done    ${theirs.cpu.toFixed(2)} s`);
+	out(`  CPU until quiet           ${theirs.cpuSettled.toFixed(2)} s`);
+	out(`  peak RSS (VmHWM)          ${theirs.rss.toFixed(1)} MB`);
+	out();
+	const ratio = ours.cpuSettled / theirs.cpuSettled;
+	const keysOk = ours.keyLatencies.length > 0 && Math.max(...ours.keyLatencies) <= 100;
+	out(`CPU ratio ampzero / mprocs (until quiet): ${ratio.toFixed(2)}×  (target ≤ 1.0×)`);
+	out(`peak RSS: ${ours.rss.toFixed(1)} MB (target ≤ 100 MB)`);
+	out(`keys within 100 ms: ${keysOk ? 'yes' : 'no'}; no line missing: ${ours.check.missing === 0 ? 'yes' : 'no'}`);
+	return ours.check.missing === 0 ? 0 : 1;
+}
+
+try {
+	process.exitCode = await main();
+} catch (error) {
+	process.stderr.write(`bench:flood failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+	process.exitCode = 1;
+} finally {
+	for (const socket of sockets) await tmux(socket, 'kill-server').catch(() => undefined);
+	rmSync(temporary, {recursive: true, force: true});
+}
