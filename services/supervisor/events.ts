@@ -21,6 +21,8 @@ export interface RunInfo {
 	loginUrl?: string;
 	/** Daemonised supervisor's pid, or this process's with --no-daemon. */
 	supervisorPid: number;
+	/** Lines for the user that belong to no daemon (hub announce, NAT mapping), oldest first. */
+	notices?: string[];
 }
 
 /**
@@ -38,6 +40,10 @@ export type SupervisorEvent =
 	| {type: 'log-lines'; daemon: string; lines: string[]; skipped?: number}
 	| {type: 'run-ready'; elapsedMs: number}
 	| {type: 'run-failed'; daemon: string; error: string; lastLines: string[]}
+	/** The header's facts changed: the login link is known once the live redis is up. */
+	| {type: 'run-info'; info: RunInfo}
+	/** A line for the user that belongs to no daemon: the hub announce, the NAT mapping. */
+	| {type: 'notice'; text: string}
 	/** Every daemon has stopped and the supervisor is about to exit. */
 	| {type: 'supervisor-exit'; reason: 'stopped' | 'quit' | 'failed'};
 

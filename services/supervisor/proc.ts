@@ -105,3 +105,9 @@ export async function waitGroupEmpty(pgid: number, timeoutMs: number, intervalMs
 	}
 	return true;
 }
+
+/** Alive and not a zombie waiting for its parent to reap it. */
+export function isRunning(pid: number): boolean {
+	const stat = processStat(pid);
+	return stat !== undefined && stat.state !== 'Z';
+}

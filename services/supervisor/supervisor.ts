@@ -83,6 +83,28 @@ export class Supervisor {
 		return this.options.info;
 	}
 
+	/** Updates what the header shows (the login link, once the live redis answers). */
+	updateInfo(change: Partial<RunInfo>): void {
+		this.options.info = {...this.options.info, ...change};
+		this.emit({type: 'run-info', info: this.options.info});
+	}
+
+	/** A line for the user that belongs to no daemon; kept in the info for watchers that attach later. */
+	notice(text: string): void {
+		this.options.info = {...this.options.info, notices: [...(this.options.info.notices ?? []), text]};
+		this.emit({type: 'notice', text});
+	}
+
+	/** Ends the run before any daemon started (the port check failed): watchers hear why. */
+	abort(daemon: string, error: string, details: string[]): void {
+		this.emit({type: 'run-failed', daemon, error, lastLines: details});
+		if (this.exitEmitted) return;
+		this.exitEmitted = true;
+		for (const managed of this.daemons.values()) managed.log.close();
+		this.emit({type: 'supervisor-exit', reason: 'failed'});
+		this.exitResolve('failed');
+	}
+
 	subscribe(listener: Listener): () => void {
 		this.listeners.add(listener);
 		return () => this.listeners.delete(listener);

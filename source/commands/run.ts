@@ -1,7 +1,306 @@
-import {AmpError} from '../../services/errors.js';
+import path from 'node:path';
+import {loadInstanceConfig, type InstanceConfig} from '../../services/config/amprun.js';
+import {runPaths, type RunPaths} from '../../services/config/paths.js';
+import {AmpError, errorMessage, UsageError} from '../../services/errors.js';
 import {resolveInstanceDirectory} from '../../services/instance/locate.js';
+import {connectSupervisor, localConnection} from '../../services/supervisor/client.js';
+import {serveControlSocket} from '../../services/supervisor/control-server.js';
+import {ensureSupervisor} from '../../services/supervisor/daemonize.js';
+import type {DaemonStatus, SupervisorConnection, SupervisorEvent} from '../../services/supervisor/events.js';
+import {acquireSupervisorLock, findSupervisor, releaseSupervisorLock} from '../../services/supervisor/lock.js';
+import {followLogFile, lastLogLines} from '../../services/supervisor/log-tail.js';
+import {endLeftovers} from '../../services/supervisor/pid-files.js';
+import type {RunFlags} from '../../services/supervisor/plan.js';
+import {assertPortsFree} from '../../services/supervisor/port-holders.js';
+import {groupMembers, isRunning} from '../../services/supervisor/proc.js';
+import {waitForRun} from '../../services/supervisor/run-watch.js';
+import {daemonStatusLine, daemonStatusRecord} from '../../services/supervisor/status-format.js';
+import {readPidFiles} from '../../services/supervisor/pid-files.js';
+import {isInteractive} from '../interactive.js';
+import {createBatchOutput, type BatchOutput} from '../output.js';
 
-export async function runCommand(name: string, _action: string | undefined, _daemon: string | undefined, _options: Record<string, unknown>): Promise<number> {
-	resolveInstanceDirectory(name);
-	throw new AmpError('not built yet');
+const actions = ['start', 'stop', 'quit', 'status', 'logs'] as const;
+type Action = (typeof actions)[number];
+
+/** `ampzero run NAME [start|stop|quit|status|logs DAEMON]`. */
+export async function runCommand(name: string, action: string | undefined, daemon: string | undefined, options: Record<string, unknown>): Promise<number> {
+	const chosen = (action ?? 'start') as Action;
+	if (!actions.includes(chosen)) throw new UsageError(`unknown action "${action}": use start (the default), stop, quit, status or logs DAEMON`);
+	if (daemon !== undefined && chosen !== 'logs') throw new UsageError(`"${daemon}" is only allowed after logs: ampzero run ${name} logs DAEMON`);
+	const instanceDirectory = resolveInstanceDirectory(name);
+	const config = await loadInstanceConfig(instanceDirectory);
+	const paths = runPaths(config);
+	const out = createBatchOutput({json: Boolean(options['json'])});
+	switch (chosen) {
+		case 'start':
+			return start(instanceDirectory, config, paths, options, out);
+		case 'stop':
+		case 'quit':
+			return stop(config, paths, chosen, out);
+		case 'status':
+			return status(config, paths, out);
+		case 'logs':
+			return logs(paths, daemon, options, out);
+	}
+}
+
+function runFlags(options: Record<string, unknown>): RunFlags {
+	return {
+		server: Boolean(options['server']),
+		debug: Boolean(options['debug']),
+		hub: options['hub'] !== false,
+		natBypass: options['natBypass'] !== false,
+	};
+}
+
+async function start(instanceDirectory: string, config: InstanceConfig, paths: RunPaths, options: Record<string, unknown>, out: BatchOutput): Promise<number> {
+	const flags = runFlags(options);
+	const interactive = isInteractive({batch: Boolean(options['batch'])});
+	const foreground = options['daemon'] === false || flags.debug;
+	if (foreground) return startInForeground(instanceDirectory, config, paths, flags, interactive, out);
+
+	// Loaded here, not at the top: stop, status and logs stay quick without the daemons' modules.
+	const {planRun, writePlan} = await import('../../services/supervisor/plan.js');
+	if (!findSupervisor(paths)) await preflight(instanceDirectory, paths, flags);
+	const {plan} = await planRun(instanceDirectory, flags);
+	const supervisor = await ensureSupervisor(paths, () => writePlan(plan));
+	const connection = await connectSupervisor(paths.supervisorSocket);
+	if (interactive) {
+		const {runDashboardApp} = await import('../app/run-app.js');
+		return runDashboardApp(connection, {ownsSupervisor: false});
+	}
+	const outcome = await waitForRun(connection);
+	connection.close();
+	if (!outcome.ok) {
+		reportFailure(outcome, paths, out);
+		// A run this command started and that cannot come up is stopped; one we only attached to is left as it is.
+		if (supervisor.started) await sendAndWaitForExit(paths, {type: 'stop-all'});
+		return 1;
+	}
+	out.event({type: 'supervisor', pid: supervisor.pid, started: supervisor.started}, supervisor.started ? `supervisor started (pid ${supervisor.pid})` : `attached to the running supervisor (pid ${supervisor.pid})`);
+	await printReady(outcome.daemons, config, instanceDirectory, out, outcome.info.loginUrl);
+	return 0;
+}
+
+/** Ends what a crashed supervisor left behind, then checks every port before anything starts. */
+async function preflight(instanceDirectory: string, paths: RunPaths, flags: RunFlags): Promise<void> {
+	await endLeftovers(paths.pids);
+	const {planRun} = await import('../../services/supervisor/plan.js');
+	const {plan} = await planRun(instanceDirectory, flags);
+	assertPortsFree(plan.specs.flatMap(spec => spec.ports.map(port => ({daemon: spec.name, port}))));
+}
+
+async function printReady(daemons: DaemonStatus[], config: InstanceConfig, instanceDirectory: string, out: BatchOutput, loginUrl?: string): Promise<void> {
+	const now = Date.now();
+	const width = Math.max(12, ...daemons.map(daemon => daemon.name.length));
+	for (const daemon of daemons) out.event(daemonStatusRecord(daemon, now), daemonStatusLine(daemon, now, width));
+	const names = new Set(daemons.map(daemon => daemon.name));
+	const frontend = `https://${config.hostName || 'localhost'}:${config.ports.frontend}`;
+	out.event({type: 'frontend', url: frontend}, `frontend: ${frontend}`);
+	if (!names.has('redis-live') || !names.has('nginx')) return;
+	try {
+		const {createLoginLink} = await import('../../services/login.js');
+		const link = loginUrl ?? (await createLoginLink(config, instanceDirectory));
+		out.event({type: 'login', url: link}, `log in:   ${link}`);
+	} catch (error) {
+		out.error(`login link: ${errorMessage(error)}`);
+	}
+}
+
+function reportFailure(outcome: {daemon: string; error: string; lastLines: string[]}, paths: RunPaths, out: BatchOutput): void {
+	const lastLines = outcome.lastLines.length > 0 || !outcome.daemon ? outcome.lastLines : lastLogLines(path.join(paths.logs, `${outcome.daemon}.log`), 20);
+	out.event({type: 'run-failed', daemon: outcome.daemon, error: outcome.error, lastLines});
+	out.error(outcome.daemon ? `ampzero: ${outcome.daemon} failed: ${outcome.error}` : `ampzero: ${outcome.error}`);
+	if (lastLines.length > 0) {
+		out.error(`last lines of ${path.join(paths.logs, `${outcome.daemon}.log`)}:`);
+		for (const line of lastLines) out.error(`  ${line}`);
+	}
+}
+
+/** --no-daemon and --debug: the supervisor lives in this process (it still serves the control socket, so stop and status work). */
+async function startInForeground(instanceDirectory: string, config: InstanceConfig, paths: RunPaths, flags: RunFlags, interactive: boolean, out: BatchOutput): Promise<number> {
+	const running = findSupervisor(paths);
+	if (running) throw new AmpError(`${config.name} already runs under a supervisor (pid ${running.pid}): attach with \`ampzero run ${config.name}\`, or stop it with \`ampzero run ${config.name} stop\``);
+	const [{planRun}, {Supervisor}, {afterReady}] = await Promise.all([
+		import('../../services/supervisor/plan.js'),
+		import('../../services/supervisor/supervisor.js'),
+		import('../../services/supervisor/after-ready.js'),
+	]);
+	const {plan} = await planRun(instanceDirectory, flags);
+	if (!acquireSupervisorLock(paths)) throw new AmpError(`another supervisor of ${config.name} just started: attach with \`ampzero run ${config.name}\``);
+	try {
+		await endLeftovers(paths.pids);
+		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}});
+		const server = await serveControlSocket(supervisor, paths.supervisorSocket);
+		const running = supervisor.start();
+		running.then(
+			outcome => (outcome.ok ? afterReady(supervisor, config, instanceDirectory, flags) : undefined),
+			(error: unknown) => supervisor.abort('', errorMessage(error), error instanceof AmpError ? [...error.details] : []),
+		);
+		let code: number;
+		if (interactive) {
+			const {runDashboardApp} = await import('../app/run-app.js');
+			code = await runDashboardApp(localConnection(supervisor), {ownsSupervisor: true});
+			// Leaving the dashboard of a run it owns never leaves daemons behind.
+			await supervisor.stopAll();
+		} else {
+			code = await printUntilStopped(supervisor, paths, out);
+		}
+		server.close();
+		return code;
+	} finally {
+		releaseSupervisorLock(paths);
+	}
+}
+
+/** --batch --no-daemon: every event as a line until stopped; the first ^C stops gracefully, the second forces. */
+async function printUntilStopped(supervisor: import('../../services/supervisor/supervisor.js').Supervisor, paths: RunPaths, out: BatchOutput): Promise<number> {
+	let interrupts = 0;
+	const onSignal = (): void => {
+		interrupts += 1;
+		if (interrupts === 1) {
+			out.error('stopping every daemon (^C again to force)');
+			void supervisor.stopAll();
+		} else {
+			void supervisor.quitAll();
+		}
+	};
+	process.on('SIGINT', onSignal);
+	process.on('SIGTERM', onSignal);
+	let failed = false;
+	try {
+		for await (const event of supervisor.events()) {
+			printEvent(event, out);
+			if (event.type === 'run-failed' && !failed) {
+				failed = true;
+				reportFailure(event, paths, out);
+				void supervisor.stopAll();
+			}
+		}
+	} finally {
+		process.off('SIGINT', onSignal);
+		process.off('SIGTERM', onSignal);
+	}
+	return failed || (await supervisor.exited) === 'failed' ? 1 : 0;
+}
+
+function printEvent(event: SupervisorEvent, out: BatchOutput): void {
+	const now = Date.now();
+	switch (event.type) {
+		case 'snapshot':
+			out.event({type: 'run', instance: event.info.instance, supervisorPid: event.info.supervisorPid, frontendUrl: event.info.frontendUrl}, `${event.info.instance}: supervisor pid ${event.info.supervisorPid}`);
+			break;
+		case 'daemon-state':
+			out.event({...daemonStatusRecord(event.daemon, now), type: 'daemon-state'}, daemonStatusLine(event.daemon, now));
+			break;
+		case 'log-lines':
+			out.event(event);
+			for (const line of event.lines) out.line(`${event.daemon} | ${line}`);
+			break;
+		case 'run-ready':
+			out.event(event, `all daemons ready in ${event.elapsedMs} ms`);
+			break;
+		case 'run-info':
+			out.event(event, event.info.loginUrl ? `log in: ${event.info.loginUrl}` : undefined);
+			break;
+		case 'notice':
+			out.event(event, event.text);
+			break;
+		case 'run-failed':
+			break;
+		case 'supervisor-exit':
+			out.event(event, `every daemon has ${event.reason === 'quit' ? 'been killed' : 'stopped'}`);
+			break;
+	}
+}
+
+/** Sends stop-all or quit-all and waits until the supervisor is gone. */
+async function sendAndWaitForExit(paths: RunPaths, command: {type: 'stop-all'} | {type: 'quit-all'}): Promise<void> {
+	const running = findSupervisor(paths);
+	if (!running) return;
+	const connection = await connectSupervisor(paths.supervisorSocket);
+	await connection.send(command);
+	for await (const event of connection.events()) {
+		if (event.type === 'supervisor-exit') break;
+	}
+	connection.close();
+	const deadline = Date.now() + 10_000;
+	while (isRunning(running.pid) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 10));
+}
+
+async function stop(config: InstanceConfig, paths: RunPaths, how: 'stop' | 'quit', out: BatchOutput): Promise<number> {
+	const began = Date.now();
+	const running = findSupervisor(paths);
+	if (running) {
+		await sendAndWaitForExit(paths, {type: how === 'stop' ? 'stop-all' : 'quit-all'});
+		if (isRunning(running.pid)) throw new AmpError(`the supervisor of ${config.name} (pid ${running.pid}) did not exit; end it with \`kill ${running.pid}\``);
+	}
+	// A supervisor killed with -9 leaves its daemons: they are ended here too.
+	const leftovers = await endLeftovers(paths.pids, how === 'stop' ? 2000 : 0);
+	const remaining = readPidFiles(paths.pids).filter(record => groupMembers(record.pid).length > 0);
+	if (remaining.length > 0) throw new AmpError(`some processes of ${config.name} are still running: ${remaining.map(record => `${record.daemon} (pid ${record.pid})`).join(', ')}`);
+	const elapsedMs = Date.now() - began;
+	if (!running && leftovers.length === 0) {
+		out.event({type: 'stopped', instance: config.name, running: false}, `${config.name} is not running`);
+		return 0;
+	}
+	const what = how === 'stop' ? 'stopped' : 'killed';
+	const extra = leftovers.length > 0 ? ` (ended ${leftovers.length} process${leftovers.length === 1 ? '' : 'es'} a crashed supervisor left)` : '';
+	out.event({type: 'stopped', instance: config.name, running: true, how, elapsedMs, leftovers: leftovers.length}, `${config.name}: every daemon ${what} in ${elapsedMs} ms${extra}`);
+	return 0;
+}
+
+async function status(config: InstanceConfig, paths: RunPaths, out: BatchOutput): Promise<number> {
+	const running = findSupervisor(paths);
+	if (!running) {
+		out.event({type: 'status', instance: config.name, running: false});
+		out.error(`ampzero: no supervisor runs for ${config.name}; start it with \`ampzero run ${config.name}\``);
+		return 1;
+	}
+	const connection: SupervisorConnection = await connectSupervisor(paths.supervisorSocket);
+	let snapshot: Extract<SupervisorEvent, {type: 'snapshot'}> | undefined;
+	for await (const event of connection.events()) {
+		if (event.type === 'snapshot') snapshot = event;
+		break;
+	}
+	connection.close();
+	if (!snapshot) throw new AmpError(`the supervisor of ${config.name} (pid ${running.pid}) closed the connection without answering`);
+	const now = Date.now();
+	const {info} = snapshot;
+	out.event({type: 'run', instance: info.instance, supervisorPid: info.supervisorPid, frontendUrl: info.frontendUrl, loginUrl: info.loginUrl ?? null}, `${info.instance}: supervisor pid ${info.supervisorPid}, frontend ${info.frontendUrl}`);
+	const width = Math.max(12, ...snapshot.daemons.map(daemon => daemon.name.length));
+	for (const daemon of snapshot.daemons) out.event(daemonStatusRecord(daemon, now), daemonStatusLine(daemon, now, width));
+	for (const notice of info.notices ?? []) out.event({type: 'notice', text: notice}, notice);
+	return 0;
+}
+
+async function logs(paths: RunPaths, daemon: string | undefined, options: Record<string, unknown>, out: BatchOutput): Promise<number> {
+	if (!daemon) throw new UsageError('say whose log: ampzero run NAME logs DAEMON [--tail N] [--follow]');
+	const tail = Number(options['tail'] ?? 50);
+	if (!Number.isInteger(tail) || tail < 0) throw new UsageError(`--tail must be a whole number of lines, not "${String(options['tail'])}"`);
+	const file = path.join(paths.logs, `${daemon}.log`);
+	const known = readPidFiles(paths.pids).map(record => record.daemon);
+	const lines = lastLogLines(file, tail);
+	if (lines.length === 0 && !(await fileExists(file))) {
+		throw new AmpError(`no log for "${daemon}" in ${paths.logs}${known.length > 0 ? ` (running daemons: ${known.join(', ')})` : ''}`);
+	}
+	const print = (batch: string[]): void => {
+		for (const line of batch) out.event({type: 'log-line', daemon, line}, line);
+	};
+	print(lines);
+	if (!options['follow']) return 0;
+	const controller = new AbortController();
+	const onSignal = (): void => controller.abort();
+	process.once('SIGINT', onSignal);
+	process.once('SIGTERM', onSignal);
+	await followLogFile(file, print, controller.signal);
+	return 0;
+}
+
+async function fileExists(file: string): Promise<boolean> {
+	const {access} = await import('node:fs/promises');
+	return access(file).then(
+		() => true,
+		() => false,
+	);
 }

@@ -1,0 +1,64 @@
+import {spawn} from 'node:child_process';
+import {closeSync, openSync, readFileSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import type {RunPaths} from '../config/paths.js';
+import {AmpError} from '../errors.js';
+import {findSupervisor, socketAnswers} from './lock.js';
+import {supervisorLogFile} from './plan.js';
+
+/** The compiled entry of the daemonised supervisor (dist/source/supervisor-main.js). */
+export const supervisorEntry = fileURLToPath(new URL('../../source/supervisor-main.js', import.meta.url));
+
+const lockHeldExitCode = 3;
+
+/**
+ * Makes sure a supervisor runs for the instance and answers on its socket: the one already
+ * running (never a second), or a new one started detached in its own session from `planPath`.
+ */
+export async function ensureSupervisor(paths: RunPaths, writePlanFile: () => string, timeoutMs = 15_000): Promise<{pid: number; started: boolean}> {
+	const running = findSupervisor(paths);
+	if (running) {
+		await waitForSocket(paths, running.pid, timeoutMs);
+		return {pid: running.pid, started: false};
+	}
+	const log = openSync(supervisorLogFile(paths), 'a');
+	const child = spawn(process.execPath, [supervisorEntry, writePlanFile()], {
+		detached: true,
+		stdio: ['ignore', log, log],
+		cwd: paths.root,
+	});
+	closeSync(log);
+	const pid = child.pid;
+	if (pid === undefined) throw new AmpError(`could not start the supervisor (${process.execPath} ${supervisorEntry})`);
+	let exitCode: number | null | undefined;
+	child.once('exit', code => {
+		exitCode = code;
+	});
+	child.unref();
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		if (exitCode === lockHeldExitCode) return ensureSupervisor(paths, writePlanFile, Math.max(1000, deadline - Date.now()));
+		if (exitCode !== undefined) {
+			throw new AmpError(`the supervisor exited (code ${exitCode}) before it was ready; its log ${supervisorLogFile(paths)} ends:`, 1, tailOfFile(supervisorLogFile(paths), 15));
+		}
+		if (await socketAnswers(paths.supervisorSocket, 500)) return {pid, started: true};
+		if (Date.now() > deadline) throw new AmpError(`the supervisor (pid ${pid}) did not open ${paths.supervisorSocket} within ${timeoutMs / 1000} s; see ${supervisorLogFile(paths)}`);
+		await new Promise(resolve => setTimeout(resolve, 20));
+	}
+}
+
+async function waitForSocket(paths: RunPaths, pid: number, timeoutMs: number): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!(await socketAnswers(paths.supervisorSocket, 500))) {
+		if (Date.now() > deadline) throw new AmpError(`the supervisor of this instance (pid ${pid}) does not answer on ${paths.supervisorSocket}; end it with \`kill ${pid}\` and run again`);
+		await new Promise(resolve => setTimeout(resolve, 20));
+	}
+}
+
+export function tailOfFile(file: string, lines: number): string[] {
+	try {
+		return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
+	} catch {
+		return [];
+	}
+}

@@ -1,0 +1,77 @@
+import {writeFileSync} from 'node:fs';
+import {loadInstanceConfig} from '../services/config/amprun.js';
+import {AmpError, errorMessage} from '../services/errors.js';
+import {afterReady} from '../services/supervisor/after-ready.js';
+import {serveControlSocket} from '../services/supervisor/control-server.js';
+import {acquireSupervisorLock, releaseSupervisorLock} from '../services/supervisor/lock.js';
+import {endLeftovers} from '../services/supervisor/pid-files.js';
+import {readPlan} from '../services/supervisor/plan.js';
+import {Supervisor} from '../services/supervisor/supervisor.js';
+
+/** Exit code when another supervisor already holds the instance's lock: `run` attaches to that one. */
+export const lockHeldExitCode = 3;
+
+/**
+ * The daemonised supervisor: `node supervisor-main.js <plan.json>`, started by `ampzero run` in
+ * its own session. Runs the plan's daemons and serves the control socket until stop or quit.
+ * Its stdout and stderr go to `<root>/supervisor.log`.
+ */
+async function main(planPath: string): Promise<number> {
+	const plan = readPlan(planPath);
+	const {paths} = plan;
+	// The terminal that started us may close; only stop, quit or SIGTERM end the run.
+	process.on('SIGHUP', () => {});
+	if (!acquireSupervisorLock(paths)) return lockHeldExitCode;
+	try {
+		const ended = await endLeftovers(paths.pids);
+		if (ended.length > 0) process.stderr.write(`ended processes a previous supervisor left: ${ended.map(record => `${record.daemon} (pid ${record.pid})`).join(', ')}\n`);
+		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}});
+		const server = await serveControlSocket(supervisor, paths.supervisorSocket);
+		writeFileSync(paths.supervisorPid, `${process.pid}\n`);
+		const stopGracefully = (): void => void supervisor.stopAll();
+		process.on('SIGTERM', stopGracefully);
+		process.on('SIGINT', stopGracefully);
+		const started = supervisor.start().then(
+			async outcome => {
+				if (outcome.ok) await afterReady(supervisor, await loadInstanceConfig(plan.instanceDirectory), plan.instanceDirectory, plan.flags);
+			},
+			(error: unknown) => {
+				const daemon = /\(([^)]+)\) is in use/.exec(errorMessage(error))?.[1] ?? '';
+				supervisor.abort(daemon, errorMessage(error), error instanceof AmpError ? [...error.details] : []);
+			},
+		);
+		const reason = await supervisor.exited;
+		await started.catch(() => {});
+		releaseSupervisorLock(paths);
+		await closeServer(server);
+		return reason === 'failed' ? 1 : 0;
+	} catch (error) {
+		releaseSupervisorLock(paths);
+		throw error;
+	}
+}
+
+/** Lets watchers read the last events (supervisor-exit) before the process ends. */
+function closeServer(server: import('node:net').Server): Promise<void> {
+	return new Promise(resolve => {
+		const timer = setTimeout(resolve, 500);
+		server.close(() => {
+			clearTimeout(timer);
+			resolve();
+		});
+	});
+}
+
+const planPath = process.argv[2];
+if (!planPath) {
+	process.stderr.write('usage: supervisor-main.js <plan.json> (started by `ampzero run`)\n');
+	process.exitCode = 2;
+} else {
+	main(planPath).then(
+		code => process.exit(code),
+		error => {
+			process.stderr.write(`supervisor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+			process.exit(1);
+		},
+	);
+}
