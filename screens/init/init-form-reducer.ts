@@ -121,6 +121,9 @@ export function scrollTop(heights: readonly number[], focus: number, height: num
 	let top = Math.max(0, Math.min(previousTop, focus));
 	const rowsFrom = (start: number): number => heights.slice(start, focus + 1).reduce((sum, rows) => sum + rows, 0);
 	while (top < focus && rowsFrom(top) > height) top++;
+	// When the window has grown (a resize, an error fixed), show more of the fields above.
+	const rowsToEnd = (start: number): number => heights.slice(start).reduce((sum, rows) => sum + rows, 0);
+	while (top > 0 && rowsToEnd(top - 1) <= height) top--;
 	return top;
 }
 

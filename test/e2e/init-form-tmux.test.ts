@@ -137,4 +137,39 @@ describe('ampzero init: the form in a real terminal (tmux, 80×24)', () => {
 		expect(await tmux.inAlternateScreen()).toBe(false);
 		expect((await tmux.tmux('display-message', '-p', '-t', tmux.session, '#{cursor_flag}')).trim()).toBe('1');
 	});
+
+	it('a crash (uncaught exception) restores the terminal and prints the error', async () => {
+		const script = [
+			`import {createElement, useEffect} from 'react';`,
+			`import {Text} from 'ink';`,
+			`import {renderFullscreen} from ${JSON.stringify(path.join(checkout, 'dist/source/app/fullscreen.js'))};`,
+			`function Crashing() {`,
+			`  useEffect(() => { setTimeout(() => { throw new Error('boom from a timer'); }, 300); }, []);`,
+			`  return createElement(Text, null, 'about to crash');`,
+			`}`,
+			`await renderFullscreen(createElement(Crashing)).waitUntilExit();`,
+		].join('\n');
+		const command = `cd ${quote(checkout)} && env -u CI TERM=xterm-256color node --input-type=module -e ${quote(script)}; echo "crashed with $?"; exec sleep 600`;
+		tmux = await TmuxSession.start(command, {columns: 80, rows: 24});
+		const after = await tmux.waitFor('crashed with 1', 15_000);
+		expect(after).toContain('unexpected error: Error: boom from a timer');
+		expect(after).not.toContain('about to crash');
+		expect(await tmux.inAlternateScreen()).toBe(false);
+		expect((await tmux.tmux('display-message', '-p', '-t', tmux.session, '#{cursor_flag}')).trim()).toBe('1');
+	});
+
+	it('lays out again when the terminal is resized', async () => {
+		tmux = (await startInit(temporary)).tmux;
+		await tmux.waitFor('❯ Title', 15_000);
+		await tmux.tmux('resize-window', '-t', tmux.session, '-x', '80', '-y', '12');
+		const small = await tmux.waitFor(/↓ \d+ more/);
+		expect(small).not.toContain('Setup');
+		await tmux.sendKeys(tmuxKeys.shiftTab);
+		const scrolled = await tmux.waitFor('❯ Setup');
+		expect(scrolled).toMatch(/↑ \d+ more/);
+		await tmux.tmux('resize-window', '-t', tmux.session, '-x', '80', '-y', '24');
+		const big = await tmux.waitFor(/Title[\s\S]*❯ Setup[\s\S]*Enter create/);
+		expect(big).toContain('Title');
+		expect(big).not.toMatch(/\d+ more/);
+	});
 });

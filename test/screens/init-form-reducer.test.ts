@@ -98,6 +98,11 @@ describe('field list scrolling', () => {
 		expect(scrollTop(heights, 1, 5, 4)).toBe(1);
 	});
 
+	it('scrolls back up when the window grows enough to show more', () => {
+		expect(scrollTop(heights, 7, 20, 3)).toBe(0);
+		expect(scrollTop(heights, 7, 6, 3)).toBe(3);
+	});
+
 	it('always shows the focused field even when it alone is taller than the window', () => {
 		expect(scrollTop([1, 4], 1, 2, 0)).toBe(1);
 		expect(visibleCount([1, 4], 1, 2)).toBe(1);
