@@ -2,7 +2,7 @@ import path from 'node:path';
 import type {InstanceConfig} from '../config/amprun.js';
 import {toYaml} from '../config/amprun.js';
 import {checkoutDirectory} from './locate.js';
-import {ampnodeYaml, exampleService, exampleServiceModule, homeTemplate} from './templates/ampnode-files.js';
+import {ampnodeYaml, ampnodePackageJson, exampleService, exampleServiceModule, homeTemplate} from './templates/ampnode-files.js';
 import {logstoreYaml, zerodataYaml} from './templates/daemon-yaml.js';
 import {keyspaceConf, nginxConf, redisConf} from './templates/daemon-configs.js';
 import {deploymentExample} from './templates/deployment-example.js';
@@ -30,6 +30,7 @@ export function generatedFilePlans(config: InstanceConfig, directory: string): F
 		file('README.md', instanceReadme(config)),
 		file('.gitignore', gitignore()),
 		file('ampnode/ampnode.yaml', ampnodeYaml(config)),
+		file('ampnode/package.json', ampnodePackageJson(config)),
 		file('ampnode/redis.conf', redisConf(config), 0o600),
 		file(`ampnode/${exampleServiceModule}`, exampleService()),
 		file('ampnode/templates/home.html', homeTemplate()),

@@ -55,9 +55,15 @@ export function homeTemplate(): string {
 </head>
 <body>
 	<h1>{{title}}</h1>
+	<p class="signed-in">{{signedInAs}} · <a href="/logout">sign out</a></p>
 	<p>Hello, {{user}}.</p>
 	<p class="meta">Served by host {{hostId}} of this Ampify Zero instance. Try <a href="/hello">/hello</a>, the example service.</p>
 </body>
 </html>
 `;
+}
+
+/** `ampnode/package.json`: makes the service modules ESM on every Node 20 release, not only where syntax detection is on. */
+export function ampnodePackageJson(config: InstanceConfig): string {
+	return `${JSON.stringify({name: `${config.name}-ampnode`, private: true, type: 'module'}, null, '\t')}\n`;
 }
