@@ -1,3 +1,4 @@
+import './no-color.js';
 import {render} from 'ink';
 import type React from 'react';
 

@@ -1,11 +1,12 @@
 import type {ReactElement} from 'react';
+// First: it must run before Ink (and chalk) load.
+import {renderFullscreen} from './fullscreen.js';
 import {AmpError, errorMessage} from '../../services/errors.js';
 import {checkAmprunRoot, runSudoCommands} from '../../services/instance/amprun-root.js';
 import type {AmprunRootProblem, InitAnswers} from '../../services/instance/types.js';
 import {CreateApp, type CreateResult} from '../../screens/init/CreateApp.js';
 import {frontendUrl, instanceArgument} from '../../screens/init/DoneView.js';
 import {InitApp, type FormResult} from '../../screens/init/InitApp.js';
-import {renderFullscreen} from './fullscreen.js';
 
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
 const complain = (text: string): void => void process.stderr.write(`${text}\n`);

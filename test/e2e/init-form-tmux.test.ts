@@ -13,11 +13,11 @@ const portFlags = ['--frontend-port', '--http-port', '--keyspace-client-port', '
 const quote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
 
 /** The real app, full screen in an 80×24 tmux pane; after it exits the shell prints its status and stays. */
-async function startInit(temporary: string, extra: string[] = []): Promise<{tmux: TmuxSession; ports: number[]}> {
+async function startInit(temporary: string, extra: string[] = [], environment = ''): Promise<{tmux: TmuxSession; ports: number[]}> {
 	const ports = await freePorts(portFlags.length + 1);
 	const flags = portFlags.flatMap((flag, index) => [flag, String(ports[index])]);
 	const command = [
-		'env -u CI TERM=xterm-256color',
+		`env -u CI -u NO_COLOR -u FORCE_COLOR TERM=xterm-256color ${environment}`,
 		`AMPZERO_HOME=${quote(path.join(temporary, 'home'))}`,
 		quote(path.join(checkout, 'bin/ampzero')),
 		'init',
@@ -172,4 +172,19 @@ describe('ampzero init: the form in a real terminal (tmux, 80×24)', () => {
 		expect(big).toContain('Title');
 		expect(big).not.toMatch(/\d+ more/);
 	});
+
+	for (const noColor of [false, true]) {
+		it(noColor ? 'NO_COLOR: the error is shown without colour' : 'the error is shown in red', async () => {
+			tmux = (await startInit(temporary, [], noColor ? 'NO_COLOR=1' : '')).tmux;
+			await tmux.waitFor('❯ Title', 15_000);
+			for (let field = 0; field < 4; field++) await tmux.sendKeys(tmuxKeys.tab);
+			await tmux.waitFor('❯ Frontend HTTPS port');
+			await tmux.type('9');
+			await tmux.waitFor('is not a port');
+			const styled = await tmux.tmux('capture-pane', '-p', '-e', '-t', tmux.session);
+			const red = /\u001B\[(?:[0-9;]*;)?31m[^\u001B]*is not a port/;
+			if (noColor) expect(styled).not.toMatch(/\u001B\[(?:[0-9;]*;)?3[0-7]m/);
+			else expect(styled).toMatch(red);
+		});
+	}
 });

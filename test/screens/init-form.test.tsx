@@ -16,10 +16,19 @@ import {renderAt, resize, screenText, sendInput, sendInputAndWaitForChange, wait
 const directory = '/srv/instances/demo';
 let temporary: string;
 
+// The text cursor is drawn differently without styles; the snapshots show the styled form.
+const savedColour = {NO_COLOR: process.env['NO_COLOR'], FORCE_COLOR: process.env['FORCE_COLOR']};
+
 beforeEach(async () => {
 	temporary = await mkdtemp(path.join(os.tmpdir(), 'ampzero-form-'));
+	delete process.env['NO_COLOR'];
+	delete process.env['FORCE_COLOR'];
 });
 afterEach(async () => {
+	for (const [name, value] of Object.entries(savedColour)) {
+		if (value === undefined) delete process.env[name];
+		else process.env[name] = value;
+	}
 	cleanup();
 	await rm(temporary, {recursive: true, force: true});
 });
