@@ -56,14 +56,15 @@ async function* createNewInstance(target: string, answers: InitAnswers, signal: 
 	const name = instanceName(target);
 	let partial: string | undefined;
 	try {
-		partial = yield* step('check', 'Checking the answers and the amprun root', signal, async () => {
+		yield* step('check', 'Checking the answers and the amprun root', signal, async () => {
 			await checkAnswersAndRoot(answers);
 			await mkdir(path.dirname(target), {recursive: true});
-			const partial = await mkdtemp(path.join(path.dirname(target), `.${name}.partial-`));
-			await chmod(partial, 0o755);
-			return {value: partial, detail: `amprun root ${answers.amprunRoot}`};
+			return {value: undefined, detail: `amprun root ${answers.amprunRoot}`};
 		});
+		// Assigned as soon as it exists, outside any step, so that an abort can never leave it behind.
+		partial = await mkdtemp(path.join(path.dirname(target), `.${name}.partial-`));
 		const building = partial;
+		await chmod(building, 0o755);
 		const {hub, hubKey} = yield* step('hub', 'Contacting the hub', signal, async () => {
 			const hub = openHub(answers.hub);
 			const hubKey = await hub.publicKey(signal);

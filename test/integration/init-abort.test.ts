@@ -50,6 +50,17 @@ describe('creating an instance is all or nothing', () => {
 		});
 	}
 
+	it('an abort while the first step is still working leaves nothing', async () => {
+		const controller = new AbortController();
+		const run = async (): Promise<void> => {
+			for await (const event of createInstance(path.join(root, 'demo'), answers(), {clobber: false, signal: controller.signal})) {
+				if (event.type === 'step-start' && event.step === 'check') setImmediate(() => controller.abort(new Error('stopped by the test')));
+			}
+		};
+		await expect(run()).rejects.toThrow('stopped by the test');
+		expect(await leftovers()).toEqual([]);
+	});
+
 	it('a caller that stops listening midway (the form closing) leaves nothing', async () => {
 		for await (const event of createInstance(path.join(root, 'demo'), answers(), {clobber: false})) {
 			if (event.type === 'step-done' && event.step === 'files') break;
