@@ -1,11 +1,9 @@
 import {writeFileSync} from 'node:fs';
-import {loadInstanceConfig} from '../services/config/amprun.js';
 import {AmpError, errorMessage} from '../services/errors.js';
-import {afterReady} from '../services/supervisor/after-ready.js';
 import {serveControlSocket} from '../services/supervisor/control-server.js';
 import {acquireSupervisorLock, releaseSupervisorLock} from '../services/supervisor/lock.js';
 import {endLeftovers} from '../services/supervisor/pid-files.js';
-import {readPlan} from '../services/supervisor/plan.js';
+import {readPlan} from '../services/supervisor/plan-file.js';
 import {Supervisor} from '../services/supervisor/supervisor.js';
 
 /** Exit code when another supervisor already holds the instance's lock: `run` attaches to that one. */
@@ -33,7 +31,10 @@ async function main(planPath: string): Promise<number> {
 		process.on('SIGINT', stopGracefully);
 		const started = supervisor.start().then(
 			async outcome => {
-				if (outcome.ok) await afterReady(supervisor, await loadInstanceConfig(plan.instanceDirectory), plan.instanceDirectory, plan.flags);
+				if (!outcome.ok) return;
+				// Loaded only now: the login link, NAT and hub modules are not needed to start the daemons.
+				const [{afterReady}, {loadInstanceConfig}] = await Promise.all([import('../services/supervisor/after-ready.js'), import('../services/config/amprun.js')]);
+				await afterReady(supervisor, await loadInstanceConfig(plan.instanceDirectory), plan.instanceDirectory, plan.flags);
 			},
 			(error: unknown) => {
 				const daemon = /\(([^)]+)\) is in use/.exec(errorMessage(error))?.[1] ?? '';

@@ -2,7 +2,7 @@ import type {InstanceConfig} from '../config/amprun.js';
 import {createLoginLink} from '../login.js';
 import {describeMapping, mapPortOnGateway} from '../nat/map-port.js';
 import {announceHostBriefly} from './announce-host.js';
-import type {RunFlags} from './plan.js';
+import type {RunFlags} from './plan-file.js';
 import type {Supervisor} from './supervisor.js';
 
 /**

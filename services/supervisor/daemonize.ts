@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url';
 import type {RunPaths} from '../config/paths.js';
 import {AmpError} from '../errors.js';
 import {findSupervisor, socketAnswers} from './lock.js';
-import {supervisorLogFile} from './plan.js';
+import {supervisorLogFile} from './plan-file.js';
 
 /** The compiled entry of the daemonised supervisor (dist/source/supervisor-main.js). */
 export const supervisorEntry = fileURLToPath(new URL('../../source/supervisor-main.js', import.meta.url));

@@ -10,7 +10,7 @@ import type {DaemonStatus, SupervisorConnection, SupervisorEvent} from '../../se
 import {acquireSupervisorLock, findSupervisor, releaseSupervisorLock} from '../../services/supervisor/lock.js';
 import {followLogFile, lastLogLines} from '../../services/supervisor/log-tail.js';
 import {endLeftovers} from '../../services/supervisor/pid-files.js';
-import type {RunFlags} from '../../services/supervisor/plan.js';
+import type {RunFlags, RunPlan} from '../../services/supervisor/plan-file.js';
 import {assertPortsFree} from '../../services/supervisor/port-holders.js';
 import {groupMembers, isRunning} from '../../services/supervisor/proc.js';
 import {waitForRun} from '../../services/supervisor/run-watch.js';
@@ -61,8 +61,8 @@ async function start(instanceDirectory: string, config: InstanceConfig, paths: R
 
 	// Loaded here, not at the top: stop, status and logs stay quick without the daemons' modules.
 	const {planRun, writePlan} = await import('../../services/supervisor/plan.js');
-	if (!findSupervisor(paths)) await preflight(instanceDirectory, paths, flags);
 	const {plan} = await planRun(instanceDirectory, flags);
+	if (!findSupervisor(paths)) await preflight(plan);
 	const supervisor = await ensureSupervisor(paths, () => writePlan(plan));
 	const connection = await connectSupervisor(paths.supervisorSocket);
 	if (interactive) {
@@ -83,10 +83,8 @@ async function start(instanceDirectory: string, config: InstanceConfig, paths: R
 }
 
 /** Ends what a crashed supervisor left behind, then checks every port before anything starts. */
-async function preflight(instanceDirectory: string, paths: RunPaths, flags: RunFlags): Promise<void> {
-	await endLeftovers(paths.pids);
-	const {planRun} = await import('../../services/supervisor/plan.js');
-	const {plan} = await planRun(instanceDirectory, flags);
+async function preflight(plan: RunPlan): Promise<void> {
+	await endLeftovers(plan.paths.pids);
 	assertPortsFree(plan.specs.flatMap(spec => spec.ports.map(port => ({daemon: spec.name, port}))));
 }
 
