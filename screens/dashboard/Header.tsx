@@ -1,10 +1,9 @@
 import {Box, Text} from 'ink';
 import type {DashboardState} from './dashboard-reducer.js';
 
-/** Two rows: instance and where to browse; how to log in and how the run is going. */
+/** Two rows: instance, where to browse and how the run is going; then how to log in (the link whole, to copy). */
 export function Header({state, color}: {state: DashboardState; color: boolean}) {
 	const info = state.info;
-	const readyCount = state.daemons.filter(daemon => daemon.state === 'ready').length;
 	return (
 		<Box flexDirection="column" height={2}>
 			<Text wrap="truncate-end">
@@ -15,21 +14,20 @@ export function Header({state, color}: {state: DashboardState; color: boolean}) 
 						<Text color={color ? 'cyan' : undefined} underline>
 							{info.frontendUrl}
 						</Text>
+						{'  '}
+						<RunStatus state={state} color={color} />
 						<Text dimColor>{`  supervisor pid ${info.supervisorPid}`}</Text>
 					</>
 				) : (
 					<Text dimColor>{'  connecting to the supervisor…'}</Text>
 				)}
 			</Text>
-			<Text wrap="truncate-end">
-				{info?.loginUrl ? <Text>log in: {info.loginUrl}  </Text> : null}
-				<RunStatus state={state} readyCount={readyCount} color={color} />
-			</Text>
+			<Text wrap="truncate-end">{info?.loginUrl ? `log in: ${info.loginUrl}` : ''}</Text>
 		</Box>
 	);
 }
 
-function RunStatus({state, readyCount, color}: {state: DashboardState; readyCount: number; color: boolean}) {
+function RunStatus({state, color}: {state: DashboardState; color: boolean}) {
 	if (state.runFailed) {
 		return (
 			<Text color={color ? 'red' : undefined} bold>
@@ -39,8 +37,10 @@ function RunStatus({state, readyCount, color}: {state: DashboardState; readyCoun
 	}
 	if (state.stopping !== 'no') return <Text color={color ? 'yellow' : undefined}>{state.stopping === 'forced' ? 'force-quitting…' : 'stopping…'}</Text>;
 	const total = state.daemons.length;
-	if (state.runReadyMs !== undefined && readyCount === total) {
-		return <Text color={color ? 'green' : undefined}>✓ all {total} ready (in {(state.runReadyMs / 1000).toFixed(1)} s)</Text>;
+	const readyCount = state.daemons.filter(daemon => daemon.state === 'ready').length;
+	if (total > 0 && readyCount === total) {
+		const took = state.runReadyMs === undefined ? '' : ` in ${(state.runReadyMs / 1000).toFixed(1)} s`;
+		return <Text color={color ? 'green' : undefined}>{`✓ all ${total} ready${took}`}</Text>;
 	}
 	return <Text dimColor>{`${readyCount}/${total} ready`}</Text>;
 }

@@ -160,7 +160,8 @@ function foldEvents(state: DashboardState, events: readonly SupervisorEvent[]): 
 				for (const [daemon, lines] of Object.entries(event.logs)) logs[daemon] = appendLines(emptyLogBuffer, lines, next.limits);
 				const previous = selectedDaemon(next)?.name;
 				const selected = Math.max(0, event.daemons.findIndex(daemon => daemon.name === previous));
-				next = {...next, info: event.info, daemons: event.daemons, logs, selected, follow: true};
+				const notice = event.info.notices?.at(-1) ?? next.notice;
+				next = {...next, info: event.info, daemons: event.daemons, logs, selected, follow: true, ...(notice === undefined ? {} : {notice})};
 				break;
 			}
 			case 'daemon-state': {
@@ -171,6 +172,12 @@ function foldEvents(state: DashboardState, events: readonly SupervisorEvent[]): 
 				next = {...next, daemons};
 				break;
 			}
+			case 'run-info':
+				next = {...next, info: event.info};
+				break;
+			case 'notice':
+				next = {...next, notice: event.text};
+				break;
 			case 'run-ready':
 				next = {...next, runReadyMs: event.elapsedMs, runFailed: undefined};
 				break;

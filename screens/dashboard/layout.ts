@@ -40,9 +40,9 @@ export function dashboardLayout(size: {columns: number; rows: number}, daemons: 
 	const longest = Math.max(6, ...daemons.map(daemon => daemon.name.length));
 	const wide = columns >= 100;
 	const list: ListColumns = {name: Math.min(longest, wide ? 16 : 12), pid: wide, restarts: columns >= 90};
-	// marker + symbol, then the columns with a space between each, then the border.
+	// marker + symbol, then the columns with a space between each, a space, then the border.
 	const listWidth =
-		2 + 2 + list.name + 1 + stateWidth + 1 + uptimeWidth + 1 + portWidth + (list.pid ? 1 + pidWidth : 0) + (list.restarts ? 1 + restartsWidth : 0) + 2;
+		1 + 2 + 2 + list.name + 1 + stateWidth + 1 + uptimeWidth + 1 + portWidth + (list.pid ? 1 + pidWidth : 0) + (list.restarts ? 1 + restartsWidth : 0) + 2;
 	const footerRows = footerHeight(mode, columns);
 	const paneHeight = Math.max(4, rows - headerRows - statusRows - footerRows);
 	const logWidth = columns - listWidth;

@@ -97,6 +97,13 @@ describe('dashboard reducer: events', () => {
 		expect(cleanLine('\u001B[31merror\u001B[0m: disk\tfull\u0007', 100)).toBe('error: disk    full');
 	});
 
+	it('takes new header facts from run-info, and notices from the supervisor', () => {
+		let state = fold(started(), {type: 'run-info', info: {...info, loginUrl: 'https://localhost:8040/login?token=abc'}});
+		expect(state.info?.loginUrl).toBe('https://localhost:8040/login?token=abc');
+		state = fold(state, {type: 'notice', text: 'announced to the hub as 203.0.113.7:8040'});
+		expect(state.notice).toBe('announced to the hub as 203.0.113.7:8040');
+	});
+
 	it('ends with a message when the supervisor exits, and keeps the first reason', () => {
 		let state = fold(started(), {type: 'run-failed', daemon: 'zerodata', error: 'not ready after 10 s', lastLines: []}, {type: 'supervisor-exit', reason: 'failed'});
 		expect(state.ended?.code).toBe(1);

@@ -1,0 +1,96 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {ampzeroBin, makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
+import {killEverything, processesInGroups, processesMentioning} from '../helpers/run-processes.js';
+import {TmuxSession} from '../helpers/tmux.js';
+
+const quote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+
+let instance: TestInstance;
+let tmux: TmuxSession | undefined;
+const groups = new Set<number>();
+
+/** The dashboard's daemon rows: symbol, name, state and port (uptime ticks, so it is left out). */
+function daemonRows(screen: string): string[] {
+	return screen
+		.split('\n')
+		.map(line => /^│[› ] (\S) (\S+)\s+(\S+)\s+\S+\s+(\S+)\s*│/.exec(line))
+		.filter(match => match !== null)
+		.map(match => `${match[1]} ${match[2]} ${match[3]} ${match[4]}`);
+}
+
+async function remember(): Promise<void> {
+	const result = await runAmpzero(['run', instance.directory, 'status', '--json'], {home: instance.home, env: {CI: '1'}});
+	for (const line of result.stdout.split('\n')) {
+		if (!line.startsWith('{')) continue;
+		const record = JSON.parse(line) as {type: string; pid?: number | null};
+		if (record.type === 'daemon' && record.pid) groups.add(record.pid);
+	}
+}
+
+describe('ampzero run: the dashboard in a real terminal (tmux, 80×24, daemonised)', () => {
+	beforeAll(async () => {
+		instance = await makeTestInstance({name: 'dash'});
+		// A shell in the pane: after a detach the pane is back at its prompt, as for a user.
+		tmux = await TmuxSession.start('env -u CI -u NO_COLOR PS1="shell$ " TERM=xterm-256color bash --norc --noprofile', {columns: 80, rows: 24});
+	}, 120_000);
+
+	afterAll(async () => {
+		await tmux?.kill();
+		if (instance) {
+			await runAmpzero(['run', instance.directory, 'quit'], {home: instance.home, env: {CI: '1'}}).catch(() => undefined);
+			killEverything(instance.root, [...groups]);
+			await instance.cleanup();
+		}
+	}, 60_000);
+
+	const command = (): string => `AMPZERO_HOME=${quote(instance.home)} ${quote(ampzeroBin)} run ${quote(instance.directory)}`;
+
+	it('starts, stops and restarts a daemon, detaches, re-attaches to the same state, and `run NAME stop` ends it all', async () => {
+		const session = tmux!;
+		await session.waitFor('shell$');
+		await session.type(command());
+		await session.sendKeys('Enter');
+		const ready = await session.waitFor(/✓ all \d+ ready/, 60_000);
+		expect(await session.inAlternateScreen()).toBe(true);
+		expect(ready).toContain('ampzero run dash');
+		const names = daemonRows(ready).map(row => row.split(' ')[1]);
+		expect(names).toEqual(['keyspace', 'redis-live', 'redis-data', 'logstore', 'zerodata', 'ampnode', 'nginx']);
+		await remember();
+
+		// nginx, the last one, depends on everything and nothing depends on it.
+		await session.type('k');
+		await session.waitFor(/│› ✓ nginx/);
+		await session.waitFor(/│nginx · pid \d+/);
+		await session.type('s');
+		await session.waitFor(/│› ■ nginx\s+stopped/, 20_000);
+		await session.type('r');
+		const restarted = await session.waitFor(/│› ✓ nginx\s+ready/, 20_000);
+		await remember();
+		const before = daemonRows(restarted);
+		expect(before.every(row => row.includes(' ready '))).toBe(true);
+
+		await session.type('d');
+		const detached = await session.waitFor(/^shell\$\s*$/m, 15_000);
+		expect(detached).toContain(`Detached from dash: its daemons keep running. Re-attach with: ampzero run dash`);
+		expect(await session.inAlternateScreen()).toBe(false);
+		const status = await runAmpzero(['run', instance.directory, 'status'], {home: instance.home, env: {CI: '1'}});
+		expect(status.code).toBe(0);
+		expect(status.stdout).toMatch(/nginx\s+ready/);
+
+		await session.type(command());
+		await session.sendKeys('Enter');
+		const again = await session.waitFor(/│› ✓ keyspace/, 30_000);
+		expect(daemonRows(again)).toEqual(before);
+		expect(again).toContain('✓ all 7 ready');
+
+		const stop = await runAmpzero(['run', instance.directory, 'stop'], {home: instance.home, env: {CI: '1'}, timeoutMs: 60_000});
+		expect(stop.code).toBe(0);
+		const ended = await session.waitFor(/^shell\$\s*$/m, 30_000);
+		expect(ended).toContain('Every daemon of dash has stopped.');
+		const after = await runAmpzero(['run', instance.directory, 'status'], {home: instance.home, env: {CI: '1'}});
+		expect(after.code).toBe(1);
+		expect(after.stderr).toContain('no supervisor runs for dash');
+		expect(processesMentioning(instance.root)).toEqual([]);
+		expect(processesInGroups([...groups])).toEqual([]);
+	});
+});
