@@ -108,7 +108,7 @@ describe('supervisor with real processes', () => {
 
 	it('stop-all ends every process in reverse order, grandchildren included', async () => {
 		const run = setUp();
-		const grandchildParent = `require('child_process').spawn('sleep', ['300', ${JSON.stringify(run.root)}], {stdio: 'ignore'}); setInterval(() => {}, 1000);`;
+		const grandchildParent = `require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', ${JSON.stringify(run.root)}], {stdio: 'ignore'}); setInterval(() => {}, 1000);`;
 		const {supervisor, events} = supervise(run, [
 			nodeDaemon('base', 'setInterval(() => {}, 1000);', run.root),
 			nodeDaemon('parent', grandchildParent, run.root, {dependsOn: ['base']}),
