@@ -54,7 +54,7 @@ export function buildProgram(): Command {
 			.command('run')
 			.description('start every daemon of an instance under a supervisor and open the dashboard')
 			.argument('<NAME>', 'instance name or path')
-			.argument('[ACTION]', 'start (default), stop, quit, status or logs')
+			.argument('[ACTION]', 'start (default), stop, quit, status, logs or login (a one-time login link)')
 			.argument('[DAEMON]', 'with logs: the daemon whose log to print')
 			.option('--no-daemon', 'keep the supervisor in the foreground: ^C stops everything (default: daemonise)')
 			.option('--debug', 'start the daemons with debug logging; implies --no-daemon', false)

@@ -14,6 +14,7 @@ export interface BatchOutput {
 
 export function createBatchOutput(options: {json?: boolean} = {}): BatchOutput {
 	const json = Boolean(options.json);
+	endQuietlyWhenReaderLeaves();
 	return {
 		json,
 		line(text) {
@@ -27,4 +28,18 @@ export function createBatchOutput(options: {json?: boolean} = {}): BatchOutput {
 			process.stderr.write(`${text}\n`);
 		},
 	};
+}
+
+let guarded = false;
+
+/** `ampzero run NAME status | head`: a reader that stops early is not an error worth a stack trace. */
+function endQuietlyWhenReaderLeaves(): void {
+	if (guarded) return;
+	guarded = true;
+	for (const stream of [process.stdout, process.stderr]) {
+		stream.on('error', (error: NodeJS.ErrnoException) => {
+			if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+			throw error;
+		});
+	}
 }

@@ -19,13 +19,13 @@ import {readPidFiles} from '../../services/supervisor/pid-files.js';
 import {isInteractive} from '../interactive.js';
 import {createBatchOutput, type BatchOutput} from '../output.js';
 
-const actions = ['start', 'stop', 'quit', 'status', 'logs'] as const;
+const actions = ['start', 'stop', 'quit', 'status', 'logs', 'login'] as const;
 type Action = (typeof actions)[number];
 
 /** `ampzero run NAME [start|stop|quit|status|logs DAEMON]`. */
 export async function runCommand(name: string, action: string | undefined, daemon: string | undefined, options: Record<string, unknown>): Promise<number> {
 	const chosen = (action ?? 'start') as Action;
-	if (!actions.includes(chosen)) throw new UsageError(`unknown action "${action}": use start (the default), stop, quit, status or logs DAEMON`);
+	if (!actions.includes(chosen)) throw new UsageError(`unknown action "${action}": use start (the default), stop, quit, status, logs DAEMON or login`);
 	if (daemon !== undefined && chosen !== 'logs') throw new UsageError(`"${daemon}" is only allowed after logs: ampzero run ${name} logs DAEMON`);
 	const instanceDirectory = resolveInstanceDirectory(name);
 	const config = await loadInstanceConfig(instanceDirectory);
@@ -41,7 +41,18 @@ export async function runCommand(name: string, action: string | undefined, daemo
 			return status(config, paths, out);
 		case 'logs':
 			return logs(paths, daemon, options, out);
+		case 'login':
+			return login(config, instanceDirectory, paths, out);
 	}
+}
+
+/** A fresh one-time login link for a running instance (the live redis keeps it for 15 minutes). */
+async function login(config: InstanceConfig, instanceDirectory: string, paths: RunPaths, out: BatchOutput): Promise<number> {
+	if (!findSupervisor(paths)) throw new AmpError(`${config.name} is not running: start it with \`ampzero run ${config.name}\` first`);
+	const {createLoginLink} = await import('../../services/login.js');
+	const link = await createLoginLink(config, instanceDirectory);
+	out.event({type: 'login', url: link}, link);
+	return 0;
 }
 
 function runFlags(options: Record<string, unknown>): RunFlags {
