@@ -18,9 +18,12 @@ import {loadInstanceConfig} from '../services/config/amprun.js';
 import {runPaths} from '../services/config/paths.js';
 import {commandLine, descendants, peakRssMb, procStat, treeCpu} from './proc-stats.js';
 import {freePorts} from '../test/helpers/ports.js';
+import {TmuxControl} from './tmux-control.js';
 
 const run = promisify(execFile);
 const lineCount = Number(process.env['FLOOD_LINES'] ?? 1_000_000);
+/** Flags for the node that runs the dashboard, e.g. `--optimize-for-size`, to compare V8 settings. */
+const nodeFlags = process.env['FLOOD_NODE_FLAGS'] ?? '';
 const columns = 200;
 const rows = 50;
 const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -81,7 +84,10 @@ function isEmitter(pid: number): boolean {
 	return commandLine(pid).includes('flood-emitter.js');
 }
 
-/** Every line of the flood, in order, across the log file and its rotations. */
+/**
+ * Every line of the flood, in order, across the log file and its rotations. The files are read as
+ * one stream: a rotation may fall inside a line, which then starts in one file and ends in the next.
+ */
 function checkLogFiles(logs: string, name: string): {lines: number; missing: number; firstMissing?: number} {
 	const files = readdirSync(logs)
 		.filter(file => file === `${name}.log` || file.startsWith(`${name}.log.`))
@@ -90,19 +96,24 @@ function checkLogFiles(logs: string, name: string): {lines: number; missing: num
 	let lines = 0;
 	let missing = 0;
 	let firstMissing: number | undefined;
-	for (const file of files) {
-		for (const line of readFileSync(path.join(logs, file), 'utf8').split('\n')) {
-			const match = /^flood (\d{7}) /.exec(line);
-			if (!match) continue;
-			const number = Number(match[1]);
-			if (number !== expected) {
-				firstMissing ??= expected;
-				missing += Math.max(0, number - expected);
-			}
-			expected = number + 1;
-			lines++;
+	let carry = '';
+	const take = (line: string): void => {
+		const match = /^flood (\d{7}) abcdefghi$/.exec(line);
+		if (!match) return;
+		const number = Number(match[1]);
+		if (number !== expected) {
+			firstMissing ??= expected;
+			missing += Math.max(0, number - expected);
 		}
+		expected = number + 1;
+		lines++;
+	};
+	for (const file of files) {
+		const parts = (carry + readFileSync(path.join(logs, file), 'utf8')).split('\n');
+		carry = parts.pop() ?? '';
+		for (const line of parts) take(line);
 	}
+	take(carry);
 	missing += Math.max(0, lineCount + 1 - expected);
 	if (expected <= lineCount) firstMissing ??= expected;
 	return {lines, missing, ...(firstMissing === undefined ? {} : {firstMissing})};
@@ -124,6 +135,13 @@ function selectedRow(screen: string): string | undefined {
 	return screen.split('\n').find(line => line.startsWith('│› '))?.split(/\s+/)[2];
 }
 
+function daemonNames(screen: string): string[] {
+	return screen
+		.split('\n')
+		.map(line => /^│[› ] \S (\S+) /.exec(line)?.[1])
+		.filter((name): name is string => name !== undefined);
+}
+
 interface Measured {
 	cpu: number;
 	cpuSettled: number;
@@ -131,7 +149,7 @@ interface Measured {
 	seconds: number;
 }
 
-async function benchDashboard(): Promise<Measured & {rssBefore: number; keyLatencies: number[]; otherDaemonsCpu: number; check: ReturnType<typeof checkLogFiles>}> {
+async function benchDashboard(): Promise<Measured & {rssBefore: number; keyLatencies: number[]; idleLatencies: number[]; otherDaemonsCpu: number; check: ReturnType<typeof checkLogFiles>}> {
 	const home = path.join(temporary, 'home');
 	const directory = path.join(temporary, 'flood');
 	const ports = await freePorts(9);
@@ -150,7 +168,8 @@ async function benchDashboard(): Promise<Measured & {rssBefore: number; keyLaten
 	writeFileSync(amprun, yaml.dump(document));
 	const logs = runPaths(await loadInstanceConfig(directory)).logs;
 
-	const {socket, pid} = await startTmux('dashboard', `node ${ampzero} run ${directory} --no-daemon --no-hub --no-nat-bypass`, {AMPZERO_HOME: home});
+	let control: TmuxControl | undefined;
+	const {socket, pid} = await startTmux('dashboard', `node ${nodeFlags} ${ampzero} run ${directory} --no-daemon --no-hub --no-nat-bypass`, {AMPZERO_HOME: home});
 	try {
 		await waitForScreen(socket, screen => /all \d+ ready/.test(screen), 'every daemon ready');
 		// Select the flood daemon (the last one): its log is the pane that has to keep up.
@@ -159,7 +178,33 @@ async function benchDashboard(): Promise<Measured & {rssBefore: number; keyLaten
 		const daemonPids = descendants(pid).filter(child => !isEmitter(child));
 		const measure = (): number => treeCpu(pid, () => false);
 		const others = (): number => daemonPids.reduce((sum, child) => sum + (procStat(child)?.cpu ?? 0), 0);
+		// A control-mode client: keys and screen reads without starting a tmux process for each.
+		await tmux(socket, 'set-option', '-t', 'main', 'window-size', 'manual');
+		const client = new TmuxControl(socket, 'main');
+		control = client;
+		await client.run('refresh-client -f no-output');
 		await sleep(1000);
+
+		let direction: 'j' | 'k' = 'k';
+		const screenNow = async (): Promise<string> => (await client.run('capture-pane -p -t main')).join('\n');
+		const above = daemonNames(await screenNow()).at(-2);
+		const pressAndTime = async (): Promise<number> => {
+			const target = direction === 'k' ? above : 'flood';
+			const sent = performance.now();
+			await client.run(`send-keys -t main ${direction}`);
+			// Polled every few ms: a tight loop would take the CPU the app and tmux need.
+			while (selectedRow(await screenNow()) !== target) {
+				if (performance.now() - sent > 5000) throw new Error('a key was not answered within 5 s');
+				await sleep(3);
+			}
+			direction = direction === 'k' ? 'j' : 'k';
+			return Math.round(performance.now() - sent);
+		};
+		const idleLatencies: number[] = [];
+		for (let press = 0; press < 6; press++) {
+			idleLatencies.push(await pressAndTime());
+			await sleep(100);
+		}
 
 		const before = measure();
 		const othersBefore = others();
@@ -168,21 +213,10 @@ async function benchDashboard(): Promise<Measured & {rssBefore: number; keyLaten
 		writeFileSync(trigger, '');
 		const expectedBytes = lineCount * 24;
 		const keyLatencies: number[] = [];
-		let direction: 'j' | 'k' = 'k';
+		// k moves from flood (last) to the daemon above it, j moves back: wait for that row to be marked.
 		while (floodLinesIn(logs, 'flood') < expectedBytes && Date.now() - start < 300_000) {
-			if (!existsSync(done)) {
-				const from = selectedRow(await capture(socket));
-				const sent = Date.now();
-				await tmux(socket, 'send-keys', '-t', 'main', direction);
-				for (;;) {
-					const now = selectedRow(await capture(socket));
-					if (now !== from) break;
-					if (Date.now() - sent > 5000) throw new Error('a key was not answered within 5 s');
-				}
-				keyLatencies.push(Date.now() - sent);
-				direction = direction === 'k' ? 'j' : 'k';
-			}
-			await sleep(100);
+			if (!existsSync(done)) keyLatencies.push(await pressAndTime());
+			await sleep(20);
 		}
 		const cpu = measure() - before;
 		const seconds = (Date.now() - start) / 1000;
@@ -194,6 +228,7 @@ async function benchDashboard(): Promise<Measured & {rssBefore: number; keyLaten
 			rssBefore,
 			seconds,
 			keyLatencies,
+			idleLatencies,
 			otherDaemonsCpu: others() - othersBefore,
 			check: checkLogFiles(logs, 'flood'),
 		};
@@ -204,6 +239,7 @@ async function benchDashboard(): Promise<Measured & {rssBefore: number; keyLaten
 		for (const deadline = Date.now() + 30_000; procStat(pid) !== undefined && Date.now() < deadline; ) await sleep(100);
 		return measured;
 	} finally {
+		control?.close();
 		for (const child of [...descendants(pid), pid]) {
 			try {
 				process.kill(child, 'SIGKILL');
@@ -262,13 +298,14 @@ async function main(): Promise<number> {
 	out(`flood: ${lineCount.toLocaleString('en')} lines of 24 bytes, tmux ${columns}×${rows}`);
 	const ours = await benchDashboard();
 	out();
-	out('ampzero run --no-daemon (dashboard and supervisor in one process)');
+	out(`ampzero run --no-daemon (dashboard and supervisor in one process)${nodeFlags ? `, node ${nodeFlags}` : ''}`);
 	out(`  lines in the log file     ${ours.check.lines.toLocaleString('en')} of ${lineCount.toLocaleString('en')}, missing ${ours.check.missing}${ours.check.firstMissing ? ` (first ${ours.check.firstMissing})` : ''}`);
 	out(`  flood to last line logged ${ours.seconds.toFixed(2)} s`);
 	out(`  CPU until all logged      ${ours.cpu.toFixed(2)} s`);
 	out(`  CPU until quiet           ${ours.cpuSettled.toFixed(2)} s`);
 	out(`  peak RSS (VmHWM)          ${ours.rss.toFixed(1)} MB (${ours.rssBefore.toFixed(1)} MB before the flood)`);
-	out(`  keys j/k during the flood ${ours.keyLatencies.length} presses, median ${percentile(ours.keyLatencies, 0.5)} ms, max ${Math.max(...ours.keyLatencies)} ms: ${ours.keyLatencies.join(', ')} (screen polled through tmux)`);
+	out(`  keys j/k during the flood ${ours.keyLatencies.length} presses, median ${percentile(ours.keyLatencies, 0.5)} ms, max ${Math.max(...ours.keyLatencies)} ms: ${ours.keyLatencies.join(', ')} (tmux control mode: send-keys, then capture-pane until the selection moves)`);
+	out(`  keys j/k before the flood ${ours.idleLatencies.length} presses, median ${percentile(ours.idleLatencies, 0.5)} ms, max ${Math.max(...ours.idleLatencies)} ms`);
 	out(`  other daemons, same time  ${ours.otherDaemonsCpu.toFixed(2)} CPU-s (etcd, redis, nginx, node daemons; not counted above)`);
 
 	const theirs = await benchMprocs();

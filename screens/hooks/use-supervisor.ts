@@ -4,6 +4,16 @@ import {initialDashboardState, type DashboardState} from '../dashboard/dashboard
 import {dashboardInputReducer, type DashboardInput} from '../dashboard/dashboard-keys.js';
 import type {LogLimits} from '../dashboard/log-buffer.js';
 
+/** A frame's worth of events with this many log lines is a flood. */
+const floodLines = 1000;
+const floodFrameMs = 100;
+
+function linesIn(events: readonly SupervisorEvent[]): number {
+	let lines = 0;
+	for (const event of events) if (event.type === 'log-lines') lines += event.lines.length + (event.skipped ?? 0);
+	return lines;
+}
+
 export interface UseSupervisorOptions {
 	/** Events are gathered for at most this long and folded in one dispatch: one render per frame, not per line. */
 	frameMs?: number;
@@ -24,6 +34,7 @@ export function useSupervisor(connection: SupervisorConnection, options: UseSupe
 		let queue: SupervisorEvent[] = [];
 		let timer: NodeJS.Timeout | undefined;
 		let lastFlush = 0;
+		let flooded = false;
 
 		const flush = (): void => {
 			timer = undefined;
@@ -31,12 +42,15 @@ export function useSupervisor(connection: SupervisorConnection, options: UseSupe
 			if (queue.length === 0 || abort.signal.aborted) return;
 			const events = queue;
 			queue = [];
+			flooded = linesIn(events) >= floodLines;
 			dispatch({type: 'events', events});
 		};
 		const schedule = (): void => {
 			if (timer) return;
 			// The first event after a quiet spell goes out at once (next macrotask, so a burst arriving together stays one dispatch).
-			timer = setTimeout(flush, Math.max(0, frameMs - (Date.now() - lastFlush)));
+			// Under a flood the log pane is redrawn less often: the frames it skips leave the CPU, and Ink's frame budget, to keys.
+			const interval = flooded ? floodFrameMs : frameMs;
+			timer = setTimeout(flush, Math.max(0, interval - (Date.now() - lastFlush)));
 		};
 
 		void (async () => {
