@@ -27,7 +27,7 @@ async function remember(): Promise<void> {
 	}
 }
 
-describe('ampzero run: the dashboard in a real terminal (tmux, 80×24, daemonised)', () => {
+describe('ampzero run: the dashboard in a real terminal (tmux, 80×24)', () => {
 	beforeAll(async () => {
 		instance = await makeTestInstance({name: 'dash'});
 		// A shell in the pane: after a detach the pane is back at its prompt, as for a user.
@@ -56,6 +56,13 @@ describe('ampzero run: the dashboard in a real terminal (tmux, 80×24, daemonise
 		const names = daemonRows(ready).map(row => row.split(' ')[1]);
 		expect(names).toEqual(['keyspace', 'redis-live', 'redis-data', 'logstore', 'zerodata', 'ampnode', 'nginx']);
 		await remember();
+
+		// Resizing re-lays out: wider shows the pid and restarts columns, and back.
+		await session.tmux('resize-window', '-t', session.session, '-x', '110', '-y', '30');
+		const wide = await session.waitFor(/daemon\s+state\s+up\s+port\s+pid\s+↻/);
+		expect(wide.split('\n').filter(line => line.startsWith('╰')).length).toBe(1);
+		await session.tmux('resize-window', '-t', session.session, '-x', '80', '-y', '24');
+		await session.waitFor(/daemon\s+state\s+up\s+port\s+│/);
 
 		// nginx, the last one, depends on everything and nothing depends on it.
 		await session.type('k');
@@ -90,6 +97,26 @@ describe('ampzero run: the dashboard in a real terminal (tmux, 80×24, daemonise
 		const after = await runAmpzero(['run', instance.directory, 'status'], {home: instance.home, env: {CI: '1'}});
 		expect(after.code).toBe(1);
 		expect(after.stderr).toContain('no supervisor runs for dash');
+		expect(processesMentioning(instance.root)).toEqual([]);
+		expect(processesInGroups([...groups])).toEqual([]);
+	});
+
+	it('with --no-daemon, ^C stops everything and the app leaves with the line saying so', async () => {
+		const session = tmux!;
+		await session.sendKeys('C-l');
+		await session.type(`${command()} --no-daemon`);
+		await session.sendKeys('Enter');
+		const ready = await session.waitFor(/✓ all \d+ ready/, 60_000);
+		expect(ready).toContain('ampzero run dash');
+		await remember();
+		await session.type('q');
+		await session.waitFor('stop every daemon of dash (s), or cancel (Esc)?');
+		await session.sendKeys('Escape');
+		await session.waitFor('↑↓/jk select');
+		await session.sendKeys('C-c');
+		await session.waitFor('Every daemon of dash has stopped.', 30_000);
+		await session.waitFor(/^shell\$\s*$/m);
+		expect(await session.inAlternateScreen()).toBe(false);
 		expect(processesMentioning(instance.root)).toEqual([]);
 		expect(processesInGroups([...groups])).toEqual([]);
 	});
