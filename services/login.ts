@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import type {InstanceConfig} from './config/amprun.js';
 import {connectLiveRedis, liveKeys} from './daemons/live-redis.js';
+import {frontendUrl} from './config/urls.js';
 import {AmpError, errorMessage} from './errors.js';
 
 /** How long a login link works, and that it works once. */
@@ -35,7 +36,3 @@ export async function createLoginLink(config: InstanceConfig, instanceDirectory:
 	return `${frontendUrl(config)}/login?token=${token}`;
 }
 
-/** Where a browser reaches the instance. */
-export function frontendUrl(config: Pick<InstanceConfig, 'hostName' | 'ports'>): string {
-	return `https://${config.hostName || 'localhost'}:${config.ports.frontend}`;
-}

@@ -3,7 +3,7 @@ import {runPaths} from '../config/paths.js';
 import {builtinDaemons} from '../daemons/builtin.js';
 import {extraDaemons} from '../daemons/extra.js';
 import {prepareRunDirectories} from '../daemons/prepare.js';
-import {frontendUrl} from '../login.js';
+import {frontendUrl} from '../config/urls.js';
 import type {RunFlags, RunPlan} from './plan-file.js';
 import {dependencyLevels} from './topology.js';
 

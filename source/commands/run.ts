@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {loadInstanceConfig, type InstanceConfig} from '../../services/config/amprun.js';
 import {runPaths, type RunPaths} from '../../services/config/paths.js';
+import {frontendUrl} from '../../services/config/urls.js';
 import {AmpError, errorMessage, UsageError} from '../../services/errors.js';
 import {resolveInstanceDirectory} from '../../services/instance/locate.js';
 import {connectSupervisor, localConnection} from '../../services/supervisor/client.js';
@@ -104,7 +105,7 @@ async function printReady(daemons: DaemonStatus[], config: InstanceConfig, insta
 	const width = Math.max(12, ...daemons.map(daemon => daemon.name.length));
 	for (const daemon of daemons) out.event(daemonStatusRecord(daemon, now), daemonStatusLine(daemon, now, width));
 	const names = new Set(daemons.map(daemon => daemon.name));
-	const frontend = `https://${config.hostName || 'localhost'}:${config.ports.frontend}`;
+	const frontend = frontendUrl(config);
 	out.event({type: 'frontend', url: frontend}, `frontend: ${frontend}`);
 	if (!names.has('redis-live') || !names.has('nginx')) return;
 	try {
