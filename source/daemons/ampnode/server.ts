@@ -1,7 +1,7 @@
 import http from 'node:http';
-import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import type {LogRecord} from '../../../services/logstore/records.js';
+import {listenWithDrain} from '../shared/http-server.js';
 import type {Logger} from '../shared/logger.js';
 import {badLoginLinkPage, renderHome, signedOutPage, simplePage, type PageValues} from './pages.js';
 import type {ServiceContext, ServiceRequest, ServiceResponse, ServiceRoute} from './service-api.js';
@@ -180,32 +180,9 @@ export async function startAmpnodeServer(options: AmpnodeServerOptions): Promise
 	}
 
 	const server = http.createServer({keepAliveTimeout: 30_000}, (request, response) => void answer(request, response));
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(options.port, options.host, () => {
-			server.off('error', reject);
-			resolve();
-		});
+	return listenWithDrain(server, options, () => {
+		closing = true;
 	});
-	server.on('error', error => logger.error(`server: ${error.message}`));
-
-	let closed: Promise<void> | undefined;
-	return {
-		port: (server.address() as AddressInfo).port,
-		close: () =>
-			(closed ??= new Promise<void>(resolve => {
-				closing = true;
-				const cutoff = setTimeout(() => {
-					logger.warn('in-flight requests did not finish in time; closing their connections');
-					server.closeAllConnections();
-				}, options.drainMs ?? 4_000);
-				server.close(() => {
-					clearTimeout(cutoff);
-					resolve();
-				});
-				server.closeIdleConnections();
-			})),
-	};
 }
 
 function send(response: http.ServerResponse, reply: Reply): void {

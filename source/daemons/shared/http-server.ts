@@ -71,6 +71,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 		response.end(text);
 	}
 
+	const {port, close} = await listenWithDrain(server, options, () => {
+		closing = true;
+	});
+	return {port, host: options.host, close};
+}
+
+/**
+ * Listens, and gives the `close()` every daemon's SIGTERM uses: stop accepting, let in-flight
+ * requests finish (up to `drainMs`), then cut whatever connections are left.
+ */
+export async function listenWithDrain(
+	server: http.Server,
+	options: {host: string; port: number; logger: Logger; drainMs?: number},
+	onClosing: () => void,
+): Promise<{port: number; close(): Promise<void>}> {
+	const {logger} = options;
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
 		server.listen(options.port, options.host, () => {
@@ -79,12 +95,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 		});
 	});
 	server.on('error', error => logger.error(`server: ${error.message}`));
-	const port = (server.address() as AddressInfo).port;
-
 	let closed: Promise<void> | undefined;
 	const close = (): Promise<void> => {
 		closed ??= new Promise<void>(resolve => {
-			closing = true;
+			onClosing();
 			const cutoff = setTimeout(() => {
 				logger.warn('in-flight requests did not finish in time; closing their connections');
 				server.closeAllConnections();
@@ -97,5 +111,5 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 		});
 		return closed;
 	};
-	return {port, host: options.host, close};
+	return {port: (server.address() as AddressInfo).port, close};
 }
