@@ -149,34 +149,70 @@ interface Measured {
 	seconds: number;
 }
 
-async function benchDashboard(): Promise<Measured & {rssBefore: number; keyLatencies: number[]; idleLatencies: number[]; otherDaemonsCpu: number; check: ReturnType<typeof checkLogFiles>}> {
-	const home = path.join(temporary, 'home');
-	const directory = path.join(temporary, 'flood');
+type Mode = 'no-daemon' | 'daemon';
+
+interface DashboardMeasured extends Measured {
+	mode: Mode;
+	rssBefore: number;
+	/** Daemon mode: the supervisor's own process, measured the same way. */
+	supervisor?: {cpu: number; cpuSettled: number; rss: number};
+	keyLatencies: number[];
+	idleLatencies: number[];
+	otherDaemonsCpu: number;
+	check: ReturnType<typeof checkLogFiles>;
+}
+
+/** A fresh instance whose amprun.yaml adds the flood daemon. */
+async function floodInstance(mode: Mode): Promise<{directory: string; home: string; logs: string; root: string; trigger: string; done: string}> {
+	const home = path.join(temporary, `home-${mode}`);
+	const directory = path.join(temporary, `flood-${mode}`);
 	const ports = await freePorts(9);
 	const port = (index: number): string => String(ports[index]);
 	execFileSync(process.execPath, [
-		ampzero, 'init', directory, '--batch', '--amprun-root', path.join(temporary, 'var'),
+		ampzero, 'init', directory, '--batch', '--amprun-root', path.join(temporary, `var-${mode}`),
 		'--frontend-port', port(0), '--http-port', port(1), '--keyspace-client-port', port(2), '--keyspace-peer-port', port(3),
 		'--redis-live-port', port(4), '--redis-data-port', port(5), '--logstore-port', port(6), '--zerodata-port', port(7),
 		'--ampnode-ports', port(8),
 	], {env: {...process.env, AMPZERO_HOME: home}, stdio: ['ignore', 'ignore', 'inherit']});
-	const trigger = path.join(temporary, 'dashboard.trigger');
-	const done = path.join(temporary, 'dashboard.done');
+	const trigger = path.join(temporary, `${mode}.trigger`);
+	const done = path.join(temporary, `${mode}.done`);
 	const amprun = path.join(directory, 'amprun.yaml');
 	const document = yaml.load(readFileSync(amprun, 'utf8')) as Record<string, unknown>;
 	document['daemons'] = [{name: 'flood', command: `exec node ${emitter} ${lineCount} ${trigger} ${done}`, ready: {log: 'flood: waiting'}}];
 	writeFileSync(amprun, yaml.dump(document));
-	const logs = runPaths(await loadInstanceConfig(directory)).logs;
+	const paths = runPaths(await loadInstanceConfig(directory));
+	return {directory, home, logs: paths.logs, root: paths.root, trigger, done};
+}
 
+function supervisorOf(runRoot: string): number | undefined {
+	for (const file of ['supervisor.pid', 'supervisor.lock']) {
+		try {
+			const pid = Number(readFileSync(path.join(runRoot, file), 'utf8').split('\n')[0]);
+			if (pid > 0) return pid;
+		} catch {
+			// Not there (yet).
+		}
+	}
+	return undefined;
+}
+
+async function benchDashboard(mode: Mode): Promise<DashboardMeasured> {
+	const {directory, home, logs, root, trigger, done} = await floodInstance(mode);
 	let control: TmuxControl | undefined;
-	const {socket, pid} = await startTmux('dashboard', `node ${nodeFlags} ${ampzero} run ${directory} --no-daemon --no-hub --no-nat-bypass`, {AMPZERO_HOME: home});
+	const flags = mode === 'no-daemon' ? '--no-daemon --no-hub --no-nat-bypass' : '--no-hub --no-nat-bypass';
+	const {socket, pid} = await startTmux(`dashboard-${mode}`, `node ${nodeFlags} ${ampzero} run ${directory} ${flags}`, {AMPZERO_HOME: home});
+	let supervisorPid: number | undefined;
 	try {
 		await waitForScreen(socket, screen => /all \d+ ready/.test(screen), 'every daemon ready');
+		supervisorPid = mode === 'daemon' ? supervisorOf(root) : undefined;
+		if (mode === 'daemon' && supervisorPid === undefined) throw new Error(`no supervisor pid under ${root}`);
 		// Select the flood daemon (the last one): its log is the pane that has to keep up.
 		await tmux(socket, 'send-keys', '-t', 'main', 'k');
 		await waitForScreen(socket, screen => selectedRow(screen) === 'flood', 'the flood daemon selected', 5000);
-		const daemonPids = descendants(pid).filter(child => !isEmitter(child));
+		const holder = supervisorPid ?? pid;
+		const daemonPids = descendants(holder).filter(child => !isEmitter(child));
 		const measure = (): number => treeCpu(pid, () => false);
+		const measureSupervisor = (): number => (supervisorPid === undefined ? 0 : treeCpu(supervisorPid, () => false));
 		const others = (): number => daemonPids.reduce((sum, child) => sum + (procStat(child)?.cpu ?? 0), 0);
 		// A control-mode client: keys and screen reads without starting a tmux process for each.
 		await tmux(socket, 'set-option', '-t', 'main', 'window-size', 'manual');
@@ -188,6 +224,7 @@ async function benchDashboard(): Promise<Measured & {rssBefore: number; keyLaten
 		let direction: 'j' | 'k' = 'k';
 		const screenNow = async (): Promise<string> => (await client.run('capture-pane -p -t main')).join('\n');
 		const above = daemonNames(await screenNow()).at(-2);
+		// k moves from flood (last) to the daemon above it, j moves back: wait for that row to be marked.
 		const pressAndTime = async (): Promise<number> => {
 			const target = direction === 'k' ? above : 'flood';
 			const sent = performance.now();
@@ -207,44 +244,53 @@ async function benchDashboard(): Promise<Measured & {rssBefore: number; keyLaten
 		}
 
 		const before = measure();
+		const supervisorBefore = measureSupervisor();
 		const othersBefore = others();
 		const rssBefore = peakRssMb(pid);
 		const start = Date.now();
 		writeFileSync(trigger, '');
 		const expectedBytes = lineCount * 24;
 		const keyLatencies: number[] = [];
-		// k moves from flood (last) to the daemon above it, j moves back: wait for that row to be marked.
 		while (floodLinesIn(logs, 'flood') < expectedBytes && Date.now() - start < 300_000) {
 			if (!existsSync(done)) keyLatencies.push(await pressAndTime());
 			await sleep(20);
 		}
 		const cpu = measure() - before;
+		const supervisorCpu = measureSupervisor() - supervisorBefore;
 		const seconds = (Date.now() - start) / 1000;
-		const settled = await settledCpu(measure);
-		const measured = {
+		const settled = await settledCpu(() => measure() + measureSupervisor());
+		const measured: DashboardMeasured = {
+			mode,
 			cpu,
-			cpuSettled: settled.cpu - before,
+			cpuSettled: measure() - before,
 			rss: peakRssMb(pid),
 			rssBefore,
+			...(supervisorPid === undefined
+				? {}
+				: {supervisor: {cpu: supervisorCpu, cpuSettled: measureSupervisor() - supervisorBefore, rss: peakRssMb(supervisorPid)}}),
 			seconds,
 			keyLatencies,
 			idleLatencies,
 			otherDaemonsCpu: others() - othersBefore,
 			check: checkLogFiles(logs, 'flood'),
 		};
+		void settled;
 		// Leave as a user would: q, then s stops everything.
 		await tmux(socket, 'send-keys', '-t', 'main', 'q');
 		await sleep(200);
 		await tmux(socket, 'send-keys', '-t', 'main', 's');
-		for (const deadline = Date.now() + 30_000; procStat(pid) !== undefined && Date.now() < deadline; ) await sleep(100);
+		for (const deadline = Date.now() + 30_000; (procStat(pid) !== undefined || (supervisorPid !== undefined && procStat(supervisorPid) !== undefined)) && Date.now() < deadline; ) await sleep(100);
 		return measured;
 	} finally {
 		control?.close();
-		for (const child of [...descendants(pid), pid]) {
-			try {
-				process.kill(child, 'SIGKILL');
-			} catch {
-				// Gone already.
+		for (const holder of [pid, supervisorPid]) {
+			if (holder === undefined) continue;
+			for (const child of [...descendants(holder), holder]) {
+				try {
+					process.kill(child, 'SIGKILL');
+				} catch {
+					// Gone already.
+				}
 			}
 		}
 	}
@@ -294,34 +340,54 @@ function percentile(values: number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN;
 }
 
-async function main(): Promise<number> {
-	out(`flood: ${lineCount.toLocaleString('en')} lines of 24 bytes, tmux ${columns}×${rows}`);
-	const ours = await benchDashboard();
+function printDashboard(ours: DashboardMeasured): void {
 	out();
-	out(`ampzero run --no-daemon (dashboard and supervisor in one process)${nodeFlags ? `, node ${nodeFlags}` : ''}`);
-	out(`  lines in the log file     ${ours.check.lines.toLocaleString('en')} of ${lineCount.toLocaleString('en')}, missing ${ours.check.missing}${ours.check.firstMissing ? ` (first ${ours.check.firstMissing})` : ''}`);
-	out(`  flood to last line logged ${ours.seconds.toFixed(2)} s`);
-	out(`  CPU until all logged      ${ours.cpu.toFixed(2)} s`);
-	out(`  CPU until quiet           ${ours.cpuSettled.toFixed(2)} s`);
-	out(`  peak RSS (VmHWM)          ${ours.rss.toFixed(1)} MB (${ours.rssBefore.toFixed(1)} MB before the flood)`);
-	out(`  keys j/k during the flood ${ours.keyLatencies.length} presses, median ${percentile(ours.keyLatencies, 0.5)} ms, max ${Math.max(...ours.keyLatencies)} ms: ${ours.keyLatencies.join(', ')} (tmux control mode: send-keys, then capture-pane until the selection moves)`);
-	out(`  keys j/k before the flood ${ours.idleLatencies.length} presses, median ${percentile(ours.idleLatencies, 0.5)} ms, max ${Math.max(...ours.idleLatencies)} ms`);
-	out(`  other daemons, same time  ${ours.otherDaemonsCpu.toFixed(2)} CPU-s (etcd, redis, nginx, node daemons; not counted above)`);
+	if (ours.mode === 'no-daemon') {
+		out(`ampzero run --no-daemon: the dashboard and the supervisor in one process${nodeFlags ? ` (node ${nodeFlags})` : ''}`);
+	} else {
+		out(`ampzero run (daemonised): the dashboard and the supervisor in two processes${nodeFlags ? ` (node ${nodeFlags})` : ''}`);
+	}
+	out(`  lines in the log file      ${ours.check.lines.toLocaleString('en')} of ${lineCount.toLocaleString('en')}, missing ${ours.check.missing}${ours.check.firstMissing ? ` (first ${ours.check.firstMissing})` : ''}`);
+	out(`  flood to last line logged  ${ours.seconds.toFixed(2)} s`);
+	const who = ours.mode === 'no-daemon' ? 'dashboard+supervisor' : 'dashboard';
+	out(`  ${who.padEnd(20)} CPU ${ours.cpu.toFixed(2)} s until all logged, ${ours.cpuSettled.toFixed(2)} s until quiet; peak RSS ${ours.rss.toFixed(1)} MB (${ours.rssBefore.toFixed(1)} MB before the flood)`);
+	if (ours.supervisor) {
+		out(`  ${'supervisor'.padEnd(20)} CPU ${ours.supervisor.cpu.toFixed(2)} s until all logged, ${ours.supervisor.cpuSettled.toFixed(2)} s until quiet; peak RSS ${ours.supervisor.rss.toFixed(1)} MB`);
+	}
+	out(`  keys j/k during the flood  ${ours.keyLatencies.length} presses, median ${percentile(ours.keyLatencies, 0.5)} ms, max ${Math.max(...ours.keyLatencies)} ms: ${ours.keyLatencies.join(', ')}`);
+	out(`  keys j/k before the flood  ${ours.idleLatencies.length} presses, median ${percentile(ours.idleLatencies, 0.5)} ms, max ${Math.max(...ours.idleLatencies)} ms`);
+	out(`  other daemons, same time   ${ours.otherDaemonsCpu.toFixed(2)} CPU-s (etcd, redis, nginx, node daemons; not counted above)`);
+}
+
+function totalCpu(ours: DashboardMeasured): number {
+	return ours.cpuSettled + (ours.supervisor?.cpuSettled ?? 0);
+}
+
+async function main(): Promise<number> {
+	out(`flood: ${lineCount.toLocaleString('en')} lines of 24 bytes, tmux ${columns}×${rows}; keys timed over a tmux control-mode client (send-keys, then capture-pane until the selection moves)`);
+	const runs: DashboardMeasured[] = [];
+	for (const mode of ['no-daemon', 'daemon'] as const) {
+		const ours = await benchDashboard(mode);
+		printDashboard(ours);
+		runs.push(ours);
+	}
 
 	const theirs = await benchMprocs();
 	out();
-	out('mprocs (same emitter, same terminal size)');
-	out(`  flood to emitter done     ${theirs.seconds.toFixed(2)} s`);
-	out(`  CPU until emitter done    ${theirs.cpu.toFixed(2)} s`);
-	out(`  CPU until quiet           ${theirs.cpuSettled.toFixed(2)} s`);
-	out(`  peak RSS (VmHWM)          ${theirs.rss.toFixed(1)} MB`);
+	out('mprocs (same emitter, same terminal size; one process does both jobs)');
+	out(`  flood to emitter done      ${theirs.seconds.toFixed(2)} s`);
+	out(`  mprocs               CPU ${theirs.cpu.toFixed(2)} s until the emitter is done, ${theirs.cpuSettled.toFixed(2)} s until quiet; peak RSS ${theirs.rss.toFixed(1)} MB`);
 	out();
-	const ratio = ours.cpuSettled / theirs.cpuSettled;
-	const keysOk = ours.keyLatencies.length > 0 && Math.max(...ours.keyLatencies) <= 100;
-	out(`CPU ratio ampzero / mprocs (until quiet): ${ratio.toFixed(2)}×  (target ≤ 1.0×)`);
-	out(`peak RSS: ${ours.rss.toFixed(1)} MB (target ≤ 100 MB)`);
-	out(`keys within 100 ms: ${keysOk ? 'yes' : 'no'}; no line missing: ${ours.check.missing === 0 ? 'yes' : 'no'}`);
-	return ours.check.missing === 0 ? 0 : 1;
+	for (const ours of runs) {
+		const ratio = totalCpu(ours) / theirs.cpuSettled;
+		const keysOk = ours.keyLatencies.length > 0 && Math.max(...ours.keyLatencies) <= 100;
+		const peak = ours.rss;
+		out(
+			`${ours.mode.padEnd(9)}: CPU ${totalCpu(ours).toFixed(2)} s = ${ratio.toFixed(2)}× mprocs (target ≤ 1.0×); dashboard peak RSS ${peak.toFixed(1)} MB (target ≤ 100); ` +
+				`keys ≤ 100 ms: ${keysOk ? 'yes' : 'no'} (max ${Math.max(...ours.keyLatencies)} ms); no line missing: ${ours.check.missing === 0 ? 'yes' : 'no'}`,
+		);
+	}
+	return runs.every(ours => ours.check.missing === 0) ? 0 : 1;
 }
 
 try {
