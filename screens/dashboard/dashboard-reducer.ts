@@ -148,9 +148,14 @@ function foldEvents(state: DashboardState, events: readonly SupervisorEvent[]): 
 		switch (event.type) {
 			case 'log-lines': {
 				const entry = pending.get(event.daemon) ?? {chunks: [], count: 0};
+				const skipped = event.skipped ?? 0;
+				if (skipped > 0) {
+					// Lines the supervisor left out of a flood: one marker line stands in for them.
+					entry.chunks.push([skippedMarker(skipped)]);
+					entry.count += 1;
+				}
 				entry.chunks.push(event.lines);
-				// Lines the supervisor left out of a flood still count: the indexes stay those of the log file.
-				entry.count += event.lines.length + (event.skipped ?? 0);
+				entry.count += event.lines.length;
 				pending.set(event.daemon, entry);
 				break;
 			}
@@ -192,6 +197,10 @@ function foldEvents(state: DashboardState, events: readonly SupervisorEvent[]): 
 	}
 	flush();
 	return next;
+}
+
+export function skippedMarker(count: number): string {
+	return `… ${count} line${count === 1 ? '' : 's'} not shown here (a flood): the log file has every line`;
 }
 
 function tailOf(chunks: (readonly string[])[], max: number): string[] {

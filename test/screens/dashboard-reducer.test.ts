@@ -1,7 +1,7 @@
 import type {Key} from 'ink';
 import {describe, expect, it} from 'vitest';
 import {dashboardInputReducer, dashboardMode, type DashboardInput} from '../../screens/dashboard/dashboard-keys.js';
-import {dashboardReducer, initialDashboardState, selectedLog, visibleWindow, type DashboardState} from '../../screens/dashboard/dashboard-reducer.js';
+import {dashboardReducer, initialDashboardState, selectedLog, skippedMarker, visibleWindow, type DashboardState} from '../../screens/dashboard/dashboard-reducer.js';
 import {cleanLine} from '../../screens/dashboard/log-buffer.js';
 import type {DaemonStatus, SupervisorEvent} from '../../services/supervisor/events.js';
 
@@ -76,10 +76,11 @@ describe('dashboard reducer: events', () => {
 		expect(log?.total).toBe(50_001);
 	});
 
-	it('counts lines the supervisor skipped in a flood', () => {
+	it('marks where the supervisor skipped lines in a flood with one line', () => {
 		const state = fold(started(), {type: 'log-lines', daemon: 'keyspace', lines: ['k999'], skipped: 996});
-		expect(state.logs['keyspace']?.lines).toEqual(['k1', 'k2', 'k999']);
-		expect(state.logs['keyspace']?.total).toBe(999);
+		expect(state.logs['keyspace']?.lines).toEqual(['k1', 'k2', skippedMarker(996), 'k999']);
+		expect(skippedMarker(996)).toBe('… 996 lines not shown here (a flood): the log file has every line');
+		expect(state.logs['keyspace']?.total).toBe(4);
 	});
 
 	it('caps each daemon ring in bytes and cuts long lines', () => {
