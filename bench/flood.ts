@@ -142,6 +142,27 @@ function daemonNames(screen: string): string[] {
 		.filter((name): name is string => name !== undefined);
 }
 
+/**
+ * Times key presses over a control-mode client: each press moves the selection between two rows,
+ * and the time is until the screen marks the expected one.
+ */
+function keyTimer(client: TmuxControl, selected: (screen: string) => string | undefined, rows: [string, string], keys: [string, string] = ['k', 'j']) {
+	let toFirst = true;
+	const screenNow = async (): Promise<string> => (await client.run('capture-pane -p -t main')).join('\n');
+	return async (): Promise<number> => {
+		const target = toFirst ? rows[0] : rows[1];
+		const sent = performance.now();
+		await client.run(`send-keys -t main ${toFirst ? keys[0] : keys[1]}`);
+		// Polled every few ms: a tight loop would take the CPU the app and tmux need.
+		while (selected(await screenNow()) !== target) {
+			if (performance.now() - sent > 5000) throw new Error(`a key was not answered within 5 s (waiting for ${target})`);
+			await sleep(3);
+		}
+		toFirst = !toFirst;
+		return Math.round(performance.now() - sent);
+	};
+}
+
 interface Measured {
 	cpu: number;
 	cpuSettled: number;
@@ -221,22 +242,10 @@ async function benchDashboard(mode: Mode): Promise<DashboardMeasured> {
 		await client.run('refresh-client -f no-output');
 		await sleep(1000);
 
-		let direction: 'j' | 'k' = 'k';
-		const screenNow = async (): Promise<string> => (await client.run('capture-pane -p -t main')).join('\n');
-		const above = daemonNames(await screenNow()).at(-2);
-		// k moves from flood (last) to the daemon above it, j moves back: wait for that row to be marked.
-		const pressAndTime = async (): Promise<number> => {
-			const target = direction === 'k' ? above : 'flood';
-			const sent = performance.now();
-			await client.run(`send-keys -t main ${direction}`);
-			// Polled every few ms: a tight loop would take the CPU the app and tmux need.
-			while (selectedRow(await screenNow()) !== target) {
-				if (performance.now() - sent > 5000) throw new Error('a key was not answered within 5 s');
-				await sleep(3);
-			}
-			direction = direction === 'k' ? 'j' : 'k';
-			return Math.round(performance.now() - sent);
-		};
+		const above = daemonNames((await client.run('capture-pane -p -t main')).join('\n')).at(-2);
+		if (above === undefined) throw new Error('no daemon above flood in the list');
+		// k moves from flood (last) to the daemon above it, j moves back.
+		const pressAndTime = keyTimer(client, selectedRow, [above, 'flood']);
 		const idleLatencies: number[] = [];
 		for (let press = 0; press < 6; press++) {
 			idleLatencies.push(await pressAndTime());
@@ -305,26 +314,47 @@ function mprocsBinary(): string {
 	return path.join(directory, binary, 'mprocs');
 }
 
-async function benchMprocs(): Promise<Measured> {
+/** mprocs marks the selected process with `•`. */
+function mprocsSelected(screen: string): string | undefined {
+	return /^┃•(\S+)/m.exec(screen)?.[1];
+}
+
+async function benchMprocs(): Promise<Measured & {keyLatencies: number[]; idleLatencies: number[]}> {
 	const trigger = path.join(temporary, 'mprocs.trigger');
 	const done = path.join(temporary, 'mprocs.done');
 	const config = path.join(temporary, 'mprocs.yaml');
-	writeFileSync(config, yaml.dump({procs: {flood: {shell: `exec node ${emitter} ${lineCount} ${trigger} ${done}`}}}));
+	// A second, quiet process gives the selection somewhere to move, as the daemon list does for the dashboard.
+	writeFileSync(config, yaml.dump({procs: {flood: {shell: `exec node ${emitter} ${lineCount} ${trigger} ${done}`}, idle: {shell: 'exec sleep 600'}}}));
 	const {socket, pid} = await startTmux('mprocs', `${mprocsBinary()} --config ${config}`, {});
+	let control: TmuxControl | undefined;
 	try {
-		await waitForScreen(socket, screen => screen.includes('flood: waiting'), 'mprocs to run the emitter');
-		const measure = (): number => treeCpu(pid, child => !isEmitter(child) && !commandLine(child).startsWith('/bin/sh'));
+		await waitForScreen(socket, screen => screen.includes('flood: waiting') && mprocsSelected(screen) === 'flood', 'mprocs to run the emitter');
+		const measure = (): number => treeCpu(pid, child => !isEmitter(child) && !commandLine(child).startsWith('/bin/sh') && !commandLine(child).startsWith('sleep'));
+		await tmux(socket, 'set-option', '-t', 'main', 'window-size', 'manual');
+		const client = new TmuxControl(socket, 'main');
+		control = client;
+		await client.run('refresh-client -f no-output');
+		const pressAndTime = keyTimer(client, mprocsSelected, ['idle', 'flood'], ['j', 'k']);
 		await sleep(1000);
+		const idleLatencies: number[] = [];
+		for (let press = 0; press < 6; press++) {
+			idleLatencies.push(await pressAndTime());
+			await sleep(100);
+		}
 		const before = measure();
 		const start = Date.now();
 		writeFileSync(trigger, '');
-		while (!existsSync(done) && Date.now() - start < 300_000) await sleep(20);
+		const keyLatencies: number[] = [];
+		while (!existsSync(done) && Date.now() - start < 300_000) {
+			keyLatencies.push(await pressAndTime());
+			await sleep(20);
+		}
 		const cpu = measure() - before;
 		const seconds = (Date.now() - start) / 1000;
 		const settled = await settledCpu(measure);
-		await waitForScreen(socket, screen => screen.includes('flood: done'), 'mprocs to show the last line', 30_000);
-		return {cpu, cpuSettled: settled.cpu - before, rss: peakRssMb(pid), seconds};
+		return {cpu, cpuSettled: settled.cpu - before, rss: peakRssMb(pid), seconds, keyLatencies, idleLatencies};
 	} finally {
+		control?.close();
 		for (const child of [...descendants(pid), pid]) {
 			try {
 				process.kill(child, 'SIGKILL');
@@ -377,6 +407,8 @@ async function main(): Promise<number> {
 	out('mprocs (same emitter, same terminal size; one process does both jobs)');
 	out(`  flood to emitter done      ${theirs.seconds.toFixed(2)} s`);
 	out(`  mprocs               CPU ${theirs.cpu.toFixed(2)} s until the emitter is done, ${theirs.cpuSettled.toFixed(2)} s until quiet; peak RSS ${theirs.rss.toFixed(1)} MB`);
+	out(`  keys j/k during the flood  ${theirs.keyLatencies.length} presses, median ${percentile(theirs.keyLatencies, 0.5)} ms, max ${Math.max(...theirs.keyLatencies)} ms: ${theirs.keyLatencies.join(', ')}`);
+	out(`  keys j/k before the flood  ${theirs.idleLatencies.length} presses, median ${percentile(theirs.idleLatencies, 0.5)} ms, max ${Math.max(...theirs.idleLatencies)} ms`);
 	out();
 	for (const ours of runs) {
 		const ratio = totalCpu(ours) / theirs.cpuSettled;
