@@ -5,8 +5,8 @@ import {bindingsFor, type Binding} from '../bindings.js';
  * Every key of the dashboard with what it does, from the bindings table: in two columns when one
  * does not fit the height (80×24).
  */
-export function DashboardHelp({height, width}: {height: number; width: number}) {
-	const all = bindingsFor('dashboard', 'list');
+export function DashboardHelp({height, width, mode}: {height: number; width: number; mode: 'list' | 'list-foreground'}) {
+	const all = bindingsFor('dashboard', mode);
 	const fit = Math.max(1, height - 3);
 	const columns = all.length > fit ? [all.slice(0, Math.ceil(all.length / 2)), all.slice(Math.ceil(all.length / 2))] : [all];
 	return (

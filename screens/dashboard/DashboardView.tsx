@@ -27,7 +27,7 @@ export function DashboardView({state, size, now, ownsSupervisor, color}: Dashboa
 		<Box flexDirection="column" width={layout.columns} height={layout.rows}>
 			<Header state={state} color={color} />
 			{state.dialog === 'help' ? (
-				<DashboardHelp height={layout.paneHeight} width={layout.columns} />
+				<DashboardHelp height={layout.paneHeight} width={layout.columns} mode={ownsSupervisor ? 'list-foreground' : 'list'} />
 			) : (
 				<Box height={layout.paneHeight}>
 					<DaemonList

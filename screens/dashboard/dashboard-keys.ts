@@ -23,7 +23,8 @@ export function dashboardMode(state: DashboardState, ownsSupervisor: boolean): s
 	if (state.dialog === 'help') return 'help';
 	if (state.dialog === 'confirm-quit-all') return 'confirm-quit-all';
 	if (state.dialog === 'confirm-leave') return ownsSupervisor ? 'confirm-stop' : 'confirm-leave';
-	return 'list';
+	// With --no-daemon there is nothing to detach from: that mode leaves `d` out.
+	return ownsSupervisor ? 'list-foreground' : 'list';
 }
 
 const none: KeyOutcome = {actions: [], commands: []};
@@ -66,10 +67,7 @@ export function interpretKey(state: DashboardState, input: string, key: Key, con
 			return {actions: [{type: 'stopping', how: 'forced'}, {type: 'notice', text: `Force-quitting every daemon of ${name}…`}], commands: [{type: 'quit-all'}]};
 		case 'detach':
 		case 'leave-detach':
-			if (context.ownsSupervisor) {
-				return {actions: [{type: 'notice', text: 'With --no-daemon there is nothing to detach from: q stops everything'}], commands: []};
-			}
-			return {actions: [], commands: [], detach: true};
+			return context.ownsSupervisor ? none : {actions: [], commands: [], detach: true};
 		case 'leave':
 			return {actions: [{type: 'dialog', dialog: 'confirm-leave'}], commands: []};
 		case 'scroll':

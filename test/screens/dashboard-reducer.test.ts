@@ -237,6 +237,8 @@ describe('dashboard reducer: keys that reach the supervisor', () => {
 	});
 
 	it('with --no-daemon, q asks stop or cancel, and ^C stops then forces', () => {
+		expect(dashboardMode(started(), true)).toBe('list-foreground');
+		expect(press(started(), 'd', {}, true).ended).toBeUndefined();
 		let state = press(started(), 'q', {}, true);
 		expect(dashboardMode(state, true)).toBe('confirm-stop');
 		expect(press(state, 'd', {}, true).ended).toBeUndefined();

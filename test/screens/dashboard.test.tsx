@@ -180,9 +180,13 @@ describe('dashboard screen', () => {
 	});
 
 	it('with --no-daemon, ^C stops everything and a second ^C forces', async () => {
-		const {until, type, connection} = mount({ownsSupervisor: true});
+		const {until, type, connection, frame} = mount({ownsSupervisor: true});
 		allReady(connection);
 		await until('all 7 ready');
+		expect(frame()).not.toContain('d detach');
+		await type('q', 'stop every daemon of kickass (s), or cancel (Esc)?');
+		expect(frame()).toMatchSnapshot();
+		await type('n', 'q leave');
 		await type(keys.ctrlC, '^C again to force-quit');
 		await type(keys.ctrlC, 'Force-quitting');
 		await waitFor(() => connection.sent.length === 2, 'the commands to be sent');
