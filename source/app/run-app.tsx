@@ -40,6 +40,8 @@ async function loadScreen() {
 	const previous = process.env['NODE_ENV'];
 	process.env['NODE_ENV'] = previous ?? 'production';
 	try {
+		// Before anything loads Ink: chalk decides on colour once, when it loads.
+		await import('./no-color.js');
 		const [{createElement}, {Dashboard}, {renderFullscreen}] = await Promise.all([
 			import('react'),
 			import('../../screens/dashboard/Dashboard.js'),
