@@ -20,7 +20,13 @@ const exitSignals = {SIGTERM: 15, SIGHUP: 1, SIGINT: 2} as const;
  * terminal is given back as it was on a normal exit, on a signal and on a crash. Screens decide
  * what ^C does (it arrives as a key). Call only when isInteractive() says so.
  */
-export function renderFullscreen(element: React.ReactElement): FullscreenApp {
+export function renderFullscreen(
+	element: React.ReactElement,
+	options: {
+		/** Runs after the terminal is restored when a signal ends the app (SIGTERM, SIGHUP: the terminal went away), before the process exits. */
+		beforeSignalExit?: () => Promise<unknown>;
+	} = {},
+): FullscreenApp {
 	const {stdout, stdin} = process;
 	let restored = false;
 
@@ -35,7 +41,14 @@ export function renderFullscreen(element: React.ReactElement): FullscreenApp {
 	const onSignal = (signal: keyof typeof exitSignals): void => {
 		safeUnmount();
 		restore();
-		process.exit(128 + exitSignals[signal]);
+		const exit = (): never => process.exit(128 + exitSignals[signal]);
+		const {beforeSignalExit} = options;
+		if (!beforeSignalExit) exit();
+		else {
+			// Still ours to end: a second signal while it runs must not skip it, so these are ignored now.
+			for (const name of Object.keys(exitSignals)) process.on(name, () => {});
+			beforeSignalExit().then(exit, exit);
+		}
 	};
 	const onCrash = (error: unknown): void => {
 		safeUnmount();

@@ -6,7 +6,14 @@ import type {SupervisorConnection} from '../../services/supervisor/events.js';
  * once it ends (everything stopped, detached, or the link dropped). The line saying what
  * happened is printed after the terminal is restored, so it stays in the user's scrollback.
  */
-export async function runDashboardApp(connection: SupervisorConnection, options: {ownsSupervisor: boolean}): Promise<number> {
+export async function runDashboardApp(
+	connection: SupervisorConnection,
+	options: {
+		ownsSupervisor: boolean;
+		/** With --no-daemon: what ends the daemons when a signal (the terminal closing) ends the app. */
+		stopOnSignal?: () => Promise<unknown>;
+	},
+): Promise<number> {
 	const {createElement, Dashboard, renderFullscreen} = await loadScreen();
 	let ended: {code: number; message: string} | undefined;
 	const app = renderFullscreen(
@@ -17,6 +24,7 @@ export async function runDashboardApp(connection: SupervisorConnection, options:
 				ended = result;
 			},
 		}),
+		options.stopOnSignal ? {beforeSignalExit: options.stopOnSignal} : {},
 	);
 	try {
 		await app.waitUntilExit();

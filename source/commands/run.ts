@@ -150,7 +150,7 @@ async function startInForeground(instanceDirectory: string, config: InstanceConf
 		let code: number;
 		if (interactive) {
 			const {runDashboardApp} = await import('../app/run-app.js');
-			code = await runDashboardApp(localConnection(supervisor), {ownsSupervisor: true});
+			code = await runDashboardApp(localConnection(supervisor), {ownsSupervisor: true, stopOnSignal: () => supervisor.stopAll()});
 			// Leaving the dashboard of a run it owns never leaves daemons behind.
 			await supervisor.stopAll();
 		} else {

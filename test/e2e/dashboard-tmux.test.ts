@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ampzeroBin, makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
 import {killEverything, processesInGroups, processesMentioning} from '../helpers/run-processes.js';
@@ -117,6 +118,23 @@ describe('ampzero run: the dashboard in a real terminal (tmux, 80×24)', () => {
 		await session.waitFor('Every daemon of dash has stopped.', 30_000);
 		await session.waitFor(/^shell\$\s*$/m);
 		expect(await session.inAlternateScreen()).toBe(false);
+		expect(processesMentioning(instance.root)).toEqual([]);
+		expect(processesInGroups([...groups])).toEqual([]);
+	});
+
+	it('with --no-daemon, the terminal going away (SIGHUP) stops every daemon too', async () => {
+		const session = tmux!;
+		await session.sendKeys('C-l');
+		await session.type(`${command()} --no-daemon`);
+		await session.sendKeys('Enter');
+		await session.waitFor(/✓ all \d+ ready/, 60_000);
+		await remember();
+		const app = processesMentioning(instance.directory).find(pid => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--no-daemon'));
+		expect(app).toBeDefined();
+		process.kill(app!, 'SIGHUP');
+		await session.waitFor(/^shell\$\s*$/m, 30_000);
+		const deadline = Date.now() + 15_000;
+		while (processesMentioning(instance.root).length > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100));
 		expect(processesMentioning(instance.root)).toEqual([]);
 		expect(processesInGroups([...groups])).toEqual([]);
 	});
