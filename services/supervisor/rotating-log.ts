@@ -30,10 +30,27 @@ export class RotatingLogFile {
 	write(chunk: Buffer | string): void {
 		if (this.closed) return;
 		const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+		if (this.size + data.length < this.options.maxBytes) {
+			this.append(data);
+			return;
+		}
+		// Rotate at a line's end, so that no line is split between two files; a single line longer
+		// than the whole limit is the one exception, or a file could grow without bound.
+		const lineEnd = data.lastIndexOf(0x0a);
+		if (lineEnd === -1 && this.size + data.length < 2 * this.options.maxBytes) {
+			this.append(data);
+			return;
+		}
+		const cut = lineEnd === -1 ? data.length : lineEnd + 1;
+		this.append(data.subarray(0, cut));
+		this.rotate();
+		if (cut < data.length) this.append(data.subarray(cut));
+	}
+
+	private append(data: Buffer): void {
 		let offset = 0;
 		while (offset < data.length) offset += writeSync(this.fd, data, offset);
 		this.size += data.length;
-		if (this.size >= this.options.maxBytes) this.rotate();
 	}
 
 	close(): void {

@@ -156,6 +156,30 @@ describe('rotating log file', () => {
 		expect(numbers).toEqual(numbers.map((_, index) => numbers[0]! + index));
 		expect(readFileSync(`${file}.1`, 'utf8').length).toBeGreaterThanOrEqual(100);
 	});
+
+	it('rotates only where a line ends, even when chunks split lines', () => {
+		const directory = mkdtempSync(path.join(tmpdir(), 'ampzero-rotate-'));
+		directories.push(directory);
+		const file = path.join(directory, 'flood.log');
+		const log = new RotatingLogFile(file, {maxBytes: 64, maxFiles: 50});
+		const text = Array.from({length: 40}, (_, index) => `line ${String(index).padStart(3, '0')} of the flood\n`).join('');
+		// Chunks of 7 bytes: nearly every chunk boundary falls inside a line, as pipe reads do.
+		for (let offset = 0; offset < text.length; offset += 7) log.write(text.slice(offset, offset + 7));
+		log.close();
+		const files = readdirSync(directory).sort((a, b) => Number(b.split('.').at(-1)) - Number(a.split('.').at(-1)));
+		expect(files.length).toBeGreaterThan(5);
+		for (const name of files) expect(readFileSync(path.join(directory, name), 'utf8')).toMatch(/^(line \d{3} of the flood\n)+$/);
+	});
+
+	it('cuts a single line longer than twice the limit rather than growing without bound', () => {
+		const directory = mkdtempSync(path.join(tmpdir(), 'ampzero-rotate-'));
+		directories.push(directory);
+		const file = path.join(directory, 'noisy.log');
+		const log = new RotatingLogFile(file, {maxBytes: 50, maxFiles: 10});
+		for (let index = 0; index < 30; index++) log.write('x'.repeat(10));
+		log.close();
+		for (const name of readdirSync(directory)) expect(readFileSync(path.join(directory, name), 'utf8').length).toBeLessThanOrEqual(100);
+	});
 });
 
 describe('event queue', () => {
