@@ -1,3 +1,4 @@
+import {formatUptime} from '../../services/supervisor/status-format.js';
 import type {DaemonState} from '../../services/supervisor/events.js';
 
 /** A symbol for every state, so the list reads the same without colour (NO_COLOR). */
@@ -25,17 +26,6 @@ export const stateColors: Record<DaemonState, string> = {
 export function colorWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 	const noColor = env['NO_COLOR'];
 	return noColor === undefined || noColor === '';
-}
-
-/** `59s`, `12m05s`, `3h07m`, `2d04h`: at most six characters. */
-export function formatUptime(ms: number): string {
-	const seconds = Math.max(0, Math.floor(ms / 1000));
-	if (seconds < 60) return `${seconds}s`;
-	const minutes = Math.floor(seconds / 60);
-	if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
-	const hours = Math.floor(minutes / 60);
-	if (hours < 24) return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
-	return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
 }
 
 /** Uptime counts only while a process is there. */

@@ -1,3 +1,4 @@
+import {instanceArgument} from '../../services/instance/locate.js';
 import type {DaemonStatus, RunInfo, SupervisorCommand, SupervisorEvent} from '../../services/supervisor/events.js';
 import {appendLines, defaultLogLimits, emptyLogBuffer, firstIndex, lineAt, type LogBuffer, type LogLimits} from './log-buffer.js';
 
@@ -94,7 +95,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 			const name = state.info?.instance ?? 'the instance';
 			return {
 				...state,
-				ended: {code: 0, detached: true, message: `Detached from ${name}: its daemons keep running. Re-attach with: ampzero run ${name}`},
+				ended: {code: 0, detached: true, message: `Detached from ${name}: its daemons keep running. Re-attach with: ampzero run ${commandArgument(state)}`},
 			};
 		}
 		case 'connection-lost': {
@@ -105,7 +106,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 				...state,
 				ended: {
 					code: 1,
-					message: `Lost the connection to the supervisor of ${name}${why}; its daemons may still be running. Check with: ampzero run ${name} status`,
+					message: `Lost the connection to the supervisor of ${name}${why}; its daemons may still be running. Check with: ampzero run ${commandArgument(state)} status`,
 				},
 			};
 		}
@@ -212,14 +213,19 @@ function tailOf(chunks: (readonly string[])[], max: number): string[] {
 	return tail.reverse();
 }
 
+/** The instance as the user names it on the command line (NAME beside the checkout, else its path). */
+function commandArgument(state: DashboardState): string {
+	return state.info ? instanceArgument(state.info.instanceDirectory) : 'NAME';
+}
+
 function exitMessage(state: DashboardState, reason: 'stopped' | 'quit' | 'failed'): string {
 	const name = state.info?.instance ?? 'the instance';
 	if (reason === 'stopped') return `Every daemon of ${name} has stopped.`;
 	if (reason === 'quit') return `Every daemon of ${name} was force-quit.`;
 	const failed = state.runFailed;
 	return failed
-		? `The supervisor of ${name} stopped: ${failed.daemon} failed: ${failed.error}. Its log: ampzero run ${name} logs ${failed.daemon}`
-		: `The supervisor of ${name} stopped after a failure. Logs: ampzero run ${name} logs DAEMON`;
+		? `The supervisor of ${name} stopped: ${failed.daemon} failed: ${failed.error}. Its log: ampzero run ${commandArgument(state)} logs ${failed.daemon}`
+		: `The supervisor of ${name} stopped after a failure. Logs: ampzero run ${commandArgument(state)} logs DAEMON`;
 }
 
 function scroll(state: DashboardState, delta: number, rows: number): DashboardState {

@@ -1,12 +1,6 @@
-import path from 'node:path';
 import {Box, Text} from 'ink';
-import {checkoutDirectory} from '../../services/instance/locate.js';
+import {instanceArgument} from '../../services/instance/locate.js';
 import type {InstanceSummary} from '../../services/instance/types.js';
-
-/** How to name the instance on the command line: its NAME beside the checkout, else its path. */
-export function instanceArgument(summary: InstanceSummary): string {
-	return path.dirname(summary.path) === path.dirname(checkoutDirectory) ? summary.name : summary.path;
-}
 
 export function frontendUrl(hostName: string, summary: InstanceSummary): string {
 	return `https://${hostName}:${summary.ports.frontend}/`;
@@ -36,7 +30,7 @@ export function DoneView({summary, hostName}: {summary: InstanceSummary; hostNam
 				))}
 			</Box>
 			<Text>
-				next: <Text bold>ampzero run {instanceArgument(summary)}</Text>
+				next: <Text bold>ampzero run {instanceArgument(summary.path)}</Text>
 			</Text>
 		</Box>
 	);

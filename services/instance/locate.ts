@@ -31,3 +31,8 @@ export function resolveInstanceDirectory(nameOrPath: string, cwd = process.cwd()
 export function instanceName(instanceDirectory: string): string {
 	return path.basename(instanceDirectory);
 }
+
+/** How a user names this instance on the command line: NAME when it lives beside the checkout, else its path. */
+export function instanceArgument(instanceDirectory: string): string {
+	return path.dirname(instanceDirectory) === path.dirname(checkoutDirectory) ? path.basename(instanceDirectory) : instanceDirectory;
+}

@@ -1,7 +1,8 @@
 import type {DaemonStatus} from './events.js';
 
+/** `59s`, `12m05s`, `3h07m`, `2d04h`: at most six characters. */
 export function formatUptime(ms: number): string {
-	const seconds = Math.floor(ms / 1000);
+	const seconds = Math.max(0, Math.floor(ms / 1000));
 	if (seconds < 60) return `${seconds}s`;
 	const minutes = Math.floor(seconds / 60);
 	if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;

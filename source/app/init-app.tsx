@@ -5,7 +5,8 @@ import {AmpError, errorMessage} from '../../services/errors.js';
 import {checkAmprunRoot, runSudoCommands} from '../../services/instance/amprun-root.js';
 import type {AmprunRootProblem, InitAnswers} from '../../services/instance/types.js';
 import {CreateApp, type CreateResult} from '../../screens/init/CreateApp.js';
-import {frontendUrl, instanceArgument} from '../../screens/init/DoneView.js';
+import {frontendUrl} from '../../screens/init/DoneView.js';
+import {instanceArgument} from '../../services/instance/locate.js';
 import {InitApp, type FormResult} from '../../screens/init/InitApp.js';
 
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
@@ -70,7 +71,7 @@ export async function runInitApp(directory: string, initial: InitAnswers, option
 		case 'done': {
 			const {summary} = created;
 			say(`Created ${summary.path} (user ${summary.userId}, host ${summary.hostId}); frontend ${frontendUrl(answers.hostName, summary)}`);
-			say(`next: ampzero run ${instanceArgument(summary)}`);
+			say(`next: ampzero run ${instanceArgument(summary.path)}`);
 			return 0;
 		}
 		case 'aborted':

@@ -3,7 +3,7 @@ import {loadInstanceConfig, type InstanceConfig} from '../../services/config/amp
 import {runPaths, type RunPaths} from '../../services/config/paths.js';
 import {frontendUrl} from '../../services/config/urls.js';
 import {AmpError, errorMessage, UsageError} from '../../services/errors.js';
-import {resolveInstanceDirectory} from '../../services/instance/locate.js';
+import {instanceArgument, resolveInstanceDirectory} from '../../services/instance/locate.js';
 import {connectSupervisor, localConnection} from '../../services/supervisor/client.js';
 import {serveControlSocket} from '../../services/supervisor/control-server.js';
 import {ensureSupervisor} from '../../services/supervisor/daemonize.js';
@@ -39,7 +39,7 @@ export async function runCommand(name: string, action: string | undefined, daemo
 		case 'quit':
 			return stop(config, paths, chosen, out);
 		case 'status':
-			return status(config, paths, out);
+			return status(config, instanceDirectory, paths, out);
 		case 'logs':
 			return logs(paths, daemon, options, out);
 		case 'login':
@@ -49,7 +49,7 @@ export async function runCommand(name: string, action: string | undefined, daemo
 
 /** A fresh one-time login link for a running instance (the live redis keeps it for 15 minutes). */
 async function login(config: InstanceConfig, instanceDirectory: string, paths: RunPaths, out: BatchOutput): Promise<number> {
-	if (!findSupervisor(paths)) throw new AmpError(`${config.name} is not running: start it with \`ampzero run ${config.name}\` first`);
+	if (!findSupervisor(paths)) throw new AmpError(`${config.name} is not running: start it with \`ampzero run ${instanceArgument(instanceDirectory)}\` first`);
 	const {createLoginLink} = await import('../../services/login.js');
 	const link = await createLoginLink(config, instanceDirectory);
 	out.event({type: 'login', url: link}, link);
@@ -130,14 +130,14 @@ function reportFailure(outcome: {daemon: string; error: string; lastLines: strin
 /** --no-daemon and --debug: the supervisor lives in this process (it still serves the control socket, so stop and status work). */
 async function startInForeground(instanceDirectory: string, config: InstanceConfig, paths: RunPaths, flags: RunFlags, interactive: boolean, out: BatchOutput): Promise<number> {
 	const running = findSupervisor(paths);
-	if (running) throw new AmpError(`${config.name} already runs under a supervisor (pid ${running.pid}): attach with \`ampzero run ${config.name}\`, or stop it with \`ampzero run ${config.name} stop\``);
+	if (running) throw new AmpError(`${config.name} already runs under a supervisor (pid ${running.pid}): attach with \`ampzero run ${instanceArgument(instanceDirectory)}\`, or stop it with \`ampzero run ${instanceArgument(instanceDirectory)} stop\``);
 	const [{planRun}, {Supervisor}, {afterReady}] = await Promise.all([
 		import('../../services/supervisor/plan.js'),
 		import('../../services/supervisor/supervisor.js'),
 		import('../../services/supervisor/after-ready.js'),
 	]);
 	const {plan} = await planRun(instanceDirectory, flags);
-	if (!acquireSupervisorLock(paths)) throw new AmpError(`another supervisor of ${config.name} just started: attach with \`ampzero run ${config.name}\``);
+	if (!acquireSupervisorLock(paths)) throw new AmpError(`another supervisor of ${config.name} just started: attach with \`ampzero run ${instanceArgument(instanceDirectory)}\``);
 	try {
 		await endLeftovers(paths.pids);
 		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}});
@@ -260,11 +260,11 @@ async function stop(config: InstanceConfig, paths: RunPaths, how: 'stop' | 'quit
 	return 0;
 }
 
-async function status(config: InstanceConfig, paths: RunPaths, out: BatchOutput): Promise<number> {
+async function status(config: InstanceConfig, instanceDirectory: string, paths: RunPaths, out: BatchOutput): Promise<number> {
 	const running = findSupervisor(paths);
 	if (!running) {
 		out.event({type: 'status', instance: config.name, running: false});
-		out.error(`ampzero: no supervisor runs for ${config.name}; start it with \`ampzero run ${config.name}\``);
+		out.error(`ampzero: no supervisor runs for ${config.name}; start it with \`ampzero run ${instanceArgument(instanceDirectory)}\``);
 		return 1;
 	}
 	const connection: SupervisorConnection = await connectSupervisor(paths.supervisorSocket);

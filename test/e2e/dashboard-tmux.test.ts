@@ -79,7 +79,8 @@ describe('ampzero run: the dashboard in a real terminal (tmux, 80×24)', () => {
 
 		await session.type('d');
 		const detached = await session.waitFor(/^shell\$\s*$/m, 15_000);
-		expect(detached).toContain(`Detached from dash: its daemons keep running. Re-attach with: ampzero run dash`);
+		// The instance lives outside the checkout's parent, so the way back names its path (wrapped at 80 columns).
+		expect(detached.replaceAll('\n', '')).toContain(`Detached from dash: its daemons keep running. Re-attach with: ampzero run ${instance.directory}`);
 		expect(await session.inAlternateScreen()).toBe(false);
 		const status = await runAmpzero(['run', instance.directory, 'status'], {home: instance.home, env: {CI: '1'}});
 		expect(status.code).toBe(0);

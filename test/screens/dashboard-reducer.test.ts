@@ -231,7 +231,7 @@ describe('dashboard reducer: keys that reach the supervisor', () => {
 		expect(dashboardMode(state, false)).toBe('confirm-leave');
 		state = press(state, 'd');
 		expect(state.outbox).toEqual([]);
-		expect(state.ended).toEqual({code: 0, detached: true, message: 'Detached from kickass: its daemons keep running. Re-attach with: ampzero run kickass'});
+		expect(state.ended).toEqual({code: 0, detached: true, message: 'Detached from kickass: its daemons keep running. Re-attach with: ampzero run /srv/kickass'});
 		expect(press(started(), 'd').ended?.detached).toBe(true);
 		expect(press(press(started(), 'q'), 's').outbox).toEqual([{type: 'stop-all'}]);
 	});

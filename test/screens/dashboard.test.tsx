@@ -133,7 +133,7 @@ describe('dashboard screen', () => {
 		expect(frame()).toMatchSnapshot();
 		await type('d', 'Leave');
 		await waitFor(() => endings.length === 1, 'the dashboard to end');
-		expect(endings[0]).toEqual({code: 0, detached: true, message: 'Detached from kickass: its daemons keep running. Re-attach with: ampzero run kickass'});
+		expect(endings[0]).toEqual({code: 0, detached: true, message: 'Detached from kickass: its daemons keep running. Re-attach with: ampzero run /srv/ampzero/kickass'});
 		expect(connection.closed).toBe(true);
 		expect(connection.sent).toEqual([]);
 	});
