@@ -20,17 +20,21 @@ export interface LogPaneProps {
 	color: boolean;
 }
 
-/** The right pane: the selected daemon's log, only the rows that fit, each cut to the width. */
+/** Rows one log line may take when it wraps; the rest of a longer line is cut with an ellipsis. */
+export const maxRowsPerLine = 4;
+
+/**
+ * The right pane: the selected daemon's log, wrapped to the pane's width and anchored at the
+ * bottom line of the window, so that a long line (an ISO timestamp eats half of 80 columns) is
+ * still readable. Only the rows that fit are rendered.
+ */
 export const LogPane = memo(function LogPane(props: LogPaneProps) {
 	const {daemon, buffer, start, end, follow, pattern, match, width, height, lineColumns, color} = props;
-	const rows: React.ReactNode[] = [];
-	for (let index = start; index < end; index++) {
-		const line = (lineAt(buffer, index) ?? '').slice(0, lineColumns);
-		rows.push(
-			<Text key={index} wrap="truncate-end" underline={index === match}>
-				{pattern ? highlight(line, pattern, color) : line}
-			</Text>,
-		);
+	const rowCount = Math.max(1, height - 3);
+	let rows = wrappedRows(buffer, start, end, lineColumns, rowCount);
+	// Wrapped lines above it can push the current search match out of view: then it is the bottom line.
+	if (match !== undefined && match >= start && match < end && !rows.some(row => row.index === match)) {
+		rows = wrappedRows(buffer, start, match + 1, lineColumns, rowCount);
 	}
 	return (
 		<Box flexDirection="column" width={width} height={height} borderStyle="round" overflow="hidden">
@@ -38,10 +42,43 @@ export const LogPane = memo(function LogPane(props: LogPaneProps) {
 				{daemon ? title(daemon) : 'no daemon'}
 				{follow ? '' : <Text dimColor>{` · scrolled`}</Text>}
 			</Text>
-			{rows.length === 0 ? <Text dimColor>(no output yet)</Text> : rows}
+			{rows.length === 0 ? (
+				<Text dimColor>(no output yet)</Text>
+			) : (
+				rows.map(row => (
+					<Text key={`${row.index}:${row.part}`} wrap="truncate-end" underline={row.index === match}>
+						{pattern ? highlight(row.text, pattern, color) : row.text}
+					</Text>
+				))
+			)}
 		</Box>
 	);
 });
+
+export interface WrappedRow {
+	/** The line's absolute index in the buffer, and which of its rows this is. */
+	index: number;
+	part: number;
+	text: string;
+}
+
+/** The rows that fill `rowCount`, from line `end - 1` upwards: the top line may show only its last rows. */
+export function wrappedRows(buffer: LogBuffer, start: number, end: number, columns: number, rowCount: number): WrappedRow[] {
+	const rows: WrappedRow[] = [];
+	for (let index = end - 1; index >= start && rows.length < rowCount; index--) {
+		const parts = wrapLine(lineAt(buffer, index) ?? '', columns);
+		for (let part = parts.length - 1; part >= 0 && rows.length < rowCount; part--) rows.push({index, part, text: parts[part]!});
+	}
+	return rows.reverse();
+}
+
+function wrapLine(line: string, columns: number): string[] {
+	if (line.length <= columns) return [line];
+	const parts: string[] = [];
+	for (let from = 0; from < line.length && parts.length < maxRowsPerLine; from += columns) parts.push(line.slice(from, from + columns));
+	if (parts.length * columns < line.length) parts[parts.length - 1] = `${parts.at(-1)!.slice(0, columns - 1)}…`;
+	return parts;
+}
 
 function title(daemon: DaemonStatus): string {
 	const parts = [daemon.name, daemon.pid === undefined ? 'no pid' : `pid ${daemon.pid}`];
