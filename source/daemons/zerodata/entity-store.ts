@@ -41,6 +41,7 @@ export class EntityStore {
 	readonly putMany: (entities: Array<{kind: string; id: EntityId; properties: Record<string, unknown>}>) => void;
 	readonly deleteMany: (keys: EntityKey[]) => number;
 	readonly allocateIds: (kind: string, count: number) => number[];
+	private readonly inTransaction: (work: () => unknown) => unknown;
 
 	/**
 	 * WAL with `synchronous=normal` hands every commit to the OS before it returns, so an
@@ -52,6 +53,9 @@ export class EntityStore {
 		this.db.pragma('journal_mode = WAL');
 		this.db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
 		this.db.pragma('busy_timeout = 5000');
+		this.db.pragma('cache_size = -65536');
+		this.db.pragma('temp_store = memory');
+		this.db.pragma('mmap_size = 268435456');
 		// Checkpoints run on their own thread (checkpointer.ts), never inside a put.
 		this.db.pragma('wal_autocheckpoint = 0');
 		this.db.exec(schema);
@@ -84,6 +88,8 @@ export class EntityStore {
 		this.putMany = db.transaction(entities => {
 			for (const entity of entities) this.putOne(entity.kind, entity.id, entity.properties);
 		});
+		// Made once: better-sqlite3 builds a wrapper per transaction() call.
+		this.inTransaction = db.transaction((work: () => unknown) => work());
 		this.deleteMany = db.transaction(keys => {
 			let deleted = 0;
 			for (const key of keys) if (this.deleteOne(key.kind, key.id)) deleted += 1;
@@ -124,7 +130,7 @@ export class EntityStore {
 
 	/** Runs `work` in one transaction (one commit): a database error anywhere undoes all of it. */
 	transaction<T>(work: () => T): T {
-		return this.db.transaction(work)();
+		return this.inTransaction(work) as T;
 	}
 
 	close(): void {
