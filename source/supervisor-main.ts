@@ -29,11 +29,14 @@ async function main(planPath: string): Promise<number> {
 		const stopGracefully = (): void => void supervisor.stopAll();
 		process.on('SIGTERM', stopGracefully);
 		process.on('SIGINT', stopGracefully);
-		const started = supervisor.start().then(
+		const started = supervisor.start();
+		// Loaded while the daemons start, not before: the login link, NAT and hub modules are not
+		// needed to start them, and are ready the moment everything is.
+		const afterReadyModules = Promise.all([import('../services/supervisor/after-ready.js'), import('../services/config/amprun.js')]);
+		const finished = started.then(
 			async outcome => {
 				if (!outcome.ok) return;
-				// Loaded only now: the login link, NAT and hub modules are not needed to start the daemons.
-				const [{afterReady}, {loadInstanceConfig}] = await Promise.all([import('../services/supervisor/after-ready.js'), import('../services/config/amprun.js')]);
+				const [{afterReady}, {loadInstanceConfig}] = await afterReadyModules;
 				await afterReady(supervisor, await loadInstanceConfig(plan.instanceDirectory), plan.instanceDirectory, plan.flags);
 			},
 			(error: unknown) => {
@@ -41,8 +44,10 @@ async function main(planPath: string): Promise<number> {
 				supervisor.abort(daemon, errorMessage(error), error instanceof AmpError ? [...error.details] : []);
 			},
 		);
+		// After-ready work (a NAT gateway can take seconds to answer) is moot once everything has
+		// stopped, and is not waited for.
+		finished.catch(() => {});
 		const reason = await supervisor.exited;
-		await started.catch(() => {});
 		releaseSupervisorLock(paths);
 		await closeServer(server);
 		return reason === 'failed' ? 1 : 0;

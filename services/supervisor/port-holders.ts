@@ -5,9 +5,9 @@ import {allPids, commandLine, socketInodes} from './proc.js';
 
 const listenState = '0A';
 
-/** Socket inodes listening on `port`, from /proc/net/tcp and tcp6; undefined where /proc cannot tell. */
-export function listeningInodes(port: number): string[] | undefined {
-	const inodes: string[] = [];
+/** Every listening TCP port with its socket inodes, from one read of /proc/net/tcp and tcp6; undefined where /proc cannot tell. */
+export function listeningSockets(): Map<number, string[]> | undefined {
+	const byPort = new Map<number, string[]>();
 	let readAny = false;
 	for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
 		let text: string;
@@ -20,12 +20,19 @@ export function listeningInodes(port: number): string[] | undefined {
 		for (const row of text.split('\n').slice(1)) {
 			const fields = row.trim().split(/\s+/);
 			const local = fields[1];
-			if (!local || fields[3] !== listenState) continue;
-			const hexPort = local.slice(local.lastIndexOf(':') + 1);
-			if (Number.parseInt(hexPort, 16) === port && fields[9]) inodes.push(fields[9]);
+			const inode = fields[9];
+			if (!local || fields[3] !== listenState || !inode) continue;
+			const port = Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16);
+			byPort.set(port, [...(byPort.get(port) ?? []), inode]);
 		}
 	}
-	return readAny ? inodes : undefined;
+	return readAny ? byPort : undefined;
+}
+
+/** Socket inodes listening on `port`; undefined where /proc cannot tell. */
+export function listeningInodes(port: number): string[] | undefined {
+	const sockets = listeningSockets();
+	return sockets === undefined ? undefined : (sockets.get(port) ?? []);
 }
 
 export interface PortHolder {
@@ -65,8 +72,10 @@ function holderFromSs(port: number): PortHolder | undefined {
  */
 export function assertPortsFree(wanted: ReadonlyArray<{daemon: string; port: number}>): void {
 	const problems: string[] = [];
+	// Read once for every port: /proc/net/tcp is made afresh by the kernel on each read.
+	const sockets = listeningSockets();
 	for (const {daemon, port} of wanted) {
-		const inodes = listeningInodes(port);
+		const inodes = sockets?.get(port);
 		if (inodes === undefined || inodes.length === 0) continue;
 		const holder = findPortHolder(port, inodes);
 		problems.push(
