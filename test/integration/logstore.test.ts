@@ -1,4 +1,3 @@
-import http from 'node:http';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import {startLogstore, type RunningLogstore} from '../../source/daemons/logstore
 import {LogstoreClient} from '../../services/logstore/client.js';
 import type {LogRecord} from '../../services/logstore/records.js';
 import {freePorts} from '../helpers/ports.js';
+import {postInTwoHalves} from '../helpers/split-request.js';
 import {startDaemonProcess, testInstanceConfig, waitForHealth, type DaemonProcess} from './logstore-zerodata-process.js';
 
 let temporary: string;
@@ -140,24 +140,7 @@ describe('logstore process', () => {
 	it('on SIGTERM finishes the in-flight append, then exits 0 within 5 s', async () => {
 		const {daemon, client, url} = await logstoreProcess();
 		const body = JSON.stringify({records: [record(1, 'error', 'slow-host', {message: 'in flight'})]});
-		const half = Math.floor(body.length / 2);
-		const {port} = new URL(url);
-		const answer = new Promise<{status: number; text: string}>((resolve, reject) => {
-			const request = http.request(
-				{host: '127.0.0.1', port, method: 'POST', path: '/append', headers: {'content-type': 'application/json', 'content-length': body.length}},
-				response => {
-					let text = '';
-					response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-					response.on('end', () => resolve({status: response.statusCode ?? 0, text}));
-				},
-			);
-			request.on('error', reject);
-			request.write(body.slice(0, half));
-			setTimeout(() => {
-				daemon.child.kill('SIGTERM');
-				setTimeout(() => request.end(body.slice(half)), 300);
-			}, 200);
-		});
+		const answer = postInTwoHalves({url, path: '/append', headers: {}, body, between: () => daemon.child.kill('SIGTERM')});
 		const started = Date.now();
 		const reply = await answer;
 		expect(reply).toEqual({status: 200, text: '{"appended":1}'});

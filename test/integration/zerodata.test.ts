@@ -8,6 +8,7 @@ import {newKeyPair} from '../../services/keys/identity.js';
 import {ZerodataClient} from '../../services/zerodata/client.js';
 import {signingKeyObject, signRequest} from '../../services/zerodata/signing.js';
 import {freePorts} from '../helpers/ports.js';
+import {postInTwoHalves} from '../helpers/split-request.js';
 import {startDaemonProcess, testInstanceConfig, waitForHealth, type DaemonProcess} from './logstore-zerodata-process.js';
 import {makeHostKeys, writeHostKeys, type TestHostKeys} from './zerodata-keys.js';
 
@@ -261,23 +262,8 @@ describe('zerodata process', () => {
 		const {daemon, url} = await zerodataProcess();
 		const requestPath = '/v1/put';
 		const body = JSON.stringify({kind: 'note', id: 'last', properties: {text: 'written during shutdown'}});
-		const headers = {...signedHeaders(body, requestPath), 'content-type': 'application/json', 'content-length': String(body.length)};
-		const half = Math.floor(body.length / 2);
-		const {port} = new URL(url);
 		const started = Date.now();
-		const reply = await new Promise<{status: number; text: string}>((resolve, reject) => {
-			const request = http.request({host: '127.0.0.1', port, method: 'POST', path: requestPath, headers}, response => {
-				let text = '';
-				response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-				response.on('end', () => resolve({status: response.statusCode ?? 0, text}));
-			});
-			request.on('error', reject);
-			request.write(body.slice(0, half));
-			setTimeout(() => {
-				daemon.child.kill('SIGTERM');
-				setTimeout(() => request.end(body.slice(half)), 300);
-			}, 200);
-		});
+		const reply = await postInTwoHalves({url, path: requestPath, headers: signedHeaders(body, requestPath), body, between: () => daemon.child.kill('SIGTERM')});
 		expect(reply).toEqual({status: 200, text: '{"ok":true}'});
 		const exit = await daemon.exited;
 		expect(daemon.output()).not.toMatch(/ error zerodata/);
