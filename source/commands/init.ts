@@ -7,7 +7,7 @@ import {AmpError} from '../../services/errors.js';
 import {readAnswersFile} from '../../services/instance/answers-file.js';
 import {createInstance} from '../../services/instance/create.js';
 import {answersOf} from '../../services/instance/instance-config.js';
-import {resolveInstanceDirectory} from '../../services/instance/locate.js';
+import {instanceArgument, resolveInstanceDirectory} from '../../services/instance/locate.js';
 import type {InitEvent, InstanceSummary} from '../../services/instance/types.js';
 import {hasErrors, validateAnswers} from '../../services/instance/validate.js';
 import {isInteractive} from '../interactive.js';
@@ -112,7 +112,7 @@ async function runBatch(directory: string, answers: InitAnswers, clobber: boolea
 		process.removeListener('SIGTERM', onInterrupt);
 	}
 	if (!summary) return 1;
-	output.event({...summary}, `${clobber ? 'Regenerated' : 'Created'} ${summary.path} (user-${summary.userId}, host-${summary.hostId}). Start it with: ampzero run ${summary.path}`);
+	output.event({...summary}, `${clobber ? 'Regenerated' : 'Created'} ${summary.path} (user-${summary.userId}, host-${summary.hostId}). Start it with: ampzero run ${instanceArgument(summary.path)}`);
 	return 0;
 }
 
