@@ -1,6 +1,6 @@
 import {linkSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import net from 'node:net';
 import type {RunPaths} from '../config/paths.js';
+import {connects} from './connects.js';
 import {processStat} from './proc.js';
 
 type SupervisorFiles = Pick<RunPaths, 'supervisorLock' | 'supervisorSocket' | 'supervisorPid'>;
@@ -30,16 +30,7 @@ function lockHolderAlive(lock: {pid: number; startTime: string} | undefined): bo
 }
 
 export function socketAnswers(socketPath: string, timeoutMs = 1000): Promise<boolean> {
-	return new Promise(resolve => {
-		const socket = net.connect(socketPath);
-		const done = (answers: boolean): void => {
-			socket.destroy();
-			resolve(answers);
-		};
-		socket.setTimeout(timeoutMs, () => done(false));
-		socket.once('connect', () => done(true));
-		socket.once('error', () => done(false));
-	});
+	return connects({path: socketPath}, timeoutMs);
 }
 
 export function removeSupervisorFiles(files: SupervisorFiles): void {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import {connects} from './connects.js';
 import type {ReadyProbe} from './spec.js';
 
 const attemptTimeoutMs = 1000;
@@ -11,7 +12,7 @@ export async function probeOnce(probe: ReadyProbe): Promise<boolean> {
 		case 'http':
 			return httpAnswers2xx(probe.url);
 		case 'tcp':
-			return tcpConnects(probe.host, probe.port);
+			return connects({host: probe.host, port: probe.port}, attemptTimeoutMs);
 		case 'redis':
 			return redisAnswersPong(probe.host, probe.port, probe.password);
 		case 'none':
@@ -35,18 +36,6 @@ function httpAnswers2xx(url: string): Promise<boolean> {
 	});
 }
 
-function tcpConnects(host: string, port: number): Promise<boolean> {
-	return new Promise(resolve => {
-		const socket = net.connect({host, port});
-		const done = (result: boolean): void => {
-			socket.destroy();
-			resolve(result);
-		};
-		socket.setTimeout(attemptTimeoutMs, () => done(false));
-		socket.once('connect', () => done(true));
-		socket.once('error', () => done(false));
-	});
-}
 
 function redisCommand(...words: string[]): string {
 	return `*${words.length}\r\n${words.map(word => `$${Buffer.byteLength(word)}\r\n${word}\r\n`).join('')}`;
