@@ -65,12 +65,12 @@ function summarize(command: string): string {
 }
 
 /** Runs one command on an open connection; see SshSession.exec. */
-export function execOnClient(client: Client, hostLabel: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+export function execOnClient(client: Client, hostLabel: string, command: string, options: ExecOptions = {}, lostReason: () => string | undefined = () => undefined): Promise<ExecResult> {
 	return new Promise((resolve, reject) => {
 		if (options.signal?.aborted) return reject(new AmpError(`'${summarize(command)}' on ${hostLabel} was aborted before it started`));
 		client.exec(wrapRemoteCommand(command), (error, channel) => {
 			if (error) return reject(new AmpError(`cannot run '${summarize(command)}' on ${hostLabel}: ${error.message}`));
-			runChannel(client, channel, hostLabel, command, options).then(resolve, reject);
+			runChannel(client, channel, hostLabel, command, options, lostReason).then(resolve, reject);
 		});
 	});
 }
@@ -81,7 +81,7 @@ function killGroup(client: Client, pid: number): void {
 	});
 }
 
-function runChannel(client: Client, channel: ClientChannel, hostLabel: string, command: string, options: ExecOptions): Promise<ExecResult> {
+function runChannel(client: Client, channel: ClientChannel, hostLabel: string, command: string, options: ExecOptions, lostReason: () => string | undefined): Promise<ExecResult> {
 	return new Promise((resolve, reject) => {
 		const stdoutLines = lineSplitter(options.onStdoutLine);
 		const stderrLines = lineSplitter(options.onStderrLine);
@@ -145,7 +145,10 @@ function runChannel(client: Client, channel: ClientChannel, hostLabel: string, c
 				channel.destroy();
 				return reject(stopReason);
 			}
-			if (code === undefined) return reject(new AmpError(`the connection to ${hostLabel} ended while '${summarize(command)}' ran`));
+			if (code === undefined) {
+				const why = lostReason();
+				return reject(new AmpError(`the connection to ${hostLabel} ended while '${summarize(command)}' ran${why ? ` (${why})` : ''}`));
+			}
 			resolve({code, stdout, stderr});
 		}
 		channel.on('close', finish);

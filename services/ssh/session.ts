@@ -74,7 +74,7 @@ export async function openSshSession(target: SshTarget | string, settings: SshSe
 			},
 			exec: (command, options) => {
 				if (!open) return Promise.reject(new AmpError(`the connection to ${label} is closed${lostReason ? ` (${lostReason})` : ''}: cannot run ${command}`));
-				return execOnClient(client, label, command, options);
+				return execOnClient(client, label, command, options, () => lostReason);
 			},
 			close: () => {
 				open = false;

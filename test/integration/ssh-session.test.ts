@@ -250,3 +250,37 @@ describe('logging in', () => {
 		expect(Date.now() - started).toBeLessThan(5000);
 	});
 });
+
+describe('a connection that goes away', () => {
+	it('fails the running command when the server side of the session dies', async () => {
+		const session = await open(hosts[0].target);
+		const running = session.exec('sleep 321').then(() => 'finished', (error: unknown) => error);
+		await new Promise(resolve => setTimeout(resolve, 300));
+		await hosts[0].exec(['pkill', '-KILL', '-f', '^sshd: root@notty']);
+		expect(String(await running)).toMatch(/AmpError: the connection to root@10\.199\.\d+\.\d+ ended while 'sleep 321' ran/);
+		await new Promise(resolve => setTimeout(resolve, 100));
+		expect(session.open).toBe(false);
+		await expect(session.exec('true')).rejects.toThrow(/is closed: cannot run true/);
+		await hosts[0].exec(['pkill', '-KILL', '-f', 'sleep 321']);
+	});
+
+	it('notices a host that stops answering, through keepalives', async () => {
+		const lonely = await startSshHosts(1);
+		try {
+			const [host] = lonely.hosts as [SshTestHost];
+			const session = await openSshSession(host.target, settings({identityFiles: [lonely.identityFile], knownHostsFile: lonely.knownHostsFile, keepaliveIntervalMs: 300}));
+			sessions.push(session);
+			const running = session.exec('sleep 322').then(() => 'finished', (error: unknown) => error);
+			await new Promise(resolve => setTimeout(resolve, 300));
+			// Every packet to and from the host is now dropped.
+			await host.exec(['ip', 'link', 'set', 'eth0', 'down']);
+			const started = Date.now();
+			expect(String(await running)).toMatch(/AmpError: the connection to root@10\.199\.\d+\.\d+ ended while 'sleep 322' ran \(Keepalive timeout\)/);
+			expect(Date.now() - started).toBeLessThan(5000);
+			expect(session.open).toBe(false);
+		} finally {
+			await lonely.cleanup();
+		}
+	});
+});
+
