@@ -113,16 +113,20 @@ function runChannel(client: Client, channel: ClientChannel, hostLabel: string, c
 
 		const onStderr = (chunk: Buffer) => {
 			if (announcement !== undefined) {
-				// Until the first newline, stderr is the wrapper's pid line.
+				// Until the wrapper's pid line is seen, stderr is held back; whatever a login script
+				// printed before it is passed on. A stream that never shows it is passed on whole.
 				announcement = Buffer.concat([announcement, chunk]);
-				const newline = announcement.indexOf(0x0a);
-				if (newline === -1) return;
-				const first = announcement.subarray(0, newline).toString('utf8');
-				chunk = announcement.subarray(newline + 1);
+				const at = announcement.indexOf(pidMarker);
+				const lineEnd = at === -1 ? -1 : announcement.indexOf(0x0a, at);
+				if (lineEnd === -1 && announcement.length < 65_536) return;
+				if (lineEnd === -1) {
+					chunk = announcement;
+				} else {
+					groupPid = Number(announcement.subarray(at + pidMarker.length, lineEnd).toString('latin1'));
+					chunk = Buffer.concat([announcement.subarray(0, at), announcement.subarray(lineEnd + 1)]);
+					if (stopReason) killGroup(client, groupPid);
+				}
 				announcement = undefined;
-				if (first.startsWith(pidMarker)) groupPid = Number(first.slice(pidMarker.length));
-				else chunk = Buffer.concat([Buffer.from(`${first}\n`), chunk]);
-				if (stopReason && groupPid !== undefined) killGroup(client, groupPid);
 			}
 			if (chunk.length > 0) stderr += stderrLines.push(chunk);
 		};

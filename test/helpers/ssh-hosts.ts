@@ -113,14 +113,19 @@ export function removeLeftoverSshHosts(): void {
 	}
 }
 
+let exitHooked = false;
+
 function cleanupOnExit(cleanup: () => void): void {
 	live.add(cleanup);
-	if (live.size > 1) return;
+	if (exitHooked) return;
+	exitHooked = true;
 	process.on('exit', cleanupLive);
-	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => {
-		cleanupLive();
-		process.kill(process.pid, signal);
-	});
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+		process.once(signal, () => {
+			cleanupLive();
+			process.kill(process.pid, signal);
+		});
+	}
 }
 
 function cleanupLive(): void {

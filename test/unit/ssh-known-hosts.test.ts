@@ -17,6 +17,7 @@ function makeKey(name: string): {blob: Buffer; line: string; file: string} {
 	return {blob: Buffer.from(line.split(' ')[1]!, 'base64'), line, file: `${file}.pub`};
 }
 
+/** Written here as the spec says, not with the code under test. */
 function hashed(name: string): string {
 	const salt = randomBytes(20);
 	return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
@@ -87,5 +88,14 @@ describe('known_hosts matching', () => {
 		expect(readFileSync(file, 'utf8')).toBe(`10.0.0.5 ${one.line}\n[10.0.0.6]:2222 ${two.line}\n`);
 		expect(execFileSync('ssh-keygen', ['-F', '[10.0.0.6]:2222', '-f', file], {encoding: 'utf8'})).toContain(two.line);
 		expect(execFileSync('stat', ['-c', '%a', file, path.dirname(file)], {encoding: 'utf8'})).toBe('600\n700\n');
+	});
+
+	it('hashes an appended name when the file already hashes its names', () => {
+		const file = path.join(scratch, 'hashed_known_hosts');
+		writeFileSync(file, `${hashed('10.0.0.5')} ${one.line}\n`);
+		appendKnownHost(file, '10.0.0.6', 2222, two.blob);
+		const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+		expect(lines[1]).toMatch(/^\|1\|[^ ]+ ssh-ed25519 /);
+		expect(execFileSync('ssh-keygen', ['-F', '[10.0.0.6]:2222', '-f', file], {encoding: 'utf8'})).toContain(two.line.split(' ')[1]);
 	});
 });
