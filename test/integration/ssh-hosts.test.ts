@@ -28,7 +28,10 @@ function processesUnder(directory: string): number[] {
 
 beforeAll(async () => {
 	harness = await startSshHosts(3);
-	for (const host of harness.hosts) writeFileSync(path.join(host.optDirectory, 'marker'), `opt of ${host.name}\n`);
+	for (const host of harness.hosts) {
+		writeFileSync(path.join(host.optDirectory, 'marker'), `opt of ${host.name}\n`);
+		writeFileSync(path.join(host.homeDirectory, 'marker'), `home of ${host.name}\n`);
+	}
 });
 
 afterAll(async () => {
@@ -36,14 +39,14 @@ afterAll(async () => {
 });
 
 describe('SSH test hosts in network namespaces', () => {
-	it('each host answers OpenSSH with its own host name and its own /opt, its key checked', async () => {
+	it('each host answers OpenSSH with its own host name, /opt and /root, its key checked', async () => {
 		const {hosts, knownHostsFile} = harness!;
 		expect(new Set(hosts.map(host => host.address)).size).toBe(3);
 		for (const host of hosts) {
-			const result = await ssh(host, knownHostsFile, 'hostname; cat /opt/marker');
+			const result = await ssh(host, knownHostsFile, 'hostname; cat /opt/marker; cd && pwd && cat marker');
 			expect(result.stderr).toBe('');
 			expect(result.code).toBe(0);
-			expect(result.stdout).toBe(`${host.name}\nopt of ${host.name}\n`);
+			expect(result.stdout).toBe(`${host.name}\nopt of ${host.name}\n/root\nhome of ${host.name}\n`);
 		}
 	});
 

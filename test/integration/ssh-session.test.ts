@@ -213,7 +213,14 @@ describe('logging in', () => {
 		expect((await session.exec('hostname')).stdout).toBe(`${hosts[0].name}\n`);
 		// The same without the agent: nothing to offer, said plainly.
 		const error = await refusal(hosts[0].target, {identityFiles: [], agent: false});
-		expect(error.message).toMatch(/no key to log in to root@10\.199\.\d+\.\d+ with: no ssh-agent/);
+		expect(error.message).toMatch(/no key to log in to root@10\.199\.\d+\.\d+ with: no ssh-agent \(SSH_AUTH_SOCK not used\), no usable identity file/);
+		// An agent that has gone away does not stand in the way of a key file.
+		agent.kill('SIGTERM');
+		await new Promise(resolve => agent!.once('exit', resolve));
+		const withFile = await open(hosts[0].target, {agent: true});
+		expect((await withFile.exec('hostname')).stdout).toBe(`${hosts[0].name}\n`);
+		const dead = await refusal(hosts[0].target, {identityFiles: [], agent: true});
+		expect(dead.message).toContain(`no usable identity file; no ssh-agent answers at SSH_AUTH_SOCK=${socket}`);
 	});
 
 	it('names every key tried when the host refuses them, and a passphrase-protected key', async () => {
