@@ -296,7 +296,7 @@ export const bindings: readonly Binding[] = [
 	{
 		id: 'deploy-interrupt',
 		keys: '^C',
-		description: 'abort: asks first, ^C again aborts (the rollback still runs to the end); leaves once finished',
+		description: 'abort: asks first, a second ^C aborts; the rollback still runs',
 		screens: ['deploy'],
 		match: (input, key) => key.ctrl && input === 'c',
 	},
@@ -348,7 +348,7 @@ export const bindings: readonly Binding[] = [
 	{
 		id: 'deploy-leave-early',
 		keys: 'q',
-		description: 'leave: only once the deploy has ended (until then `a` aborts it)',
+		description: 'leave: only after the end (until then, `a` aborts)',
 		screens: ['deploy'],
 		modes: ['running', 'aborting'],
 		match: input => input === 'q',

@@ -29,7 +29,7 @@ export function DeployStatusLine({state, mode, color}: {state: DeployScreenState
 	if (finished && state.plan) {
 		return (
 			<Text wrap="truncate-end" dimColor>
-				{`every remote command's output: ${state.plan.logFile}`}
+				{`${state.plan.logFile}  (every remote command's output)`}
 			</Text>
 		);
 	}

@@ -17,14 +17,13 @@ export interface SummaryListProps {
 
 /** At the end: each host's result, time in steps, bytes sent and the release it runs now. */
 export function SummaryList({hosts, selected, first, end, layout, color}: SummaryListProps) {
-	const scrolled = first > 0 || end < hosts.length ? `  ${first + 1}–${end} of ${hosts.length}` : '';
+	const label = first > 0 || end < hosts.length ? `hosts ${first + 1}–${end} of ${hosts.length}` : 'host';
 	return (
 		<Box flexDirection="column" flexShrink={0}>
 			<Text dimColor wrap="truncate-end">
 				{' '.repeat(hostColumns.marker + hostColumns.symbol)}
-				{cell('host', layout.summaryNameWidth)} {cell('result', s.result)} {rightCell('time', s.elapsed)} {rightCell('sent', s.bytes)} {cell('', s.kind)}{' '}
+				{cell(label, layout.summaryNameWidth)} {cell('result', s.result)} {rightCell('time', s.elapsed)} {rightCell('sent', s.bytes)} {cell('', s.kind)}{' '}
 				{cell('runs now', s.release)}
-				{scrolled}
 			</Text>
 			{hosts.slice(first, end).map((host, offset) => {
 				const isSelected = first + offset === selected;

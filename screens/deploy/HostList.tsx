@@ -19,16 +19,13 @@ export interface HostListProps {
 
 /** A header and one row per host shown: state symbol, current step, steps-done bar, bytes sent, elapsed. */
 export const HostList = memo(function HostList({hosts, selected, first, end, stepCount, now, layout, color}: HostListProps) {
-	const above = first;
-	const below = hosts.length - end;
-	const scrolled = above > 0 || below > 0 ? `  ${first + 1}–${end} of ${hosts.length}` : '';
+	const label = first > 0 || end < hosts.length ? `hosts ${first + 1}–${end} of ${hosts.length}` : 'host';
 	return (
 		<Box flexDirection="column" flexShrink={0}>
 			<Text dimColor wrap="truncate-end">
 				{' '.repeat(c.marker + c.symbol)}
-				{cell('host', layout.nameWidth)} {cell('step', c.step)} {cell('progress', layout.barWidth + 1 + c.count)} {rightCell('sent', c.bytes)}{' '}
+				{cell(label, layout.nameWidth)} {cell('step', c.step)} {cell('progress', layout.barWidth + 1 + c.count)} {rightCell('sent', c.bytes)}{' '}
 				{cell('', c.kind)} {rightCell('time', c.elapsed)}
-				{scrolled}
 			</Text>
 			{hosts.slice(first, end).map((host, offset) => (
 				<HostRow key={host.host} host={host} isSelected={first + offset === selected} stepCount={stepCount} now={now} layout={layout} color={color} />

@@ -26,7 +26,8 @@ export const HostOutput = memo(function HostOutput({host, rows, columns, color}:
 	const error = host.error;
 	const showError = error !== undefined && host.state !== 'running';
 	const lines = showError ? error.output : host.output;
-	const errorRows = showError ? Math.min(2, rows) : 0;
+	// The error wraps to two rows at most: a long one is cut, the output below still shows.
+	const errorRows = showError ? Math.min(2, rows, Math.ceil((error.message.length + 2) / columns)) : 0;
 	const shown = lines.slice(Math.max(0, lines.length - (rows - errorRows)));
 	const what = showError ? `${error.step} failed` : host.step ? `${host.step}${host.state === 'running' ? '' : ' (last step)'}` : 'not started';
 	return (

@@ -1,7 +1,7 @@
 import {bodyRows} from '../components/ScreenFrame.js';
 
 /** Widths of the fixed columns of a host row. */
-export const hostColumns = {marker: 2, symbol: 2, step: 15, count: 5, bytes: 7, kind: 5, elapsed: 7} as const;
+export const hostColumns = {marker: 2, symbol: 2, step: 15, count: 5, bytes: 8, kind: 5, elapsed: 6} as const;
 
 /** Widths of the fixed columns of a summary row. */
 export const summaryColumns = {result: 11, elapsed: 7, bytes: 7, kind: 5, release: 17} as const;
@@ -35,7 +35,7 @@ export function deployLayout(size: {columns: number; rows: number}, hosts: reado
 	const longest = Math.max(4, ...hosts.map(host => host.host.length));
 	const c = hostColumns;
 	const fixed = c.marker + c.symbol + 1 + c.step + 1 + 1 + c.count + 1 + c.bytes + 1 + c.kind + 1 + c.elapsed + 1;
-	const minBar = 10;
+	const minBar = 7;
 	const nameWidth = Math.min(longest, Math.max(8, columns - fixed - minBar));
 	const barWidth = Math.max(minBar, Math.min(19, columns - fixed - nameWidth));
 	const s = summaryColumns;

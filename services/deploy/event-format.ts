@@ -3,7 +3,7 @@
  * Decimal units (kB = 1000 bytes), as network tools count bytes sent.
  */
 
-/** `812 B`, `34 kB`, `1.2 MB`, `3.4 GB`: at most seven characters. */
+/** `812 B`, `34.2 kB`, `345 kB`, `1.2 MB`: at most seven characters. */
 export function formatBytes(bytes: number): string {
 	if (bytes < 1000) return `${Math.max(0, Math.round(bytes))} B`;
 	const units = ['kB', 'MB', 'GB', 'TB'];
@@ -13,7 +13,7 @@ export function formatBytes(bytes: number): string {
 		value /= 1000;
 		unit++;
 	}
-	return `${value < 9.95 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+	return `${value < 99.95 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
 /** `0.4 s`, `12.3 s`, `2m05s`, `1h02m`: tenths while under a minute, where step times differ. */

@@ -61,20 +61,22 @@ export function planOf(hosts: readonly string[], kind: DeployPlan['kind'] = 'dep
 	};
 }
 
-/** Each step takes 1.5 s on every host, the first starting 60 s before the fixed clock's now. */
+/**
+ * Each step takes 1.5 s on every host (1.4 s of it in the step). The timeline is laid so that
+ * `current`, the step a test stops at, started 0.8 s before the fixed clock's now.
+ */
 const stepMs = 1500;
-const start = fixedNow - 60_000;
 
-export function stepAt(step: DeployStep): number {
-	return start + deploySteps.indexOf(step) * stepMs;
+export function stepAt(step: DeployStep, current: DeployStep = step): number {
+	return fixedNow - 800 - (deploySteps.indexOf(current) - deploySteps.indexOf(step)) * stepMs;
 }
 
-/** The events of `steps` passing on every host in lock-step (transfer sends the planned bytes). */
-export function passSteps(plan: DeployPlan, steps: readonly DeployStep[]): DeployEvent[] {
+/** The events of `steps` passing on every host in lock-step (transfer sends the planned bytes), before `current`. */
+export function passSteps(plan: DeployPlan, steps: readonly DeployStep[], current: DeployStep): DeployEvent[] {
 	const events: DeployEvent[] = [];
 	for (const step of steps) {
 		for (const host of plan.hosts) {
-			events.push({type: 'step-start', host: host.host, step, at: stepAt(step)});
+			events.push({type: 'step-start', host: host.host, step, at: stepAt(step, current)});
 			events.push({type: 'host-state', host: host.host, state: 'running'});
 		}
 		for (const host of plan.hosts) {
@@ -89,7 +91,7 @@ export function passSteps(plan: DeployPlan, steps: readonly DeployStep[]): Deplo
 /** A deploy started: the plan, the phase, and every step before `until` passed on every host. */
 export function deployUpTo(plan: DeployPlan, until: DeployStep): DeployEvent[] {
 	const before = deploySteps.slice(0, deploySteps.indexOf(until));
-	return [{type: 'deploy-plan', plan}, {type: 'phase', phase: 'deploying', at: start}, ...passSteps(plan, before)];
+	return [{type: 'deploy-plan', plan}, {type: 'phase', phase: 'deploying', at: stepAt('connect', until)}, ...passSteps(plan, before, until)];
 }
 
 export function startStep(plan: DeployPlan, step: DeployStep): DeployEvent[] {

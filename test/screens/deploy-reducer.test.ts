@@ -69,7 +69,7 @@ describe('deploy reducer: events', () => {
 		expect([first.state, first.stepsDone, first.bytesSent, first.stepMs.transfer]).toEqual(['waiting', 4, 34_000, 900]);
 		expect(hostElapsedMs(first, fixedNow)).toBe(3 * 1400 + 900);
 		expect(hostCounts(state)).toEqual([['running', 2], ['waiting', 1]]);
-		expect(deployElapsedMs(state, fixedNow)).toBe(60_000);
+		expect(deployElapsedMs(state, fixedNow)).toBe(3 * 1500 + 800);
 	});
 
 	it('keeps the last lines of the current step only, cleaned of escape sequences, and starts over with the next step', () => {
