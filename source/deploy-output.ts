@@ -110,7 +110,7 @@ export class DeployPrinter {
 	}
 
 	print(event: DeployEvent): void {
-		this.fold(event);
+		this.observe(event);
 		if (this.out.json) {
 			this.out.event(deployRecord(event, this.plan?.deployId ?? null));
 			return;
@@ -118,7 +118,8 @@ export class DeployPrinter {
 		for (const line of this.lines(event)) this.out.line(line);
 	}
 
-	private fold(event: DeployEvent): void {
+	/** Takes an event in without printing it (for a summary printed later). */
+	observe(event: DeployEvent): void {
 		switch (event.type) {
 			case 'deploy-plan':
 				this.plan = event.plan;
@@ -145,7 +146,12 @@ export class DeployPrinter {
 		}
 	}
 
-	/** The plain lines of an event, after it was folded in. */
+	/** The summary of a deploy that ended: a row per host, then how it went. */
+	summary(): string[] | undefined {
+		return this.end ? this.summaryLines(this.end) : undefined;
+	}
+
+	/** The plain lines of an event, after it was observed. */
 	lines(event: DeployEvent): string[] {
 		switch (event.type) {
 			case 'deploy-plan':
