@@ -19,6 +19,7 @@ const rollbackWaitMs = 5 * 60_000;
  */
 export async function runDeployApp(events: AsyncIterable<DeployEvent>, abort: () => void, options: {instance?: string} = {}): Promise<number> {
 	const pump = pumpDeployEvents(events);
+	const statusHint = `check the hosts with \`ampzero deploy ${options.instance ?? 'NAME'} status\``;
 	const summary = new DeployPrinter(quietOutput);
 	pump.listen(event => summary.observe(event));
 	let aborted = false;
@@ -39,7 +40,7 @@ export async function runDeployApp(events: AsyncIterable<DeployEvent>, abort: ()
 				leftWith = code;
 			},
 		}),
-		{beforeSignalExit: () => abortAndWait(pump, summary, abortOnce)},
+		{beforeSignalExit: () => abortAndWait(pump, summary, abortOnce, statusHint)},
 	);
 	await app.waitUntilExit();
 	const outcome = await pump.done;
@@ -50,7 +51,7 @@ export async function runDeployApp(events: AsyncIterable<DeployEvent>, abort: ()
 		if (outcome.end?.ok) out.line(lines.at(-1)!);
 		else out.error(lines.at(-1)!);
 	} else {
-		out.error(`ampzero: the deploy stopped without reporting its end${outcome.error === undefined ? '' : ` (${String(outcome.error)})`}; check the hosts with \`ampzero deploy NAME status\``);
+		out.error(`ampzero: the deploy stopped without reporting its end${outcome.error === undefined ? '' : ` (${String(outcome.error)})`}; ${statusHint}`);
 	}
 	return leftWith ?? (outcome.end?.ok ? 0 : 1);
 }
@@ -58,7 +59,7 @@ export async function runDeployApp(events: AsyncIterable<DeployEvent>, abort: ()
 const quietOutput: BatchOutput = {json: false, line() {}, event() {}, error() {}};
 
 /** After a signal, with the terminal restored: abort unless it has ended, and print the rest as plain lines on stderr. */
-async function abortAndWait(pump: ReturnType<typeof pumpDeployEvents>, summary: DeployPrinter, abort: () => void): Promise<void> {
+async function abortAndWait(pump: ReturnType<typeof pumpDeployEvents>, summary: DeployPrinter, abort: () => void, statusHint: string): Promise<void> {
 	if (summary.ended) return;
 	const out: BatchOutput = {json: false, line: text => process.stderr.write(`${text}\n`), event() {}, error: text => process.stderr.write(`${text}\n`)};
 	const printer = new DeployPrinter(out);
@@ -71,7 +72,7 @@ async function abortAndWait(pump: ReturnType<typeof pumpDeployEvents>, summary: 
 	});
 	const result = await Promise.race([pump.done, timedOut]);
 	clearTimeout(timer);
-	if (result === 'timeout') out.error('ampzero: the rollback did not finish in time: check the hosts with `ampzero deploy NAME status`');
+	if (result === 'timeout') out.error(`ampzero: the rollback did not finish in time: ${statusHint}`);
 }
 
 /**
