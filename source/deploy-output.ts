@@ -218,11 +218,11 @@ function closingLine(event: Extract<DeployEvent, {type: 'deploy-end'}>, plan: De
 		return `deployed ${plan ? `${plan.ampifyRelease} ${plan.instanceRelease} ` : ''}to ${count} in ${took}`;
 	}
 	const why = event.error ? `: ${event.error}` : '';
-	const after = {
-		'rolled-back': 'every host is back on the release it had',
-		aborted: 'aborted; every host is back on the release it had',
-	} as Partial<Record<DeployPhase, string>>;
-	return `deploy ${phaseWords[event.phase]} after ${took}${why}${after[event.phase] ? ` (${after[event.phase]})` : ''}`;
+	const back = event.phase === 'rolled-back' || event.phase === 'aborted';
+	const where = back
+		? 'every host is back on the release it had'
+		: `check which release each host runs with \`ampzero deploy ${plan?.instance ?? 'NAME'} status\``;
+	return `deploy ${phaseWords[event.phase]} after ${took}${why}; ${where}`;
 }
 
 /**

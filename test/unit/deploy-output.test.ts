@@ -105,7 +105,7 @@ describe('deploy --batch', () => {
 		]);
 		expect(out.stdout).toContain('phase: rolling back');
 		expect(out.stdout).toContain('root@web1.example.net      rolled-back');
-		expect(out.stdout.at(-1)).toBe(`deploy rolled back after 15.3 s: pre-update failed on ${web2} (every host is back on the release it had)`);
+		expect(out.stdout.at(-1)).toBe(`deploy rolled back after 15.3 s: pre-update failed on ${web2}; every host is back on the release it had`);
 		expect(out.stdout.filter(line => line.startsWith('  deploy@db'))).toEqual(['  deploy@db.example.net:2222 rolled-back   0.1 s 18.4 MB full  -']);
 	});
 
