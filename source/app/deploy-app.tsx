@@ -31,6 +31,7 @@ export async function runDeployApp(events: AsyncIterable<DeployEvent>, abort: ()
 
 	const {createElement, DeployScreen, renderFullscreen} = await loadScreen();
 	let leftWith: number | undefined;
+	let signalled: Promise<void> | undefined;
 	const app = renderFullscreen(
 		createElement(DeployScreen, {
 			events: pump.events,
@@ -40,9 +41,19 @@ export async function runDeployApp(events: AsyncIterable<DeployEvent>, abort: ()
 				leftWith = code;
 			},
 		}),
-		{beforeSignalExit: () => abortAndWait(pump, summary, abortOnce, statusHint)},
+		{
+			beforeSignalExit: () => {
+				signalled = abortAndWait(pump, summary, abortOnce, statusHint);
+				return signalled;
+			},
+		},
 	);
 	await app.waitUntilExit();
+	if (signalled) {
+		// The signal's handler prints what follows and ends the process once the rollback is done.
+		await signalled;
+		await new Promise(() => {});
+	}
 	const outcome = await pump.done;
 	const out = createBatchOutput();
 	const lines = summary.summary();
@@ -61,10 +72,12 @@ const quietOutput: BatchOutput = {json: false, line() {}, event() {}, error() {}
 /** After a signal, with the terminal restored: abort unless it has ended, and print the rest as plain lines on stderr. */
 async function abortAndWait(pump: ReturnType<typeof pumpDeployEvents>, summary: DeployPrinter, abort: () => void, statusHint: string): Promise<void> {
 	if (summary.ended) return;
-	const out: BatchOutput = {json: false, line: text => process.stderr.write(`${text}\n`), event() {}, error: text => process.stderr.write(`${text}\n`)};
-	const printer = new DeployPrinter(out);
-	pump.listen(event => printer.print(event));
-	out.error('ampzero: aborting the deploy: every host goes back to the release it had…');
+	const write = (text: string): boolean => process.stderr.write(`${text}\n`);
+	// The summary printer has seen every event (it listens first), so its lines have the whole picture.
+	pump.listen(event => {
+		for (const line of summary.lines(event)) write(line);
+	});
+	write('ampzero: aborting the deploy: every host goes back to the release it had…');
 	abort();
 	let timer: NodeJS.Timeout | undefined;
 	const timedOut = new Promise<'timeout'>(resolve => {
@@ -72,7 +85,7 @@ async function abortAndWait(pump: ReturnType<typeof pumpDeployEvents>, summary: 
 	});
 	const result = await Promise.race([pump.done, timedOut]);
 	clearTimeout(timer);
-	if (result === 'timeout') out.error(`ampzero: the rollback did not finish in time: ${statusHint}`);
+	if (result === 'timeout') write(`ampzero: the rollback did not finish in time: ${statusHint}`);
 }
 
 /**

@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
@@ -12,11 +12,12 @@ import {TmuxSession, tmuxKeys} from '../helpers/tmux.js';
  * script waits before `unpack` until the test creates the gate file, or until it is aborted.
  */
 const driver = (dist: string): string => `
-import {existsSync} from 'node:fs';
+import {existsSync, writeFileSync} from 'node:fs';
 import {runDeployApp} from ${JSON.stringify(pathToFileURL(path.join(dist, 'source/app/deploy-app.js')).href)};
 import {deploySteps} from ${JSON.stringify(pathToFileURL(path.join(dist, 'services/deploy/events.js')).href)};
 
 const gate = process.argv[2];
+writeFileSync(gate + '.pid', String(process.pid));
 const hosts = ['root@web1.example.net', 'root@web2.example.net', 'root@web3.example.net'];
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 let aborted = false;
@@ -122,5 +123,17 @@ describe('the deploy screen in a real terminal (tmux, 80×24)', () => {
 		// The closing line is longer than the terminal is wide: tmux wraps it.
 		expect(after.replaceAll('\n', '')).toMatch(/deploy aborted after [\d.]+ s: aborted by the user; every host is back on the release it had/);
 		expect(after).toMatch(/root@web1\.example\.net rolled-back .* ampify-0000000001/);
+	}, 60_000);
+
+	it('SIGTERM mid-deploy: the terminal is given back, the deploy is aborted and its rollback printed before the process exits', async () => {
+		const {session, gate} = await start();
+		await session.waitFor('step 5/19 verify-transfer');
+		process.kill(Number(readFileSync(`${gate}.pid`, 'utf8')), 'SIGTERM');
+		const after = await session.waitFor('summary:');
+		expect(await session.inAlternateScreen()).toBe(false);
+		expect(after).toContain('ampzero: aborting the deploy: every host goes back to the release it had');
+		expect(after).toContain('phase: rolling back');
+		expect(after).toMatch(/root@web2\.example\.net rolled-back/);
+		await expect.poll(async () => (await session.tmux('display-message', '-p', '-t', session.session, '#{pane_dead_status}')).trim(), {timeout: 10_000}).toBe('143');
 	}, 60_000);
 });
