@@ -30,7 +30,9 @@ export function deployLayout(size: {columns: number; rows: number}, hosts: reado
 	const columns = Math.max(60, size.columns);
 	const body = bodyRows(Math.max(12, size.rows));
 	const room = Math.max(2, body - fixedRows);
-	const listRows = Math.max(1, Math.min(Math.max(1, hosts.length), room - minOutputRows));
+	// On a short terminal the list and the output share the room.
+	const keepForOutput = Math.min(minOutputRows, Math.floor(room / 2));
+	const listRows = Math.max(1, Math.min(Math.max(1, hosts.length), room - keepForOutput));
 	const outputRows = Math.max(1, room - listRows);
 	const longest = Math.max(4, ...hosts.map(host => host.host.length));
 	const c = hostColumns;
