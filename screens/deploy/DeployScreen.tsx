@@ -1,4 +1,4 @@
-import {useApp} from 'ink';
+import {useApp, type Key} from 'ink';
 import {useEffect, useRef} from 'react';
 import type {DeployEvent} from '../../services/deploy/events.js';
 import {stylesEnabled} from '../colour.js';
@@ -37,7 +37,7 @@ export function DeployScreen({events, abort, onLeave, instance, clock = Date, co
 	const latest = useRef(state);
 	latest.current = state;
 	const left = useRef(false);
-	useKeys((input, key) => {
+	const press = (input: string, key: Key): void => {
 		const outcome = interpretDeployKey(latest.current, input, key, layout.listRows);
 		for (const action of outcome.actions) {
 			latest.current = deployReducer(latest.current, action);
@@ -48,6 +48,11 @@ export function DeployScreen({events, abort, onLeave, instance, clock = Date, co
 			onLeave(latest.current.finished?.ok ? 0 : 1);
 			exit();
 		}
+	};
+	useKeys((input, key) => {
+		// Letters typed faster than Ink reads them arrive together ("jjj"): one press each.
+		if (input.length > 1 && !key.ctrl && !key.meta) for (const char of input) press(char, {...key, shift: char !== char.toLowerCase()});
+		else press(input, key);
 	});
 
 	const aborted = useRef(false);
