@@ -49,9 +49,10 @@ function DeployTitle({state, instance, color}: {state: DeployScreenState; instan
 	return (
 		<Text wrap="truncate-end">
 			<Text bold color={color ? 'cyan' : undefined}>
-				ampzero deploy{plan?.kind === 'rollback' ? ' --rollback' : ''}
+				ampzero deploy
 			</Text>{' '}
 			{plan?.instance ?? instance ?? ''}
+			{plan?.kind === 'rollback' ? ' --rollback' : ''}
 			{plan ? <Text dimColor>{`  ${plan.ampifyRelease} ${plan.instanceRelease}  ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'}`}</Text> : <Text dimColor>{'  planning…'}</Text>}
 		</Text>
 	);
