@@ -12,7 +12,7 @@ export interface HostOutputProps {
 
 /**
  * The selected host's output: the last lines of its current step; after a failure, the error of
- * the step that failed and the last lines that step wrote.
+ * the step that failed above the last lines that step (and then the rollback) wrote.
  */
 export const HostOutput = memo(function HostOutput({host, rows, columns, color}: HostOutputProps) {
 	if (!host) {
@@ -25,7 +25,8 @@ export const HostOutput = memo(function HostOutput({host, rows, columns, color}:
 	}
 	const error = host.error;
 	const showError = error !== undefined && host.state !== 'running';
-	const lines = showError ? error.output : host.output;
+	// After a failure the host's output goes on with what its rollback writes; until then it is the failed step's.
+	const lines = showError && host.output.length === 0 ? error.output : host.output;
 	// The error wraps to two rows at most: a long one is cut, the output below still shows.
 	const errorRows = showError ? Math.min(2, rows, Math.ceil((error.message.length + 2) / columns)) : 0;
 	const shown = lines.slice(Math.max(0, lines.length - (rows - errorRows)));
