@@ -92,7 +92,7 @@ export function deployReducer(state: DeployScreenState, action: DeployAction): D
 					phase: state.abortRequested ? 'aborted' : 'failed',
 					ms: 0,
 					cutShort: true,
-					error: `the deploy stopped without reporting its end${action.error ? `: ${action.error}` : ''}; check the hosts with \`ampzero deploy NAME status\``,
+					error: `the deploy stopped without reporting its end${action.error ? `: ${action.error}` : ''}; check the hosts with \`ampzero deploy ${state.plan?.instance ?? 'NAME'} status\``,
 				},
 			};
 		case 'select-next':
