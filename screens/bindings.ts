@@ -1,7 +1,7 @@
 import type {Key} from 'ink';
 
 /** The full-screen views that take keys. */
-export type Screen = 'init' | 'dashboard';
+export type Screen = 'init' | 'dashboard' | 'deploy';
 
 export interface Binding {
 	id: string;
@@ -289,6 +289,83 @@ export const bindings: readonly Binding[] = [
 		keys: 'Esc/q',
 		description: 'close the help',
 		screens: ['init', 'dashboard'],
+		modes: ['help'],
+		match: (input, key) => key.escape || input === 'q',
+	},
+	// The deploy screen. Modes: running, confirm-abort, aborting, finished, help.
+	{
+		id: 'deploy-interrupt',
+		keys: '^C',
+		description: 'abort: asks first, a second ^C aborts; the rollback still runs',
+		screens: ['deploy'],
+		match: (input, key) => key.ctrl && input === 'c',
+	},
+	{
+		id: 'deploy-select',
+		keys: '↑↓/jk',
+		description: 'select: the host above or below, to see its output',
+		screens: ['deploy'],
+		modes: ['running', 'aborting', 'finished'],
+		footer: true,
+		match: (input, key) => key.upArrow || key.downArrow || input === 'k' || input === 'j',
+	},
+	{
+		id: 'deploy-abort',
+		keys: 'a',
+		description: 'abort: every host goes back to the release it had (asks first)',
+		screens: ['deploy'],
+		modes: ['running'],
+		footer: true,
+		match: input => input === 'a',
+	},
+	{
+		id: 'deploy-abort-yes',
+		keys: 'y',
+		description: 'yes: abort the deploy and roll every host back',
+		screens: ['deploy'],
+		modes: ['confirm-abort'],
+		footer: true,
+		match: input => input === 'y' || input === 'Y',
+	},
+	{
+		id: 'deploy-abort-no',
+		keys: 'n/Esc',
+		description: 'no: keep deploying',
+		screens: ['deploy'],
+		modes: ['confirm-abort'],
+		footer: true,
+		match: (input, key) => input === 'n' || input === 'N' || key.escape,
+	},
+	{
+		id: 'deploy-leave',
+		keys: 'q',
+		description: 'leave: the deploy has ended',
+		screens: ['deploy'],
+		modes: ['finished'],
+		footer: true,
+		match: (input, key) => input === 'q' || key.escape || key.return,
+	},
+	{
+		id: 'deploy-leave-early',
+		keys: 'q',
+		description: 'leave: only after the end (until then, `a` aborts)',
+		screens: ['deploy'],
+		modes: ['running', 'aborting'],
+		match: input => input === 'q',
+	},
+	{
+		id: 'deploy-help',
+		keys: '?',
+		description: 'show or hide this help',
+		screens: ['deploy'],
+		footer: true,
+		match: input => input === '?',
+	},
+	{
+		id: 'deploy-close-help',
+		keys: 'Esc/q',
+		description: 'close the help',
+		screens: ['deploy'],
 		modes: ['help'],
 		match: (input, key) => key.escape || input === 'q',
 	},

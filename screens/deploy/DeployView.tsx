@@ -1,0 +1,59 @@
+import {Box, Text} from 'ink';
+import {ScreenFrame} from '../components/ScreenFrame.js';
+import {listWindow, selectedHost, stepsOf, type DeployScreenState} from './deploy-reducer.js';
+import {deployMode} from './deploy-keys.js';
+import {deployLayout} from './deploy-layout.js';
+import {DeployStatusLine} from './DeployStatusLine.js';
+import {SummaryList, StepTimes} from './DeploySummary.js';
+import {HostList} from './HostList.js';
+import {HostOutput} from './HostOutput.js';
+import {PhaseLine} from './PhaseLine.js';
+
+export interface DeployViewProps {
+	state: DeployScreenState;
+	size: {columns: number; rows: number};
+	now: number;
+	color: boolean;
+	/** The instance's name as the user typed it, before the plan arrives. */
+	instance?: string;
+}
+
+/** The deploy screen for one state: phase on top, the hosts, the selected host's output; the summary at the end. */
+export function DeployView({state, size, now, color, instance}: DeployViewProps) {
+	const mode = deployMode(state);
+	const layout = deployLayout(size, state.hosts);
+	const {first, end} = listWindow(state, layout.listRows);
+	const steps = stepsOf(state);
+	return (
+		<ScreenFrame screen="deploy" mode={mode} help={state.dialog === 'help'} title={<DeployTitle state={state} instance={instance} color={color} />}>
+			<PhaseLine state={state} now={now} color={color} />
+			{state.finished ? (
+				<SummaryList hosts={state.hosts} selected={state.selected} first={first} end={end} layout={layout} color={color} />
+			) : (
+				<HostList hosts={state.hosts} selected={state.selected} first={first} end={end} stepCount={steps.length} now={now} layout={layout} color={color} />
+			)}
+			<DeployStatusLine state={state} mode={mode} color={color} />
+			<Box flexDirection="column" height={layout.outputRows + 1} overflow="hidden" flexShrink={0}>
+				{state.finished ? (
+					<StepTimes host={selectedHost(state)} steps={steps} rows={layout.outputRows} columns={layout.columns} color={color} />
+				) : (
+					<HostOutput host={selectedHost(state)} rows={layout.outputRows} columns={layout.columns} color={color} />
+				)}
+			</Box>
+		</ScreenFrame>
+	);
+}
+
+function DeployTitle({state, instance, color}: {state: DeployScreenState; instance?: string; color: boolean}) {
+	const plan = state.plan;
+	return (
+		<Text wrap="truncate-end">
+			<Text bold color={color ? 'cyan' : undefined}>
+				ampzero deploy
+			</Text>{' '}
+			{plan?.instance ?? instance ?? ''}
+			{plan?.kind === 'rollback' ? ' --rollback' : ''}
+			{plan ? <Text dimColor>{`  ${plan.ampifyRelease} ${plan.instanceRelease}  ${plan.hosts.length} host${plan.hosts.length === 1 ? '' : 's'}`}</Text> : <Text dimColor>{'  planning…'}</Text>}
+		</Text>
+	);
+}

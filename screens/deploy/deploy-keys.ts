@@ -1,0 +1,51 @@
+import type {Key} from 'ink';
+import {matchBinding} from '../bindings.js';
+import type {DeployAction, DeployScreenState} from './deploy-reducer.js';
+
+/** The bindings-table mode the deploy screen is in: it picks the footer and which keys apply. */
+export function deployMode(state: DeployScreenState): string {
+	if (state.dialog === 'help') return 'help';
+	if (state.finished) return 'finished';
+	if (state.dialog === 'confirm-abort') return 'confirm-abort';
+	if (state.abortRequested || state.phase === 'rolling-back') return 'aborting';
+	return 'running';
+}
+
+/** What a key press asks for: actions for the reducer, and whether to leave the screen. */
+export interface DeployKeyOutcome {
+	actions: DeployAction[];
+	leave?: boolean;
+}
+
+const none: DeployKeyOutcome = {actions: []};
+
+/** Turns a key press into meaningful actions; `listRows` is how many host rows the list shows. */
+export function interpretDeployKey(state: DeployScreenState, input: string, key: Key, listRows: number): DeployKeyOutcome {
+	const mode = deployMode(state);
+	switch (matchBinding('deploy', input, key, mode)) {
+		case 'deploy-interrupt':
+			if (state.finished) return {actions: [], leave: true};
+			if (mode === 'confirm-abort') return {actions: [{type: 'confirm-abort'}]};
+			return {actions: [{type: 'close-help'}, {type: 'ask-abort'}]};
+		case 'deploy-select':
+			return {actions: [{type: key.upArrow || input === 'k' ? 'select-previous' : 'select-next', rows: listRows}]};
+		case 'deploy-abort':
+			return {actions: [{type: 'ask-abort'}]};
+		case 'deploy-abort-yes':
+			return {actions: [{type: 'confirm-abort'}]};
+		case 'deploy-abort-no':
+			return {actions: [{type: 'cancel-abort'}]};
+		case 'deploy-leave':
+			return {actions: [], leave: true};
+		case 'deploy-leave-early':
+			return {
+				actions: [{type: 'notice', text: mode === 'aborting' ? 'Rolling back: the summary follows when every host is back' : 'The deploy is still running: wait for the summary, or press a to abort it'}],
+			};
+		case 'deploy-help':
+			return {actions: [{type: 'toggle-help'}]};
+		case 'deploy-close-help':
+			return {actions: [{type: 'close-help'}]};
+		default:
+			return none;
+	}
+}
