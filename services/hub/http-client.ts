@@ -1,6 +1,6 @@
 import {AmpError, errorMessage} from '../errors.js';
 import type {HubPublicKeyRecord, IdentityKind} from '../keys/identity.js';
-import {HubRefusal, type Hub, type HubRecord} from './types.js';
+import {HubRefusal, type HostAnnouncement, type Hub, type HubRecord} from './types.js';
 
 /** How long to wait for a hub before saying it cannot be reached. */
 export const hubTimeoutMs = 3000;
@@ -22,8 +22,8 @@ export class HttpHub implements Hub {
 		return this.request('POST', '/v1/update', {kind, id, newPublicKey, signature});
 	}
 
-	async announce(hostId: number, address: string, at: string, signature: string): Promise<void> {
-		await this.request('POST', '/v1/announce', {hostId, address, at, signature});
+	async announce(announcement: HostAnnouncement, signal?: AbortSignal): Promise<void> {
+		await this.request('POST', '/v1/announce', announcement, signal);
 	}
 
 	lookup(kind: IdentityKind, id: number): Promise<HubRecord> {
@@ -57,7 +57,11 @@ export class HttpHub implements Hub {
 			const message = (answer as {error?: unknown}).error;
 			const status = response.status;
 			const text = typeof message === 'string' ? message : `the hub at ${this.location} answered ${status}`;
-			if (status === 400 || status === 403 || status === 404) throw new HubRefusal(text, status);
+			if (status === 429) {
+				const retryAfter = Number(response.headers.get('retry-after') ?? '60');
+				throw new HubRefusal(`${text} (the hub at ${this.location} limits registrations; try again in ${retryAfter} s)`, 429, retryAfter);
+			}
+			if (status === 400 || status === 403 || status === 404 || status === 409) throw new HubRefusal(text, status);
 			throw new AmpError(text);
 		}
 		return answer as T;

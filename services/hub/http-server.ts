@@ -10,7 +10,7 @@ const maxBodyBytes = 64 * 1024;
  *   GET  /v1/hub-key                 → {hub, publicKey}
  *   POST /v1/register                {kind, publicKey, controlPublicKey} → {id, hubSignature}
  *   POST /v1/update                  {kind, id, newPublicKey, signature} → {hubSignature, version}
- *   POST /v1/announce                {hostId, address, at, signature} → {}
+ *   POST /v1/announce                {hostId, host, port, at, sequence, signature} → {}
  *   GET  /v1/records/<kind>/<id>     → the record
  * A refusal answers 400/403/404 with {error}.
  */
@@ -41,7 +41,14 @@ async function handle(hub: Hub, request: http.IncomingMessage): Promise<unknown>
 	}
 	if (route === 'POST /v1/announce') {
 		const body = await readBody(request);
-		await hub.announce(Number(body['hostId']), stringField(body, 'address'), stringField(body, 'at'), stringField(body, 'signature'));
+		await hub.announce({
+			hostId: Number(body['hostId']),
+			host: stringField(body, 'host'),
+			port: Number(body['port']),
+			at: stringField(body, 'at'),
+			sequence: Number(body['sequence']),
+			signature: typeof body['signature'] === 'string' ? body['signature'] : '',
+		});
 		return {};
 	}
 	throw new HubRefusal(`no such hub request: ${route}`, 404);
