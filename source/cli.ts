@@ -102,6 +102,17 @@ export function buildProgram(): Command {
 		process.exitCode = await hubUpdateCommand(name, options);
 	});
 
+	batchOptions(
+		hub
+			.command('lookup')
+			.description('where a host last said it can be reached (its signed announce)')
+			.argument('<HOST-ID>', "the host's id, as in host-ID.public.key")
+			.option('--hub <URL>', '"embedded" (the hub state on this machine) or the URL of a hub', 'embedded'),
+	).action(async (hostId: string, options: Record<string, unknown>) => {
+		const {hubLookupCommand} = await import('./commands/hub.js');
+		process.exitCode = await hubLookupCommand(hostId, options);
+	});
+
 	program
 		.command('daemon')
 		.description('run one daemon of an instance in the foreground (what `run` supervises)')

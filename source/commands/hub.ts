@@ -5,7 +5,9 @@ import {AmpError, UsageError} from '../../services/errors.js';
 import {DirectoryHub} from '../../services/hub/directory-hub.js';
 import {createHubServer} from '../../services/hub/http-server.js';
 import {embeddedHubDirectory, openHub} from '../../services/hub/open.js';
-import {keyFileName, type IdentityKind} from '../../services/keys/identity.js';
+import {keyFileName, verifyDetached, type IdentityKind} from '../../services/keys/identity.js';
+import {announceStatement} from '../../services/hub/statements.js';
+import {HubRefusal} from '../../services/hub/types.js';
 import {rotateIdentity} from '../../services/keys/rotate.js';
 import {commitPaths} from '../../services/instance/git.js';
 import {resolveInstanceDirectory} from '../../services/instance/locate.js';
@@ -61,6 +63,37 @@ export async function hubUpdateCommand(name: string, options: Record<string, unk
 	output.event(
 		{type: 'rotated', kind, id: rotated.id, publicKey: rotated.publicKey, hub: config.hub, commit},
 		`✓ ${kind}-${rotated.id}: new keypair registered with the hub (${config.hub}), signed with ${keyFileName(kind, rotated.id, 'control')}${commit ? `; committed ${commit}` : ''}`,
+	);
+	return 0;
+}
+
+export async function hubLookupCommand(hostId: string, options: Record<string, unknown>): Promise<number> {
+	if (!/^[1-9]\d*$/.test(hostId)) throw new UsageError(`HOST-ID must be a host's id (a whole number from 1), not "${hostId}"`);
+	const location = String(options['hub'] ?? 'embedded');
+	const output = createBatchOutput({json: Boolean(options['json'])});
+	const where = location === 'embedded' ? 'the embedded hub' : `the hub at ${location}`;
+	let record;
+	try {
+		record = await openHub(location).lookup('host', Number(hostId));
+	} catch (error) {
+		if (error instanceof HubRefusal && error.status === 404) {
+			output.error(`ampzero: ${where} knows no host-${hostId}`);
+			return 1;
+		}
+		throw error;
+	}
+	const announced = record.announced;
+	if (!announced) {
+		output.error(`ampzero: host-${hostId} is known to ${where} but has not announced an address (it announces while \`ampzero run\` runs, unless --no-hub)`);
+		return 1;
+	}
+	// The hub is not trusted blindly: the announce must be signed by the key the hub holds for that host.
+	if (!verifyDetached(announceStatement(announced), announced.signature, record.publicKey)) {
+		throw new AmpError(`${where} answered an address for host-${hostId} that is not signed by that host's key; do not trust it`);
+	}
+	output.event(
+		{hostId: announced.hostId, host: announced.host, port: announced.port, at: announced.at, sequence: announced.sequence},
+		`host-${hostId}: ${announced.host}:${announced.port} (announced ${announced.at})`,
 	);
 	return 0;
 }
