@@ -24,15 +24,15 @@ export class GatewayPortMapper implements PortMapper {
 		if (viaUpnp) return viaUpnp;
 		signal.throwIfAborted();
 		const router = defaultGateway();
-		if (!router) throw new NoGateway('no UPnP gateway answered and there is no default route for NAT-PMP');
+		if (!router) throw new NoGateway(`no UPnP/NAT-PMP gateway: none answered UPnP within ${this.upnpSearchMs / 1000} s, and there is no default route to ask by NAT-PMP`);
 		const local = localAddressFacing(router);
-		if (!local) throw new NoGateway(`no local address on the network of the default gateway ${router}`);
+		if (!local) throw new NoGateway(`no UPnP/NAT-PMP gateway: no local address on the network of the default gateway ${router}`);
 		const gateway = pmpNat(router, {autoRefresh: false, description});
 		try {
 			return await this.grant(gateway, 'NAT-PMP', port, local, leaseSeconds, signal);
 		} catch (error) {
 			await gateway.stop().catch(() => {});
-			throw signal.aborted ? new NoGateway('no UPnP or NAT-PMP gateway answered') : error;
+			throw signal.aborted ? new NoGateway(`no UPnP/NAT-PMP gateway: none answered UPnP, and ${router} did not answer NAT-PMP`) : error;
 		}
 	}
 
