@@ -3,7 +3,9 @@ import path from 'node:path';
 import {loadInstanceConfig} from '../../services/config/amprun.js';
 import {AmpError, UsageError} from '../../services/errors.js';
 import {DirectoryHub} from '../../services/hub/directory-hub.js';
+import {hubKeyFingerprint} from '../../services/hub/fingerprint.js';
 import {createHubServer} from '../../services/hub/http-server.js';
+import {hubTls} from '../../services/hub/tls.js';
 import {embeddedHubDirectory, openHub} from '../../services/hub/open.js';
 import {keyFileName, verifyDetached, type IdentityKind} from '../../services/keys/identity.js';
 import {announceStatement} from '../../services/hub/statements.js';
@@ -22,10 +24,13 @@ export async function hubServeCommand(options: Record<string, unknown>): Promise
 	const host = String(options['host'] ?? '127.0.0.1');
 	const stateFlag = String(options['state'] ?? defaultStateFlag);
 	const state = stateFlag === defaultStateFlag ? embeddedHubDirectory() : path.resolve(stateFlag.replace(/^~(?=\/|$)/, os.homedir()));
+	const limits = {perSource: countFlag(options['registerLimit'], '--register-limit'), total: countFlag(options['registerLimitTotal'], '--register-limit-total')};
+	const secure = Boolean(options['https']) || options['cert'] !== undefined || options['key'] !== undefined;
 	const output = createBatchOutput();
 	const hub = new DirectoryHub(state, 'served');
-	await hub.publicKey();
-	const server = createHubServer(hub);
+	const {publicKey} = await hub.publicKey();
+	const tls = secure ? await hubTls(state, host, {cert: options['cert'] as string | undefined, key: options['key'] as string | undefined}) : undefined;
+	const server = createHubServer(hub, {limits, ...(tls ? {tls: {cert: tls.cert, key: tls.key}} : {})});
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', (error: NodeJS.ErrnoException) => {
 			if (error.code === 'EADDRINUSE') reject(new AmpError(`${host}:${port} is already in use; choose another port with --port`));
@@ -37,7 +42,10 @@ export async function hubServeCommand(options: Record<string, unknown>): Promise
 	const address = server.address();
 	const actualPort = typeof address === 'object' && address ? address.port : port;
 	const shownHost = host.includes(':') ? `[${host}]` : host;
-	output.line(`hub listening on http://${shownHost}:${actualPort} (state in ${state}); ^C stops it`);
+	output.line(`hub listening on ${tls ? 'https' : 'http'}://${shownHost}:${actualPort} (state in ${state}); ^C stops it`);
+	output.line(`hub key fingerprint: ${hubKeyFingerprint(publicKey)} (init pins it with --hub-key)`);
+	if (tls) output.line(`TLS certificate ${tls.selfSigned ? `(self-signed, ${tls.certFile}) ` : ''}SHA-256 fingerprint: ${tls.fingerprint}`);
+	output.line(`registrations limited to ${limits.perSource} a minute per address and ${limits.total} a minute in total`);
 	await new Promise<void>(resolve => {
 		const stop = (): void => {
 			process.removeListener('SIGINT', stop);
@@ -96,4 +104,10 @@ export async function hubLookupCommand(hostId: string, options: Record<string, u
 		`host-${hostId}: ${announced.host}:${announced.port} (announced ${announced.at})`,
 	);
 	return 0;
+}
+
+function countFlag(value: unknown, flag: string): number {
+	const text = String(value);
+	if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`${flag} must be a whole number from 1, not "${text}"`);
+	return Number(text);
 }
