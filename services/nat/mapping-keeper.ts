@@ -65,8 +65,10 @@ export class NatMappingKeeper {
 		}
 	}
 
+	/** After a failed renewal the next try comes sooner (at most 30 s), so a gateway back after a reboot is found quickly. */
 	private scheduleRenewal(): void {
-		this.timer = setTimeout(() => void this.renew(), this.renewAfterMs);
+		const delay = this.status.state === 'lost' ? Math.min(this.renewAfterMs, 30_000) : this.renewAfterMs;
+		this.timer = setTimeout(() => void this.renew(), delay);
 	}
 
 	private async renew(): Promise<void> {
