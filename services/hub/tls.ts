@@ -1,11 +1,10 @@
 import {X509Certificate} from 'node:crypto';
-import {mkdir, readFile, rename, rm} from 'node:fs/promises';
+import {chmod, mkdir, readFile, rename, rm} from 'node:fs/promises';
 import {isIP} from 'node:net';
 import path from 'node:path';
 import {AmpError} from '../errors.js';
 import {runProgram} from '../instance/run-program.js';
 import {secretFileMode} from '../keys/atomic-write.js';
-import {chmod} from 'node:fs/promises';
 
 export interface HubTls {
 	cert: Buffer;
