@@ -3,7 +3,7 @@ import {createLoginLink} from '../login.js';
 import {announceHost} from '../hub/announce.js';
 import {GatewayPortMapper} from '../nat/gateway-port-mapper.js';
 import {NatMappingKeeper} from '../nat/mapping-keeper.js';
-import {describeNat, type NatStatus} from '../nat/nat-status.js';
+import {describeNat} from '../nat/nat-status.js';
 import {HostAnnouncer, type AnnounceOutcome} from './announce-host.js';
 import type {RunFlags} from './plan-file.js';
 import type {Supervisor} from './supervisor.js';
@@ -30,10 +30,17 @@ export function startReachability(supervisor: Supervisor, config: InstanceConfig
 	let daemonsReady = false;
 	let external: {host: string; port: number} | undefined;
 
+	let lastAnnounce: string | undefined;
 	const announcer = flags.hub
 		? new HostAnnouncer(
 				(host, port, signal) => announceHost(instanceDirectory, config, host, port, signal).then(() => {}),
-				outcome => supervisor.notice(describeAnnounce(config, outcome)),
+				outcome => {
+					// Refreshes that change nothing stay quiet; a failure, a recovery or a new address is said.
+					const text = describeAnnounce(config, outcome);
+					if (outcome.ok && text === lastAnnounce) return;
+					lastAnnounce = text;
+					supervisor.notice(text);
+				},
 				{refreshMs: (config.hubRefreshSeconds ?? 600) * 1000},
 			)
 		: undefined;
@@ -44,12 +51,14 @@ export function startReachability(supervisor: Supervisor, config: InstanceConfig
 
 	let keeper: NatMappingKeeper | undefined;
 	if (flags.natBypass && !flags.server) {
-		let last: NatStatus | undefined;
+		// A notice when the story changes (mapped, lost, a new address), not on every renewal or retry.
+		let lastNotice: string | undefined;
 		keeper = new NatMappingKeeper(new GatewayPortMapper(), frontend, {leaseSeconds: config.natLeaseSeconds ?? defaultNatLeaseSeconds}, status => {
 			supervisor.setNat(status);
-			const quietRenewal = status.state === 'renewing' || (status.state === 'mapped' && last?.state === 'renewing' && last.externalIp === status.externalIp);
-			if (status.state !== 'searching' && !quietRenewal) supervisor.notice(describeNat(status));
-			last = status;
+			if (status.state !== 'searching' && status.state !== 'renewing' && describeNat(status) !== lastNotice) {
+				lastNotice = describeNat(status);
+				supervisor.notice(lastNotice);
+			}
 			if (status.state === 'mapped') external = {host: status.externalIp!, port: status.port!};
 			if (status.state === 'mapped' || status.state === 'none') {
 				natSettled = true;

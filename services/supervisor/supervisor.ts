@@ -34,6 +34,7 @@ export type StartOutcome = {ok: true; elapsedMs: number} | {ok: false; daemon: s
 type Listener = (event: SupervisorEvent) => void;
 
 const lastLinesShown = 20;
+const maxNotices = 50;
 
 /**
  * Runs the daemons of an instance: dependency order, readiness, restarts with backoff, logs to
@@ -104,7 +105,8 @@ export class Supervisor {
 
 	/** A line for the user that belongs to no daemon; kept in the info for watchers that attach later. */
 	notice(text: string): void {
-		this.options.info = {...this.options.info, notices: [...(this.options.info.notices ?? []), text]};
+		// The newest few: a long run retrying an unreachable hub must not grow every snapshot without end.
+		this.options.info = {...this.options.info, notices: [...(this.options.info.notices ?? []), text].slice(-maxNotices)};
 		this.emit({type: 'notice', text});
 	}
 
