@@ -168,3 +168,27 @@ describe('the HTTP hub', () => {
 		expect(Date.now() - started).toBeLessThan(4000);
 	});
 });
+
+describe('init trusts only what the hub signed', () => {
+	it('createIdentity refuses a key the hub answered without its own signature', async () => {
+		const honest = new DirectoryHub(state);
+		const hubKey = await honest.publicKey();
+		// A hub in the middle that hands back another key's signature over the record.
+		const impostor: Hub = {
+			location: 'http://impostor.example',
+			publicKey: () => honest.publicKey(),
+			register: async (kind, publicKey, controlPublicKey) => {
+				const answer = await honest.register(kind, publicKey, controlPublicKey);
+				return {...answer, hubSignature: signDetached('something else', newKeyPair().secretKey)};
+			},
+			update: (...args) => honest.update(...args),
+			announce: announcement => honest.announce(announcement),
+			lookup: (kind, id) => honest.lookup(kind, id),
+		};
+		await expect(createIdentity(impostor, 'host', undefined, hubKey)).rejects.toThrow(
+			'the hub at http://impostor.example returned a host key that is not signed by its own key',
+		);
+		const keys = await createIdentity(honest, 'host', undefined, hubKey);
+		expect(verifyPublicKey(keys.public, hubKey)).toBe(true);
+	});
+});
