@@ -113,7 +113,8 @@ export function buildProgram(): Command {
 			.command('lookup')
 			.description('where a host last said it can be reached (its signed announce)')
 			.argument('<HOST-ID>', "the host's id, as in host-ID.public.key")
-			.option('--hub <URL>', '"embedded" (the hub state on this machine) or the URL of a hub', 'embedded'),
+			.option('--hub <URL>', '"embedded" (the hub state on this machine) or the URL of a hub', 'embedded')
+			.option('--hub-key <FINGERPRINT>', "the hub key's SHA256:… fingerprint: refuse an answer from a hub with another key"),
 	).action(async (hostId: string, options: Record<string, unknown>) => {
 		const {hubLookupCommand} = await import('./commands/hub.js');
 		process.exitCode = await hubLookupCommand(hostId, options);

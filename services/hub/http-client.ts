@@ -42,6 +42,12 @@ export class HttpHub implements Hub {
 			});
 		} catch (error) {
 			if (signal?.aborted) throw signal.reason;
+			const code = (error as {cause?: {code?: string}}).cause?.code ?? '';
+			if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+				throw new AmpError(
+					`the hub at ${this.location} has a TLS certificate this machine does not trust (${code}); if it is the hub's self-signed one, compare its SHA-256 fingerprint with the one \`hub serve\` printed and trust it with NODE_EXTRA_CA_CERTS=hub.cert`,
+				);
+			}
 			throw new AmpError(
 				`the hub at ${this.location} cannot be reached (${why(error)}); start it with \`ampzero hub serve\`, fix the URL, or use --hub embedded`,
 			);

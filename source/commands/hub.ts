@@ -3,11 +3,11 @@ import path from 'node:path';
 import {loadInstanceConfig} from '../../services/config/amprun.js';
 import {AmpError, UsageError} from '../../services/errors.js';
 import {DirectoryHub} from '../../services/hub/directory-hub.js';
-import {hubKeyFingerprint} from '../../services/hub/fingerprint.js';
+import {hubKeyFingerprint, matchesFingerprint} from '../../services/hub/fingerprint.js';
 import {createHubServer} from '../../services/hub/http-server.js';
 import {hubTls} from '../../services/hub/tls.js';
 import {embeddedHubDirectory, openHub} from '../../services/hub/open.js';
-import {keyFileName, verifyDetached, type IdentityKind} from '../../services/keys/identity.js';
+import {keyFileName, verifyDetached, verifyPublicKey, type IdentityKind} from '../../services/keys/identity.js';
 import {announceStatement} from '../../services/hub/statements.js';
 import {HubRefusal} from '../../services/hub/types.js';
 import {rotateIdentity} from '../../services/keys/rotate.js';
@@ -80,9 +80,10 @@ export async function hubLookupCommand(hostId: string, options: Record<string, u
 	const location = String(options['hub'] ?? 'embedded');
 	const output = createBatchOutput({json: Boolean(options['json'])});
 	const where = location === 'embedded' ? 'the embedded hub' : `the hub at ${location}`;
+	const hub = openHub(location);
 	let record;
 	try {
-		record = await openHub(location).lookup('host', Number(hostId));
+		record = await hub.lookup('host', Number(hostId));
 	} catch (error) {
 		if (error instanceof HubRefusal && error.status === 404) {
 			output.error(`ampzero: ${where} knows no host-${hostId}`);
@@ -95,8 +96,14 @@ export async function hubLookupCommand(hostId: string, options: Record<string, u
 		output.error(`ampzero: host-${hostId} is known to ${where} but has not announced an address (it announces while \`ampzero run\` runs, unless --no-hub)`);
 		return 1;
 	}
-	// The hub is not trusted blindly: the announce must be signed by the key the hub holds for that host.
-	if (!verifyDetached(announceStatement(announced), announced.signature, record.publicKey)) {
+	// The hub is not trusted blindly: the host's key must carry the hub's signature (the hub key pinned
+	// with --hub-key, else the one it serves), and the announce must be signed by that host key.
+	const hubKey = await hub.publicKey();
+	const pin = typeof options['hubKey'] === 'string' ? options['hubKey'] : undefined;
+	if (pin !== undefined && !matchesFingerprint(hubKey.publicKey, pin)) {
+		throw new AmpError(`${where} has the key ${hubKeyFingerprint(hubKey.publicKey)}, not the pinned ${pin}`);
+	}
+	if (!verifyPublicKey(record, hubKey) || !verifyDetached(announceStatement(announced), announced.signature, record.publicKey)) {
 		throw new AmpError(`${where} answered an address for host-${hostId} that is not signed by that host's key; do not trust it`);
 	}
 	output.event(

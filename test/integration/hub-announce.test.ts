@@ -152,6 +152,9 @@ describe('a hub you can trust', () => {
 		expect(hub.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
 		expect(hub.output).toMatch(/TLS certificate \(self-signed, .*hub\.cert\) SHA-256 fingerprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}/);
 		const fingerprint = /hub key fingerprint: (SHA256:\S+)/.exec(hub.output)![1]!;
+		const untrusted = await runAmpzero(['init', path.join(root, 'untrusted'), '--batch', '--hub', hub.url, '--amprun-root', path.join(root, 'var')], {home: path.join(root, 'pin-home')});
+		expect(untrusted.code).toBe(1);
+		expect(untrusted.stderr).toContain(`the hub at ${hub.url} has a TLS certificate this machine does not trust`);
 		// Clients trust the self-signed certificate as they would any private CA.
 		process.env['NODE_EXTRA_CA_CERTS'] = path.join(root, 'https-hub', 'tls', 'hub.cert');
 		const instance = await instanceAt(hub.url, '--hub-key', fingerprint);
@@ -167,6 +170,9 @@ describe('a hub you can trust', () => {
 		})();
 		expect(lookup.code, lookup.stderr).toBe(0);
 		expect(JSON.parse(lookup.stdout)).toMatchObject({hostId: instance.config.hostId, host: 'localhost', port: instance.config.ports.frontend});
+		const wrongPin = await ampzero(instance, 'hub', 'lookup', String(instance.config.hostId), '--hub', hub.url, '--hub-key', 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+		expect(wrongPin.code).toBe(1);
+		expect(wrongPin.stderr).toContain(`has the key ${fingerprint}, not the pinned SHA256:AAAA`);
 		expect((await ampzero(instance, 'run', instance.directory, 'stop')).code).toBe(0);
 	}, 120_000);
 
