@@ -8,6 +8,7 @@ const description = 'ampzero';
  * A PortMapper over @achingbrain/nat-port-mapper: UPnP IGD first (SSDP discovery), then NAT-PMP
  * at the default gateway. The library's own refresh is off: the keeper renews, so it knows when a
  * renewal fails. UPnP leases are at least an hour (the library's floor); NAT-PMP takes the lease asked.
+ * The library's version is pinned exactly: the NAT-PMP lease below depends on how 4.0.5 reads `ttl`.
  */
 export class GatewayPortMapper implements PortMapper {
 	private gateway: Gateway | undefined;
@@ -71,7 +72,10 @@ export class GatewayPortMapper implements PortMapper {
 	}
 
 	private async grant(gateway: Gateway, via: GatewayMapping['via'], port: number, internalHost: string, leaseSeconds: number, signal: AbortSignal): Promise<GatewayMapping> {
-		const mapped = await gateway.map(port, internalHost, {externalPort: port, protocol: 'TCP', ttl: leaseSeconds * 1000, autoRefresh: false, description, signal});
+		// The library documents `ttl` in milliseconds, and its UPnP side divides by 1000, but its NAT-PMP
+		// side (4.0.5) writes the number as seconds into the request: give each side what it really sends.
+		const ttl = via === 'NAT-PMP' ? leaseSeconds : leaseSeconds * 1000;
+		const mapped = await gateway.map(port, internalHost, {externalPort: port, protocol: 'TCP', ttl, autoRefresh: false, description, signal});
 		// Held from here: a stop while the address is asked for must still remove the mapping.
 		this.gateway = gateway;
 		this.current = {externalIp: '', externalPort: mapped.externalPort, internalHost, via, port, leaseSeconds};

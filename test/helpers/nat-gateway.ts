@@ -66,8 +66,11 @@ function ip(...args: string[]): void {
 	execFileSync('ip', args, {stdio: ['ignore', 'ignore', 'pipe']});
 }
 
-/** The client namespace and, with `gateway: true`, miniupnpd routing for it. Without a gateway the client has only loopback and its LAN link. */
-export async function startNatLab(options: {gateway: boolean}): Promise<NatLab> {
+/**
+ * The client namespace and, with `gateway: true`, miniupnpd routing for it (`upnp: false` leaves it
+ * NAT-PMP only). Without a gateway the client has only loopback and its LAN link.
+ */
+export async function startNatLab(options: {gateway: boolean; upnp?: boolean}): Promise<NatLab> {
 	const {index, lock} = claimSubnet();
 	const names = {gateway: `azn${index}g`, client: `azn${index}c`, world: `azn${index}w`};
 	const lan = `10.198.${index}`;
@@ -118,7 +121,7 @@ export async function startNatLab(options: {gateway: boolean}): Promise<NatLab> 
 			ip('-n', names.world, 'addr', 'add', `${wan}.2/24`, 'dev', `azn${index}ww`);
 			ip('-n', names.gateway, 'link', 'set', `azn${index}gw`, 'up');
 			ip('-n', names.world, 'link', 'set', `azn${index}ww`, 'up');
-			daemon = await startMiniupnpd(names.gateway, index, directory, lan);
+			daemon = await startMiniupnpd(names.gateway, index, directory, lan, options.upnp ?? true);
 		}
 	} catch (error) {
 		cleanup();
@@ -160,7 +163,7 @@ function ruleset(index: number): string {
 `;
 }
 
-async function startMiniupnpd(namespace: string, index: number, directory: string, lan: string): Promise<ChildProcess> {
+async function startMiniupnpd(namespace: string, index: number, directory: string, lan: string, upnp: boolean): Promise<ChildProcess> {
 	writeFileSync(path.join(directory, 'rules.nft'), ruleset(index));
 	execFileSync('ip', ['netns', 'exec', namespace, 'nft', '-f', path.join(directory, 'rules.nft')]);
 	execFileSync('ip', ['netns', 'exec', namespace, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
@@ -171,7 +174,7 @@ async function startMiniupnpd(namespace: string, index: number, directory: strin
 			`ext_ifname=azn${index}gw`,
 			`listening_ip=azn${index}gl`,
 			'http_port=0',
-			'enable_upnp=yes',
+			`enable_upnp=${upnp ? 'yes' : 'no'}`,
 			'enable_natpmp=yes',
 			'ext_perform_stun=no',
 			'secure_mode=yes',

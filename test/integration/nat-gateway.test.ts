@@ -70,3 +70,38 @@ describe('NAT bypass against miniupnpd routing for the client namespace', () => 
 		expect(lab!.natRules()).not.toContain(`dport ${port}`);
 	}, 90_000);
 });
+
+describe('NAT bypass against a NAT-PMP-only miniupnpd', () => {
+	it('falls back to NAT-PMP, whose short lease lives only because run renews it, and removes it on stop', async () => {
+		const pmpLab = await startNatLab({gateway: true, upnp: false});
+		const pmpInstance = await makeTestInstance({name: 'natpmp'});
+		try {
+			await appendFile(`${pmpInstance.directory}/amprun.yaml`, `nat_lease_seconds: ${leaseSeconds}\n`);
+			const {client, clientAddress, externalAddress} = pmpLab;
+			const {directory, home, config} = pmpInstance;
+			const port = config.ports.frontend;
+			const ours = (line: string): boolean => line.startsWith(`TCP:${port}:${clientAddress}:${port}:`);
+			const run = await runAmpzeroIn(client, ['run', directory, '--batch', '--no-hub'], {home});
+			expect(run.code, run.stderr).toBe(0);
+			await until('the NAT-PMP mapping in the lease file', () => pmpLab.leases().find(ours), line => line !== undefined);
+			const status = JSON.parse((await runAmpzeroIn(client, ['run', directory, 'status', '--json'], {home})).stdout.split('\n')[0]!) as {nat: unknown};
+			expect(status.nat).toEqual({state: 'mapped', externalIp: externalAddress, port, via: 'NAT-PMP'});
+			// The lease is the short one asked for (miniupnpd drops an expired NAT-PMP mapping within
+			// seconds), and three leases later the mapping is still there: each was renewed in time.
+			const expiresIn = (): number => Number(pmpLab.leases().find(ours)?.split(':')[4]) - Date.now() / 1000;
+			expect(expiresIn()).toBeLessThanOrEqual(leaseSeconds + 1);
+			await new Promise(resolve => setTimeout(resolve, leaseSeconds * 3000));
+			expect(pmpLab.leases().filter(ours)).toHaveLength(1);
+			expect(expiresIn()).toBeGreaterThan(0);
+			expect(pmpLab.natRules()).toContain(`dport ${port} dnat ip to ${clientAddress}:${port}`);
+			const stop = await runAmpzeroIn(client, ['run', directory, 'stop'], {home});
+			expect(stop.code, stop.stderr).toBe(0);
+			expect(pmpLab.natRules()).not.toContain(`dport ${port}`);
+			expect(pmpLab.leases().filter(ours)).toEqual([]);
+		} finally {
+			await runAmpzeroIn(pmpLab.client, ['run', pmpInstance.directory, 'quit'], {home: pmpInstance.home});
+			pmpLab.cleanup();
+			await pmpInstance.cleanup();
+		}
+	}, 120_000);
+});
