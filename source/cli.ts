@@ -42,6 +42,7 @@ export function buildProgram(): Command {
 			.option('--ampnode-ports <PORTS>', 'ampnode HTTP port(s), comma-separated', defaultPorts.ampnode.join(','))
 			.option('--amprun-root <DIR>', 'amprun_root_directory: pid, log and data files', '/opt/ampzero/var')
 			.option('--hub <URL>', '"embedded" (hub state on this machine) or the URL of a hub', 'embedded')
+			.option('--hub-key <FINGERPRINT>', "the hub key's SHA256:… fingerprint (as `hub serve` prints it): init fails, making nothing, if the hub's key differs")
 			.addOption(new Option('--setup <KIND>', 'single machine, or server (redis, ampnode, nginx only)').choices(['single', 'server']).default('single')),
 	).action(async (name: string, options: Record<string, unknown>, command: Command) => {
 		const {initCommand} = await import('./commands/init.js');
@@ -83,10 +84,15 @@ export function buildProgram(): Command {
 	const hub = program.command('hub').description('the hub: assigns ids and signs public keys');
 	hub
 		.command('serve')
-		.description('serve a hub over HTTP')
+		.description('serve a hub over HTTP or HTTPS')
 		.option('--port <PORT>', 'port to listen on', '8050')
 		.option('--host <ADDRESS>', 'address to listen on', '127.0.0.1')
 		.option('--state <DIR>', 'directory for the hub state', '~/.ampzero/hub')
+		.option('--https', 'serve HTTPS; without --cert/--key, with a self-signed certificate kept in the state directory', false)
+		.option('--cert <FILE>', 'TLS certificate (PEM) for HTTPS; implies --https')
+		.option('--key <FILE>', 'TLS private key (PEM) for HTTPS')
+		.option('--register-limit <N>', 'registrations one address may make per minute', '10')
+		.option('--register-limit-total <N>', 'registrations from everyone per minute', '100')
 		.action(async (options: Record<string, unknown>) => {
 			const {hubServeCommand} = await import('./commands/hub.js');
 			process.exitCode = await hubServeCommand(options);
@@ -100,6 +106,18 @@ export function buildProgram(): Command {
 	).action(async (name: string, options: Record<string, unknown>) => {
 		const {hubUpdateCommand} = await import('./commands/hub.js');
 		process.exitCode = await hubUpdateCommand(name, options);
+	});
+
+	batchOptions(
+		hub
+			.command('lookup')
+			.description('where a host last said it can be reached (its signed announce)')
+			.argument('<HOST-ID>', "the host's id, as in host-ID.public.key")
+			.option('--hub <URL>', '"embedded" (the hub state on this machine) or the URL of a hub', 'embedded')
+			.option('--hub-key <FINGERPRINT>', "the hub key's SHA256:… fingerprint: refuse an answer from a hub with another key"),
+	).action(async (hostId: string, options: Record<string, unknown>) => {
+		const {hubLookupCommand} = await import('./commands/hub.js');
+		process.exitCode = await hubLookupCommand(hostId, options);
 	});
 
 	program

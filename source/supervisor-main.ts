@@ -30,23 +30,22 @@ async function main(planPath: string): Promise<number> {
 		process.on('SIGTERM', stopGracefully);
 		process.on('SIGINT', stopGracefully);
 		const started = supervisor.start();
-		// Loaded while the daemons start, not before: the login link, NAT and hub modules are not
-		// needed to start them, and are ready the moment everything is.
-		const afterReadyModules = Promise.all([import('../services/supervisor/after-ready.js'), import('../services/config/amprun.js')]);
-		const finished = started.then(
+		// Loaded while the daemons start, not before them: the NAT mapping and the hub announce go
+		// on beside start-up (never delaying it); the login link and the announce follow all-ready.
+		const reachability = Promise.all([import('../services/supervisor/reachability.js'), import('../services/config/amprun.js')]).then(
+			async ([{startReachability}, {loadInstanceConfig}]) => startReachability(supervisor, await loadInstanceConfig(plan.instanceDirectory), plan.instanceDirectory, plan.flags),
+		);
+		reachability.catch((error: unknown) => supervisor.notice(`NAT and hub: ${errorMessage(error)}`));
+		started.then(
 			async outcome => {
-				if (!outcome.ok) return;
-				const [{afterReady}, {loadInstanceConfig}] = await afterReadyModules;
-				await afterReady(supervisor, await loadInstanceConfig(plan.instanceDirectory), plan.instanceDirectory, plan.flags);
+				if (outcome.ok) await (await reachability).ready();
 			},
-			(error: unknown) => {
+			async (error: unknown) => {
+				await (await reachability.catch(() => undefined))?.stop();
 				const daemon = /\(([^)]+)\) is in use/.exec(errorMessage(error))?.[1] ?? '';
 				supervisor.abort(daemon, errorMessage(error), error instanceof AmpError ? [...error.details] : []);
 			},
-		);
-		// After-ready work (a NAT gateway can take seconds to answer) is moot once everything has
-		// stopped, and is not waited for.
-		finished.catch(() => {});
+		).catch(() => {});
 		const reason = await supervisor.exited;
 		releaseSupervisorLock(paths);
 		await closeServer(server);

@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {shortNat} from '../../services/nat/nat-status.js';
 import type {DashboardState} from './dashboard-reducer.js';
 
 /** Two rows: instance, where to browse and how the run is going; then how to log in (the link whole, to copy). */
@@ -16,6 +17,7 @@ export function Header({state, color}: {state: DashboardState; color: boolean}) 
 						</Text>
 						{'  '}
 						<RunStatus state={state} color={color} />
+						{info.nat ? <Text dimColor={info.nat.state !== 'lost'} color={color && info.nat.state === 'lost' ? 'yellow' : undefined}>{`  ${shortNat(info.nat)}`}</Text> : null}
 						<Text dimColor>{`  supervisor pid ${info.supervisorPid}`}</Text>
 					</>
 				) : (

@@ -184,6 +184,9 @@ function foldEvents(state: DashboardState, events: readonly SupervisorEvent[]): 
 			case 'notice':
 				next = {...next, notice: event.text};
 				break;
+			case 'nat-state':
+				if (next.info) next = {...next, info: {...next.info, nat: event.nat}};
+				break;
 			case 'run-ready':
 				next = {...next, runReadyMs: event.elapsedMs, runFailed: undefined};
 				break;

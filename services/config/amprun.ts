@@ -50,6 +50,10 @@ export interface InstanceConfig extends InitAnswers {
 	logstoreUrl: string;
 	zerodataUrl: string;
 	daemons: ExtraDaemon[];
+	/** `nat_lease_seconds`: the lease asked of a NAT gateway (renewed at half of it); default 3600. */
+	natLeaseSeconds?: number;
+	/** `hub_refresh_seconds`: how often run announces this host again while nothing changes; default 600. */
+	hubRefreshSeconds?: number;
 }
 
 const yamlKeys = {
@@ -86,6 +90,8 @@ export function toYaml(config: InstanceConfig): string {
 	const document: Record<string, unknown> = {};
 	for (const [field, key] of Object.entries(yamlKeys)) document[key] = config[field as keyof typeof yamlKeys];
 	for (const [field, key] of Object.entries(portKeys)) document[key] = config.ports[field as keyof PortMap];
+	if (config.natLeaseSeconds !== undefined) document['nat_lease_seconds'] = config.natLeaseSeconds;
+	if (config.hubRefreshSeconds !== undefined) document['hub_refresh_seconds'] = config.hubRefreshSeconds;
 	document['daemons'] = config.daemons.map(daemon => ({
 		name: daemon.name,
 		command: daemon.command,
@@ -168,6 +174,14 @@ export function fromYaml(text: string, file: string): InstanceConfig {
 		return value as string[];
 	};
 	const bindAddress = string('bind_address', '127.0.0.1');
+	const optionalSeconds = (key: string): number | undefined => {
+		const value = record[key];
+		if (value === undefined) return undefined;
+		if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) return fail(key, 'must be a whole number of seconds, 1 or more');
+		return value;
+	};
+	const natLeaseSeconds = optionalSeconds('nat_lease_seconds');
+	const hubRefreshSeconds = optionalSeconds('hub_refresh_seconds');
 	return {
 		name: string('instance_name'),
 		title: string('title'),
@@ -186,6 +200,8 @@ export function fromYaml(text: string, file: string): InstanceConfig {
 		logstoreUrl: string('logstore_url', `http://${bindAddress}:${ports.logstore}`),
 		zerodataUrl: string('zerodata_url', `http://${bindAddress}:${ports.zerodata}`),
 		daemons: parseExtraDaemons(record['daemons'], fail),
+		...(natLeaseSeconds === undefined ? {} : {natLeaseSeconds}),
+		...(hubRefreshSeconds === undefined ? {} : {hubRefreshSeconds}),
 	};
 }
 

@@ -4,15 +4,31 @@ import {keyFileName, signDetached} from '../keys/identity.js';
 import {readPrivateKeyFile} from '../keys/store.js';
 import {openHub} from './open.js';
 import {announceStatement} from './statements.js';
+import type {HostAnnouncement} from './types.js';
+
+let lastSequence = 0;
 
 /**
- * Tells the instance's hub where its host can be reached (`host:port`), signed with the host key.
- * What `ampzero run` does at start unless `--no-hub`.
+ * Above every earlier one, across runs too: the clock in milliseconds, or one more than the last
+ * when announces come faster than that.
  */
-export async function announceHost(instanceDirectory: string, config: Pick<InstanceConfig, 'hub' | 'hostId'>, address: string, signal?: AbortSignal): Promise<void> {
-	const file = path.join(instanceDirectory, 'ampnode', keyFileName('host', config.hostId, 'private'));
+function nextSequence(): number {
+	lastSequence = Math.max(lastSequence + 1, Date.now());
+	return lastSequence;
+}
+
+/** A signed announce of `host:port` for the instance's host. */
+export async function signAnnouncement(instanceDirectory: string, hostId: number, host: string, port: number): Promise<HostAnnouncement> {
+	const file = path.join(instanceDirectory, 'ampnode', keyFileName('host', hostId, 'private'));
 	const {secretKey} = await readPrivateKeyFile(file);
-	const at = new Date().toISOString();
+	const unsigned = {hostId, host, port, at: new Date().toISOString(), sequence: nextSequence()};
+	return {...unsigned, signature: signDetached(announceStatement(unsigned), secretKey)};
+}
+
+/** Tells the instance's hub where its host can be reached, signed with the host key: what `ampzero run` does unless `--no-hub`. */
+export async function announceHost(instanceDirectory: string, config: Pick<InstanceConfig, 'hub' | 'hostId'>, host: string, port: number, signal?: AbortSignal): Promise<HostAnnouncement> {
+	const announcement = await signAnnouncement(instanceDirectory, config.hostId, host, port);
 	signal?.throwIfAborted();
-	await openHub(config.hub).announce(config.hostId, address, at, signDetached(announceStatement(config.hostId, address, at), secretKey));
+	await openHub(config.hub).announce(announcement, signal);
+	return announcement;
 }

@@ -5,7 +5,7 @@ import {secretFileMode, writeFileAtomic} from '../keys/atomic-write.js';
 import {decode, encode, publicKeyStatement, verifyDetached, type HubPublicKeyRecord, type IdentityKind} from '../keys/identity.js';
 import {withDirectoryLock} from './lock.js';
 import {announceStatement, updateStatement} from './statements.js';
-import {HubRefusal, type Hub, type HubRecord} from './types.js';
+import {HubRefusal, type HostAnnouncement, type Hub, type HubRecord} from './types.js';
 
 interface HubSigningKey {
 	publicKey: string;
@@ -14,7 +14,7 @@ interface HubSigningKey {
 
 type NextIds = Record<IdentityKind, number>;
 
-/** How far ahead of the hub's clock an announce may be dated. */
+/** How far from the hub's clock an announce may be dated (ahead, or behind before it is stale). */
 const clockSkewMs = 5 * 60_000;
 
 /**
@@ -70,22 +70,27 @@ export class DirectoryHub implements Hub {
 		});
 	}
 
-	async announce(hostId: number, address: string, at: string, signature: string): Promise<void> {
-		if (typeof address !== 'string' || address === '' || address.length > 255 || /\s/.test(address)) {
-			throw new HubRefusal('the address to announce must be a non-empty host:port without spaces', 400);
+	async announce(announcement: HostAnnouncement): Promise<void> {
+		const {hostId, host, port, at, sequence, signature} = announcement;
+		if (typeof host !== 'string' || host === '' || host.length > 255 || /[\s/]/.test(host)) {
+			throw new HubRefusal('the host to announce must be a non-empty name or address without spaces', 400);
 		}
+		if (!Number.isInteger(port) || port < 1 || port > 65535) throw new HubRefusal(`the port to announce must be from 1 to 65535, not ${port}`, 400);
+		if (!Number.isSafeInteger(sequence) || sequence < 1) throw new HubRefusal('the announce needs a positive whole sequence number', 400);
+		if (typeof signature !== 'string' || signature === '') throw new HubRefusal(`the hub refused the address of host-${hostId}: it is not signed`, 403);
 		const time = Date.parse(at);
-		if (Number.isNaN(time)) throw new HubRefusal(`the announce time "${at}" is not an ISO time`, 400);
+		if (typeof at !== 'string' || Number.isNaN(time)) throw new HubRefusal(`the announce time "${at}" is not an ISO time`, 400);
 		if (time > Date.now() + clockSkewMs) throw new HubRefusal(`the announce time ${at} is in the future; check this machine's clock`, 400);
+		if (time < Date.now() - clockSkewMs) throw new HubRefusal(`the hub refused the address of host-${hostId}: it is stale (made ${at}, more than ${clockSkewMs / 60_000} minutes ago)`, 403);
 		await withDirectoryLock(this.stateDirectory, async () => {
 			const record = await this.lookup('host', hostId);
-			if (!verifyDetached(announceStatement(hostId, address, at), signature, record.publicKey)) {
+			if (!verifyDetached(announceStatement({hostId, host, port, at, sequence}), signature, record.publicKey)) {
 				throw new HubRefusal(`the hub refused the address of host-${hostId}: it is not signed by that host's key`, 403);
 			}
-			if (record.announcedAt !== undefined && time <= Date.parse(record.announcedAt)) {
-				throw new HubRefusal(`the hub refused the address of host-${hostId}: it already has a newer one (${record.announcedAt})`, 403);
+			if (record.announced !== undefined && sequence <= record.announced.sequence) {
+				throw new HubRefusal(`the hub refused the address of host-${hostId}: sequence ${sequence} is not above the last one kept (${record.announced.sequence}); a replay`, 409);
 			}
-			await this.writeRecord({...record, address, announcedAt: at});
+			await this.writeRecord({...record, announced: {hostId, host, port, at, sequence, signature}});
 		});
 	}
 

@@ -1,6 +1,6 @@
 import {AmpError, errorMessage} from '../errors.js';
 import type {HubPublicKeyRecord, IdentityKind} from '../keys/identity.js';
-import {HubRefusal, type Hub, type HubRecord} from './types.js';
+import {HubRefusal, type HostAnnouncement, type Hub, type HubRecord} from './types.js';
 
 /** How long to wait for a hub before saying it cannot be reached. */
 export const hubTimeoutMs = 3000;
@@ -22,8 +22,8 @@ export class HttpHub implements Hub {
 		return this.request('POST', '/v1/update', {kind, id, newPublicKey, signature});
 	}
 
-	async announce(hostId: number, address: string, at: string, signature: string): Promise<void> {
-		await this.request('POST', '/v1/announce', {hostId, address, at, signature});
+	async announce(announcement: HostAnnouncement, signal?: AbortSignal): Promise<void> {
+		await this.request('POST', '/v1/announce', announcement, signal);
 	}
 
 	lookup(kind: IdentityKind, id: number): Promise<HubRecord> {
@@ -42,6 +42,12 @@ export class HttpHub implements Hub {
 			});
 		} catch (error) {
 			if (signal?.aborted) throw signal.reason;
+			const code = (error as {cause?: {code?: string}}).cause?.code ?? '';
+			if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+				throw new AmpError(
+					`the hub at ${this.location} has a TLS certificate this machine does not trust (${code}); if it is the hub's self-signed one, compare its SHA-256 fingerprint with the one \`hub serve\` printed and trust it with NODE_EXTRA_CA_CERTS=hub.cert`,
+				);
+			}
 			throw new AmpError(
 				`the hub at ${this.location} cannot be reached (${why(error)}); start it with \`ampzero hub serve\`, fix the URL, or use --hub embedded`,
 			);
@@ -57,7 +63,11 @@ export class HttpHub implements Hub {
 			const message = (answer as {error?: unknown}).error;
 			const status = response.status;
 			const text = typeof message === 'string' ? message : `the hub at ${this.location} answered ${status}`;
-			if (status === 400 || status === 403 || status === 404) throw new HubRefusal(text, status);
+			if (status === 429) {
+				const retryAfter = Number(response.headers.get('retry-after') ?? '60');
+				throw new HubRefusal(`${text} (the hub at ${this.location} limits registrations; try again in ${retryAfter} s)`, 429, retryAfter);
+			}
+			if (status === 400 || status === 403 || status === 404 || status === 409) throw new HubRefusal(text, status);
 			throw new AmpError(text);
 		}
 		return answer as T;

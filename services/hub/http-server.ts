@@ -1,6 +1,8 @@
 import http from 'node:http';
+import https from 'node:https';
 import {errorMessage} from '../errors.js';
 import type {IdentityKind} from '../keys/identity.js';
+import {RegistrationLimiter, type RegistrationLimits} from './rate-limit.js';
 import {HubRefusal, type Hub} from './types.js';
 
 const maxBodyBytes = 64 * 1024;
@@ -10,28 +12,39 @@ const maxBodyBytes = 64 * 1024;
  *   GET  /v1/hub-key                 → {hub, publicKey}
  *   POST /v1/register                {kind, publicKey, controlPublicKey} → {id, hubSignature}
  *   POST /v1/update                  {kind, id, newPublicKey, signature} → {hubSignature, version}
- *   POST /v1/announce                {hostId, address, at, signature} → {}
+ *   POST /v1/announce                {hostId, host, port, at, sequence, signature} → {}
  *   GET  /v1/records/<kind>/<id>     → the record
- * A refusal answers 400/403/404 with {error}.
+ * A refusal answers 400/403/404/409 with {error}; too many registrations, 429 with Retry-After.
  */
-export function createHubServer(hub: Hub): http.Server {
-	return http.createServer((request, response) => {
-		handle(hub, request)
-			.then(result => reply(response, 200, result))
-			.catch((error: unknown) => {
-				if (error instanceof HubRefusal) reply(response, error.status, {error: error.message});
-				else reply(response, 500, {error: `the hub failed: ${errorMessage(error)}`});
-			});
-	});
+export interface HubServerOptions {
+	/** Serve HTTPS with this certificate and key (PEM). */
+	tls?: {cert: string | Buffer; key: string | Buffer};
+	/** Limits on POST /v1/register; a refusal is 429 with Retry-After. */
+	limits?: RegistrationLimits;
 }
 
-async function handle(hub: Hub, request: http.IncomingMessage): Promise<unknown> {
+export function createHubServer(hub: Hub, options: HubServerOptions = {}): http.Server | https.Server {
+	const limiter = options.limits ? new RegistrationLimiter(options.limits) : undefined;
+	const listener = (request: http.IncomingMessage, response: http.ServerResponse): void => {
+		handle(hub, request, limiter)
+			.then(result => reply(response, 200, result))
+			.catch((error: unknown) => {
+				if (error instanceof HubRefusal) reply(response, error.status, {error: error.message}, error.retryAfterSeconds);
+				else reply(response, 500, {error: `the hub failed: ${errorMessage(error)}`});
+			});
+	};
+	return options.tls ? https.createServer({cert: options.tls.cert, key: options.tls.key}, listener) : http.createServer(listener);
+}
+
+async function handle(hub: Hub, request: http.IncomingMessage, limiter: RegistrationLimiter | undefined): Promise<unknown> {
 	const url = new URL(request.url ?? '/', 'http://hub');
 	const route = `${request.method ?? 'GET'} ${url.pathname}`;
 	if (route === 'GET /v1/hub-key') return hub.publicKey();
 	const record = /^GET \/v1\/records\/(user|host)\/(\d+)$/.exec(route);
 	if (record) return hub.lookup(record[1] as IdentityKind, Number(record[2]));
 	if (route === 'POST /v1/register') {
+		const decision = limiter?.take(request.socket.remoteAddress ?? 'unknown');
+		if (decision && !decision.ok) throw new HubRefusal(`${decision.reason}; retry in ${decision.retryAfterSeconds} s`, 429, decision.retryAfterSeconds);
 		const body = await readBody(request);
 		return hub.register(body['kind'] as IdentityKind, body['publicKey'] as string, body['controlPublicKey'] as string);
 	}
@@ -41,7 +54,14 @@ async function handle(hub: Hub, request: http.IncomingMessage): Promise<unknown>
 	}
 	if (route === 'POST /v1/announce') {
 		const body = await readBody(request);
-		await hub.announce(Number(body['hostId']), stringField(body, 'address'), stringField(body, 'at'), stringField(body, 'signature'));
+		await hub.announce({
+			hostId: Number(body['hostId']),
+			host: stringField(body, 'host'),
+			port: Number(body['port']),
+			at: stringField(body, 'at'),
+			sequence: Number(body['sequence']),
+			signature: typeof body['signature'] === 'string' ? body['signature'] : '',
+		});
 		return {};
 	}
 	throw new HubRefusal(`no such hub request: ${route}`, 404);
@@ -71,8 +91,12 @@ async function readBody(request: http.IncomingMessage): Promise<Record<string, u
 	return body as Record<string, unknown>;
 }
 
-function reply(response: http.ServerResponse, status: number, body: unknown): void {
+function reply(response: http.ServerResponse, status: number, body: unknown, retryAfterSeconds?: number): void {
 	const text = JSON.stringify(body);
-	response.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)});
+	response.writeHead(status, {
+		'content-type': 'application/json',
+		'content-length': Buffer.byteLength(text),
+		...(retryAfterSeconds === undefined ? {} : {'retry-after': String(retryAfterSeconds)}),
+	});
 	response.end(text);
 }

@@ -1,4 +1,5 @@
 import type {IdentityKind} from '../keys/identity.js';
+import type {HostAnnouncement} from './types.js';
 
 /*
  * The exact text each signature covers. A prefix per purpose, so a signature made for one
@@ -10,7 +11,12 @@ export function updateStatement(kind: IdentityKind, id: number, version: number,
 	return `ampzero-update:v1:${kind}:${id}:${version}:${newPublicKey}`;
 }
 
-/** Signed by the host's key to publish where it can be reached; `at` is an ISO time, newer than the last announce. */
-export function announceStatement(hostId: number, address: string, at: string): string {
-	return `ampzero-announce:v1:host:${hostId}:${address}:${at}`;
+/**
+ * Signed by the host's key to publish where it can be reached. `sequence` grows with every
+ * announce (the hub refuses one not above the last it kept: a replay); `at` is an ISO time the
+ * hub refuses when too far from its clock (stale, or from the future).
+ */
+export function announceStatement(announcement: Omit<HostAnnouncement, 'signature'>): string {
+	const {hostId, sequence, at, host, port} = announcement;
+	return `ampzero-announce:v2:host:${hostId}:${sequence}:${at}:${host}:${port}`;
 }

@@ -10,9 +10,21 @@ export interface HubRecord {
 	/** Starts at 1; each accepted update adds one. An update names the version it replaces, so an old one cannot be replayed. */
 	version: number;
 	hubSignature: string;
-	/** For hosts: the reachable address `run` announced, and when (ISO time). */
-	address?: string;
-	announcedAt?: string;
+	/** For hosts: the last announce the hub accepted. */
+	announced?: HostAnnouncement;
+}
+
+/** Where a host can be reached, signed by its key (see `announceStatement`). */
+export interface HostAnnouncement {
+	hostId: number;
+	/** The external address when NAT bypass mapped the port, else the configured host name. */
+	host: string;
+	port: number;
+	/** ISO time of the announce. */
+	at: string;
+	/** Above every earlier announce of this host. */
+	sequence: number;
+	signature: string;
 }
 
 /**
@@ -27,16 +39,18 @@ export interface Hub {
 	register(kind: IdentityKind, publicKey: string, controlPublicKey: string, signal?: AbortSignal): Promise<{id: number; hubSignature: string}>;
 	/** `signature`: by the identity's control key over `updateStatement(kind, id, version, newPublicKey)`, where version is the record's current one. */
 	update(kind: IdentityKind, id: number, newPublicKey: string, signature: string): Promise<{hubSignature: string; version: number}>;
-	/** `signature`: by the host's key over `announceStatement(hostId, address, at)`. */
-	announce(hostId: number, address: string, at: string, signature: string): Promise<void>;
+	/** Keeps the host's latest signed address; refuses unsigned, wrongly signed, stale and replayed ones. */
+	announce(announcement: HostAnnouncement, signal?: AbortSignal): Promise<void>;
 	lookup(kind: IdentityKind, id: number): Promise<HubRecord>;
 }
 
-/** The hub refused a request: a bad signature (403), an unknown identity (404), a malformed request (400). */
+/** The hub refused a request: a bad signature (403), an unknown identity (404), a malformed request (400), too many requests (429). */
 export class HubRefusal extends AmpError {
 	constructor(
 		message: string,
-		readonly status: 400 | 403 | 404,
+		readonly status: 400 | 403 | 404 | 409 | 429,
+		/** With 429: seconds until a retry can succeed. */
+		readonly retryAfterSeconds?: number,
 	) {
 		super(message);
 	}

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {loadInstanceConfig, type InstanceConfig} from '../config/amprun.js';
 import {AmpError, errorMessage} from '../errors.js';
 import {embeddedHubDirectory, openHub} from '../hub/open.js';
+import {hubKeyFingerprint, matchesFingerprint} from '../hub/fingerprint.js';
 import type {Hub} from '../hub/types.js';
 import {writeFileAtomic} from '../keys/atomic-write.js';
 import {createIdentity} from '../keys/create-identity.js';
@@ -33,7 +34,7 @@ export async function* createInstance(directory: string, answers: InitAnswers, o
 	if (exists && !options.clobber) {
 		throw new AmpError(`${target} already exists; \`ampzero init ${target} --clobber\` regenerates its generated files (keys and your own files are kept)`);
 	}
-	const summary = exists ? yield* clobberInstance(target, answers, options.signal) : yield* createNewInstance(target, answers, options.signal);
+	const summary = exists ? yield* clobberInstance(target, answers, options.signal) : yield* createNewInstance(target, answers, options.signal, options.hubKeyPin);
 	yield {type: 'done', summary};
 	return summary;
 }
@@ -52,7 +53,7 @@ async function* step<T>(id: string, label: string, signal: AbortSignal | undefin
 	}
 }
 
-async function* createNewInstance(target: string, answers: InitAnswers, signal: AbortSignal | undefined): AsyncGenerator<InitEvent, InstanceSummary> {
+async function* createNewInstance(target: string, answers: InitAnswers, signal: AbortSignal | undefined, hubKeyPin: string | undefined): AsyncGenerator<InitEvent, InstanceSummary> {
 	const name = instanceName(target);
 	let partial: string | undefined;
 	try {
@@ -68,10 +69,15 @@ async function* createNewInstance(target: string, answers: InitAnswers, signal: 
 		const {hub, hubKey} = yield* step('hub', 'Contacting the hub', signal, async () => {
 			const hub = openHub(answers.hub);
 			const hubKey = await hub.publicKey(signal);
-			return {value: {hub, hubKey}, detail: hubDescription(hub)};
+			const fingerprint = hubKeyFingerprint(hubKey.publicKey);
+			if (hubKeyPin !== undefined && !matchesFingerprint(hubKey.publicKey, hubKeyPin)) {
+				throw new AmpError(`the hub at ${hub.location} has the key ${fingerprint}, not the pinned ${hubKeyPin}; nothing was made (check the URL, or ask the hub's operator for its fingerprint)`);
+			}
+			const pinned = hubKeyPin === undefined ? (hub.location === 'embedded' ? '' : '; pin it with --hub-key') : ', as pinned';
+			return {value: {hub, hubKey}, detail: `${hubDescription(hub)}, key ${fingerprint}${pinned}`};
 		});
 		const config = yield* step('keys', 'Registering the user and host keys', signal, async () => {
-			const [user, host] = await Promise.all([createIdentity(hub, 'user', signal), createIdentity(hub, 'host', signal)]);
+			const [user, host] = await Promise.all([createIdentity(hub, 'user', signal, hubKey), createIdentity(hub, 'host', signal, hubKey)]);
 			signal?.throwIfAborted();
 			const ampnode = path.join(building, 'ampnode');
 			await mkdir(ampnode, {recursive: true});

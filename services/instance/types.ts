@@ -32,6 +32,8 @@ export interface AmprunRootProblem {
 export interface CreateInstanceOptions {
 	clobber: boolean;
 	signal?: AbortSignal;
+	/** `--hub-key`: the fingerprint the hub's key must have, else nothing is made. */
+	hubKeyPin?: string;
 }
 
 export type {InitAnswers};

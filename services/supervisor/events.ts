@@ -1,3 +1,4 @@
+import type {NatStatus} from '../nat/nat-status.js';
 /** A daemon's life as the supervisor sees it. */
 export type DaemonState = 'pending' | 'starting' | 'ready' | 'stopping' | 'stopped' | 'crashed' | 'failed';
 
@@ -23,6 +24,8 @@ export interface RunInfo {
 	supervisorPid: number;
 	/** Lines for the user that belong to no daemon (hub announce, NAT mapping), oldest first. */
 	notices?: string[];
+	/** The frontend port's mapping on a NAT gateway; absent with --no-nat-bypass and --server. */
+	nat?: NatStatus;
 }
 
 /**
@@ -44,6 +47,8 @@ export type SupervisorEvent =
 	| {type: 'run-info'; info: RunInfo}
 	/** A line for the user that belongs to no daemon: the hub announce, the NAT mapping. */
 	| {type: 'notice'; text: string}
+	/** The NAT mapping changed state (mapped, renewing, lost, none) or external address. */
+	| {type: 'nat-state'; nat: NatStatus}
 	/** Every daemon has stopped and the supervisor is about to exit. */
 	| {type: 'supervisor-exit'; reason: 'stopped' | 'quit' | 'failed'};
 

@@ -2,6 +2,7 @@ import {mkdirSync} from 'node:fs';
 import {AmpError, errorMessage} from '../errors.js';
 import type {CrashPolicyOptions} from './crash-policy.js';
 import {EventQueue} from './event-queue.js';
+import type {NatStatus} from '../nat/nat-status.js';
 import type {DaemonStatus, RunInfo, SupervisorCommand, SupervisorEvent} from './events.js';
 import {defaultMaxLineLength} from './log-lines.js';
 import {ManagedDaemon, type DaemonFiles, type OutputLimits} from './managed-daemon.js';
@@ -33,6 +34,7 @@ export type StartOutcome = {ok: true; elapsedMs: number} | {ok: false; daemon: s
 type Listener = (event: SupervisorEvent) => void;
 
 const lastLinesShown = 20;
+const maxNotices = 50;
 
 /**
  * Runs the daemons of an instance: dependency order, readiness, restarts with backoff, logs to
@@ -49,6 +51,7 @@ export class Supervisor {
 	private shutdown: Promise<void> | undefined;
 	private startFailure: StartOutcome | undefined;
 	private exitEmitted = false;
+	private readonly exitTasks: Array<() => Promise<void>> = [];
 	private exitResolve!: (reason: 'stopped' | 'quit' | 'failed') => void;
 	/** Resolves once every daemon is down after stop-all or quit-all. */
 	readonly exited: Promise<'stopped' | 'quit' | 'failed'>;
@@ -89,9 +92,21 @@ export class Supervisor {
 		this.emit({type: 'run-info', info: this.options.info});
 	}
 
+	/** The NAT mapping's state: kept in the info (for snapshots and `status`) and sent as an event. */
+	setNat(nat: NatStatus): void {
+		this.options.info = {...this.options.info, nat};
+		this.emit({type: 'nat-state', nat});
+	}
+
+	/** Work to finish once every daemon is down and before watchers hear the supervisor exit (removing the NAT mapping). */
+	beforeExit(task: () => Promise<void>): void {
+		this.exitTasks.push(task);
+	}
+
 	/** A line for the user that belongs to no daemon; kept in the info for watchers that attach later. */
 	notice(text: string): void {
-		this.options.info = {...this.options.info, notices: [...(this.options.info.notices ?? []), text]};
+		// The newest few: a long run retrying an unreachable hub must not grow every snapshot without end.
+		this.options.info = {...this.options.info, notices: [...(this.options.info.notices ?? []), text].slice(-maxNotices)};
 		this.emit({type: 'notice', text});
 	}
 
@@ -211,6 +226,7 @@ export class Supervisor {
 		this.shuttingDown = reason;
 		for (const daemon of this.daemons.values()) clearTimeout(daemon.restartTimer);
 		await stopEverything();
+		await Promise.all(this.exitTasks.map(task => task().catch(() => {})));
 		this.flushLines();
 		for (const daemon of this.daemons.values()) daemon.log.close();
 		if (this.exitEmitted) return;

@@ -8,6 +8,8 @@ import {CreateApp, type CreateResult} from '../../screens/init/CreateApp.js';
 import {frontendUrl} from '../../screens/init/DoneView.js';
 import {instanceArgument} from '../../services/instance/locate.js';
 import {InitApp, type FormResult} from '../../screens/init/InitApp.js';
+import type {CreateFunction} from '../../screens/init/use-create-instance.js';
+import {createInstance} from '../../services/instance/create.js';
 
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
 const complain = (text: string): void => void process.stderr.write(`${text}\n`);
@@ -33,8 +35,9 @@ function printRootProblem(problem: AmprunRootProblem): void {
  * The interactive `ampzero init`: the form, the amprun root (with sudo if the user agrees), then
  * the creation screen. Returns the exit code: 0 created, 1 cancelled or failed.
  */
-export async function runInitApp(directory: string, initial: InitAnswers, options: {clobber: boolean}): Promise<number> {
-	const {clobber} = options;
+export async function runInitApp(directory: string, initial: InitAnswers, options: {clobber: boolean; hubKeyPin?: string}): Promise<number> {
+	const {clobber, hubKeyPin} = options;
+	const create: CreateFunction | undefined = hubKeyPin === undefined ? undefined : (target, answers, createOptions) => createInstance(target, answers, {...createOptions, hubKeyPin});
 	const form = await session<FormResult>(report => <InitApp directory={directory} initial={initial} clobber={clobber} onResult={report} />);
 	let answers: InitAnswers;
 	switch (form.type) {
@@ -66,7 +69,7 @@ export async function runInitApp(directory: string, initial: InitAnswers, option
 		}
 	}
 
-	const created = await session<CreateResult>(report => <CreateApp directory={directory} answers={answers} clobber={clobber} onResult={report} />);
+	const created = await session<CreateResult>(report => <CreateApp directory={directory} answers={answers} clobber={clobber} onResult={report} {...(create ? {create} : {})} />);
 	switch (created.type) {
 		case 'done': {
 			const {summary} = created;

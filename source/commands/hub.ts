@@ -3,9 +3,13 @@ import path from 'node:path';
 import {loadInstanceConfig} from '../../services/config/amprun.js';
 import {AmpError, UsageError} from '../../services/errors.js';
 import {DirectoryHub} from '../../services/hub/directory-hub.js';
+import {hubKeyFingerprint, matchesFingerprint} from '../../services/hub/fingerprint.js';
 import {createHubServer} from '../../services/hub/http-server.js';
+import {hubTls} from '../../services/hub/tls.js';
 import {embeddedHubDirectory, openHub} from '../../services/hub/open.js';
-import {keyFileName, type IdentityKind} from '../../services/keys/identity.js';
+import {keyFileName, verifyDetached, verifyPublicKey, type IdentityKind} from '../../services/keys/identity.js';
+import {announceStatement} from '../../services/hub/statements.js';
+import {HubRefusal} from '../../services/hub/types.js';
 import {rotateIdentity} from '../../services/keys/rotate.js';
 import {commitPaths} from '../../services/instance/git.js';
 import {resolveInstanceDirectory} from '../../services/instance/locate.js';
@@ -20,10 +24,13 @@ export async function hubServeCommand(options: Record<string, unknown>): Promise
 	const host = String(options['host'] ?? '127.0.0.1');
 	const stateFlag = String(options['state'] ?? defaultStateFlag);
 	const state = stateFlag === defaultStateFlag ? embeddedHubDirectory() : path.resolve(stateFlag.replace(/^~(?=\/|$)/, os.homedir()));
+	const limits = {perSource: countFlag(options['registerLimit'], '--register-limit'), total: countFlag(options['registerLimitTotal'], '--register-limit-total')};
+	const secure = Boolean(options['https']) || options['cert'] !== undefined || options['key'] !== undefined;
 	const output = createBatchOutput();
 	const hub = new DirectoryHub(state, 'served');
-	await hub.publicKey();
-	const server = createHubServer(hub);
+	const {publicKey} = await hub.publicKey();
+	const tls = secure ? await hubTls(state, host, {cert: options['cert'] as string | undefined, key: options['key'] as string | undefined}) : undefined;
+	const server = createHubServer(hub, {limits, ...(tls ? {tls: {cert: tls.cert, key: tls.key}} : {})});
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', (error: NodeJS.ErrnoException) => {
 			if (error.code === 'EADDRINUSE') reject(new AmpError(`${host}:${port} is already in use; choose another port with --port`));
@@ -35,7 +42,10 @@ export async function hubServeCommand(options: Record<string, unknown>): Promise
 	const address = server.address();
 	const actualPort = typeof address === 'object' && address ? address.port : port;
 	const shownHost = host.includes(':') ? `[${host}]` : host;
-	output.line(`hub listening on http://${shownHost}:${actualPort} (state in ${state}); ^C stops it`);
+	output.line(`hub listening on ${tls ? 'https' : 'http'}://${shownHost}:${actualPort} (state in ${state}); ^C stops it`);
+	output.line(`hub key fingerprint: ${hubKeyFingerprint(publicKey)} (init pins it with --hub-key)`);
+	if (tls) output.line(`TLS certificate ${tls.selfSigned ? `(self-signed, ${tls.certFile}) ` : ''}SHA-256 fingerprint: ${tls.fingerprint}`);
+	output.line(`registrations limited to ${limits.perSource} a minute per address and ${limits.total} a minute in total`);
 	await new Promise<void>(resolve => {
 		const stop = (): void => {
 			process.removeListener('SIGINT', stop);
@@ -63,4 +73,48 @@ export async function hubUpdateCommand(name: string, options: Record<string, unk
 		`✓ ${kind}-${rotated.id}: new keypair registered with the hub (${config.hub}), signed with ${keyFileName(kind, rotated.id, 'control')}${commit ? `; committed ${commit}` : ''}`,
 	);
 	return 0;
+}
+
+export async function hubLookupCommand(hostId: string, options: Record<string, unknown>): Promise<number> {
+	if (!/^[1-9]\d*$/.test(hostId)) throw new UsageError(`HOST-ID must be a host's id (a whole number from 1), not "${hostId}"`);
+	const location = String(options['hub'] ?? 'embedded');
+	const output = createBatchOutput({json: Boolean(options['json'])});
+	const where = location === 'embedded' ? 'the embedded hub' : `the hub at ${location}`;
+	const hub = openHub(location);
+	let record;
+	try {
+		record = await hub.lookup('host', Number(hostId));
+	} catch (error) {
+		if (error instanceof HubRefusal && error.status === 404) {
+			output.error(`ampzero: ${where} knows no host-${hostId}`);
+			return 1;
+		}
+		throw error;
+	}
+	const announced = record.announced;
+	if (!announced) {
+		output.error(`ampzero: host-${hostId} is known to ${where} but has not announced an address (it announces while \`ampzero run\` runs, unless --no-hub)`);
+		return 1;
+	}
+	// The hub is not trusted blindly: the host's key must carry the hub's signature (the hub key pinned
+	// with --hub-key, else the one it serves), and the announce must be signed by that host key.
+	const hubKey = await hub.publicKey();
+	const pin = typeof options['hubKey'] === 'string' ? options['hubKey'] : undefined;
+	if (pin !== undefined && !matchesFingerprint(hubKey.publicKey, pin)) {
+		throw new AmpError(`${where} has the key ${hubKeyFingerprint(hubKey.publicKey)}, not the pinned ${pin}`);
+	}
+	if (!verifyPublicKey(record, hubKey) || !verifyDetached(announceStatement(announced), announced.signature, record.publicKey)) {
+		throw new AmpError(`${where} answered an address for host-${hostId} that is not signed by that host's key; do not trust it`);
+	}
+	output.event(
+		{hostId: announced.hostId, host: announced.host, port: announced.port, at: announced.at, sequence: announced.sequence},
+		`host-${hostId}: ${announced.host}:${announced.port} (announced ${announced.at})`,
+	);
+	return 0;
+}
+
+function countFlag(value: unknown, flag: string): number {
+	const text = String(value);
+	if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`${flag} must be a whole number from 1, not "${text}"`);
+	return Number(text);
 }

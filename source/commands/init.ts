@@ -41,6 +41,7 @@ const portFlags: Array<[keyof PortMap, string, string]> = [
 export async function initCommand(name: string, options: Record<string, unknown>, isExplicit: IsExplicit = () => true): Promise<number> {
 	const directory = resolveInstanceDirectory(name);
 	const clobber = Boolean(options['clobber']);
+	const hubKeyPin = typeof options['hubKey'] === 'string' ? options['hubKey'] : undefined;
 	const answers = await resolveAnswers(directory, clobber, options, isExplicit);
 	const errors = validateAnswers(answers);
 	if (hasErrors(errors)) {
@@ -51,9 +52,9 @@ export async function initCommand(name: string, options: Record<string, unknown>
 	}
 	if (isInteractive(options)) {
 		const {runInitApp} = await import('../app/init-app.js');
-		return runInitApp(directory, answers, {clobber});
+		return runInitApp(directory, answers, {clobber, ...(hubKeyPin === undefined ? {} : {hubKeyPin})});
 	}
-	return runBatch(directory, answers, clobber, createBatchOutput({json: Boolean(options['json'])}));
+	return runBatch(directory, answers, clobber, hubKeyPin, createBatchOutput({json: Boolean(options['json'])}));
 }
 
 /** defaults (or, with --clobber, the instance's amprun.yaml) < --answers FILE < the flags given. */
@@ -84,7 +85,7 @@ function flagOf(field: string): string {
 	return port ? ` (${port[2]})` : '';
 }
 
-async function runBatch(directory: string, answers: InitAnswers, clobber: boolean, output: BatchOutput): Promise<number> {
+async function runBatch(directory: string, answers: InitAnswers, clobber: boolean, hubKeyPin: string | undefined, output: BatchOutput): Promise<number> {
 	const abort = new AbortController();
 	const onInterrupt = (): void => abort.abort(new AmpError('interrupted'));
 	process.once('SIGINT', onInterrupt);
@@ -92,7 +93,7 @@ async function runBatch(directory: string, answers: InitAnswers, clobber: boolea
 	let summary: InstanceSummary | undefined;
 	let failedStep = false;
 	try {
-		for await (const event of createInstance(directory, answers, {clobber, signal: abort.signal})) {
+		for await (const event of createInstance(directory, answers, {clobber, signal: abort.signal, ...(hubKeyPin === undefined ? {} : {hubKeyPin})})) {
 			printEvent(event, output);
 			if (event.type === 'step-failed') failedStep = true;
 			if (event.type === 'done') summary = event.summary;

@@ -15,6 +15,7 @@ import type {RunFlags, RunPlan} from '../../services/supervisor/plan-file.js';
 import {assertPortsFree} from '../../services/supervisor/port-holders.js';
 import {groupMembers, isRunning} from '../../services/supervisor/proc.js';
 import {waitForRun} from '../../services/supervisor/run-watch.js';
+import {describeNat} from '../../services/nat/nat-status.js';
 import {daemonStatusLine, daemonStatusRecord} from '../../services/supervisor/status-format.js';
 import {readPidFiles} from '../../services/supervisor/pid-files.js';
 import {isInteractive} from '../interactive.js';
@@ -131,10 +132,10 @@ function reportFailure(outcome: {daemon: string; error: string; lastLines: strin
 async function startInForeground(instanceDirectory: string, config: InstanceConfig, paths: RunPaths, flags: RunFlags, interactive: boolean, out: BatchOutput): Promise<number> {
 	const running = findSupervisor(paths);
 	if (running) throw new AmpError(`${config.name} already runs under a supervisor (pid ${running.pid}): attach with \`ampzero run ${instanceArgument(instanceDirectory)}\`, or stop it with \`ampzero run ${instanceArgument(instanceDirectory)} stop\``);
-	const [{planRun}, {Supervisor}, {afterReady}] = await Promise.all([
+	const [{planRun}, {Supervisor}, {startReachability}] = await Promise.all([
 		import('../../services/supervisor/plan.js'),
 		import('../../services/supervisor/supervisor.js'),
-		import('../../services/supervisor/after-ready.js'),
+		import('../../services/supervisor/reachability.js'),
 	]);
 	const {plan} = await planRun(instanceDirectory, flags);
 	if (!acquireSupervisorLock(paths)) throw new AmpError(`another supervisor of ${config.name} just started: attach with \`ampzero run ${instanceArgument(instanceDirectory)}\``);
@@ -143,9 +144,13 @@ async function startInForeground(instanceDirectory: string, config: InstanceConf
 		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}});
 		const server = await serveControlSocket(supervisor, paths.supervisorSocket);
 		const running = supervisor.start();
+		const reachability = startReachability(supervisor, config, instanceDirectory, flags);
 		running.then(
-			outcome => (outcome.ok ? afterReady(supervisor, config, instanceDirectory, flags) : undefined),
-			(error: unknown) => supervisor.abort('', errorMessage(error), error instanceof AmpError ? [...error.details] : []),
+			outcome => (outcome.ok ? reachability.ready() : undefined),
+			async (error: unknown) => {
+				await reachability.stop();
+				supervisor.abort('', errorMessage(error), error instanceof AmpError ? [...error.details] : []);
+			},
 		);
 		let code: number;
 		if (interactive) {
@@ -216,6 +221,9 @@ function printEvent(event: SupervisorEvent, out: BatchOutput): void {
 		case 'notice':
 			out.event(event, event.text);
 			break;
+		case 'nat-state':
+			out.event(event);
+			break;
 		case 'run-failed':
 			break;
 		case 'supervisor-exit':
@@ -277,7 +285,10 @@ async function status(config: InstanceConfig, instanceDirectory: string, paths: 
 	if (!snapshot) throw new AmpError(`the supervisor of ${config.name} (pid ${running.pid}) closed the connection without answering`);
 	const now = Date.now();
 	const {info} = snapshot;
-	out.event({type: 'run', instance: info.instance, supervisorPid: info.supervisorPid, frontendUrl: info.frontendUrl, loginUrl: info.loginUrl ?? null}, `${info.instance}: supervisor pid ${info.supervisorPid}, frontend ${info.frontendUrl}`);
+	out.event(
+		{type: 'run', instance: info.instance, supervisorPid: info.supervisorPid, frontendUrl: info.frontendUrl, loginUrl: info.loginUrl ?? null, nat: info.nat ?? null},
+		`${info.instance}: supervisor pid ${info.supervisorPid}, frontend ${info.frontendUrl}${info.nat ? `; ${describeNat(info.nat)}` : ''}`,
+	);
 	const width = Math.max(12, ...snapshot.daemons.map(daemon => daemon.name.length));
 	for (const daemon of snapshot.daemons) out.event(daemonStatusRecord(daemon, now), daemonStatusLine(daemon, now, width));
 	for (const notice of info.notices ?? []) out.event({type: 'notice', text: notice}, notice);

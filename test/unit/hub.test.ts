@@ -9,7 +9,7 @@ import {DirectoryHub} from '../../services/hub/directory-hub.js';
 import {HttpHub} from '../../services/hub/http-client.js';
 import {createHubServer} from '../../services/hub/http-server.js';
 import {announceStatement, updateStatement} from '../../services/hub/statements.js';
-import {HubRefusal, type Hub} from '../../services/hub/types.js';
+import {HubRefusal, type HostAnnouncement, type Hub} from '../../services/hub/types.js';
 import {createIdentity} from '../../services/keys/create-identity.js';
 import {newKeyPair, signDetached, verifyPublicKey} from '../../services/keys/identity.js';
 import {writeIdentityKeys} from '../../services/keys/store.js';
@@ -86,17 +86,26 @@ describe.each(variants)('the hub %s', (_label, makeHub) => {
 		await expect(hub.update('host', id, replacement.publicKey, byControlKey)).rejects.toThrow(/not signed by that identity's control key/);
 	});
 
-	it('records an address announced with the host key, refuses one signed by anyone else', async () => {
+	it('keeps the latest announce signed by the host key; refuses unsigned, forged, tampered, stale and replayed ones', async () => {
 		const hub = await makeHub();
 		const signing = newKeyPair();
 		const {id} = await hub.register('host', signing.publicKey, newKeyPair().publicKey);
-		const at = new Date().toISOString();
-		const forged = signDetached(announceStatement(id, '203.0.113.5:8040', at), newKeyPair().secretKey);
-		await expect(hub.announce(id, '203.0.113.5:8040', at, forged)).rejects.toThrow(`the hub refused the address of host-${id}`);
-		await hub.announce(id, '203.0.113.5:8040', at, signDetached(announceStatement(id, '203.0.113.5:8040', at), signing.secretKey));
-		const record = await hub.lookup('host', id);
-		expect(record.address).toBe('203.0.113.5:8040');
-		expect(record.announcedAt).toBe(at);
+		const make = (fields: {host?: string; port?: number; at?: string; sequence: number}, secretKey = signing.secretKey): HostAnnouncement => {
+			const unsigned = {hostId: id, host: fields.host ?? '203.0.113.5', port: fields.port ?? 8040, at: fields.at ?? new Date().toISOString(), sequence: fields.sequence};
+			return {...unsigned, signature: signDetached(announceStatement(unsigned), secretKey)};
+		};
+		const refused = `the hub refused the address of host-${id}`;
+		await expect(hub.announce({...make({sequence: 1}), signature: ''})).rejects.toThrow(`${refused}: it is not signed`);
+		await expect(hub.announce(make({sequence: 1}, newKeyPair().secretKey))).rejects.toThrow(`${refused}: it is not signed by that host's key`);
+		await expect(hub.announce({...make({sequence: 1}), host: '198.51.100.66'})).rejects.toThrow(`${refused}: it is not signed by that host's key`);
+		await expect(hub.announce(make({sequence: 1, at: new Date(Date.now() - 10 * 60_000).toISOString()}))).rejects.toThrow(`${refused}: it is stale`);
+		const first = make({sequence: 5});
+		await hub.announce(first);
+		await expect(hub.announce(first)).rejects.toThrow(`${refused}: sequence 5 is not above the last one kept (5); a replay`);
+		await expect(hub.announce(make({sequence: 4, host: '198.51.100.7'}))).rejects.toThrow(/a replay/);
+		const moved = make({sequence: 6, host: '198.51.100.7', port: 9443});
+		await hub.announce(moved);
+		expect((await hub.lookup('host', id)).announced).toEqual(moved);
 	});
 
 	it('answers an unknown identity with a clear refusal', async () => {
@@ -147,8 +156,9 @@ describe('the HTTP hub', () => {
 		const instance = path.join(state, 'instance');
 		await mkdir(path.join(instance, 'ampnode'), {recursive: true});
 		await writeIdentityKeys(path.join(instance, 'ampnode'), host);
-		await announceHost(instance, {hub: client.location, hostId: host.public.id}, '198.51.100.4:8040');
-		expect((await client.lookup('host', host.public.id)).address).toBe('198.51.100.4:8040');
+		const sent = await announceHost(instance, {hub: client.location, hostId: host.public.id}, '198.51.100.4', 8040);
+		expect((await client.lookup('host', host.public.id)).announced).toEqual(sent);
+		expect(sent).toMatchObject({host: '198.51.100.4', port: 8040});
 	});
 
 	it('says an unreachable hub cannot be reached, naming its URL', async () => {
@@ -156,5 +166,29 @@ describe('the HTTP hub', () => {
 		const started = Date.now();
 		await expect(new HttpHub(url).publicKey()).rejects.toThrow(`the hub at ${url} cannot be reached (ECONNREFUSED)`);
 		expect(Date.now() - started).toBeLessThan(4000);
+	});
+});
+
+describe('init trusts only what the hub signed', () => {
+	it('createIdentity refuses a key the hub answered without its own signature', async () => {
+		const honest = new DirectoryHub(state);
+		const hubKey = await honest.publicKey();
+		// A hub in the middle that hands back another key's signature over the record.
+		const impostor: Hub = {
+			location: 'http://impostor.example',
+			publicKey: () => honest.publicKey(),
+			register: async (kind, publicKey, controlPublicKey) => {
+				const answer = await honest.register(kind, publicKey, controlPublicKey);
+				return {...answer, hubSignature: signDetached('something else', newKeyPair().secretKey)};
+			},
+			update: (...args) => honest.update(...args),
+			announce: announcement => honest.announce(announcement),
+			lookup: (kind, id) => honest.lookup(kind, id),
+		};
+		await expect(createIdentity(impostor, 'host', undefined, hubKey)).rejects.toThrow(
+			'the hub at http://impostor.example returned a host key that is not signed by its own key',
+		);
+		const keys = await createIdentity(honest, 'host', undefined, hubKey);
+		expect(verifyPublicKey(keys.public, hubKey)).toBe(true);
 	});
 });
