@@ -9,6 +9,7 @@ import {createIdentity} from '../keys/create-identity.js';
 import type {HubPublicKeyRecord} from '../keys/identity.js';
 import {hubPublicKeyFileContent, hubPublicKeyFileName, readHubPublicKeyFile, readIdentityKeys, writeIdentityKeys} from '../keys/store.js';
 import {checkAmprunRoot} from './amprun-root.js';
+import {makeInstancePrivate, privateDirectoryMode} from './privacy.js';
 import {applyPlans} from './apply-plans.js';
 import {certificateFiles, makeSelfSignedCertificate} from './certificate.js';
 import {generatedFilePlans} from './file-plans.js';
@@ -64,7 +65,7 @@ async function* createNewInstance(target: string, answers: InitAnswers, signal: 
 		// Assigned as soon as it exists, outside any step, so that an abort can never leave it behind.
 		partial = await mkdtemp(path.join(path.dirname(target), `.${name}.partial-`));
 		const building = partial;
-		await chmod(building, 0o755);
+		await chmod(building, privateDirectoryMode);
 		const {hub, hubKey} = yield* step('hub', 'Contacting the hub', signal, async () => {
 			const hub = openHub(answers.hub);
 			const hubKey = await hub.publicKey(signal);
@@ -91,6 +92,7 @@ async function* createNewInstance(target: string, answers: InitAnswers, signal: 
 		});
 		yield* step('git', 'Making the git repository', signal, async () => {
 			const commit = await initRepository(building, gitIdentity(config), `Create instance ${name}`, signal);
+			await makeInstancePrivate(building, {git: true});
 			return {value: undefined, detail: `commit ${commit}`};
 		});
 		yield* step('place', 'Moving the instance into place', signal, async () => {
@@ -139,10 +141,12 @@ async function* clobberInstance(target: string, answers: InitAnswers, signal: Ab
 		const identity = gitIdentity(config);
 		if (!(await exists(path.join(target, '.git')))) {
 			const commit = await initRepository(target, identity, `Create instance ${config.name}`, signal);
+			await makeInstancePrivate(target, {git: true});
 			return {value: undefined, detail: `new repository, commit ${commit}`};
 		}
 		const paths = [...plans.map(plan => plan.path), `ampnode/${hubPublicKeyFileName}`, ...(certificateMade ? Object.values(certificateFiles) : [])];
 		const commit = await commitPaths(target, identity, paths, 'Regenerate instance files (ampzero init --clobber)', signal);
+		await makeInstancePrivate(target, {git: true});
 		return {value: undefined, detail: commit === null ? 'nothing changed' : `commit ${commit}`};
 	});
 	return summaryOf(config, target);
