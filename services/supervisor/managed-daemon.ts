@@ -71,6 +71,7 @@ export class ManagedDaemon {
 			env: {...process.env, ...this.spec.env},
 			detached: true,
 			stdio: ['ignore', 'pipe', 'pipe'],
+			...(this.spec.user ? {uid: this.spec.user.uid, gid: this.spec.user.gid} : {}),
 		});
 		this.child = child;
 		const stdout = new LineSplitter(this.maxLineLength);
