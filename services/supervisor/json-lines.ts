@@ -1,8 +1,14 @@
-/** Splits a stream of JSON lines; a line that does not parse is skipped, never fatal. */
+import {StringDecoder} from 'node:string_decoder';
+
+/**
+ * Splits a stream of JSON lines; a line that does not parse is skipped, never fatal. Bytes are
+ * decoded as a stream, so a character split between two chunks arrives whole.
+ */
 export function jsonLineReader<T>(onValue: (value: T) => void): (chunk: Buffer | string) => void {
+	const decoder = new StringDecoder('utf8');
 	let pending = '';
 	return chunk => {
-		pending += chunk.toString();
+		pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
 		let newline = pending.indexOf('\n');
 		while (newline !== -1) {
 			const line = pending.slice(0, newline);
