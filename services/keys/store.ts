@@ -1,8 +1,9 @@
-import {readdir, readFile} from 'node:fs/promises';
+import {readdir} from 'node:fs/promises';
 import path from 'node:path';
 import nacl from 'tweetnacl';
 import {AmpError} from '../errors.js';
 import {secretFileMode, writeFileAtomic} from './atomic-write.js';
+import {readRegularFile} from '../files/read-regular-file.js';
 import {
 	decode,
 	keyFileName,
@@ -47,7 +48,7 @@ export async function writeIdentityKeys(directory: string, keys: IdentityKeys): 
 async function readJson(file: string): Promise<Record<string, unknown>> {
 	let text: string;
 	try {
-		text = await readFile(file, 'utf8');
+		text = await readRegularFile(file);
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new AmpError(`${file} is missing`);
 		throw error;
