@@ -74,7 +74,14 @@ ${upstreamServers}
 		ssl_certificate ${path.join(nginxDirectory, 'server.cert')};
 		ssl_certificate_key ${path.join(nginxDirectory, 'server.key')};
 		ssl_protocols TLSv1.2 TLSv1.3;
+		# Forward-secret AEAD suites only (no CBC, no SHA-1); TLS 1.3 suites are all of that kind.
+		ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
+		ssl_prefer_server_ciphers off;
+		# Session tickets off: nginx never rotates its ticket key, which would undo forward secrecy. Resumption uses the cache.
+		ssl_session_tickets off;
 		ssl_session_cache shared:ampzero_ssl:1m;
+		ssl_session_timeout 1h;
+		add_header Strict-Transport-Security "max-age=63072000" always;
 		root ${www};
 
 		# While the deploy flag file exists every request gets the "being upgraded" page.
@@ -99,8 +106,9 @@ ${upstreamServers}
 			proxy_http_version 1.1;
 			proxy_set_header Connection "";
 			proxy_set_header Host $http_host;
+			# What the client sends in these is replaced, never passed on: ampnode logs X-Real-IP as the client's address.
 			proxy_set_header X-Real-IP $remote_addr;
-			proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+			proxy_set_header X-Forwarded-For $remote_addr;
 			proxy_set_header X-Forwarded-Proto $scheme;
 			proxy_next_upstream error timeout http_502;
 			proxy_connect_timeout 5s;
