@@ -19,6 +19,9 @@ async function main(planPath: string): Promise<number> {
 	const {paths} = plan;
 	// The terminal that started us may close; only stop, quit or SIGTERM end the run.
 	process.on('SIGHUP', () => {});
+	// stdout and stderr are supervisor.log: a full disk must not end the supervisor through them.
+	process.stdout.on('error', () => {});
+	process.stderr.on('error', () => {});
 	if (!acquireSupervisorLock(paths)) return lockHeldExitCode;
 	try {
 		const ended = await endLeftovers(paths.pids);

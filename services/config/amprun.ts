@@ -1,8 +1,8 @@
-import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import {AmpError} from '../errors.js';
 import type {PortMap} from './ports.js';
+import {readRegularFile} from '../files/read-regular-file.js';
 
 export type SetupKind = 'single' | 'server';
 
@@ -242,7 +242,7 @@ export async function loadInstanceConfig(instanceDirectory: string): Promise<Ins
 	const file = path.join(instanceDirectory, configFileName);
 	let text: string;
 	try {
-		text = await readFile(file, 'utf8');
+		text = await readRegularFile(file);
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
 			throw new AmpError(`${instanceDirectory} is not an ampzero instance: ${configFileName} is missing (create one with \`ampzero init\`)`);

@@ -35,7 +35,8 @@ export function runPaths(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>): R
 		supervisorPid: path.join(root, 'supervisor.pid'),
 		nginxPrefix: path.join(root, 'nginx'),
 		upgradingFlag: path.join(root, 'upgrading'),
-		redisLiveSocket: path.join(root, 'redis-live.sock'),
-		redisDataSocket: path.join(root, 'redis-data.sock'),
+		// In each server's own data directory, which its user owns (redis creates the socket).
+		redisLiveSocket: path.join(root, 'data', 'redis-live', 'redis.sock'),
+		redisDataSocket: path.join(root, 'data', 'redis-data', 'redis.sock'),
 	};
 }

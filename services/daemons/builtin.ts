@@ -4,12 +4,15 @@ import {runPaths} from '../config/paths.js';
 import {checkoutDirectory} from '../instance/locate.js';
 import type {DaemonSpec} from '../supervisor/spec.js';
 import {daemonDataDirectory} from './prepare.js';
+import type {DaemonUser} from './daemon-user.js';
 import {findProgram} from './programs.js';
 
 export interface BuiltinOptions {
 	/** `run --server`: only redis, ampnode and nginx, against the shared daemons named in amprun.yaml. */
 	server: boolean;
 	debug: boolean;
+	/** Run as root: every daemon runs as this user; nginx's master stays root to bind the ports, its workers run as this user. */
+	runAs?: DaemonUser;
 }
 
 /** The project's own daemons run as `node <checkout>/bin/ampzero daemon <name> <instance>`. */
@@ -111,7 +114,7 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 	specs.push({
 		name: 'nginx',
 		command: findProgram('nginx'),
-		args: ['-p', `${paths.nginxPrefix}/`, '-e', 'stderr', '-c', path.join(instanceDirectory, 'nginx', 'nginx.conf'), '-g', 'daemon off;'],
+		args: ['-p', `${paths.nginxPrefix}/`, '-e', 'stderr', '-c', path.join(instanceDirectory, 'nginx', 'nginx.conf'), '-g', `daemon off;${options.runAs ? ` user ${options.runAs.name} ${options.runAs.group};` : ''}`],
 		port: config.ports.frontend,
 		ports: [config.ports.frontend, config.ports.http],
 		dependsOn: ampnodeNames,
@@ -121,5 +124,6 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 		stopSignal: 'SIGQUIT',
 		stopTimeoutMs: 5_000,
 	});
-	return specs;
+	const runAs = options.runAs;
+	return runAs ? specs.map(spec => (spec.name === 'nginx' ? spec : {...spec, user: {uid: runAs.uid, gid: runAs.gid}})) : specs;
 }

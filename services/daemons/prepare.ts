@@ -1,7 +1,7 @@
-import {mkdir} from 'node:fs/promises';
 import path from 'node:path';
 import type {InstanceConfig} from '../config/amprun.js';
 import {runPaths} from '../config/paths.js';
+import {makeDirectories} from '../files/make-directories.js';
 
 /** The data directory of each daemon that keeps state, under `<root>/data/`. */
 export function daemonDataDirectory(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>, daemon: 'keyspace' | 'redis-live' | 'redis-data' | 'logstore' | 'zerodata'): string {
@@ -21,5 +21,5 @@ export async function prepareRunDirectories(config: Pick<InstanceConfig, 'amprun
 		daemonDataDirectory(config, 'logstore'),
 		daemonDataDirectory(config, 'zerodata'),
 	];
-	for (const directory of directories) await mkdir(directory, {recursive: true, mode: 0o700});
+	for (const directory of directories) await makeDirectories(directory, 0o700);
 }

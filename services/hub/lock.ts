@@ -1,56 +1,61 @@
-import {mkdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
+import {spawn} from 'node:child_process';
 import path from 'node:path';
-import {setTimeout as sleep} from 'node:timers/promises';
 import {AmpError} from '../errors.js';
 
-const staleAfterMs = 30_000;
-const waitAtMostMs = 10_000;
+const waitAtMostSeconds = 10;
 
 /**
- * Runs `work` while holding `<directory>/lock`, a directory (mkdir is atomic) holding the
- * owner's pid. Other processes wait; a lock whose owner died is broken.
+ * Runs `work` while holding an exclusive flock(2) on `<directory>/lock.flock`. The kernel takes the
+ * lock atomically and drops it when its holder dies, so there is no stale lock to break, and no
+ * race in breaking one. Node has no flock: util-linux's `flock` holds it for us, in its own
+ * process group (a ^C at the terminal does not release it), until we close its stdin or die.
  */
 export async function withDirectoryLock<T>(directory: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-	const lock = path.join(directory, 'lock');
-	const deadline = Date.now() + waitAtMostMs;
-	for (let attempt = 0; ; attempt++) {
-		signal?.throwIfAborted();
-		try {
-			await mkdir(lock);
-			break;
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-		}
-		if (await isStale(lock)) {
-			await rm(lock, {recursive: true, force: true});
-			continue;
-		}
-		if (Date.now() > deadline) {
-			throw new AmpError(`the hub state in ${directory} stays locked by another process; if none is running, remove ${lock}`);
-		}
-		await sleep(Math.min(2 + attempt * 2, 25), undefined, {signal});
-	}
+	const release = await takeLock(path.join(directory, 'lock.flock'), signal);
 	try {
-		await writeFile(path.join(lock, 'owner'), String(process.pid));
 		return await work();
 	} finally {
-		await rm(lock, {recursive: true, force: true});
+		await release();
 	}
 }
 
-async function isStale(lock: string): Promise<boolean> {
-	const owner = Number(await readFile(path.join(lock, 'owner'), 'utf8').catch(() => ''));
-	if (Number.isInteger(owner) && owner > 0) return !isAlive(owner);
-	// No owner written yet: the holder is between mkdir and writeFile, unless that was long ago.
-	const info = await stat(lock).catch(() => undefined);
-	return info !== undefined && Date.now() - info.mtimeMs > staleAfterMs;
-}
-
-function isAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
+function takeLock(file: string, signal: AbortSignal | undefined): Promise<() => Promise<void>> {
+	signal?.throwIfAborted();
+	return new Promise((resolve, reject) => {
+		const child = spawn('flock', ['--exclusive', '--wait', String(waitAtMostSeconds), file, 'sh', '-c', 'echo locked && exec cat >/dev/null'], {
+			stdio: ['pipe', 'pipe', 'pipe'],
+			detached: true,
+		});
+		const exited = new Promise<void>(done => child.once('close', () => done()));
+		let locked = false;
+		let stderr = '';
+		const onAbort = (): void => {
+			child.kill('SIGKILL');
+			reject(signal?.reason);
+		};
+		signal?.addEventListener('abort', onAbort, {once: true});
+		child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+		child.stdout.once('data', () => {
+			locked = true;
+			signal?.removeEventListener('abort', onAbort);
+			resolve(async () => {
+				child.stdin.end();
+				await exited;
+			});
+		});
+		child.once('error', error => {
+			signal?.removeEventListener('abort', onAbort);
+			const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+			reject(missing ? new AmpError('flock is not installed; install util-linux (`npm run setup`)') : error);
+		});
+		child.once('exit', code => {
+			if (locked) return;
+			signal?.removeEventListener('abort', onAbort);
+			reject(
+				code === 1
+					? new AmpError(`the hub state in ${path.dirname(file)} stays locked by another process (waited ${waitAtMostSeconds} s)`)
+					: new AmpError(`cannot lock ${file}: ${stderr.trim() || `flock exited with ${code}`}`),
+			);
+		});
+	});
 }

@@ -1,8 +1,9 @@
 import {spawn} from 'node:child_process';
 import {constants} from 'node:fs';
-import {access, mkdir} from 'node:fs/promises';
+import {access} from 'node:fs/promises';
 import os from 'node:os';
 import {AmpError, errorMessage} from '../errors.js';
+import {makeDirectories} from '../files/make-directories.js';
 import type {AmprunRootProblem} from './types.js';
 
 /**
@@ -11,7 +12,7 @@ import type {AmprunRootProblem} from './types.js';
  */
 export async function checkAmprunRoot(directory: string): Promise<AmprunRootProblem | null> {
 	try {
-		await mkdir(directory, {recursive: true});
+		await makeDirectories(directory);
 		await access(directory, constants.W_OK | constants.X_OK);
 		return null;
 	} catch (error) {
@@ -21,7 +22,9 @@ export async function checkAmprunRoot(directory: string): Promise<AmprunRootProb
 				? `${directory} cannot be created or written by ${currentUser()}`
 				: code === 'ENOTDIR' || code === 'EEXIST'
 					? `${directory} is not a directory`
-					: `${directory} cannot be used: ${errorMessage(error)}`;
+					: code === 'ENOENT'
+						? `${directory} cannot be created there (is it on a virtual file system such as /proc?)`
+						: `${directory} cannot be used: ${errorMessage(error)}`;
 		return {path: directory, why, sudoCommands: sudoCommandsFor(directory)};
 	}
 }

@@ -1,8 +1,8 @@
-import {readFile} from 'node:fs/promises';
 import yaml from 'js-yaml';
 import type {InitAnswers} from '../config/amprun.js';
 import type {PortMap} from '../config/ports.js';
 import {AmpError} from '../errors.js';
+import {readRegularFile} from '../files/read-regular-file.js';
 
 const portKeys: Record<string, Exclude<keyof PortMap, 'ampnode'>> = {
 	frontend_port: 'frontend',
@@ -35,7 +35,7 @@ const madeByInit = new Set(['instance_name', 'user_id', 'host_id', 'bind_address
 export async function readAnswersFile(file: string, base: InitAnswers): Promise<InitAnswers> {
 	let text: string;
 	try {
-		text = await readFile(file, 'utf8');
+		text = await readRegularFile(file);
 	} catch (error) {
 		throw new AmpError(`cannot read the answers file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 2);
 	}

@@ -1,15 +1,18 @@
-import {access, chmod, lstat, mkdir, mkdtemp, rename, rm} from 'node:fs/promises';
+import {X509Certificate} from 'node:crypto';
+import {access, chmod, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm} from 'node:fs/promises';
 import path from 'node:path';
 import {loadInstanceConfig, type InstanceConfig} from '../config/amprun.js';
 import {AmpError, errorMessage} from '../errors.js';
 import {embeddedHubDirectory, openHub} from '../hub/open.js';
 import {hubKeyFingerprint, matchesFingerprint} from '../hub/fingerprint.js';
 import type {Hub} from '../hub/types.js';
-import {writeFileAtomic} from '../keys/atomic-write.js';
+import {makeDirectories} from '../files/make-directories.js';
+import {syncDirectory, writeFileAtomic} from '../keys/atomic-write.js';
 import {createIdentity} from '../keys/create-identity.js';
 import type {HubPublicKeyRecord} from '../keys/identity.js';
 import {hubPublicKeyFileContent, hubPublicKeyFileName, readHubPublicKeyFile, readIdentityKeys, writeIdentityKeys} from '../keys/store.js';
 import {checkAmprunRoot} from './amprun-root.js';
+import {makeInstancePrivate, privateDirectoryMode} from './privacy.js';
 import {applyPlans} from './apply-plans.js';
 import {certificateFiles, makeSelfSignedCertificate} from './certificate.js';
 import {generatedFilePlans} from './file-plans.js';
@@ -39,11 +42,17 @@ export async function* createInstance(directory: string, answers: InitAnswers, o
 	return summary;
 }
 
+/** The work of the step running now: an abort stops waiting for it at once, but what it still does is awaited (briefly) before cleaning up. */
+let inflight: Promise<unknown> | undefined;
+
 async function* step<T>(id: string, label: string, signal: AbortSignal | undefined, work: () => Promise<{value: T; detail?: string}>): AsyncGenerator<InitEvent, T> {
 	yield {type: 'step-start', step: id, label};
 	try {
 		signal?.throwIfAborted();
-		const {value, detail} = await work();
+		const running = work();
+		inflight = running.catch(() => undefined);
+		// A file-system call can hang (a FIFO, a dead network mount): ^C and SIGTERM end the step regardless.
+		const {value, detail} = await untilAborted(running, signal);
 		signal?.throwIfAborted();
 		yield detail === undefined ? {type: 'step-done', step: id} : {type: 'step-done', step: id, detail};
 		return value;
@@ -53,19 +62,60 @@ async function* step<T>(id: string, label: string, signal: AbortSignal | undefin
 	}
 }
 
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+	if (!signal) return work;
+	return new Promise((resolve, reject) => {
+		const onAbort = (): void => reject(signal.reason);
+		if (signal.aborted) return onAbort();
+		signal.addEventListener('abort', onAbort, {once: true});
+		work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+	});
+}
+
+/** Waits at most `ms` for the step still running after an abort, so that it does not write into what is being removed. */
+async function settleInflight(ms: number): Promise<void> {
+	const running = inflight;
+	inflight = undefined;
+	if (running) await Promise.race([running, new Promise(resolve => setTimeout(resolve, ms).unref())]);
+}
+
+/**
+ * Removes what an init of this name that was killed left beside the target (`.NAME.partial-PID-…`,
+ * holding private keys), unless the init that made it is still running.
+ */
+async function removeLeftovers(parent: string, name: string): Promise<void> {
+	const prefix = `.${name}.partial-`;
+	for (const entry of await readdir(parent).catch(() => [] as string[])) {
+		if (!entry.startsWith(prefix)) continue;
+		const pid = Number(/^(\d+)-/.exec(entry.slice(prefix.length))?.[1]);
+		if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) continue;
+		await rm(path.join(parent, entry), {recursive: true, force: true});
+	}
+}
+
+function isAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
 async function* createNewInstance(target: string, answers: InitAnswers, signal: AbortSignal | undefined, hubKeyPin: string | undefined): AsyncGenerator<InitEvent, InstanceSummary> {
 	const name = instanceName(target);
 	let partial: string | undefined;
 	try {
 		yield* step('check', 'Checking the answers and the amprun root', signal, async () => {
 			await checkAnswersAndRoot(answers);
-			await mkdir(path.dirname(target), {recursive: true});
+			await makeDirectories(path.dirname(target));
+			await removeLeftovers(path.dirname(target), name);
 			return {value: undefined, detail: `amprun root ${answers.amprunRoot}`};
 		});
 		// Assigned as soon as it exists, outside any step, so that an abort can never leave it behind.
-		partial = await mkdtemp(path.join(path.dirname(target), `.${name}.partial-`));
+		partial = await mkdtemp(path.join(path.dirname(target), `.${name}.partial-${process.pid}-`));
 		const building = partial;
-		await chmod(building, 0o755);
+		await chmod(building, privateDirectoryMode);
 		const {hub, hubKey} = yield* step('hub', 'Contacting the hub', signal, async () => {
 			const hub = openHub(answers.hub);
 			const hubKey = await hub.publicKey(signal);
@@ -97,17 +147,23 @@ async function* createNewInstance(target: string, answers: InitAnswers, signal: 
 		});
 		yield* step('git', 'Making the git repository', signal, async () => {
 			const commit = await initRepository(building, gitIdentity(config), `Create instance ${name}`, signal);
+			await makeInstancePrivate(building, {git: true});
 			return {value: undefined, detail: `commit ${commit}`};
 		});
 		yield* step('place', 'Moving the instance into place', signal, async () => {
 			if (await exists(target)) throw new AmpError(`${target} appeared while the instance was being made; nothing was changed`);
 			await rename(building, target);
 			partial = undefined;
+			// The new name is durable only once the directory holding it is synced.
+			await syncDirectory(path.dirname(target));
 			return {value: undefined, detail: target};
 		});
 		return summaryOf(config, target);
 	} finally {
-		if (partial !== undefined) await rm(partial, {recursive: true, force: true});
+		if (partial !== undefined) {
+			await settleInflight(500);
+			await rm(partial, {recursive: true, force: true});
+		}
 	}
 }
 
@@ -137,18 +193,21 @@ async function* clobberInstance(target: string, answers: InitAnswers, signal: Ab
 	});
 	const certificateMade = yield* step('certificate', 'Checking the TLS certificate', signal, async () => {
 		const present = (await exists(path.join(target, certificateFiles.cert))) && (await exists(path.join(target, certificateFiles.key)));
-		if (present) return {value: false, detail: 'kept'};
+		const fits = present && (await certificateCovers(path.join(target, certificateFiles.cert), config.hostName));
+		if (fits) return {value: false, detail: 'kept'};
 		await makeSelfSignedCertificate(target, config.hostName, signal);
-		return {value: true, detail: `${certificateFiles.cert} made`};
+		return {value: true, detail: present ? `${certificateFiles.cert} made again for ${config.hostName}` : `${certificateFiles.cert} made`};
 	});
 	yield* step('git', 'Committing the regenerated files', signal, async () => {
 		const identity = gitIdentity(config);
 		if (!(await exists(path.join(target, '.git')))) {
 			const commit = await initRepository(target, identity, `Create instance ${config.name}`, signal);
+			await makeInstancePrivate(target, {git: true});
 			return {value: undefined, detail: `new repository, commit ${commit}`};
 		}
 		const paths = [...plans.map(plan => plan.path), `ampnode/${hubPublicKeyFileName}`, ...(certificateMade ? Object.values(certificateFiles) : [])];
 		const commit = await commitPaths(target, identity, paths, 'Regenerate instance files (ampzero init --clobber)', signal);
+		await makeInstancePrivate(target, {git: true});
 		return {value: undefined, detail: commit === null ? 'nothing changed' : `commit ${commit}`};
 	});
 	return summaryOf(config, target);
@@ -189,4 +248,13 @@ async function exists(file: string): Promise<boolean> {
 		() => true,
 		() => false,
 	);
+}
+
+/** Whether the certificate names `hostName` (a --clobber with a new host name needs a new one). */
+async function certificateCovers(file: string, hostName: string): Promise<boolean> {
+	try {
+		return new X509Certificate(await readFile(file)).checkHost(hostName) !== undefined;
+	} catch {
+		return false;
+	}
 }

@@ -25,7 +25,7 @@ export const linkedDaemons = ['logstore', 'zerodata'] as const;
 export function generatedFilePlans(config: InstanceConfig, directory: string): FilePlan[] {
 	const file = (relative: string, content: string, mode = 0o644): FilePlan => ({kind: 'file', path: relative, content, mode});
 	return [
-		file('amprun.yaml', toYaml(config)),
+		file('amprun.yaml', toYaml(config), 0o600),
 		file('deployment.yaml', deploymentExample(config)),
 		file('README.md', instanceReadme(config)),
 		file('.gitignore', gitignore()),

@@ -18,7 +18,8 @@ function git(directory: string, identity: GitIdentity, args: string[], signal?: 
 
 /** `git init` and one commit of everything not ignored. Returns the short commit id. */
 export async function initRepository(directory: string, identity: GitIdentity, message: string, signal?: AbortSignal): Promise<string> {
-	await git(directory, identity, ['init', '-q'], signal);
+	// Objects, refs and the index owner-only (git adds x for directories), whatever the umask.
+	await git(directory, identity, ['init', '-q', '--shared=0600'], signal);
 	await git(directory, identity, ['add', '-A'], signal);
 	await git(directory, identity, ['commit', '-q', '-m', message], signal);
 	return (await git(directory, identity, ['rev-parse', '--short', 'HEAD'], signal)).trim();
@@ -26,6 +27,7 @@ export async function initRepository(directory: string, identity: GitIdentity, m
 
 /** Commits the changes to `paths` (only those); returns the short commit id, or null when nothing changed. */
 export async function commitPaths(directory: string, identity: GitIdentity, paths: string[], message: string, signal?: AbortSignal): Promise<string | null> {
+	await git(directory, identity, ['config', 'core.sharedRepository', '0600'], signal);
 	await git(directory, identity, ['add', '-A', '--', ...paths], signal);
 	const staged = (await git(directory, identity, ['diff', '--cached', '--name-only', '--', ...paths], signal)).trim();
 	if (staged === '') return null;

@@ -1,8 +1,9 @@
-import {readdir, readFile} from 'node:fs/promises';
+import {readdir} from 'node:fs/promises';
 import path from 'node:path';
 import nacl from 'tweetnacl';
 import {AmpError} from '../errors.js';
 import {secretFileMode, writeFileAtomic} from './atomic-write.js';
+import {readRegularFile} from '../files/read-regular-file.js';
 import {
 	decode,
 	keyFileName,
@@ -23,7 +24,9 @@ export interface IdentityKeys {
 
 export const hubPublicKeyFileName = 'hub.public.key';
 
-const serialise = (record: object): string => `${JSON.stringify(record, null, '\t')}\n`;
+/** A key file's text: the record as tab-indented JSON. */
+export const keyFileContent = (record: object): string => `${JSON.stringify(record, null, '\t')}\n`;
+const serialise = keyFileContent;
 
 /** The file plans of an identity's three key files: public 0644, private and control 0600. */
 export function identityKeyFiles(keys: IdentityKeys): Array<{file: string; content: string; mode: number}> {
@@ -47,7 +50,7 @@ export async function writeIdentityKeys(directory: string, keys: IdentityKeys): 
 async function readJson(file: string): Promise<Record<string, unknown>> {
 	let text: string;
 	try {
-		text = await readFile(file, 'utf8');
+		text = await readRegularFile(file);
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new AmpError(`${file} is missing`);
 		throw error;
@@ -145,11 +148,18 @@ export async function readIdentityKeys(ampnodeDirectory: string, kind: IdentityK
 	return keys;
 }
 
-/** Whether an Ed25519 secret key (tweetnacl's 64 bytes) is the one of `publicKey`. */
+/**
+ * Whether an Ed25519 secret key (tweetnacl's 64 bytes: the seed, then a copy of the public key) is
+ * the one of `publicKey`. The public key is derived from the seed: the copied half proves nothing,
+ * and signatures made with a seed that does not match it verify against no key.
+ */
 export function secretMatchesPublic(secretKey: string, publicKey: string): boolean {
 	try {
-		const pair = nacl.sign.keyPair.fromSecretKey(decode(secretKey));
-		return Buffer.from(pair.publicKey).equals(Buffer.from(decode(publicKey)));
+		const secret = decode(secretKey);
+		if (secret.length !== nacl.sign.secretKeyLength) return false;
+		const derived = nacl.sign.keyPair.fromSeed(secret.subarray(0, nacl.sign.seedLength)).publicKey;
+		const expected = Buffer.from(decode(publicKey));
+		return Buffer.from(derived).equals(expected) && Buffer.from(secret.subarray(nacl.sign.seedLength)).equals(expected);
 	} catch {
 		return false;
 	}

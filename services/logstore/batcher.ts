@@ -14,9 +14,19 @@ export interface LogBatcherOptions {
 }
 
 /**
+ * Whether sending a batch again may succeed: yes for a network error or a 5xx answer; no when the
+ * logstore refused the batch itself (an error with `retryable: false`, a 4xx), which would block every later batch.
+ */
+export function retryable(error: unknown): boolean {
+	const flag = (error as {retryable?: unknown} | null)?.retryable;
+	return typeof flag === 'boolean' ? flag : true;
+}
+
+/**
  * Buffers log records and sends them in batches: every `maxRecords` records or `maxDelayMs` ms,
- * whichever comes first. A failed batch goes back to the front of the buffer and is retried with
- * the next flush, so logging never blocks or throws into the code that logs.
+ * whichever comes first. A batch that failed in a way that may pass later goes back to the front of the
+ * buffer and is retried with the next flush; one the logstore refused is dropped, counted and reported.
+ * Logging never blocks or throws into the code that logs.
  */
 export class LogBatcher {
 	private buffer: LogRecord[] = [];
@@ -25,6 +35,8 @@ export class LogBatcher {
 	private readonly maxRecords: number;
 	private readonly maxDelayMs: number;
 	private readonly maxBuffered: number;
+	/** Records the logstore refused (a 4xx): dropped rather than retried forever. */
+	refusedRecords = 0;
 
 	constructor(private readonly options: LogBatcherOptions) {
 		this.maxRecords = options.maxRecords ?? 100;
@@ -62,8 +74,16 @@ export class LogBatcher {
 				sent = true;
 			},
 			(error: unknown) => {
-				this.buffer.unshift(...batch);
-				this.options.onError?.(error instanceof Error ? error : new Error(String(error)), 0);
+				const failure = error instanceof Error ? error : new Error(String(error));
+				if (retryable(error)) {
+					this.buffer.unshift(...batch);
+					this.options.onError?.(failure, 0);
+					return;
+				}
+				this.refusedRecords += batch.length;
+				// Not a reason to stop: the records after it go out with the next flush.
+				sent = true;
+				this.options.onError?.(failure, batch.length);
 			},
 		);
 		try {

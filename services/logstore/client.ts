@@ -3,6 +3,21 @@ import {AmpError} from '../errors.js';
 import {queryToSearchParams, type LogPage, type LogQuery, type LogRecord} from './records.js';
 
 export {LogBatcher, type LogBatcherOptions} from './batcher.js';
+export {retryable} from './batcher.js';
+
+/** A logstore's answer other than 200: `status` tells whether sending the same again may succeed (5xx) or never will (4xx). */
+export class LogstoreRefused extends AmpError {
+	constructor(
+		message: string,
+		readonly status: number,
+	) {
+		super(message);
+	}
+
+	get retryable(): boolean {
+		return this.status >= 500;
+	}
+}
 
 /** Talks to a logstore over HTTP with one keep-alive connection pool. */
 export class LogstoreClient {
@@ -59,12 +74,12 @@ export class LogstoreClient {
 						try {
 							parsed = JSON.parse(text);
 						} catch {
-							reject(new AmpError(`logstore at ${this.base.origin} answered ${method} ${path} with something that is not JSON (status ${response.statusCode})`));
+							reject(new LogstoreRefused(`logstore at ${this.base.origin} answered ${method} ${path} with something that is not JSON (status ${response.statusCode})`, response.statusCode ?? 500));
 							return;
 						}
 						if (response.statusCode !== 200) {
 							const message = (parsed as {error?: string}).error ?? `status ${response.statusCode}`;
-							reject(new AmpError(`logstore refused ${method} ${path}: ${message}`));
+							reject(new LogstoreRefused(`logstore refused ${method} ${path}: ${message} (status ${response.statusCode})`, response.statusCode ?? 500));
 							return;
 						}
 						resolve(parsed);

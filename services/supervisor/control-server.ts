@@ -1,4 +1,4 @@
-import {rmSync} from 'node:fs';
+import {chmodSync, rmSync} from 'node:fs';
 import net from 'node:net';
 import type {SupervisorCommand, SupervisorEvent} from './events.js';
 import {jsonLineReader} from './json-lines.js';
@@ -6,6 +6,12 @@ import type {Supervisor} from './supervisor.js';
 
 /** Past this much unsent output, a watcher that does not read gets no more log batches until it catches up. */
 const maxBufferedBytes = 4 * 1024 * 1024;
+
+/** A command is a short JSON line; a connection that sends more without a newline is cut off, so no watcher can fill the supervisor's memory. */
+const maxCommandLength = 64 * 1024;
+
+/** Only the supervisor's user (and root) may connect: the kernel checks write permission on the socket file at connect(). */
+const socketMode = 0o600;
 
 const commandTypes = new Set(['stop', 'restart', 'start', 'stop-all', 'quit-all']);
 
@@ -24,21 +30,34 @@ export async function serveControlSocket(supervisor: Supervisor, socketPath: str
 		};
 		write(supervisor.snapshot());
 		const unsubscribe = supervisor.subscribe(write);
-		socket.on('data', jsonLineReader<SupervisorCommand>(command => {
-			if (typeof command !== 'object' || command === null || !commandTypes.has(command.type)) return;
-			supervisor.handle(command).catch(() => {
-				// An unknown daemon name: the watcher sees nothing change.
-			});
-		}));
+		socket.on(
+			'data',
+			jsonLineReader<SupervisorCommand>(
+				command => {
+					if (typeof command !== 'object' || command === null || !commandTypes.has(command.type)) return;
+					supervisor.handle(command).catch(() => {
+						// An unknown daemon name: the watcher sees nothing change.
+					});
+				},
+				{maxLineLength: maxCommandLength, onOverflow: () => socket.destroy()},
+			),
+		);
 		socket.on('close', unsubscribe);
 		socket.on('error', () => socket.destroy());
 	});
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
-		server.listen(socketPath, () => {
-			server.off('error', reject);
-			resolve();
-		});
+		// bind() makes the socket file inside listen(), with the umask's mode: owner-only from its first moment.
+		const umask = process.umask(0o177);
+		try {
+			server.listen(socketPath, () => {
+				server.off('error', reject);
+				resolve();
+			});
+		} finally {
+			process.umask(umask);
+		}
 	});
+	chmodSync(socketPath, socketMode);
 	return server;
 }

@@ -1,8 +1,20 @@
-/** Splits a stream of JSON lines; a line that does not parse is skipped, never fatal. */
-export function jsonLineReader<T>(onValue: (value: T) => void): (chunk: Buffer | string) => void {
+import {StringDecoder} from 'node:string_decoder';
+
+/**
+ * Splits a stream of JSON lines; a line that does not parse is skipped, never fatal. Bytes are
+ * decoded as a stream, so a character split between two chunks arrives whole.
+ */
+export function jsonLineReader<T>(
+	onValue: (value: T) => void,
+	/** A line longer than `maxLineLength` characters is not waited for: `onOverflow` is called and the reader stops. */
+	bound?: {maxLineLength: number; onOverflow: () => void},
+): (chunk: Buffer | string) => void {
+	const decoder = new StringDecoder('utf8');
 	let pending = '';
+	let overflowed = false;
 	return chunk => {
-		pending += chunk.toString();
+		if (overflowed) return;
+		pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
 		let newline = pending.indexOf('\n');
 		while (newline !== -1) {
 			const line = pending.slice(0, newline);
@@ -15,6 +27,11 @@ export function jsonLineReader<T>(onValue: (value: T) => void): (chunk: Buffer |
 				}
 			}
 			newline = pending.indexOf('\n');
+		}
+		if (bound && pending.length > bound.maxLineLength) {
+			overflowed = true;
+			pending = '';
+			bound.onOverflow();
 		}
 	};
 }

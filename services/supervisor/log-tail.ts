@@ -1,3 +1,4 @@
+import {StringDecoder} from 'node:string_decoder';
 import {closeSync, existsSync, openSync, readFileSync, readSync, statSync} from 'node:fs';
 import {collapseCarriageReturns} from './log-lines.js';
 
@@ -21,6 +22,8 @@ export async function followLogFile(file: string, onLines: (lines: string[]) => 
 	let offset = existsSync(file) ? statSync(file).size : 0;
 	let inode = existsSync(file) ? statSync(file).ino : 0;
 	let pending = '';
+	// A read can end inside a character the daemon has not finished writing: decode as a stream.
+	let decoder = new StringDecoder('utf8');
 	while (!signal.aborted) {
 		await new Promise(resolve => setTimeout(resolve, intervalMs));
 		if (!existsSync(file)) continue;
@@ -28,6 +31,7 @@ export async function followLogFile(file: string, onLines: (lines: string[]) => 
 		if (stat.ino !== inode || stat.size < offset) {
 			inode = stat.ino;
 			offset = 0;
+			decoder = new StringDecoder('utf8');
 		}
 		if (stat.size === offset) continue;
 		const length = stat.size - offset;
@@ -39,7 +43,7 @@ export async function followLogFile(file: string, onLines: (lines: string[]) => 
 			closeSync(fd);
 		}
 		offset = stat.size;
-		const parts = (pending + buffer.toString('utf8')).split('\n');
+		const parts = (pending + decoder.write(buffer)).split('\n');
 		pending = parts.pop() ?? '';
 		if (parts.length > 0) onLines(parts.map(collapseCarriageReturns));
 	}

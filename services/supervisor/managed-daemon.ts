@@ -36,6 +36,9 @@ export class ManagedDaemon {
 	unsent: string[] = [];
 	unsentSkipped = 0;
 	restartTimer: NodeJS.Timeout | undefined;
+	/** Whether the last write to the log file failed (a full disk): lines are dropped from the file, not from the screen. */
+	logFailing = false;
+	droppedCountSentAt = 0;
 	/** Set when a line matches the log readiness pattern of the current process. */
 	sawReadyLine = false;
 	private readonly readyPattern: RegExp | undefined;
@@ -47,6 +50,8 @@ export class ManagedDaemon {
 		limits: OutputLimits,
 		crashPolicy: CrashPolicyOptions | undefined,
 		private readonly onLines: (daemon: ManagedDaemon, lines: string[]) => void,
+		/** After a write to the log file dropped lines, and after the first write that worked again. */
+		private readonly onLogTrouble: (daemon: ManagedDaemon, dropped: number) => void = () => {},
 	) {
 		this.status = {name: spec.name, state: 'pending', restarts: 0, ...(spec.port !== undefined ? {port: spec.port} : {})};
 		this.ring = new LineRing(limits.ringLines, limits.ringBytes);
@@ -71,6 +76,7 @@ export class ManagedDaemon {
 			env: {...process.env, ...this.spec.env},
 			detached: true,
 			stdio: ['ignore', 'pipe', 'pipe'],
+			...(this.spec.user ? {uid: this.spec.user.uid, gid: this.spec.user.gid} : {}),
 		});
 		this.child = child;
 		const stdout = new LineSplitter(this.maxLineLength);
@@ -94,7 +100,11 @@ export class ManagedDaemon {
 		if (child.pid !== undefined) {
 			this.status.pid = child.pid;
 			this.status.startedAt = Date.now();
-			writePidFile(this.files.pids, this.spec.name, child.pid, [this.spec.command, ...this.spec.args]);
+			try {
+				writePidFile(this.files.pids, this.spec.name, child.pid, [this.spec.command, ...this.spec.args]);
+			} catch {
+				// A full disk: the daemon runs all the same, and its process group is still known to this supervisor.
+			}
 		}
 	}
 
@@ -107,11 +117,16 @@ export class ManagedDaemon {
 		this.child = undefined;
 		delete this.status.pid;
 		delete this.status.startedAt;
-		removePidFile(this.files.pids, this.spec.name);
+		try {
+			removePidFile(this.files.pids, this.spec.name);
+		} catch {
+			// Nothing to do about it here; the next supervisor checks the start time of any pid it reads.
+		}
 	}
 
 	private output(chunk: Buffer, splitter: LineSplitter): void {
-		this.log.write(chunk);
+		const dropped = this.log.write(chunk);
+		if (dropped > 0 || this.logFailing) this.onLogTrouble(this, dropped);
 		this.lines(splitter.push(chunk));
 	}
 

@@ -1,6 +1,8 @@
 import {loadInstanceConfig, type InstanceConfig} from '../config/amprun.js';
 import {runPaths} from '../config/paths.js';
 import {builtinDaemons} from '../daemons/builtin.js';
+import {grantDaemonAccess} from '../daemons/daemon-access.js';
+import {daemonUser} from '../daemons/daemon-user.js';
 import {extraDaemons} from '../daemons/extra.js';
 import {prepareRunDirectories} from '../daemons/prepare.js';
 import {frontendUrl} from '../config/urls.js';
@@ -11,9 +13,12 @@ export {planFile, readPlan, supervisorLogFile, writePlan, type RunFlags, type Ru
 
 export async function planRun(instanceDirectory: string, flags: RunFlags): Promise<{config: InstanceConfig; plan: RunPlan}> {
 	const config = await loadInstanceConfig(instanceDirectory);
-	const specs = [...builtinDaemons(config, instanceDirectory, {server: flags.server, debug: flags.debug}), ...extraDaemons(config, instanceDirectory)];
+	const user = daemonUser();
+	const extras = extraDaemons(config, instanceDirectory).map(spec => (user ? {...spec, user: {uid: user.uid, gid: user.gid}} : spec));
+	const specs = [...builtinDaemons(config, instanceDirectory, {server: flags.server, debug: flags.debug, ...(user ? {runAs: user} : {})}), ...extras];
 	dependencyLevels(specs);
 	await prepareRunDirectories(config);
+	if (user) await grantDaemonAccess(config, instanceDirectory, user);
 	const paths = runPaths(config);
 	return {
 		config,

@@ -26,6 +26,8 @@ export interface DaemonSpec {
 	dependsOn: string[];
 	ready: ReadyProbe;
 	readyTimeoutMs: number;
+	/** Run as this user and group (set when ampzero runs as root, so that no daemon does). */
+	user?: {uid: number; gid: number};
 	/** Graceful stop signal (nginx: SIGQUIT); SIGKILL follows after `stopTimeoutMs`. */
 	stopSignal: NodeJS.Signals;
 	stopTimeoutMs: number;

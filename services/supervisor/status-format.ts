@@ -21,7 +21,8 @@ export function daemonStatusLine(status: DaemonStatus, now: number, nameWidth = 
 		`restarts ${status.restarts}`.padEnd(11),
 		`port ${status.port ?? '-'}`,
 	];
-	return `${columns.join(' ')}${status.reason ? `  (${status.reason})` : ''}`;
+	const dropped = status.droppedLogLines ? `  [${status.droppedLogLines} log lines dropped: disk full?]` : '';
+	return `${columns.join(' ')}${status.reason ? `  (${status.reason})` : ''}${dropped}`;
 }
 
 /** The JSON record of a daemon in `status --json` and `run --batch --json`. */
@@ -35,5 +36,6 @@ export function daemonStatusRecord(status: DaemonStatus, now: number): Record<st
 		restarts: status.restarts,
 		port: status.port ?? null,
 		...(status.reason ? {reason: status.reason} : {}),
+		...(status.droppedLogLines ? {droppedLogLines: status.droppedLogLines} : {}),
 	};
 }

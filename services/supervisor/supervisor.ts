@@ -34,7 +34,9 @@ export type StartOutcome = {ok: true; elapsedMs: number} | {ok: false; daemon: s
 type Listener = (event: SupervisorEvent) => void;
 
 const lastLinesShown = 20;
-const maxNotices = 50;
+const maxNoticesKept = 50;
+/** How often a daemon whose log file cannot be written has its dropped-line count sent out. */
+const droppedCountIntervalMs = 1000;
 
 /**
  * Runs the daemons of an instance: dependency order, readiness, restarts with backoff, logs to
@@ -75,7 +77,10 @@ export class Supervisor {
 		mkdirSync(options.files.logs, {recursive: true});
 		mkdirSync(options.files.pids, {recursive: true});
 		for (const spec of options.specs) {
-			this.daemons.set(spec.name, new ManagedDaemon(spec, options.files, limits, options.crashPolicy, (daemon, lines) => this.queueLines(daemon, lines)));
+			this.daemons.set(
+				spec.name,
+				new ManagedDaemon(spec, options.files, limits, options.crashPolicy, (daemon, lines) => this.queueLines(daemon, lines), (daemon, dropped) => this.logTrouble(daemon, dropped)),
+			);
 		}
 		this.exited = new Promise(resolve => {
 			this.exitResolve = resolve;
@@ -106,7 +111,7 @@ export class Supervisor {
 	/** A line for the user that belongs to no daemon; kept in the info for watchers that attach later. */
 	notice(text: string): void {
 		// The newest few: a long run retrying an unreachable hub must not grow every snapshot without end.
-		this.options.info = {...this.options.info, notices: [...(this.options.info.notices ?? []), text].slice(-maxNotices)};
+		this.options.info = {...this.options.info, notices: [...(this.options.info.notices ?? []), text].slice(-maxNoticesKept)};
 		this.emit({type: 'notice', text});
 	}
 
@@ -337,6 +342,31 @@ export class Supervisor {
 		else daemon.status.reason = reason;
 		this.flushLines(daemon);
 		this.emit({type: 'daemon-state', daemon: {...daemon.status}});
+	}
+
+	/**
+	 * A daemon's log file could not be written (a full disk): its daemon keeps running and its lines
+	 * keep reaching the watchers; the file misses them, counted in its status and said in a notice.
+	 */
+	private logTrouble(daemon: ManagedDaemon, dropped: number): void {
+		const file = daemon.log.file;
+		if (dropped === 0) {
+			daemon.logFailing = false;
+			this.notice(`${daemon.spec.name}: writing ${file} again; ${daemon.status.droppedLogLines ?? 0} lines in all are missing from it`);
+			this.emit({type: 'daemon-state', daemon: {...daemon.status}});
+			return;
+		}
+		daemon.status.droppedLogLines = (daemon.status.droppedLogLines ?? 0) + dropped;
+		if (!daemon.logFailing) {
+			daemon.logFailing = true;
+			const why = daemon.log.failure?.code === 'ENOSPC' ? 'the disk is full' : (daemon.log.failure?.message ?? 'a write failed');
+			this.notice(`${daemon.spec.name}: cannot write ${file} (${why}); its lines are dropped from the file, counted, and still shown here`);
+		}
+		const now = Date.now();
+		if (now - daemon.droppedCountSentAt >= droppedCountIntervalMs) {
+			daemon.droppedCountSentAt = now;
+			this.emit({type: 'daemon-state', daemon: {...daemon.status}});
+		}
 	}
 
 	private queueLines(daemon: ManagedDaemon, lines: string[]): void {

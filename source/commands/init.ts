@@ -101,6 +101,8 @@ async function runBatch(directory: string, answers: InitAnswers, clobber: boolea
 	} catch (error) {
 		if (abort.signal.aborted) {
 			output.error(`ampzero: init interrupted; ${clobber ? 'each regenerated file is whole' : `nothing was created at ${directory}`}`);
+			// A step that never finished (a hung file system) must not keep the process alive.
+			setTimeout(() => process.exit(1), 200).unref();
 			return 1;
 		}
 		if (!(error instanceof AmpError)) throw error;

@@ -4,6 +4,8 @@ import http from 'node:http';
 import net from 'node:net';
 import type {InstanceConfig} from '../../services/config/amprun.js';
 import {builtinDaemons} from '../../services/daemons/builtin.js';
+import {grantDaemonAccess} from '../../services/daemons/daemon-access.js';
+import {daemonUser} from '../../services/daemons/daemon-user.js';
 import {prepareRunDirectories} from '../../services/daemons/prepare.js';
 import type {DaemonSpec, ReadyProbe} from '../../services/supervisor/spec.js';
 
@@ -36,7 +38,10 @@ export async function startInstanceDaemons(
 	options: {only?: string[]; env?: NodeJS.ProcessEnv} = {},
 ): Promise<RunningDaemons> {
 	await prepareRunDirectories(config);
-	const specs = builtinDaemons(config, instanceDirectory, {server: false, debug: false}).filter(spec => !options.only || options.only.includes(spec.name));
+	// As `run` does: run as root, the daemons run as the daemon user, with access through its group.
+	const user = daemonUser();
+	if (user) await grantDaemonAccess(config, instanceDirectory, user);
+	const specs = builtinDaemons(config, instanceDirectory, {server: false, debug: false, ...(user ? {runAs: user} : {})}).filter(spec => !options.only || options.only.includes(spec.name));
 	return startSpecs(specs, options.env ?? {});
 }
 
@@ -83,6 +88,7 @@ function spawnDaemon(spec: DaemonSpec, env: NodeJS.ProcessEnv): RunningDaemon {
 		env: {...process.env, ...env, ...spec.env},
 		detached: true,
 		stdio: ['ignore', 'pipe', 'pipe'],
+		...(spec.user ? {uid: spec.user.uid, gid: spec.user.gid} : {}),
 	});
 	if (child.pid === undefined) throw new Error(`${spec.name}: could not start ${spec.command}`);
 	const output: string[] = [];

@@ -1,10 +1,19 @@
 import {execFile} from 'node:child_process';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {chmod, chown, mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {loadInstanceConfig, type InstanceConfig} from '../../services/config/amprun.js';
+import {daemonUser} from '../../services/daemons/daemon-user.js';
 import {freePorts} from './ports.js';
+
+/** Run as root the daemons run as the daemon user, who must enter the (0700) temp directory: through its group, as a user would set it up. */
+export async function letDaemonUserIn(directory: string): Promise<void> {
+	const user = daemonUser();
+	if (!user) return;
+	await chown(directory, 0, user.gid);
+	await chmod(directory, 0o750);
+}
 
 export const checkoutDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ampzeroBin = path.join(checkoutDirectory, 'bin', 'ampzero');
@@ -56,6 +65,7 @@ export interface TestInstanceOptions {
  */
 export async function makeTestInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
 	const root = await mkdtemp(path.join(os.tmpdir(), 'ampzero-test-'));
+	await letDaemonUserIn(root);
 	const cleanup = (): Promise<void> => rm(root, {recursive: true, force: true});
 	try {
 		const name = options.name ?? 'demo';

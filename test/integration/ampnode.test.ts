@@ -1,3 +1,4 @@
+import {execFile} from 'node:child_process';
 import {readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
@@ -134,7 +135,8 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 	test("logstore receives every ampnode's access-log lines", async () => {
 		const {config} = instance;
 		const marker = `/marker-${Date.now()}`;
-		for (let index = 0; index < 6; index++) await getUrl(`${frontend}${marker}`);
+		// Headers a client may send to pass itself off as another address: nginx replaces them.
+		for (let index = 0; index < 6; index++) await getUrl(`${frontend}${marker}`, {'x-forwarded-for': '6.6.6.6, 7.7.7.7', 'x-real-ip': '8.8.8.8'});
 		const logstore = new LogstoreClient(config.logstoreUrl);
 		try {
 			const records = await waitFor(
@@ -152,6 +154,31 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 		} finally {
 			logstore.close();
 		}
+	});
+
+	test('TLS: only forward-secret AEAD suites (no CBC, no SHA-1), no session tickets, HSTS', async () => {
+		const port = instance.config.ports.frontend;
+		const handshake = (args: string[]): Promise<string> =>
+			new Promise(resolve => {
+				const child = execFile('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', ...args], {timeout: 10_000}, (_error, stdout, stderr) =>
+					resolve(`${stdout}${stderr}`),
+				);
+				child.stdin?.end('');
+			});
+		const negotiated = (output: string): string | undefined => /Cipher is (\S+)/.exec(output)?.[1];
+		for (const weak of ['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA', 'ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA384']) {
+			const output = await handshake(['-tls1_2', '-cipher', weak]);
+			expect([weak, negotiated(output)]).toEqual([weak, '(NONE)']);
+		}
+		for (const strong of ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305']) {
+			expect(negotiated(await handshake(['-tls1_2', '-cipher', strong]))).toBe(strong);
+		}
+		const tls12 = await handshake(['-tls1_2']);
+		expect(negotiated(tls12)).toMatch(/GCM|CHACHA20/);
+		expect(tls12).not.toContain('TLS session ticket:');
+		expect(negotiated(await handshake(['-tls1_3']))).toMatch(/^TLS_/);
+		const response = await getUrl(`${frontend}/index.html`);
+		expect(response.headers['strict-transport-security']).toBe('max-age=63072000');
 	});
 
 	test('plain HTTP is redirected to HTTPS', async () => {

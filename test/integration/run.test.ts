@@ -1,7 +1,9 @@
+import {readFileSync, statSync} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {listPorts} from '../../services/config/ports.js';
+import {daemonUser} from '../../services/daemons/daemon-user.js';
 import {makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
 import {killEverything, listenersOn, processesInGroups, processesMentioning, supervisorPid} from '../helpers/run-processes.js';
 
@@ -70,6 +72,37 @@ describe('ampzero run on the real daemons of an instance', () => {
 		const daemons = await status();
 		expect(daemons.map(daemon => [daemon.name, daemon.state])).toEqual(builtinNames.map(name => [name, 'ready']));
 		for (const port of instancePorts()) expect(listenersOn(port), `port ${port}`).toBe(1);
+	});
+
+	it('run as root, no daemon is root: each runs as the daemon user, nginx workers too (its master alone binds as root)', async () => {
+		const user = daemonUser();
+		if (!user) return expect(process.getuid?.()).not.toBe(0);
+		const uidOf = (pid: number): number => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+		const daemons = await status();
+		for (const daemon of daemons) {
+			const group = processesInGroups([daemon.pid!]);
+			if (daemon.name === 'nginx') {
+				expect(uidOf(daemon.pid!)).toBe(0);
+				const workers = group.filter(pid => pid !== daemon.pid);
+				expect(workers.length).toBeGreaterThan(0);
+				for (const pid of workers) expect([daemon.name, uidOf(pid)]).toEqual([daemon.name, user.uid]);
+			} else {
+				for (const pid of group) expect([daemon.name, uidOf(pid)]).toEqual([daemon.name, user.uid]);
+			}
+		}
+		// What the daemons read is open to their group, never to others; the secrets they do not read stay root's.
+		const modeOf = (file: string): [string, string, number] => {
+			const info = statSync(path.join(instance.directory, file));
+			return [file, (info.mode & 0o777).toString(8), info.gid];
+		};
+		expect(modeOf('.')).toEqual(['.', '750', user.gid]);
+		expect(modeOf('amprun.yaml')).toEqual(['amprun.yaml', '640', user.gid]);
+		expect(modeOf('ampnode/redis.conf')).toEqual(['ampnode/redis.conf', '640', user.gid]);
+		expect(modeOf(`ampnode/host-${instance.config.hostId}.private.key`)).toEqual([`ampnode/host-${instance.config.hostId}.private.key`, '640', user.gid]);
+		for (const secret of [`ampnode/user-${instance.config.userId}.private.key`, `ampnode/host-${instance.config.hostId}.control.key`, 'nginx/server.key']) {
+			expect(modeOf(secret).slice(0, 2)).toEqual([secret, '600']);
+		}
+		expect(modeOf('.git')[1]).toBe('700');
 	});
 
 	it('a second run attaches to the running supervisor instead of starting another', async () => {

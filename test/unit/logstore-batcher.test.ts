@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {LogBatcher} from '../../services/logstore/batcher.js';
+import {LogstoreRefused} from '../../services/logstore/client.js';
 import type {LogRecord} from '../../services/logstore/records.js';
 
 const record = (i: number): LogRecord => ({time: i, kind: 'access', host: 'h', data: {i}});
@@ -62,5 +63,40 @@ describe('LogBatcher', () => {
 		expect(batcher.buffered).toBe(3);
 		expect(dropped).toEqual([1, 1]);
 		await batcher.close();
+	});
+
+	it('drops and counts a batch the logstore refused (4xx), and the batches after it still go out; a 5xx or a network error is retried', async () => {
+		const sent: number[][] = [];
+		const reports: Array<[string, number]> = [];
+		const refusals = [new LogstoreRefused('logstore refused POST /append: bad record (status 400)', 400), new LogstoreRefused('busy (status 503)', 503), new Error('cannot reach logstore')];
+		const batcher = new LogBatcher({
+			maxRecords: 10,
+			maxDelayMs: 60_000,
+			send: async records => {
+				const failure = refusals.shift();
+				if (failure) throw failure;
+				sent.push(records.map(r => r.time));
+			},
+			onError: (error, dropped) => reports.push([error.message, dropped]),
+		});
+		batcher.add(record(1));
+		batcher.add(record(2));
+		await batcher.flush();
+		expect(batcher.refusedRecords).toBe(2);
+		expect(batcher.buffered).toBe(0);
+		batcher.add(record(3));
+		batcher.add(record(4));
+		await batcher.flush();
+		expect(batcher.buffered).toBe(2);
+		await batcher.flush();
+		expect(batcher.buffered).toBe(2);
+		await batcher.close();
+		expect(sent).toEqual([[3, 4]]);
+		expect(batcher.refusedRecords).toBe(2);
+		expect(reports).toEqual([
+			['logstore refused POST /append: bad record (status 400)', 2],
+			['busy (status 503)', 0],
+			['cannot reach logstore', 0],
+		]);
 	});
 });

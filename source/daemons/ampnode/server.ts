@@ -155,7 +155,7 @@ export async function startAmpnodeServer(options: AmpnodeServerOptions): Promise
 					path: url.pathname,
 					status: response.statusCode,
 					ms: Math.round(milliseconds * 10) / 10,
-					ip: forwardedFor(request),
+					ip: clientAddress(request),
 					...(userId === undefined ? {} : {userId}),
 				},
 			});
@@ -191,10 +191,15 @@ function send(response: http.ServerResponse, reply: Reply): void {
 	response.end(body);
 }
 
-function forwardedFor(request: http.IncomingMessage): string {
-	const header = request.headers['x-forwarded-for'];
-	const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
-	return first || request.socket.remoteAddress || '';
+/**
+ * The client's address: X-Real-IP, which nginx sets from the connection ($remote_addr), replacing
+ * whatever the client sent; else the peer of this connection. Never X-Forwarded-For, whose entries
+ * the client writes.
+ */
+function clientAddress(request: http.IncomingMessage): string {
+	const header = request.headers['x-real-ip'];
+	const real = (Array.isArray(header) ? header[0] : header)?.trim();
+	return real || request.socket.remoteAddress || '';
 }
 
 async function readText(request: http.IncomingMessage, limitBytes: number): Promise<string> {

@@ -118,9 +118,14 @@ export class SegmentStore {
 		while (this.pending.length > 0) {
 			const group = this.pending;
 			this.pending = [];
-			const start = this.size;
+			// Where this batch starts in the segment it goes to: taken after a roll, so that a failed
+			// write is cut back to the new segment's own size, never to the old one's.
+			let start = this.size;
 			try {
-				if (this.size >= this.options.maxSegmentBytes) await this.roll();
+				if (this.size >= this.options.maxSegmentBytes) {
+					await this.roll();
+					start = this.size;
+				}
 				const buffer = Buffer.concat(group.flatMap(append => append.lines));
 				let written = 0;
 				while (written < buffer.length) {
@@ -142,18 +147,22 @@ export class SegmentStore {
 				this.options.logger.error(`append failed: ${(error as Error).message}`);
 				// Cut a partly written batch so the next append starts on a clean line.
 				await this.handle.truncate(start).catch(() => undefined);
+				this.size = start;
 				for (const append of group) append.reject(error as Error);
 			}
 		}
 		this.writing = undefined;
 	}
 
+	/** Opens the next segment before closing this one: a roll that fails leaves the store appending where it was. */
 	private async roll(): Promise<void> {
-		await this.handle.close();
+		const next = await open(path.join(this.options.directory, segmentFileName(this.segment + 1)), 'a');
+		const previous = this.handle;
+		this.handle = next;
 		this.segment += 1;
 		this.segmentCount += 1;
-		this.handle = await open(path.join(this.options.directory, segmentFileName(this.segment)), 'a');
 		this.size = 0;
+		await previous.close().catch(() => undefined);
 		syncDirectory(this.options.directory);
 		this.options.logger.info(`started segment ${segmentFileName(this.segment)}`);
 	}
