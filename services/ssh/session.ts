@@ -17,12 +17,36 @@ export interface SshSession {
 	/**
 	 * Runs `command` with /bin/sh on the host. Resolves with its exit code and output whatever the
 	 * code; rejects with an AmpError (naming the command and host) on timeout, abort or a lost
-	 * connection, after stopping the command and everything it started.
+	 * connection, after stopping the command and everything it started. At most 8 commands run at
+	 * once on a connection; more wait their turn, and their timeout starts when they start.
 	 */
 	exec(command: string, options?: ExecOptions): Promise<ExecResult>;
 	/** True until the connection ends (close(), keepalive failure, the host going away). */
 	readonly open: boolean;
 	close(): void;
+}
+
+/**
+ * sshd allows 10 channels per connection (MaxSessions); commands beyond this many wait their turn,
+ * leaving room for the channel that stops a command on timeout.
+ */
+const maxCommandsAtOnce = 8;
+
+class Semaphore {
+	private waiting: (() => void)[] = [];
+	constructor(private free: number) {}
+	async acquire(): Promise<void> {
+		if (this.free > 0) {
+			this.free--;
+			return;
+		}
+		await new Promise<void>(resolve => this.waiting.push(resolve));
+	}
+	release(): void {
+		const next = this.waiting.shift();
+		if (next) next();
+		else this.free++;
+	}
 }
 
 function forward(jump: Client, jumpLabel: string, to: ResolvedHost): Promise<Duplex> {
@@ -66,15 +90,21 @@ export async function openSshSession(target: SshTarget | string, settings: SshSe
 			closeAll();
 		});
 		const label = describeHost(resolved);
+		const channels = new Semaphore(maxCommandsAtOnce);
 		return {
 			target: resolved.target,
 			resolved,
 			get open() {
 				return open;
 			},
-			exec: (command, options) => {
-				if (!open) return Promise.reject(new AmpError(`the connection to ${label} is closed${lostReason ? ` (${lostReason})` : ''}: cannot run ${command}`));
-				return execOnClient(client, label, command, options, () => lostReason);
+			exec: async (command, options) => {
+				await channels.acquire();
+				try {
+					if (!open) throw new AmpError(`the connection to ${label} is closed${lostReason ? ` (${lostReason})` : ''}: cannot run ${command}`);
+					return await execOnClient(client, label, command, options, () => lostReason);
+				} finally {
+					channels.release();
+				}
 			},
 			close: () => {
 				open = false;
