@@ -59,6 +59,17 @@ function forward(jump: Client, jumpLabel: string, to: ResolvedHost): Promise<Dup
 }
 
 /**
+ * The hosts to pass through, in order, as OpenSSH does it: ProxyJump `a,b` goes through a then b, and
+ * a's own ProxyJump (from the config) comes before a; the later hops' own ProxyJump lines do not count.
+ */
+export function jumpHosts(resolved: ResolvedHost, configFile: string, depth = 0): ResolvedHost[] {
+	if (resolved.jumps.length === 0) return [];
+	if (depth >= 8) throw new AmpError(`ProxyJump in ${configFile} nests more than 8 deep at ${resolved.target.host}: is there a loop?`);
+	const [first, ...rest] = resolved.jumps.map(jump => resolveHost(parseSshTarget(jump), configFile)) as [ResolvedHost, ...ResolvedHost[]];
+	return [...jumpHosts(first, configFile, depth + 1), first, ...rest];
+}
+
+/**
  * Connects and logs in: ~/.ssh/config applied (HostName, User, Port, IdentityFile, ProxyJump), each
  * hop's host key checked against known_hosts, the agent and identity files offered.
  */
@@ -72,8 +83,7 @@ export async function openSshSession(target: SshTarget | string, settings: SshSe
 	try {
 		let sock: Duplex | undefined;
 		let via: string | undefined;
-		for (const jump of resolved.jumps) {
-			const hop = resolveHost(parseSshTarget(jump), configFile);
+		for (const hop of jumpHosts(resolved, configFile)) {
 			if (via !== undefined) sock = await forward(clients.at(-1)!, via, hop);
 			clients.push(await connectHop(hop, settings, sock, via));
 			via = describeHost(hop);

@@ -191,6 +191,12 @@ describe('~/.ssh/config and jump hosts', () => {
 		expect(client).toBe(hosts[0].address);
 		expect((await session.exec('hostname')).stdout).toBe(`${hosts[1].name}\n`);
 
+		// Two hops: through host 0, then host 1, to host 2.
+		writeFileSync(config, [`Host far`, `  HostName ${hosts[2].address}`, `  ProxyJump root@${hosts[0].address},root@${hosts[1].address}`, ''].join('\n'), {flag: 'a'});
+		const far = await open('root@far', {sshConfigFile: config});
+		expect((await far.exec('echo $SSH_CONNECTION')).stdout.split(' ')[0]).toBe(hosts[1].address);
+		expect((await far.exec('hostname')).stdout).toBe(`${hosts[2].name}\n`);
+
 		const onlyJump = path.join(scratch, 'known_hosts.only-jump');
 		writeFileSync(onlyJump, readFileSync(harness.knownHostsFile, 'utf8').split('\n').filter(line => line.startsWith(`${hosts[0].address} `)).join('\n') + '\n');
 		const error = await refusal('behind', {sshConfigFile: config, knownHostsFile: onlyJump});
