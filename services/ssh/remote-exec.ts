@@ -156,6 +156,8 @@ function runChannel(client: Client, channel: ClientChannel, hostLabel: string, c
 			resolve({code, stdout, stderr});
 		}
 		channel.on('close', finish);
+		// Writing stdin to a channel the far side closed: the command's own exit tells the rest.
+		channel.on('error', () => undefined);
 
 		const stdin = options.stdin;
 		if (stdin === undefined) channel.end();

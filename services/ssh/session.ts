@@ -17,12 +17,36 @@ export interface SshSession {
 	/**
 	 * Runs `command` with /bin/sh on the host. Resolves with its exit code and output whatever the
 	 * code; rejects with an AmpError (naming the command and host) on timeout, abort or a lost
-	 * connection, after stopping the command and everything it started.
+	 * connection, after stopping the command and everything it started. At most 8 commands run at
+	 * once on a connection; more wait their turn, and their timeout starts when they start.
 	 */
 	exec(command: string, options?: ExecOptions): Promise<ExecResult>;
 	/** True until the connection ends (close(), keepalive failure, the host going away). */
 	readonly open: boolean;
 	close(): void;
+}
+
+/**
+ * sshd allows 10 channels per connection (MaxSessions); commands beyond this many wait their turn,
+ * leaving room for the channel that stops a command on timeout.
+ */
+const maxCommandsAtOnce = 8;
+
+class Semaphore {
+	private waiting: (() => void)[] = [];
+	constructor(private free: number) {}
+	async acquire(): Promise<void> {
+		if (this.free > 0) {
+			this.free--;
+			return;
+		}
+		await new Promise<void>(resolve => this.waiting.push(resolve));
+	}
+	release(): void {
+		const next = this.waiting.shift();
+		if (next) next();
+		else this.free++;
+	}
 }
 
 function forward(jump: Client, jumpLabel: string, to: ResolvedHost): Promise<Duplex> {
@@ -32,6 +56,17 @@ function forward(jump: Client, jumpLabel: string, to: ResolvedHost): Promise<Dup
 			else resolve(stream);
 		});
 	});
+}
+
+/**
+ * The hosts to pass through, in order, as OpenSSH does it: ProxyJump `a,b` goes through a then b, and
+ * a's own ProxyJump (from the config) comes before a; the later hops' own ProxyJump lines do not count.
+ */
+export function jumpHosts(resolved: ResolvedHost, configFile: string, depth = 0): ResolvedHost[] {
+	if (resolved.jumps.length === 0) return [];
+	if (depth >= 8) throw new AmpError(`ProxyJump in ${configFile} nests more than 8 deep at ${resolved.target.host}: is there a loop?`);
+	const [first, ...rest] = resolved.jumps.map(jump => resolveHost(parseSshTarget(jump), configFile)) as [ResolvedHost, ...ResolvedHost[]];
+	return [...jumpHosts(first, configFile, depth + 1), first, ...rest];
 }
 
 /**
@@ -48,8 +83,7 @@ export async function openSshSession(target: SshTarget | string, settings: SshSe
 	try {
 		let sock: Duplex | undefined;
 		let via: string | undefined;
-		for (const jump of resolved.jumps) {
-			const hop = resolveHost(parseSshTarget(jump), configFile);
+		for (const hop of jumpHosts(resolved, configFile)) {
 			if (via !== undefined) sock = await forward(clients.at(-1)!, via, hop);
 			clients.push(await connectHop(hop, settings, sock, via));
 			via = describeHost(hop);
@@ -66,15 +100,21 @@ export async function openSshSession(target: SshTarget | string, settings: SshSe
 			closeAll();
 		});
 		const label = describeHost(resolved);
+		const channels = new Semaphore(maxCommandsAtOnce);
 		return {
 			target: resolved.target,
 			resolved,
 			get open() {
 				return open;
 			},
-			exec: (command, options) => {
-				if (!open) return Promise.reject(new AmpError(`the connection to ${label} is closed${lostReason ? ` (${lostReason})` : ''}: cannot run ${command}`));
-				return execOnClient(client, label, command, options, () => lostReason);
+			exec: async (command, options) => {
+				await channels.acquire();
+				try {
+					if (!open) throw new AmpError(`the connection to ${label} is closed${lostReason ? ` (${lostReason})` : ''}: cannot run ${command}`);
+					return await execOnClient(client, label, command, options, () => lostReason);
+				} finally {
+					channels.release();
+				}
 			},
 			close: () => {
 				open = false;

@@ -80,6 +80,12 @@ describe('commands over an SSH session', () => {
 		expect((await session.exec('sha256sum', {stdin: Readable.from([...chunks, rest])})).stdout).toBe(expected);
 	});
 
+	it('runs more commands at once than sshd allows channels, queueing the rest', async () => {
+		const session = await open(hosts[0].target);
+		const results = await Promise.all(Array.from({length: 14}, (_, index) => session.exec(`sleep 0.3; echo ${index}`)));
+		expect(results.map(result => result.stdout)).toEqual(Array.from({length: 14}, (_, index) => `${index}\n`));
+	});
+
 	it('stops a command that runs past its timeout, and everything it started, then goes on', async () => {
 		const session = await open(hosts[2].target);
 		const started = Date.now();
@@ -184,6 +190,12 @@ describe('~/.ssh/config and jump hosts', () => {
 		const [client] = (await session.exec('echo $SSH_CONNECTION')).stdout.split(' ');
 		expect(client).toBe(hosts[0].address);
 		expect((await session.exec('hostname')).stdout).toBe(`${hosts[1].name}\n`);
+
+		// Two hops: through host 0, then host 1, to host 2.
+		writeFileSync(config, [`Host far`, `  HostName ${hosts[2].address}`, `  ProxyJump root@${hosts[0].address},root@${hosts[1].address}`, ''].join('\n'), {flag: 'a'});
+		const far = await open('root@far', {sshConfigFile: config});
+		expect((await far.exec('echo $SSH_CONNECTION')).stdout.split(' ')[0]).toBe(hosts[1].address);
+		expect((await far.exec('hostname')).stdout).toBe(`${hosts[2].name}\n`);
 
 		const onlyJump = path.join(scratch, 'known_hosts.only-jump');
 		writeFileSync(onlyJump, readFileSync(harness.knownHostsFile, 'utf8').split('\n').filter(line => line.startsWith(`${hosts[0].address} `)).join('\n') + '\n');

@@ -3,6 +3,7 @@ import {homedir, tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {expandPath, resolveHost} from '../../services/ssh/ssh-config.js';
+import {jumpHosts} from '../../services/ssh/session.js';
 import {parseSshTarget} from '../../services/ssh/target.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'ampzero-ssh-config-'));
@@ -58,5 +59,18 @@ describe('resolveHost with ~/.ssh/config', () => {
 	it('expands ~ and tokens in paths', () => {
 		expect(expandPath('~/.ssh/%h_%r%%', {host: 'h', remoteUser: 'r'})).toBe(path.join(homedir(), '.ssh/h_r%'));
 		expect(expandPath('/abs/key', {host: 'h', remoteUser: 'r'})).toBe('/abs/key');
+	});
+});
+
+describe('jump hosts', () => {
+	it('go through the first jump\'s own ProxyJump first, then each listed hop', () => {
+		const file = path.join(scratch, 'jumps');
+		writeFileSync(
+			file,
+			['Host target', '  ProxyJump a,b', 'Host a', '  ProxyJump outer', 'Host b', '  ProxyJump ignored', 'Host outer', '  HostName 10.0.0.1', 'Host loop', '  ProxyJump loop', ''].join('\n'),
+		);
+		const chain = jumpHosts(resolveHost(parseSshTarget('root@target'), file), file);
+		expect(chain.map(hop => hop.hostName)).toEqual(['10.0.0.1', 'a', 'b']);
+		expect(() => jumpHosts(resolveHost(parseSshTarget('root@loop'), file), file)).toThrow(/nests more than 8 deep at loop: is there a loop\?/);
 	});
 });
