@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process';
-import {closeSync, openSync, readFileSync} from 'node:fs';
+import {closeSync, openSync, readFileSync, renameSync, statSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import type {RunPaths} from '../config/paths.js';
 import {AmpError} from '../errors.js';
@@ -11,6 +11,26 @@ export const supervisorEntry = fileURLToPath(new URL('../../source/supervisor-ma
 
 const lockHeldExitCode = 3;
 
+/** supervisor.log is moved to supervisor.log.1 (replacing it) when a run starts with it past this size. */
+export const defaultSupervisorLogMaxBytes = 10 * 1024 * 1024;
+
+/**
+ * Retention of supervisor.log, which every run appends to: past `maxBytes` (AMPZERO_SUPERVISOR_LOG_MAX_BYTES,
+ * default 10 MB) it becomes supervisor.log.1, so the two together stay within about twice that.
+ */
+export function keepSupervisorLogBounded(file: string, maxBytes = supervisorLogMaxBytes()): void {
+	try {
+		if (statSync(file).size > maxBytes) renameSync(file, `${file}.1`);
+	} catch {
+		// No log yet, or it cannot be moved: the run starts all the same.
+	}
+}
+
+function supervisorLogMaxBytes(): number {
+	const configured = Number(process.env['AMPZERO_SUPERVISOR_LOG_MAX_BYTES']);
+	return Number.isInteger(configured) && configured > 0 ? configured : defaultSupervisorLogMaxBytes;
+}
+
 /**
  * Makes sure a supervisor runs for the instance and answers on its socket: the one already
  * running (never a second), or a new one started detached in its own session from `planPath`.
@@ -21,6 +41,7 @@ export async function ensureSupervisor(paths: RunPaths, writePlanFile: () => str
 		await waitForSocket(paths, running.pid, timeoutMs);
 		return {pid: running.pid, started: false};
 	}
+	keepSupervisorLogBounded(supervisorLogFile(paths));
 	const log = openSync(supervisorLogFile(paths), 'a');
 	const child = spawn(process.execPath, [supervisorEntry, writePlanFile()], {
 		detached: true,

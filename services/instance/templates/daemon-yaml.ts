@@ -12,6 +12,9 @@ export function logstoreYaml(config: InstanceConfig): string {
 
 # A segment file is closed and a new one started past this many bytes (at least 4096).
 max_segment_bytes: 8388608
+# Retention: segments kept (at least 2); past it the oldest segment and its records are deleted, so
+# disk and memory stay within about max_segments × max_segment_bytes (128 MB here).
+max_segments: 16
 `;
 }
 
@@ -25,5 +28,7 @@ export function zerodataYaml(config: InstanceConfig): string {
 # normal: a crash of the machine may lose the last moments of writes; full: every write is on disk
 # before it is answered (slower).
 synchronous: normal
+# Retention of the write-ahead log: past this many bytes a checkpoint truncates it (at least 65536).
+max_wal_bytes: 67108864
 `;
 }

@@ -57,6 +57,13 @@ export class LogIndex {
 		else this.entries.splice(this.firstIndexAfter(entry), 0, entry);
 	}
 
+	/** Forgets every entry of the segments below `segment` (their files were removed). */
+	dropSegmentsBelow(segment: number): void {
+		let kept = 0;
+		for (const entry of this.entries) if (entry.segment >= segment) this.entries[kept++] = entry;
+		this.entries.length = kept;
+	}
+
 	/** Up to `limit` matching entries, and whether more match after them. */
 	find(filter: IndexFilter): {entries: IndexEntry[]; more: boolean} {
 		let position = 0;

@@ -6,7 +6,7 @@ import {runPaths} from '../../../services/config/paths.js';
 import {AmpError} from '../../../services/errors.js';
 import {createLogger} from '../shared/logger.js';
 import {serveUntilSignal} from '../shared/signals.js';
-import {defaultMaxSegmentBytes, startLogstore} from './server.js';
+import {defaultMaxSegmentBytes, defaultMaxSegments, startLogstore} from './server.js';
 
 export {startLogstore} from './server.js';
 
@@ -19,24 +19,27 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		port: config.ports.logstore,
 		directory: path.join(runPaths(config).data, 'logstore'),
 		maxSegmentBytes: settings.maxSegmentBytes,
+		maxSegments: settings.maxSegments,
 		logger,
 	});
 	await serveUntilSignal(logstore, logger);
 }
 
 /** Optional `logstore/logstore.yaml` settings; a missing file means the defaults. */
-function readSettings(file: string): {maxSegmentBytes: number} {
+function readSettings(file: string): {maxSegmentBytes: number; maxSegments: number} {
 	let document: unknown;
 	try {
 		document = yaml.load(readFileSync(file, 'utf8'));
 	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {maxSegmentBytes: defaultMaxSegmentBytes};
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {maxSegmentBytes: defaultMaxSegmentBytes, maxSegments: defaultMaxSegments};
 		throw new AmpError(`${file}: ${(error as Error).message}; fix the file or delete it to use the defaults`);
 	}
-	const value = (document as Record<string, unknown> | null)?.['max_segment_bytes'];
-	if (value === undefined) return {maxSegmentBytes: defaultMaxSegmentBytes};
-	if (typeof value !== 'number' || !Number.isInteger(value) || value < 4096) {
-		throw new AmpError(`${file}: max_segment_bytes must be a whole number of at least 4096`);
-	}
-	return {maxSegmentBytes: value};
+	const settings = document as Record<string, unknown> | null;
+	const whole = (name: string, fallback: number, least: number): number => {
+		const value = settings?.[name];
+		if (value === undefined) return fallback;
+		if (typeof value !== 'number' || !Number.isInteger(value) || value < least) throw new AmpError(`${file}: ${name} must be a whole number of at least ${least}`);
+		return value;
+	};
+	return {maxSegmentBytes: whole('max_segment_bytes', defaultMaxSegmentBytes, 4096), maxSegments: whole('max_segments', defaultMaxSegments, 2)};
 }

@@ -14,6 +14,12 @@ export interface SegmentStoreOptions {
 	directory: string;
 	/** A segment that has reached this size is closed and the next append starts a new one. */
 	maxSegmentBytes: number;
+	/**
+	 * Segments kept, the current one included: past it the oldest are deleted, their records with them
+	 * (from disk and from the in-memory index). Disk and memory use are bounded by about
+	 * maxSegments × maxSegmentBytes. Unbounded when not given.
+	 */
+	maxSegments?: number;
 	logger: Logger;
 }
 
@@ -40,6 +46,7 @@ export class SegmentStore {
 		private handle: FileHandle,
 		private size: number,
 		private segmentCount: number,
+		private firstSegment: number,
 	) {}
 
 	static async open(options: SegmentStoreOptions): Promise<SegmentStore> {
@@ -59,8 +66,9 @@ export class SegmentStore {
 		if (segments.length === 0) lastSize = 0;
 		const handle = await open(path.join(options.directory, segmentFileName(current)), 'a');
 		if (segments.length === 0) syncDirectory(options.directory);
-		const store = new SegmentStore(options, current, handle, lastSize, Math.max(segments.length, 1));
+		const store = new SegmentStore(options, current, handle, lastSize, Math.max(segments.length, 1), segments[0] ?? current);
 		for (const entry of entries) store.index.add(entry);
+		store.dropOldSegments();
 		options.logger.info(`${store.index.size} records in ${store.segmentCount} segment(s) under ${options.directory}`);
 		return store;
 	}
@@ -164,7 +172,26 @@ export class SegmentStore {
 		this.size = 0;
 		await previous.close().catch(() => undefined);
 		syncDirectory(this.options.directory);
+		this.dropOldSegments();
 		this.options.logger.info(`started segment ${segmentFileName(this.segment)}`);
+	}
+
+	/** Deletes the oldest segments beyond `maxSegments`, and their records from the index. */
+	private dropOldSegments(): void {
+		const keep = this.options.maxSegments;
+		if (keep === undefined) return;
+		const firstKept = this.segment - keep + 1;
+		if (this.firstSegment >= firstKept) return;
+		this.index.dropSegmentsBelow(firstKept);
+		for (let segment = this.firstSegment; segment < firstKept; segment++) {
+			const descriptor = this.readHandles.get(segment);
+			if (descriptor !== undefined) fs.closeSync(descriptor);
+			this.readHandles.delete(segment);
+			fs.rmSync(path.join(this.options.directory, segmentFileName(segment)), {force: true});
+		}
+		this.options.logger.info(`retention: removed segment(s) ${segmentFileName(this.firstSegment)} to ${segmentFileName(firstKept - 1)} (max_segments ${keep})`);
+		this.segmentCount -= firstKept - this.firstSegment;
+		this.firstSegment = firstKept;
 	}
 
 	private readRecord(entry: IndexEntry): LogRecord {

@@ -19,6 +19,8 @@ export interface LogstoreOptions {
 	/** Where the segment files live. */
 	directory: string;
 	maxSegmentBytes?: number;
+	/** Segments kept; the oldest beyond it are deleted (see SegmentStore). */
+	maxSegments?: number;
 	/** Largest append body accepted. */
 	maxBodyBytes?: number;
 	logger?: Logger;
@@ -31,6 +33,7 @@ export interface RunningLogstore {
 }
 
 export const defaultMaxSegmentBytes = 64 * 1024 * 1024;
+export const defaultMaxSegments = 16;
 const defaultMaxBodyBytes = 8 * 1024 * 1024;
 const maxRecordsPerAppend = 10_000;
 
@@ -40,6 +43,7 @@ export async function startLogstore(options: LogstoreOptions): Promise<RunningLo
 	const store = await SegmentStore.open({
 		directory: options.directory,
 		maxSegmentBytes: options.maxSegmentBytes ?? defaultMaxSegmentBytes,
+		maxSegments: options.maxSegments ?? defaultMaxSegments,
 		logger,
 	});
 	const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;

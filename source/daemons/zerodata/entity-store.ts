@@ -85,23 +85,25 @@ export class EntityStore {
 				'update id_counters set next = next + ? where kind = ? returning next',
 			),
 		};
-		this.putMany = db.transaction(entities => {
+		// Every writing transaction is BEGIN IMMEDIATE: it takes the write lock first, waiting (busy_timeout)
+		// for a TRUNCATE checkpoint; a deferred one that read first would fail at once with SQLITE_BUSY.
+		this.putMany = db.transaction((entities: Array<{kind: string; id: EntityId; properties: Record<string, unknown>}>) => {
 			for (const entity of entities) this.putOne(entity.kind, entity.id, entity.properties);
-		});
+		}).immediate;
 		// Made once: better-sqlite3 builds a wrapper per transaction() call.
-		this.inTransaction = db.transaction((work: () => unknown) => work());
-		this.deleteMany = db.transaction(keys => {
+		this.inTransaction = db.transaction((work: () => unknown) => work()).immediate;
+		this.deleteMany = db.transaction((keys: Array<{kind: string; id: EntityId}>) => {
 			let deleted = 0;
 			for (const key of keys) if (this.deleteOne(key.kind, key.id)) deleted += 1;
 			return deleted;
-		});
+		}).immediate;
 		this.allocateIds = db.transaction((kind: string, count: number) => {
 			this.statements.ensureCounter.run(kind);
 			const row = this.statements.advanceCounter.get(count, kind);
 			if (row === undefined) throw new Error(`id counter of ${kind} vanished`);
 			const first = row.next - count;
 			return Array.from({length: count}, (_, offset) => first + offset);
-		});
+		}).immediate;
 	}
 
 	/** The properties JSON of one entity, or undefined. */

@@ -9,6 +9,7 @@ import {serveUntilSignal} from '../shared/signals.js';
 import type {Synchronous} from './entity-store.js';
 import {readInstanceHostKeys} from './instance-keys.js';
 import {startZerodata} from './server.js';
+import {defaultMaxWalBytes} from './checkpointer.js';
 
 export {startZerodata} from './server.js';
 
@@ -22,22 +23,25 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		directory: path.join(runPaths(config).data, 'zerodata'),
 		hub,
 		trustedHosts: hosts,
-		synchronous: readSynchronous(path.join(instanceDirectory, 'zerodata', 'zerodata.yaml')),
+		...readSettings(path.join(instanceDirectory, 'zerodata', 'zerodata.yaml')),
 		logger,
 	});
 	await serveUntilSignal(zerodata, logger);
 }
 
-/** `synchronous: normal | full` from the optional `zerodata/zerodata.yaml`. */
-function readSynchronous(file: string): Synchronous {
+/** `synchronous: normal | full` and `max_wal_bytes` from the optional `zerodata/zerodata.yaml`. */
+function readSettings(file: string): {synchronous: Synchronous; maxWalBytes: number} {
 	let document: unknown;
 	try {
 		document = yaml.load(readFileSync(file, 'utf8'));
 	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'normal';
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {synchronous: 'normal', maxWalBytes: defaultMaxWalBytes};
 		throw new AmpError(`${file}: ${(error as Error).message}; fix the file or delete it to use the defaults`);
 	}
-	const value = (document as Record<string, unknown> | null)?.['synchronous'] ?? 'normal';
+	const settings = document as Record<string, unknown> | null;
+	const value = settings?.['synchronous'] ?? 'normal';
 	if (value !== 'normal' && value !== 'full') throw new AmpError(`${file}: synchronous must be "normal" or "full", not "${String(value)}"`);
-	return value;
+	const maxWalBytes = settings?.['max_wal_bytes'] ?? defaultMaxWalBytes;
+	if (typeof maxWalBytes !== 'number' || !Number.isInteger(maxWalBytes) || maxWalBytes < 65536) throw new AmpError(`${file}: max_wal_bytes must be a whole number of at least 65536`);
+	return {synchronous: value, maxWalBytes};
 }

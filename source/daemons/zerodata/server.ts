@@ -21,6 +21,10 @@ export interface ZerodataOptions {
 	/** Host public key records; only those `hub` signed are trusted. */
 	trustedHosts: PublicKeyRecord[];
 	synchronous?: Synchronous;
+	/** Retention of the write-ahead log: past this size a checkpoint truncates it (default 64 MB). */
+	maxWalBytes?: number;
+	/** How often committed pages are copied from the WAL into the database (default 1 s). */
+	checkpointIntervalMs?: number;
 	maxBodyBytes?: number;
 	/** How far a request's timestamp may be from this clock (default 30 s). */
 	timestampWindowMs?: number;
@@ -44,7 +48,7 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 	mkdirSync(options.directory, {recursive: true});
 	const databaseFile = path.join(options.directory, 'zerodata.db');
 	const store = new EntityStore(databaseFile, options.synchronous ?? 'normal');
-	const checkpointer = startCheckpointer(databaseFile, 1000, message => logger.error(message));
+	const checkpointer = startCheckpointer(databaseFile, options.checkpointIntervalMs ?? 1000, message => logger.error(message), options.maxWalBytes);
 	const auth = new RequestAuth({
 		hub: options.hub,
 		hosts: options.trustedHosts,
