@@ -16,7 +16,7 @@ export class GatewayPortMapper implements PortMapper {
 
 	constructor(
 		/** How long UPnP discovery may take before NAT-PMP is tried. */
-		private readonly upnpSearchMs = 2000,
+		private readonly upnpSearchMs = 1500,
 	) {}
 
 	async map(port: number, leaseSeconds: number, signal: AbortSignal): Promise<GatewayMapping> {

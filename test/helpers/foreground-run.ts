@@ -6,6 +6,8 @@ export interface ForegroundRun {
 	readyMs: number;
 	/** From spawning `ampzero run` to its first `NAT: ` line. */
 	natNoticeAfterMs?: number;
+	/** From the supervisor's first line (the run under way, node and its modules loaded) to the first `NAT: ` line. */
+	natNoticeAfterStartMs?: number;
 	natNotice?: string;
 	code: number | null;
 }
@@ -23,18 +25,21 @@ export function runInForeground(namespace: string, directory: string, home: stri
 		});
 		const result: Partial<ForegroundRun> = {};
 		let output = '';
+		let startedAt: number | undefined;
 		const timer = setTimeout(() => {
 			child.kill('SIGKILL');
 			reject(new Error(`run did not get ready in 60 s:\n${output}`));
 		}, 60_000);
 		child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
 			output += chunk;
+			startedAt ??= Date.now();
 			for (const line of chunk.split('\n')) {
 				const ready = /^all daemons ready in (\d+) ms/.exec(line);
 				if (ready) result.readyMs = Number(ready[1]);
 				if (line.startsWith('NAT: ') && result.natNotice === undefined) {
 					result.natNotice = line;
 					result.natNoticeAfterMs = Date.now() - began;
+					result.natNoticeAfterStartMs = Date.now() - startedAt;
 				}
 			}
 			if (result.readyMs !== undefined && (!waitForNat || result.natNotice !== undefined) && child.exitCode === null && !child.killed) child.kill('SIGTERM');

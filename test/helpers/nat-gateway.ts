@@ -27,6 +27,8 @@ export interface NatLab {
 	leases(): string[];
 	/** The gateway's nft DNAT rules made by miniupnpd. */
 	natRules(): string;
+	/** Kills miniupnpd, as a router that reboots or goes away. */
+	stopGateway(): void;
 	cleanup(): void;
 }
 
@@ -143,6 +145,9 @@ export async function startNatLab(options: {gateway: boolean; upnp?: boolean}): 
 			}
 		},
 		natRules: () => execFileSync('ip', ['netns', 'exec', names.gateway, 'nft', 'list', 'chain', 'inet', 'filter', 'prerouting_miniupnpd'], {encoding: 'utf8'}),
+		stopGateway: () => {
+			if (daemon?.pid !== undefined && daemon.exitCode === null) process.kill(daemon.pid, 'SIGKILL');
+		},
 		cleanup: () => {
 			cleanup();
 			process.removeListener('exit', cleanup);

@@ -105,3 +105,31 @@ describe('NAT bypass against a NAT-PMP-only miniupnpd', () => {
 		}
 	}, 120_000);
 });
+
+describe('NAT bypass when the gateway goes away', () => {
+	it('says the mapping is lost, and stop still ends the run promptly', async () => {
+		const goneLab = await startNatLab({gateway: true, upnp: false});
+		const goneInstance = await makeTestInstance({name: 'natgone'});
+		try {
+			await appendFile(`${goneInstance.directory}/amprun.yaml`, `nat_lease_seconds: ${leaseSeconds}\n`);
+			const {client} = goneLab;
+			const {directory, home} = goneInstance;
+			const run = await runAmpzeroIn(client, ['run', directory, '--batch', '--no-hub'], {home});
+			expect(run.code, run.stderr).toBe(0);
+			const natState = async (): Promise<{state?: string; reason?: string}> =>
+				(JSON.parse((await runAmpzeroIn(client, ['run', directory, 'status', '--json'], {home})).stdout.split('\n')[0]!) as {nat: {state?: string}}).nat;
+			await until('mapped', natState, nat => nat.state === 'mapped');
+			goneLab.stopGateway();
+			const lost = await until('lost', natState, nat => nat.state === 'lost', 15_000);
+			expect(lost.reason).toBeTruthy();
+			const began = Date.now();
+			const stop = await runAmpzeroIn(client, ['run', directory, 'stop'], {home});
+			expect(stop.code, stop.stderr).toBe(0);
+			expect(Date.now() - began).toBeLessThan(10_000);
+		} finally {
+			await runAmpzeroIn(goneLab.client, ['run', goneInstance.directory, 'quit'], {home: goneInstance.home});
+			goneLab.cleanup();
+			await goneInstance.cleanup();
+		}
+	}, 120_000);
+});
