@@ -38,9 +38,7 @@ export function interpretDeployKey(state: DeployScreenState, input: string, key:
 		case 'deploy-leave':
 			return {actions: [], leave: true};
 		case 'deploy-leave-early':
-			return {
-				actions: [{type: 'notice', text: mode === 'aborting' ? 'Rolling back: the summary follows when every host is back' : 'The deploy is still running: wait for the summary, or press a to abort it'}],
-			};
+			return {actions: [{type: 'leave-too-early'}]};
 		case 'deploy-help':
 			return {actions: [{type: 'toggle-help'}]};
 		case 'deploy-close-help':

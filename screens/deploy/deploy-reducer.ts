@@ -70,6 +70,8 @@ export type DeployAction =
 	| {type: 'ask-abort'}
 	| {type: 'confirm-abort'}
 	| {type: 'cancel-abort'}
+	/** The user wants out before the end: say why not (nothing, if it has ended meanwhile). */
+	| {type: 'leave-too-early'}
 	| {type: 'notice'; text?: string};
 
 export const defaultOutputLimit = 200;
@@ -116,6 +118,15 @@ export function deployReducer(state: DeployScreenState, action: DeployAction): D
 			return {...state, dialog: undefined, abortRequested: true, notice: abortingNotice};
 		case 'cancel-abort':
 			return state.dialog === 'confirm-abort' ? {...state, dialog: undefined, notice: undefined} : state;
+		case 'leave-too-early':
+			if (state.finished) return state;
+			return {
+				...state,
+				notice:
+					state.abortRequested || isRollingBack(state)
+						? 'Rolling back: the summary follows when every host is back'
+						: 'The deploy is still running: wait for the summary, or press a to abort it',
+			};
 		case 'notice':
 			return {...state, notice: action.text};
 	}

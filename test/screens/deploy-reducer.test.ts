@@ -219,6 +219,9 @@ describe('deploy keys', () => {
 		expect(running.leave).toBe(false);
 		expect(running.state.notice).toContain('press a to abort');
 		expect(press(fold(midTransfer(), [successEnd(plan)]), 'q').leave).toBe(true);
+		// The end came between the render the key saw and the reducer: no stale "still running".
+		expect(apply(fold(midTransfer(), [successEnd(plan)]), {type: 'leave-too-early'}).notice).toBeUndefined();
+		expect(apply(midTransfer(), {type: 'ask-abort'}, {type: 'confirm-abort'}, {type: 'leave-too-early'}).notice).toMatch(/^Rolling back/);
 	});
 
 	it('↑/↓ and j/k select; ? toggles the help, Esc closes it', () => {
