@@ -82,8 +82,8 @@ describe('commands over an SSH session', () => {
 
 	it('runs more commands at once than sshd allows channels, queueing the rest', async () => {
 		const session = await open(hosts[0].target);
-		const results = await Promise.all(Array.from({length: 14}, (_, index) => session.exec(`sleep 0.3; echo ${index}`)));
-		expect(results.map(result => result.stdout)).toEqual(Array.from({length: 14}, (_, index) => `${index}\n`));
+		const results = await Promise.all(Array.from({length: 40}, (_, index) => session.exec(`sleep 0.${index % 3}; echo ${index}`)));
+		expect(results.map(result => result.stdout)).toEqual(Array.from({length: 40}, (_, index) => `${index}\n`));
 	});
 
 	it('stops a command that runs past its timeout, and everything it started, then goes on', async () => {
