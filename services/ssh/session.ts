@@ -1,7 +1,7 @@
 import type {Duplex} from 'node:stream';
 import type {Client} from 'ssh2';
 import {AmpError} from '../errors.js';
-import {connectHop, describeHost, type SshSettings} from './connect.js';
+import {connectHop, defaultConnectTimeoutMs, describeHost, type SshSettings} from './connect.js';
 import {execOnClient, type ExecOptions, type ExecResult} from './remote-exec.js';
 import {defaultSshConfigFile, resolveHost, type ResolvedHost} from './ssh-config.js';
 import {parseSshTarget, type SshTarget} from './target.js';
@@ -49,9 +49,14 @@ class Semaphore {
 	}
 }
 
-function forward(jump: Client, jumpLabel: string, to: ResolvedHost): Promise<Duplex> {
+function forward(jump: Client, jumpLabel: string, to: ResolvedHost, timeoutMs: number): Promise<Duplex> {
 	return new Promise((resolve, reject) => {
+		const timer = setTimeout(
+			() => reject(new AmpError(`the jump host ${jumpLabel} could not reach ${to.hostName}:${to.port} within ${Math.round(timeoutMs / 1000)}s`)),
+			timeoutMs,
+		);
 		jump.forwardOut('127.0.0.1', 0, to.hostName, to.port, (error, stream) => {
+			clearTimeout(timer);
 			if (error) reject(new AmpError(`the jump host ${jumpLabel} could not reach ${to.hostName}:${to.port}: ${error.message}`));
 			else resolve(stream);
 		});
@@ -76,6 +81,7 @@ export function jumpHosts(resolved: ResolvedHost, configFile: string, depth = 0)
 export async function openSshSession(target: SshTarget | string, settings: SshSettings = {}): Promise<SshSession> {
 	const configFile = settings.sshConfigFile ?? defaultSshConfigFile();
 	const resolved = resolveHost(typeof target === 'string' ? parseSshTarget(target) : target, configFile);
+	const timeoutMs = settings.connectTimeoutMs ?? defaultConnectTimeoutMs;
 	const clients: Client[] = [];
 	const closeAll = () => {
 		for (const client of [...clients].reverse()) client.end();
@@ -84,11 +90,11 @@ export async function openSshSession(target: SshTarget | string, settings: SshSe
 		let sock: Duplex | undefined;
 		let via: string | undefined;
 		for (const hop of jumpHosts(resolved, configFile)) {
-			if (via !== undefined) sock = await forward(clients.at(-1)!, via, hop);
+			if (via !== undefined) sock = await forward(clients.at(-1)!, via, hop, timeoutMs);
 			clients.push(await connectHop(hop, settings, sock, via));
 			via = describeHost(hop);
 		}
-		if (via !== undefined) sock = await forward(clients.at(-1)!, via, resolved);
+		if (via !== undefined) sock = await forward(clients.at(-1)!, via, resolved, timeoutMs);
 		const client = await connectHop(resolved, settings, sock, via);
 		clients.push(client);
 

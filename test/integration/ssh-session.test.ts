@@ -82,8 +82,8 @@ describe('commands over an SSH session', () => {
 
 	it('runs more commands at once than sshd allows channels, queueing the rest', async () => {
 		const session = await open(hosts[0].target);
-		const results = await Promise.all(Array.from({length: 14}, (_, index) => session.exec(`sleep 0.3; echo ${index}`)));
-		expect(results.map(result => result.stdout)).toEqual(Array.from({length: 14}, (_, index) => `${index}\n`));
+		const results = await Promise.all(Array.from({length: 40}, (_, index) => session.exec(`sleep 0.${index % 3}; echo ${index}`)));
+		expect(results.map(result => result.stdout)).toEqual(Array.from({length: 40}, (_, index) => `${index}\n`));
 	});
 
 	it('stops a command that runs past its timeout, and everything it started, then goes on', async () => {
@@ -252,6 +252,10 @@ describe('logging in', () => {
 		try {
 			const refused = await refusal(hosts[2].target, {});
 			expect(refused.message).toBe(`${hosts[2].address}:22 refused the connection: is sshd running there, on port 22?`);
+			const config = path.join(scratch, 'ssh_config_jump_down');
+			writeFileSync(config, [`Host down`, `  HostName ${hosts[2].address}`, `  User root`, `  ProxyJump root@${hosts[0].address}`, ''].join('\n'));
+			const throughJump = await refusal('down', {sshConfigFile: config});
+			expect(throughJump.message).toMatch(new RegExp(`^the jump host root@${hosts[0].address.replaceAll('.', '\\.')} could not reach ${hosts[2].address.replaceAll('.', '\\.')}:22: .*(refused|failure)`, 'i'));
 		} finally {
 			await hosts[2].startSshd();
 		}
