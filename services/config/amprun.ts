@@ -36,6 +36,16 @@ export interface InitAnswers {
 	setup: SetupKind;
 }
 
+/**
+ * `zerodata: {engine: sqlite | postgresql, postgresql_url: URL}` in amprun.yaml. SQLite is the
+ * embedded default; with PostgreSQL and no URL, `ampzero run` starts a PostgreSQL server for the
+ * instance (daemon `postgresql`, data in the amprun root, reached only through its unix socket).
+ */
+export interface ZerodataStorage {
+	engine: 'sqlite' | 'postgresql';
+	postgresqlUrl?: string;
+}
+
 export interface InstanceConfig extends InitAnswers {
 	/** The instance's name: the basename of its directory. */
 	name: string;
@@ -50,6 +60,8 @@ export interface InstanceConfig extends InitAnswers {
 	logstoreUrl: string;
 	zerodataUrl: string;
 	daemons: ExtraDaemon[];
+	/** Absent: SQLite. */
+	zerodataStorage?: ZerodataStorage;
 }
 
 const yamlKeys = {
@@ -86,6 +98,12 @@ export function toYaml(config: InstanceConfig): string {
 	const document: Record<string, unknown> = {};
 	for (const [field, key] of Object.entries(yamlKeys)) document[key] = config[field as keyof typeof yamlKeys];
 	for (const [field, key] of Object.entries(portKeys)) document[key] = config.ports[field as keyof PortMap];
+	if (config.zerodataStorage !== undefined && config.zerodataStorage.engine !== 'sqlite') {
+		document['zerodata'] = {
+			engine: config.zerodataStorage.engine,
+			...(config.zerodataStorage.postgresqlUrl !== undefined ? {postgresql_url: config.zerodataStorage.postgresqlUrl} : {}),
+		};
+	}
 	document['daemons'] = config.daemons.map(daemon => ({
 		name: daemon.name,
 		command: daemon.command,
@@ -186,7 +204,24 @@ export function fromYaml(text: string, file: string): InstanceConfig {
 		logstoreUrl: string('logstore_url', `http://${bindAddress}:${ports.logstore}`),
 		zerodataUrl: string('zerodata_url', `http://${bindAddress}:${ports.zerodata}`),
 		daemons: parseExtraDaemons(record['daemons'], fail),
+		...parseZerodataStorage(record['zerodata'], fail),
 	};
+}
+
+function parseZerodataStorage(value: unknown, fail: (key: string, why: string) => never): {zerodataStorage?: ZerodataStorage} {
+	if (value === undefined || value === null) return {};
+	if (typeof value !== 'object' || Array.isArray(value)) return fail('zerodata', 'must be a mapping like {engine: postgresql}');
+	const settings = value as Record<string, unknown>;
+	const engine = settings['engine'] ?? 'sqlite';
+	if (engine !== 'sqlite' && engine !== 'postgresql') return fail('zerodata', `engine must be "sqlite" or "postgresql", not "${String(engine)}"`);
+	const url = settings['postgresql_url'];
+	if (url !== undefined && (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url))) {
+		return fail('zerodata', 'postgresql_url must be a postgresql:// URL');
+	}
+	if (url !== undefined && engine !== 'postgresql') return fail('zerodata', 'postgresql_url is set but engine is not postgresql');
+	const unknown = Object.keys(settings).filter(key => key !== 'engine' && key !== 'postgresql_url');
+	if (unknown.length > 0) return fail('zerodata', `has unknown setting ${unknown.join(', ')} (known: engine, postgresql_url)`);
+	return {zerodataStorage: {engine, ...(typeof url === 'string' ? {postgresqlUrl: url} : {})}};
 }
 
 function parseExtraDaemons(value: unknown, fail: (key: string, why: string) => never): ExtraDaemon[] {

@@ -21,6 +21,8 @@ export interface RunPaths {
 	/** Unix sockets of the two redis servers. */
 	redisLiveSocket: string;
 	redisDataSocket: string;
+	/** The directory holding the instance PostgreSQL's unix socket (zerodata's engine when amprun.yaml asks for it). */
+	postgresqlSocketDirectory: string;
 }
 
 export function runPaths(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>): RunPaths {
@@ -37,5 +39,6 @@ export function runPaths(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>): R
 		upgradingFlag: path.join(root, 'upgrading'),
 		redisLiveSocket: path.join(root, 'redis-live.sock'),
 		redisDataSocket: path.join(root, 'redis-data.sock'),
+		postgresqlSocketDirectory: path.join(root, 'postgresql'),
 	};
 }

@@ -2,18 +2,34 @@ import http from 'node:http';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {startZerodata, type RunningZerodata} from '../../source/daemons/zerodata/server.js';
+import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
+import type {InstanceConfig} from '../../services/config/amprun.js';
+import {startZerodata, type RunningZerodata, type ZerodataEngine} from '../../source/daemons/zerodata/server.js';
 import {newKeyPair} from '../../services/keys/identity.js';
 import {ZerodataClient} from '../../services/zerodata/client.js';
 import {signingKeyObject, signRequest} from '../../services/zerodata/signing.js';
 import {freePorts} from '../helpers/ports.js';
+import {startTestPostgresql, type TestPostgresql} from '../helpers/postgresql.js';
 import {postInTwoHalves} from '../helpers/split-request.js';
 import {startDaemonProcess, testInstanceConfig, waitForHealth, type DaemonProcess} from './logstore-zerodata-process.js';
 import {makeHostKeys, writeHostKeys, type TestHostKeys} from './zerodata-keys.js';
 
+type EngineName = ZerodataEngine['engine'];
+
 let temporary: string;
 let keys: TestHostKeys;
+let postgresql: TestPostgresql | undefined;
+/** The engine the running describe block tests, and (PostgreSQL) the fresh database of the running test. */
+let engineName: EngineName = 'sqlite';
+let databaseUrl: Promise<string> | undefined;
+
+beforeAll(async () => {
+	postgresql = await startTestPostgresql();
+}, 60_000);
+
+afterAll(async () => {
+	await postgresql?.stop();
+});
 let processes: DaemonProcess[] = [];
 let servers: RunningZerodata[] = [];
 let clients: ZerodataClient[] = [];
@@ -21,7 +37,27 @@ let clients: ZerodataClient[] = [];
 beforeEach(() => {
 	temporary = mkdtempSync(path.join(tmpdir(), 'ampzero-zerodata-'));
 	keys = makeHostKeys([7, 8]);
+	databaseUrl = undefined;
 });
+
+/** The engine of this test: SQLite in the test's directory, or a fresh database on the test PostgreSQL. */
+async function engine(): Promise<ZerodataEngine> {
+	if (engineName === 'sqlite') return {engine: 'sqlite'};
+	if (postgresql === undefined) throw new Error('the test PostgreSQL did not start');
+	// One database per test, however many zerodata processes the test starts at once.
+	databaseUrl ??= postgresql.freshDatabase();
+	return {engine: 'postgresql', url: await databaseUrl};
+}
+
+/** Runs the suite once per engine. */
+function forEachEngine(title: string, suite: () => void): void {
+	describe.each(['sqlite', 'postgresql'] as const)(`${title} (%s)`, name => {
+		beforeEach(() => {
+			engineName = name;
+		});
+		suite();
+	});
+}
 
 afterEach(async () => {
 	for (const daemon of processes) daemon.kill();
@@ -46,6 +82,7 @@ async function inProcessZerodata(): Promise<RunningZerodata> {
 		host: '127.0.0.1',
 		port: 0,
 		directory: path.join(temporary, 'data'),
+		engine: await engine(),
 		hub: keys.hub,
 		trustedHosts: keys.hosts.map(host => host.record),
 	});
@@ -53,11 +90,15 @@ async function inProcessZerodata(): Promise<RunningZerodata> {
 	return server;
 }
 
-async function zerodataProcess(): Promise<{daemon: DaemonProcess; url: string}> {
+async function zerodataProcess(runDirectory = 'run'): Promise<{daemon: DaemonProcess; url: string}> {
 	const [port] = (await freePorts(1)) as [number];
 	const instance = path.join(temporary, 'instance');
 	writeHostKeys(instance, keys);
-	const config = testInstanceConfig(path.join(temporary, 'run'), {zerodata: port});
+	const chosen = await engine();
+	const config: InstanceConfig = {
+		...testInstanceConfig(path.join(temporary, runDirectory), {zerodata: port}),
+		...(chosen.engine === 'postgresql' ? {zerodataStorage: {engine: 'postgresql', postgresqlUrl: chosen.url}} : {}),
+	};
 	const daemon = startDaemonProcess('zerodata', instance, config, {AMPZERO_HOME: path.join(temporary, 'home')});
 	processes.push(daemon);
 	const url = `http://127.0.0.1:${port}`;
@@ -92,9 +133,10 @@ function signedHeaders(body: string, requestPath: string, options: {hostId?: num
 	);
 }
 
-describe('zerodata API', () => {
+forEachEngine('zerodata API', () => {
 	it('puts, gets, deletes, allocates ids and answers batch forms for a signed host', async () => {
 		const server = await inProcessZerodata();
+		expect(((await (await fetch(`${server.url}/health`)).json()) as {engine: string}).engine).toBe(engineName);
 		const client = clientFor(server.url);
 		const ids = await client.allocateIds('user', 3);
 		expect(ids).toEqual([1, 2, 3]);
@@ -186,7 +228,7 @@ describe('zerodata API', () => {
 	});
 });
 
-describe('zerodata request signing', () => {
+forEachEngine('zerodata request signing', () => {
 	it('refuses unsigned, unknown, wrongly signed, stale and replayed requests with 401', async () => {
 		const server = await inProcessZerodata();
 		const requestPath = '/v1/get';
@@ -229,6 +271,7 @@ describe('zerodata request signing', () => {
 			host: '127.0.0.1',
 			port: 0,
 			directory: path.join(temporary, 'data'),
+			engine: await engine(),
 			hub: keys.hub,
 			// Signed by another hub: must not be trusted.
 			trustedHosts: [...keys.hosts.map(entry => entry.record), host.record],
@@ -240,7 +283,7 @@ describe('zerodata request signing', () => {
 	});
 });
 
-describe('zerodata process', () => {
+forEachEngine('zerodata process', () => {
 	it('keeps every acknowledged put through kill -9 and a restart', async () => {
 		const first = await zerodataProcess();
 		const client = clientFor(first.url);
@@ -273,4 +316,36 @@ describe('zerodata process', () => {
 		const again = await zerodataProcess();
 		expect(await clientFor(again.url).get('note', 'last')).toEqual({kind: 'note', id: 'last', properties: {text: 'written during shutdown'}});
 	});
+});
+
+describe('two zerodata processes over one PostgreSQL', () => {
+	beforeEach(() => {
+		engineName = 'postgresql';
+	});
+
+	it('serve the same data and never hand out the same id twice', async () => {
+		const [first, second] = await Promise.all([zerodataProcess('run-1'), zerodataProcess('run-2')]);
+		const one = clientFor(first.url, keys.hosts[0]);
+		const two = clientFor(second.url, keys.hosts[1]);
+
+		// A put acknowledged by one is read by the other, both ways.
+		await one.put('user', 'ada', {name: 'Ada', team: 'red'});
+		expect(await two.get('user', 'ada')).toEqual({kind: 'user', id: 'ada', properties: {name: 'Ada', team: 'red'}});
+		await two.put('user', 'ada', {name: 'Ada L.', team: 'blue'});
+		expect(await one.get('user', 'ada')).toEqual({kind: 'user', id: 'ada', properties: {name: 'Ada L.', team: 'blue'}});
+		expect((await one.query({kind: 'user', property: 'team', value: 'red'})).entities).toEqual([]);
+
+		// Bounded: 2 processes × 150 concurrent allocations of 1 to 4 ids each.
+		const calls = 150;
+		const allocate = (client: ZerodataClient) =>
+			Promise.all(Array.from({length: calls}, (_, index) => client.allocateIds('order', (index % 4) + 1)));
+		const [fromOne, fromTwo] = await Promise.all([allocate(one), allocate(two)]);
+		const ids = [...fromOne.flat(), ...fromTwo.flat()];
+		const expected = 2 * Array.from({length: calls}, (_, index) => (index % 4) + 1).reduce((sum, count) => sum + count, 0);
+		expect(ids).toHaveLength(expected);
+		expect(new Set(ids).size).toBe(expected);
+		// Each allocation is a run of consecutive ids.
+		for (const run of [...fromOne, ...fromTwo]) expect(run).toEqual(Array.from({length: run.length}, (_, offset) => (run[0] as number) + offset));
+		expect(Math.max(...ids)).toBe(expected);
+	}, 30_000);
 });

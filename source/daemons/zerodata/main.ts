@@ -4,11 +4,12 @@ import yaml from 'js-yaml';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {runPaths} from '../../../services/config/paths.js';
 import {AmpError} from '../../../services/errors.js';
+import {socketUrl} from '../../../services/postgresql/cluster.js';
 import {createLogger} from '../shared/logger.js';
 import {serveUntilSignal} from '../shared/signals.js';
 import type {Synchronous} from './entity-store.js';
 import {readInstanceHostKeys} from './instance-keys.js';
-import {startZerodata} from './server.js';
+import {startZerodata, type ZerodataEngine} from './server.js';
 
 export {startZerodata} from './server.js';
 
@@ -20,12 +21,21 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		host: config.bindAddress,
 		port: config.ports.zerodata,
 		directory: path.join(runPaths(config).data, 'zerodata'),
+		engine: zerodataEngine(config, instanceDirectory),
 		hub,
 		trustedHosts: hosts,
-		synchronous: readSynchronous(path.join(instanceDirectory, 'zerodata', 'zerodata.yaml')),
 		logger,
 	});
 	await serveUntilSignal(zerodata, logger);
+}
+
+/** The engine amprun.yaml names; PostgreSQL without a URL is the one `ampzero run` starts for the instance. */
+export function zerodataEngine(config: InstanceConfig, instanceDirectory: string): ZerodataEngine {
+	const storage = config.zerodataStorage;
+	if (storage?.engine === 'postgresql') {
+		return {engine: 'postgresql', url: storage.postgresqlUrl ?? socketUrl(runPaths(config).postgresqlSocketDirectory)};
+	}
+	return {engine: 'sqlite', synchronous: readSynchronous(path.join(instanceDirectory, 'zerodata', 'zerodata.yaml'))};
 }
 
 /** `synchronous: normal | full` from the optional `zerodata/zerodata.yaml`. */
