@@ -90,9 +90,19 @@ async function startZerodataProcess(hostId: number): Promise<{url: string; secre
 	const unsigned = {kind: 'host' as const, id: hostId, publicKey: hostPair.publicKey};
 	const record = {...unsigned, hubSignature: signDetached(publicKeyStatement(unsigned), hubPair.secretKey)};
 	const port = await freePort();
-	const server = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), '../source/daemons/zerodata/server.js')).href;
-	const options = {host: '127.0.0.1', port, directory: path.join(temporary, 'zerodata'), hub: {hub: 'embedded', publicKey: hubPair.publicKey}, trustedHosts: [record]};
-	const script = `const {startZerodata} = await import(${JSON.stringify(server)}); await startZerodata(JSON.parse(process.env.ZERODATA_OPTIONS));`;
+	const compiled = path.join(path.dirname(fileURLToPath(import.meta.url)), '../source/daemons');
+	const server = pathToFileURL(path.join(compiled, 'zerodata/server.js')).href;
+	const hostKeys = pathToFileURL(path.join(compiled, 'shared/host-keys.js')).href;
+	const logger = pathToFileURL(path.join(compiled, 'shared/logger.js')).href;
+	const options = {host: '127.0.0.1', port, directory: path.join(temporary, 'zerodata'), instance: 'bench'};
+	const trust = {hub: {hub: 'embedded', publicKey: hubPair.publicKey}, hosts: [record]};
+	const script = [
+		`const {startZerodata} = await import(${JSON.stringify(server)});`,
+		`const {StaticHostKeys} = await import(${JSON.stringify(hostKeys)});`,
+		`const {silentLogger} = await import(${JSON.stringify(logger)});`,
+		`const trust = ${JSON.stringify(trust)};`,
+		`await startZerodata({...JSON.parse(process.env.ZERODATA_OPTIONS), hostKeys: new StaticHostKeys(trust.hosts, trust.hub, silentLogger)});`,
+	].join('\n');
 	startDetached(process.execPath, ['--input-type=module', '-e', script], {...process.env, ZERODATA_OPTIONS: JSON.stringify(options)});
 	const url = `http://127.0.0.1:${port}`;
 	await waitFor('zerodata', async () => (await fetch(`${url}/health`)).ok);
@@ -113,7 +123,7 @@ function figures(latenciesMs: number[], elapsedMs: number): Figures {
 }
 
 async function benchZerodata(url: string, hostId: number, secretKey: string, coalesce: boolean): Promise<{put: Figures; get: Figures}> {
-	const client = new ZerodataClient({url, hostId, secretKey, maxSockets: concurrency, coalesce});
+	const client = new ZerodataClient({url, hostId, secretKey, instance: 'bench', maxSockets: concurrency, coalesce});
 	const payload = 'x'.repeat(100);
 	const putLatencies: number[] = [];
 	const getLatencies: number[] = [];

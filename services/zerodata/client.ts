@@ -1,7 +1,6 @@
-import type {KeyObject} from 'node:crypto';
 import http from 'node:http';
 import {AmpError} from '../errors.js';
-import {signingKeyObject, signRequest} from './signing.js';
+import {RequestSigner, type RequestSignerOptions} from '../keys/request-signing.js';
 import {
 	maxBatchSize,
 	zerodataPaths,
@@ -14,11 +13,8 @@ import {
 	type EntityQuery,
 } from './types.js';
 
-export interface ZerodataClientOptions {
+export interface ZerodataClientOptions extends RequestSignerOptions {
 	url: string;
-	hostId: number;
-	/** The host's tweetnacl secret key (base64), from `host-<id>.private.key`. */
-	secretKey: string;
 	/** Concurrent connections kept open (default 32). */
 	maxSockets?: number;
 	/**
@@ -38,8 +34,7 @@ interface QueuedOperation {
 /** The zerodata API with every request signed by the host key. */
 export class ZerodataClient {
 	private readonly base: URL;
-	private readonly key: KeyObject;
-	private readonly hostId: number;
+	private readonly signer: RequestSigner;
 	private readonly agent: http.Agent;
 	private readonly coalesce: boolean;
 	private queue: QueuedOperation[] = [];
@@ -48,8 +43,7 @@ export class ZerodataClient {
 	constructor(options: ZerodataClientOptions) {
 		this.base = new URL(options.url);
 		if (this.base.protocol !== 'http:') throw new AmpError(`zerodata URL ${options.url} must start with http://`);
-		this.hostId = options.hostId;
-		this.key = signingKeyObject(options.secretKey);
+		this.signer = new RequestSigner(options);
 		this.agent = new http.Agent({keepAlive: true, maxSockets: options.maxSockets ?? 32});
 		this.coalesce = options.coalesce ?? true;
 	}
@@ -135,7 +129,7 @@ export class ZerodataClient {
 	private call(path: string, payload: unknown): Promise<unknown> {
 		const body = Buffer.from(JSON.stringify(payload));
 		const headers = {
-			...signRequest(this.hostId, this.key, 'POST', path, body),
+			...this.signer.headers('POST', path, body),
 			'content-type': 'application/json',
 			'content-length': String(body.length),
 		};

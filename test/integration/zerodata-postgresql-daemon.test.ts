@@ -47,7 +47,7 @@ describe('an instance whose zerodata runs on its own PostgreSQL', () => {
 	const client = async (): Promise<ZerodataClient> => {
 		const ampnode = path.join(instance.directory, 'ampnode');
 		const key = await readPrivateKeyFile(path.join(ampnode, keyFileName('host', config.hostId, 'private')));
-		const made = new ZerodataClient({url: config.zerodataUrl, hostId: config.hostId, secretKey: key.secretKey});
+		const made = new ZerodataClient({url: config.zerodataUrl, hostId: config.hostId, secretKey: key.secretKey, instance: config.name});
 		clients.push(made);
 		return made;
 	};

@@ -1,18 +1,18 @@
-import http from 'node:http';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
 import type {InstanceConfig} from '../../services/config/amprun.js';
 import {startZerodata, type RunningZerodata, type ZerodataEngine} from '../../source/daemons/zerodata/server.js';
-import {newKeyPair} from '../../services/keys/identity.js';
 import {ZerodataClient} from '../../services/zerodata/client.js';
-import {signingKeyObject, signRequest} from '../../services/zerodata/signing.js';
+import {StaticHostKeys} from '../../source/daemons/shared/host-keys.js';
+import {silentLogger} from '../../source/daemons/shared/logger.js';
 import {freePorts} from '../helpers/ports.js';
 import {startTestPostgresql, type TestPostgresql} from '../helpers/postgresql.js';
 import {postInTwoHalves} from '../helpers/split-request.js';
 import {startDaemonProcess, testInstanceConfig, waitForHealth, type DaemonProcess} from './logstore-zerodata-process.js';
-import {makeHostKeys, writeHostKeys, type TestHostKeys} from './zerodata-keys.js';
+import {expectRefusals, post, signedHeaders as signedFor} from './signed-request-cases.js';
+import {hostKeySource, makeHostKeys, registerHost, registerHostKeys, rotateHostKey, writeHostKeys, type TestHostKeys} from './zerodata-keys.js';
 
 type EngineName = ZerodataEngine['engine'];
 
@@ -34,9 +34,12 @@ let processes: DaemonProcess[] = [];
 let servers: RunningZerodata[] = [];
 let clients: ZerodataClient[] = [];
 
-beforeEach(() => {
+const instanceName = 'test-instance';
+
+beforeEach(async () => {
 	temporary = mkdtempSync(path.join(tmpdir(), 'ampzero-zerodata-'));
-	keys = makeHostKeys([7, 8]);
+	// The embedded hub of AMPZERO_HOME=<temporary>/home, which the daemon processes look host keys up from.
+	keys = await registerHostKeys(path.join(temporary, 'home', 'hub'), 2);
 	databaseUrl = undefined;
 });
 
@@ -72,7 +75,7 @@ afterEach(async () => {
 
 function clientFor(url: string, host = keys.hosts[0]): ZerodataClient {
 	if (host === undefined) throw new Error('no such test host');
-	const client = new ZerodataClient({url, hostId: host.record.id, secretKey: host.secretKey});
+	const client = new ZerodataClient({url, hostId: host.record.id, secretKey: host.secretKey, instance: instanceName});
 	clients.push(client);
 	return client;
 }
@@ -83,8 +86,8 @@ async function inProcessZerodata(): Promise<RunningZerodata> {
 		port: 0,
 		directory: path.join(temporary, 'data'),
 		engine: await engine(),
-		hub: keys.hub,
-		trustedHosts: keys.hosts.map(host => host.record),
+		instance: instanceName,
+		hostKeys: hostKeySource(keys),
 	});
 	servers.push(server);
 	return server;
@@ -106,31 +109,8 @@ async function zerodataProcess(runDirectory = 'run'): Promise<{daemon: DaemonPro
 	return {daemon, url};
 }
 
-/** A raw POST with whatever headers the test chooses. */
-function post(url: string, requestPath: string, body: string, headers: Record<string, string>): Promise<{status: number; body: {error?: string}}> {
-	const {port} = new URL(url);
-	return new Promise((resolve, reject) => {
-		const request = http.request({host: '127.0.0.1', port, method: 'POST', path: requestPath, headers: {...headers, 'content-type': 'application/json'}}, response => {
-			let text = '';
-			response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-			response.on('end', () => resolve({status: response.statusCode ?? 0, body: JSON.parse(text) as {error?: string}}));
-		});
-		request.on('error', reject);
-		request.end(body);
-	});
-}
-
-function signedHeaders(body: string, requestPath: string, options: {hostId?: number; secretKey?: string; now?: number} = {}): Record<string, string> {
-	const host = keys.hosts[0];
-	if (host === undefined) throw new Error('no test host');
-	return signRequest(
-		options.hostId ?? host.record.id,
-		signingKeyObject(options.secretKey ?? host.secretKey),
-		'POST',
-		requestPath,
-		Buffer.from(body),
-		options.now,
-	);
+function signedHeaders(body: string, requestPath: string): Record<string, string> {
+	return signedFor(keys, instanceName, body, requestPath);
 }
 
 forEachEngine('zerodata API', () => {
@@ -210,7 +190,7 @@ forEachEngine('zerodata API', () => {
 		const server = await inProcessZerodata();
 		const host = keys.hosts[0];
 		if (host === undefined) throw new Error('no test host');
-		const client = new ZerodataClient({url: server.url, hostId: host.record.id, secretKey: host.secretKey, coalesce: false});
+		const client = new ZerodataClient({url: server.url, hostId: host.record.id, secretKey: host.secretKey, instance: instanceName, coalesce: false});
 		clients.push(client);
 		await Promise.all([client.put('user', 1, {name: 'Ada'}), client.put('user', 2, {name: 'Grace'})]);
 		expect(await client.get('user', 2)).toEqual({kind: 'user', id: 2, properties: {name: 'Grace'}});
@@ -229,36 +209,22 @@ forEachEngine('zerodata API', () => {
 });
 
 forEachEngine('zerodata request signing', () => {
-	it('refuses unsigned, unknown, wrongly signed, stale and replayed requests with 401', async () => {
-		const server = await inProcessZerodata();
-		const requestPath = '/v1/get';
-		const body = JSON.stringify({kind: 'user', id: 1});
+	it('refuses unsigned, unknown-host, wrongly signed, stale, other-instance and replayed requests with a clear 401', async () => {
+		const {url} = await zerodataProcess();
+		await expectRefusals({daemon: 'zerodata', url, path: '/v1/get', body: JSON.stringify({kind: 'user', id: 1}), keys, instance: instanceName, accepted: {status: 200, body: {entity: null}}});
+	});
 
-		const unsigned = await post(server.url, requestPath, body, {});
-		expect(unsigned.status).toBe(401);
-		expect(unsigned.body.error).toMatch(/^unsigned request: zerodata needs the x-amp-host, x-amp-timestamp, x-amp-nonce, x-amp-signature headers/);
-
-		const stranger = newKeyPair();
-		const unknown = await post(server.url, requestPath, body, signedHeaders(body, requestPath, {hostId: 99, secretKey: stranger.secretKey}));
-		expect(unknown.status).toBe(401);
-		expect(unknown.body.error).toMatch(/^unknown host 99/);
-
-		const wrongKey = await post(server.url, requestPath, body, signedHeaders(body, requestPath, {secretKey: stranger.secretKey}));
-		expect(wrongKey.status).toBe(401);
-		expect(wrongKey.body.error).toMatch(/^bad signature: the request is not signed by host 7's key/);
-
-		const tampered = await post(server.url, requestPath, JSON.stringify({kind: 'user', id: 2}), signedHeaders(body, requestPath));
-		expect(tampered.status).toBe(401);
-		expect(tampered.body.error).toMatch(/^bad signature/);
-
-		const stale = await post(server.url, requestPath, body, signedHeaders(body, requestPath, {now: Date.now() - 31_000}));
-		expect(stale.status).toBe(401);
-		expect(stale.body.error).toMatch(/^stale request: timestamp \d+ is more than 30 s from the server clock/);
-
+	it('refuses a request replayed after the daemon restarts', async () => {
+		const first = await zerodataProcess();
+		const requestPath = '/v1/put';
+		const body = JSON.stringify({kind: 'note', id: 'once', properties: {n: 1}});
 		const headers = signedHeaders(body, requestPath);
-		const first = await post(server.url, requestPath, body, headers);
-		expect(first).toEqual({status: 200, body: {entity: null}});
-		const replay = await post(server.url, requestPath, body, headers);
+		expect(await post(first.url, requestPath, body, headers)).toEqual({status: 200, body: {ok: true}});
+		first.daemon.kill();
+		await first.daemon.exited;
+
+		const second = await zerodataProcess();
+		const replay = await post(second.url, requestPath, body, headers);
 		expect(replay.status).toBe(401);
 		expect(replay.body.error).toMatch(/^replayed request: this nonce was already used/);
 	});
@@ -267,20 +233,40 @@ forEachEngine('zerodata request signing', () => {
 		const forged = makeHostKeys([5]);
 		const host = forged.hosts[0];
 		if (host === undefined) throw new Error('no forged host');
+		const trusted = makeHostKeys([7]);
 		const server = await startZerodata({
 			host: '127.0.0.1',
 			port: 0,
 			directory: path.join(temporary, 'data'),
 			engine: await engine(),
-			hub: keys.hub,
+			instance: instanceName,
 			// Signed by another hub: must not be trusted.
-			trustedHosts: [...keys.hosts.map(entry => entry.record), host.record],
+			hostKeys: new StaticHostKeys([...trusted.hosts.map(entry => entry.record), host.record], trusted.hub, silentLogger),
 		});
 		servers.push(server);
-		const client = new ZerodataClient({url: server.url, hostId: 5, secretKey: host.secretKey});
+		const client = new ZerodataClient({url: server.url, hostId: 5, secretKey: host.secretKey, instance: instanceName});
 		clients.push(client);
 		await expect(client.get('user', 1)).rejects.toThrow(/zerodata refused \/v1\/batch: unknown host 5/);
 	});
+});
+
+describe('zerodata and host keys looked up from the hub', () => {
+	it('accepts a host registered after it started, and refuses a rotated-away key once its cached record expires', async () => {
+		const {url} = await zerodataProcess();
+		const [host] = keys.hosts;
+		if (host === undefined || keys.directoryHub === undefined) throw new Error('no test hub');
+		await clientFor(url, host).put('note', 1, {text: 'before rotation'});
+
+		// No key file of this host anywhere near zerodata: only the hub knows it.
+		const later = await registerHost(keys.directoryHub);
+		expect(await clientFor(url, later).get('note', 1)).toEqual({kind: 'note', id: 1, properties: {text: 'before rotation'}});
+
+		const rotated = await rotateHostKey(keys, host);
+		// The record looked up before the rotation is trusted for at most 5 s.
+		await new Promise(resolve => setTimeout(resolve, 5_500));
+		await expect(clientFor(url, host).get('note', 1)).rejects.toThrow(new RegExp(`zerodata refused /v1/batch: bad signature: the request is not signed by host ${host.record.id}'s current key`));
+		expect(await clientFor(url, rotated).get('note', 1)).toEqual({kind: 'note', id: 1, properties: {text: 'before rotation'}});
+	}, 20_000);
 });
 
 forEachEngine('zerodata process', () => {

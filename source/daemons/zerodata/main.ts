@@ -8,22 +8,24 @@ import {socketUrl} from '../../../services/postgresql/cluster.js';
 import {createLogger} from '../shared/logger.js';
 import {serveUntilSignal} from '../shared/signals.js';
 import type {Synchronous} from './entity-store.js';
-import {readInstanceHostKeys} from './instance-keys.js';
+import {instanceHostKeys} from '../shared/instance-keys.js';
 import {startZerodata, type ZerodataEngine} from './server.js';
 
 export {startZerodata} from './server.js';
 
-/** `ampzero daemon zerodata INSTANCE`: trusts the instance's hub-signed host keys; serves until SIGTERM. */
+/**
+ * `ampzero daemon zerodata INSTANCE`: accepts requests signed for this instance by any host whose
+ * key record the instance's hub signed (looked up from the hub); serves until SIGTERM.
+ */
 export async function runDaemon(instanceDirectory: string, config: InstanceConfig, options: {debug: boolean}): Promise<void> {
 	const logger = createLogger('zerodata', {debug: options.debug});
-	const {hub, hosts} = readInstanceHostKeys(instanceDirectory);
 	const zerodata = await startZerodata({
 		host: config.bindAddress,
 		port: config.ports.zerodata,
 		directory: path.join(runPaths(config).data, 'zerodata'),
 		engine: zerodataEngine(config, instanceDirectory),
-		hub,
-		trustedHosts: hosts,
+		instance: config.name,
+		hostKeys: instanceHostKeys(instanceDirectory, config, logger),
 		logger,
 	});
 	await serveUntilSignal(zerodata, logger);

@@ -127,3 +127,18 @@ export function redact(url: string): string {
 		return url;
 	}
 }
+
+/** Accepted nonces in the shared database: a request accepted by one zerodata process is a replay to every other. */
+export class PostgresqlNonceLog {
+	private inserted = 0;
+
+	constructor(private readonly pool: pg.Pool) {}
+
+	async remember(nonce: string, expiresAt: number, now: number): Promise<boolean> {
+		const result = await this.pool.query('insert into zerodata_seen_nonces (nonce, expires_at) values ($1, $2) on conflict do nothing', [nonce, expiresAt]);
+		if (++this.inserted % 1000 === 0) await this.pool.query('delete from zerodata_seen_nonces where expires_at < $1', [now]);
+		return result.rowCount === 1;
+	}
+
+	close(): void {}
+}

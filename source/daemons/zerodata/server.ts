@@ -1,14 +1,16 @@
 import {mkdirSync} from 'node:fs';
-import type {HubPublicKeyRecord, PublicKeyRecord} from '../../../services/keys/identity.js';
+import path from 'node:path';
 import {zerodataPaths, type EntityId} from '../../../services/zerodata/types.js';
 import {HttpError} from '../shared/http-error.js';
 import {startHttpServer, type JsonReply, type RequestContext} from '../shared/http-server.js';
 import {parseJsonBody, readBody} from '../shared/json-body.js';
+import type {HostKeySource} from '../shared/host-keys.js';
 import {silentLogger, type Logger} from '../shared/logger.js';
+import {FileNonceLog, type NonceLog} from '../shared/nonce-log.js';
+import {RequestAuth} from '../shared/request-auth.js';
 import type {Synchronous} from './entity-store.js';
-import {PostgresqlStore} from './postgresql-store.js';
+import {PostgresqlNonceLog, PostgresqlStore} from './postgresql-store.js';
 import * as bodies from './request-bodies.js';
-import {RequestAuth} from './request-auth.js';
 import {SqliteStore} from './sqlite-store.js';
 import type {StoreOperation, StoreOutcome, ZerodataStore} from './store.js';
 
@@ -22,9 +24,10 @@ export interface ZerodataOptions {
 	/** Where `zerodata.db` (and its WAL) live with the SQLite engine. */
 	directory: string;
 	engine?: ZerodataEngine;
-	hub: HubPublicKeyRecord;
-	/** Host public key records; only those `hub` signed are trusted. */
-	trustedHosts: PublicKeyRecord[];
+	/** The instance's name: requests must be signed for it. */
+	instance: string;
+	/** Whose signatures are accepted: hosts the instance's hub signed. */
+	hostKeys: HostKeySource;
 	maxBodyBytes?: number;
 	/** How far a request's timestamp may be from this clock (default 30 s). */
 	timestampWindowMs?: number;
@@ -56,13 +59,15 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 	const logger = options.logger ?? silentLogger;
 	mkdirSync(options.directory, {recursive: true});
 	const store = await openStore(options, logger);
+	// With PostgreSQL the nonces live in the shared database: a request accepted by one process is a replay to the others.
+	const nonces: NonceLog = store instanceof PostgresqlStore ? new PostgresqlNonceLog(store.connections) : new FileNonceLog(path.join(options.directory, 'seen-nonces'));
 	const auth = new RequestAuth({
-		hub: options.hub,
-		hosts: options.trustedHosts,
-		logger,
+		daemon: 'zerodata',
+		instance: options.instance,
+		hostKeys: options.hostKeys,
+		nonces,
 		...(options.timestampWindowMs !== undefined ? {windowMs: options.timestampWindowMs} : {}),
 	});
-	if (auth.trustedHostCount === 0) logger.warn('no trusted host keys: every request will be refused');
 	const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
 
 	const keys = (body: unknown) => bodies.batch(body, 'keys').map((key, position) => bodies.entityKey(key, `keys[${position}]`));
@@ -147,23 +152,25 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 		}
 		if (method !== 'POST') throw new HttpError(405, `use POST ${requestPath}`);
 		const body = await readBody(request, maxBodyBytes);
-		auth.verify(method, request.url ?? requestPath, request.headers, body);
+		await auth.verify(method, request.url ?? requestPath, request.headers, body);
 		return await route(parseJsonBody(body));
 	};
 
 	let server;
 	try {
-		server = await startHttpServer({host: options.host, port: options.port, logger, handle, health: () => ({engine: store.engine, trustedHosts: auth.trustedHostCount})});
+		server = await startHttpServer({host: options.host, port: options.port, logger, handle, health: () => ({engine: store.engine, knownHosts: options.hostKeys.knownHosts})});
 	} catch (error) {
+		await nonces.close();
 		await store.close();
 		throw error;
 	}
-	logger.info(`listening on http://${options.host}:${server.port} (${store.engine}) with ${auth.trustedHostCount} trusted host key(s)`);
+	logger.info(`listening on http://${options.host}:${server.port} (${store.engine}) for instance ${options.instance}`);
 	return {
 		port: server.port,
 		url: `http://${options.host}:${server.port}`,
 		close: async () => {
 			await server.close();
+			await nonces.close();
 			await store.close();
 		},
 	};
