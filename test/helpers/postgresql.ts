@@ -10,6 +10,8 @@ export interface TestPostgresql {
 	/** The `postgres` database over the unix socket. */
 	url: string;
 	port: number;
+	/** The postmaster's pid (its backends are its children). */
+	pid: number;
 	/** A new, empty database on this server, for one test. */
 	freshDatabase(): Promise<string>;
 	stop(): Promise<void>;
@@ -72,6 +74,7 @@ export async function startTestPostgresql(): Promise<TestPostgresql> {
 		return {
 			url,
 			port,
+			pid: child.pid ?? 0,
 			stop,
 			freshDatabase: async () => {
 				const name = `test_${process.pid}_${++databases}`;

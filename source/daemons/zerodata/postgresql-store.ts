@@ -16,7 +16,11 @@ const maxAttempts = 5;
 export class PostgresqlStore implements ZerodataStore {
 	readonly engine = 'postgresql';
 
-	private constructor(private readonly pool: pg.Pool) {}
+	private constructor(
+		private readonly pool: pg.Pool,
+		/** The database's URL, for the nonce log that shares it. */
+		readonly url: string,
+	) {}
 
 	static async open(url: string, poolSize = 8): Promise<PostgresqlStore> {
 		const pool = new pg.Pool({connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000});
@@ -42,12 +46,7 @@ export class PostgresqlStore implements ZerodataStore {
 			throw new AmpError(`cannot set up zerodata's tables in PostgreSQL at ${redact(url)}: ${errorMessage(error)}`);
 		}
 		client.release();
-		return new PostgresqlStore(pool);
-	}
-
-	/** The pool, for the nonce log that shares this database. */
-	get connections(): pg.Pool {
-		return this.pool;
+		return new PostgresqlStore(pool, url);
 	}
 
 	async run(operations: StoreOperation[]): Promise<StoreOutcome[]> {
@@ -128,11 +127,21 @@ export function redact(url: string): string {
 	}
 }
 
-/** Accepted nonces in the shared database: a request accepted by one zerodata process is a replay to every other. */
+/**
+ * Accepted nonces in the shared database: a request accepted by one zerodata process is a replay
+ * to every other. They go through their own few connections with asynchronous commit, so that
+ * remembering a nonce does not wait for a WAL flush of its own: the row is in PostgreSQL before the
+ * request is served and outlives any zerodata restart; only a crash of PostgreSQL itself within
+ * a fraction of a second could forget it.
+ */
 export class PostgresqlNonceLog {
 	private inserted = 0;
+	private readonly pool: pg.Pool;
 
-	constructor(private readonly pool: pg.Pool) {}
+	constructor(url: string) {
+		this.pool = new pg.Pool({connectionString: url, max: 4, connectionTimeoutMillis: 10_000, options: '-c synchronous_commit=off'});
+		this.pool.on('error', () => {});
+	}
 
 	async remember(nonce: string, expiresAt: number, now: number): Promise<boolean> {
 		const result = await this.pool.query('insert into zerodata_seen_nonces (nonce, expires_at) values ($1, $2) on conflict do nothing', [nonce, expiresAt]);
@@ -140,5 +149,7 @@ export class PostgresqlNonceLog {
 		return result.rowCount === 1;
 	}
 
-	close(): void {}
+	async close(): Promise<void> {
+		await this.pool.end();
+	}
 }

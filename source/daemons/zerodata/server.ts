@@ -60,7 +60,7 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 	mkdirSync(options.directory, {recursive: true});
 	const store = await openStore(options, logger);
 	// With PostgreSQL the nonces live in the shared database: a request accepted by one process is a replay to the others.
-	const nonces: NonceLog = store instanceof PostgresqlStore ? new PostgresqlNonceLog(store.connections) : new FileNonceLog(path.join(options.directory, 'seen-nonces'));
+	const nonces: NonceLog = store instanceof PostgresqlStore ? new PostgresqlNonceLog(store.url) : new FileNonceLog(path.join(options.directory, 'seen-nonces'));
 	const auth = new RequestAuth({
 		daemon: 'zerodata',
 		instance: options.instance,
