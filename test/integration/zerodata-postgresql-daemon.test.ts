@@ -12,7 +12,8 @@ import {readPrivateKeyFile} from '../../services/keys/store.js';
 import {postgresqlOsUser, socketUrl} from '../../services/postgresql/cluster.js';
 import {ZerodataClient} from '../../services/zerodata/client.js';
 import {startSpecs, type RunningDaemons} from '../helpers/daemons.js';
-import {makeTestInstance, type TestInstance} from '../helpers/instance.js';
+import {makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
+import {killEverything, processesMentioning} from '../helpers/run-processes.js';
 
 describe('an instance whose zerodata runs on its own PostgreSQL', () => {
 	let instance: TestInstance;
@@ -32,8 +33,12 @@ describe('an instance whose zerodata runs on its own PostgreSQL', () => {
 	afterAll(async () => {
 		for (const client of clients) client.close();
 		await daemons?.stopAll();
-		await instance?.cleanup();
-	});
+		if (instance !== undefined) {
+			await runAmpzero(['run', instance.directory, 'quit'], {home: instance.home, env: {CI: '1'}});
+			killEverything(instance.root, []);
+			await instance.cleanup();
+		}
+	}, 60_000);
 
 	/** The postgresql and zerodata daemons exactly as `ampzero run` specifies them. */
 	const start = async (): Promise<RunningDaemons> => {
@@ -83,5 +88,20 @@ describe('an instance whose zerodata runs on its own PostgreSQL', () => {
 		expect(running.get('postgresql').output.join('\n')).not.toMatch(/created the database cluster/);
 		expect(await (await client()).get('note', id as number)).toEqual({kind: 'note', id, properties: {text: 'kept in PostgreSQL'}});
 		expect(await (await client()).allocateIds('note', 1)).toEqual([(id as number) + 1]);
+	}, 120_000);
+
+	it('`ampzero run` starts it before zerodata under the supervisor, and `run stop` ends it', async () => {
+		await daemons?.stopAll();
+		daemons = undefined;
+		const run = await runAmpzero(['run', instance.directory, '--batch', '--no-nat-bypass', '--no-hub'], {home: instance.home, env: {CI: '1'}, timeoutMs: 90_000});
+		expect(run.code, run.stderr + run.stdout).toBe(0);
+		const order = run.stdout.split('\n').map(line => /^(\S+)\s+ready\s+pid \d+/.exec(line)?.[1]).filter(Boolean);
+		expect(order.indexOf('postgresql')).toBeGreaterThan(-1);
+		expect(order.indexOf('postgresql')).toBeLessThan(order.indexOf('zerodata'));
+		expect(await (await client()).get('note', 1)).toEqual({kind: 'note', id: 1, properties: {text: 'kept in PostgreSQL'}});
+
+		const stop = await runAmpzero(['run', instance.directory, 'stop'], {home: instance.home, env: {CI: '1'}, timeoutMs: 60_000});
+		expect(stop.code, stop.stderr + stop.stdout).toBe(0);
+		expect(processesMentioning(path.join(runPaths(config).data, 'postgresql'))).toEqual([]);
 	}, 120_000);
 });
