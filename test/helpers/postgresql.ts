@@ -18,8 +18,10 @@ export interface TestPostgresql {
 }
 
 const running = new Set<ChildProcess>();
+const directories = new Set<string>();
 process.on('exit', () => {
 	for (const child of running) killGroup(child, 'SIGKILL');
+	for (const directory of directories) rmSync(directory, {recursive: true, force: true});
 });
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -40,6 +42,7 @@ let databases = 0;
  */
 export async function startTestPostgresql(): Promise<TestPostgresql> {
 	const root = mkdtempSync(path.join(tmpdir(), 'ampzero-pg-'));
+	directories.add(root);
 	const user = postgresqlOsUser();
 	const dataDirectory = path.join(root, 'data');
 	const socketDirectory = path.join(root, 'socket');
@@ -55,6 +58,7 @@ export async function startTestPostgresql(): Promise<TestPostgresql> {
 			running.delete(child);
 		}
 		rmSync(root, {recursive: true, force: true});
+		directories.delete(root);
 	};
 	try {
 		if (user !== undefined) giveDirectoryTo(root, user, []);

@@ -1,4 +1,4 @@
-import type {EntityId, EntityKey, PropertyValue} from '../../../services/zerodata/types.js';
+import type {EntityId, PropertyValue} from '../../../services/zerodata/types.js';
 
 /** One operation of a `run`: read, replace or remove one entity. */
 export type StoreOperation =
@@ -23,9 +23,3 @@ export interface ZerodataStore {
 	query(kind: string, property: string, value: PropertyValue, limit: number, afterId?: EntityId): Promise<Array<{id: EntityId; properties: string}>>;
 	close(): Promise<void>;
 }
-
-export type EngineOptions =
-	| {engine: 'sqlite'; directory: string; synchronous?: 'normal' | 'full'}
-	| {engine: 'postgresql'; url: string};
-
-export const keyOf = (operation: EntityKey): EntityKey => ({kind: operation.kind, id: operation.id});
