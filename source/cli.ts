@@ -123,7 +123,7 @@ export function buildProgram(): Command {
 	program
 		.command('daemon')
 		.description('run one daemon of an instance in the foreground (what `run` supervises)')
-		.argument('<DAEMON>', 'logstore, zerodata or ampnode')
+		.argument('<DAEMON>', 'logstore, zerodata, ampnode or postgresql')
 		.argument('<NAME>', 'instance name or path')
 		.option('--port <PORT>', 'for ampnode: which of ampnode_ports to serve')
 		.option('--debug', 'debug logging', false)

@@ -36,6 +36,16 @@ export interface InitAnswers {
 	setup: SetupKind;
 }
 
+/**
+ * `zerodata: {engine: sqlite | postgresql, postgresql_url: URL}` in amprun.yaml. SQLite is the
+ * embedded default; with PostgreSQL and no URL, `ampzero run` starts a PostgreSQL server for the
+ * instance (daemon `postgresql`, data in the amprun root, reached only through its unix socket).
+ */
+export interface ZerodataStorage {
+	engine: 'sqlite' | 'postgresql';
+	postgresqlUrl?: string;
+}
+
 export interface InstanceConfig extends InitAnswers {
 	/** The instance's name: the basename of its directory. */
 	name: string;
@@ -54,6 +64,8 @@ export interface InstanceConfig extends InitAnswers {
 	natLeaseSeconds?: number;
 	/** `hub_refresh_seconds`: how often run announces this host again while nothing changes; default 600. */
 	hubRefreshSeconds?: number;
+	/** Absent: SQLite. */
+	zerodataStorage?: ZerodataStorage;
 }
 
 const yamlKeys = {
@@ -92,6 +104,12 @@ export function toYaml(config: InstanceConfig): string {
 	for (const [field, key] of Object.entries(portKeys)) document[key] = config.ports[field as keyof PortMap];
 	if (config.natLeaseSeconds !== undefined) document['nat_lease_seconds'] = config.natLeaseSeconds;
 	if (config.hubRefreshSeconds !== undefined) document['hub_refresh_seconds'] = config.hubRefreshSeconds;
+	if (config.zerodataStorage !== undefined && config.zerodataStorage.engine !== 'sqlite') {
+		document['zerodata'] = {
+			engine: config.zerodataStorage.engine,
+			...(config.zerodataStorage.postgresqlUrl !== undefined ? {postgresql_url: config.zerodataStorage.postgresqlUrl} : {}),
+		};
+	}
 	document['daemons'] = config.daemons.map(daemon => ({
 		name: daemon.name,
 		command: daemon.command,
@@ -202,7 +220,24 @@ export function fromYaml(text: string, file: string): InstanceConfig {
 		daemons: parseExtraDaemons(record['daemons'], fail),
 		...(natLeaseSeconds === undefined ? {} : {natLeaseSeconds}),
 		...(hubRefreshSeconds === undefined ? {} : {hubRefreshSeconds}),
+		...parseZerodataStorage(record['zerodata'], fail),
 	};
+}
+
+function parseZerodataStorage(value: unknown, fail: (key: string, why: string) => never): {zerodataStorage?: ZerodataStorage} {
+	if (value === undefined || value === null) return {};
+	if (typeof value !== 'object' || Array.isArray(value)) return fail('zerodata', 'must be a mapping like {engine: postgresql}');
+	const settings = value as Record<string, unknown>;
+	const engine = settings['engine'] ?? 'sqlite';
+	if (engine !== 'sqlite' && engine !== 'postgresql') return fail('zerodata', `engine must be "sqlite" or "postgresql", not "${String(engine)}"`);
+	const url = settings['postgresql_url'];
+	if (url !== undefined && (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url))) {
+		return fail('zerodata', 'postgresql_url must be a postgresql:// URL');
+	}
+	if (url !== undefined && engine !== 'postgresql') return fail('zerodata', 'postgresql_url is set but engine is not postgresql');
+	const unknown = Object.keys(settings).filter(key => key !== 'engine' && key !== 'postgresql_url');
+	if (unknown.length > 0) return fail('zerodata', `has unknown setting ${unknown.join(', ')} (known: engine, postgresql_url)`);
+	return {zerodataStorage: {engine, ...(typeof url === 'string' ? {postgresqlUrl: url} : {})}};
 }
 
 function parseExtraDaemons(value: unknown, fail: (key: string, why: string) => never): ExtraDaemon[] {

@@ -21,6 +21,8 @@ export interface RunPaths {
 	/** Unix sockets of the two redis servers. */
 	redisLiveSocket: string;
 	redisDataSocket: string;
+	/** The directory holding the instance PostgreSQL's unix socket (zerodata's engine when amprun.yaml asks for it). */
+	postgresqlSocketDirectory: string;
 }
 
 export function runPaths(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>): RunPaths {
@@ -38,5 +40,6 @@ export function runPaths(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>): R
 		// In each server's own data directory, which its user owns (redis creates the socket).
 		redisLiveSocket: path.join(root, 'data', 'redis-live', 'redis.sock'),
 		redisDataSocket: path.join(root, 'data', 'redis-data', 'redis.sock'),
+		postgresqlSocketDirectory: path.join(root, 'postgresql'),
 	};
 }

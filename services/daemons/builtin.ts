@@ -5,6 +5,7 @@ import {checkoutDirectory} from '../instance/locate.js';
 import type {DaemonSpec} from '../supervisor/spec.js';
 import {daemonDataDirectory} from './prepare.js';
 import type {DaemonUser} from './daemon-user.js';
+import {readyLine} from '../postgresql/cluster.js';
 import {findProgram} from './programs.js';
 
 export interface BuiltinOptions {
@@ -16,7 +17,7 @@ export interface BuiltinOptions {
 }
 
 /** The project's own daemons run as `node <checkout>/bin/ampzero daemon <name> <instance>`. */
-function ampzeroDaemon(name: 'logstore' | 'zerodata' | 'ampnode', instanceDirectory: string, extraArgs: string[], debug: boolean): Pick<DaemonSpec, 'command' | 'args' | 'cwd'> {
+function ampzeroDaemon(name: 'logstore' | 'zerodata' | 'ampnode' | 'postgresql', instanceDirectory: string, extraArgs: string[], debug: boolean): Pick<DaemonSpec, 'command' | 'args' | 'cwd'> {
 	return {
 		command: process.execPath,
 		args: [path.join(checkoutDirectory, 'bin', 'ampzero'), 'daemon', name, instanceDirectory, ...extraArgs, ...(debug ? ['--debug'] : [])],
@@ -30,8 +31,8 @@ export function ampnodeDaemonName(index: number): string {
 }
 
 /**
- * Every built-in daemon of an instance, in dependency order: keyspace and both redis; then logstore
- * and zerodata; then the ampnodes; then nginx.
+ * Every built-in daemon of an instance, in dependency order: keyspace and both redis (and the
+ * instance's own PostgreSQL when zerodata uses one); then logstore and zerodata; then the ampnodes; then nginx.
  */
 export function builtinDaemons(config: InstanceConfig, instanceDirectory: string, options: BuiltinOptions): DaemonSpec[] {
 	const paths = runPaths(config);
@@ -78,6 +79,21 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 		});
 	}
 	specs.push(redis('live'), redis('data'));
+	const ownPostgresql = !options.server && config.zerodataStorage?.engine === 'postgresql' && config.zerodataStorage.postgresqlUrl === undefined;
+	if (ownPostgresql) {
+		specs.push({
+			name: 'postgresql',
+			...ampzeroDaemon('postgresql', instanceDirectory, [], options.debug),
+			// Only a unix socket in the amprun root: no port.
+			ports: [],
+			dependsOn: [],
+			ready: {kind: 'log', pattern: readyLine},
+			// initdb on the first start takes a few seconds.
+			readyTimeoutMs: 90_000,
+			stopSignal: 'SIGTERM',
+			stopTimeoutMs: 15_000,
+		});
+	}
 	if (!options.server) {
 		for (const name of ['logstore', 'zerodata'] as const) {
 			const port = name === 'logstore' ? config.ports.logstore : config.ports.zerodata;
@@ -86,7 +102,7 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 				...ampzeroDaemon(name, instanceDirectory, [], options.debug),
 				port,
 				ports: [port],
-				dependsOn: ['keyspace', 'redis-live', 'redis-data'],
+				dependsOn: ['keyspace', 'redis-live', 'redis-data', ...(name === 'zerodata' && ownPostgresql ? ['postgresql'] : [])],
 				ready: {kind: 'http', url: `http://${host}:${port}/health`},
 				readyTimeoutMs: 20_000,
 				stopSignal: 'SIGTERM',

@@ -4,7 +4,7 @@ import {runPaths} from '../config/paths.js';
 import {makeDirectories} from '../files/make-directories.js';
 
 /** The data directory of each daemon that keeps state, under `<root>/data/`. */
-export function daemonDataDirectory(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>, daemon: 'keyspace' | 'redis-live' | 'redis-data' | 'logstore' | 'zerodata'): string {
+export function daemonDataDirectory(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>, daemon: 'keyspace' | 'redis-live' | 'redis-data' | 'logstore' | 'zerodata' | 'postgresql'): string {
 	return path.join(runPaths(config).data, daemon);
 }
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import {AmpError} from '../errors.js';
+import {RequestSigner, type RequestSignerOptions} from '../keys/request-signing.js';
 import {queryToSearchParams, type LogPage, type LogQuery, type LogRecord} from './records.js';
 
 export {LogBatcher, type LogBatcherOptions} from './batcher.js';
@@ -19,14 +20,20 @@ export class LogstoreRefused extends AmpError {
 	}
 }
 
-/** Talks to a logstore over HTTP with one keep-alive connection pool. */
+export interface LogstoreClientOptions extends RequestSignerOptions {
+	url: string;
+}
+
+/** Talks to a logstore over HTTP with one keep-alive connection pool, every request signed by the host key. */
 export class LogstoreClient {
 	private readonly base: URL;
 	private readonly agent = new http.Agent({keepAlive: true, maxSockets: 8});
+	private readonly signer: RequestSigner;
 
-	constructor(url: string) {
-		this.base = new URL(url);
-		if (this.base.protocol !== 'http:') throw new AmpError(`logstore URL ${url} must start with http://`);
+	constructor(options: LogstoreClientOptions) {
+		this.base = new URL(options.url);
+		if (this.base.protocol !== 'http:') throw new AmpError(`logstore URL ${options.url} must start with http://`);
+		this.signer = new RequestSigner(options);
 	}
 
 	/** Resolves once the logstore has the records durably on disk. */
@@ -54,6 +61,11 @@ export class LogstoreClient {
 	}
 
 	private request(method: string, path: string, body?: string): Promise<unknown> {
+		const bytes = Buffer.from(body ?? '');
+		const headers: Record<string, string> = {
+			...this.signer.headers(method, path, bytes),
+			...(body === undefined ? {} : {'content-type': 'application/json', 'content-length': String(bytes.length)}),
+		};
 		return new Promise((resolve, reject) => {
 			const request = http.request(
 				{
@@ -62,7 +74,7 @@ export class LogstoreClient {
 					method,
 					path,
 					agent: this.agent,
-					headers: body === undefined ? {} : {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)},
+					headers,
 				},
 				response => {
 					const chunks: Buffer[] = [];
@@ -89,7 +101,7 @@ export class LogstoreClient {
 			request.on('error', error =>
 				reject(new AmpError(`cannot reach logstore at ${this.base.origin} (${error.message}); is it running?`)),
 			);
-			request.end(body);
+			request.end(bytes);
 		});
 	}
 }

@@ -2,7 +2,7 @@ import {loadInstanceConfig} from '../../services/config/amprun.js';
 import {UsageError} from '../../services/errors.js';
 import {resolveInstanceDirectory} from '../../services/instance/locate.js';
 
-export const projectDaemons = ['logstore', 'zerodata', 'ampnode'] as const;
+export const projectDaemons = ['logstore', 'zerodata', 'ampnode', 'postgresql'] as const;
 type ProjectDaemon = (typeof projectDaemons)[number];
 
 export interface DaemonRunOptions {
@@ -15,7 +15,7 @@ interface DaemonModule {
 	runDaemon(instanceDirectory: string, config: Awaited<ReturnType<typeof loadInstanceConfig>>, options: DaemonRunOptions): Promise<void>;
 }
 
-/** `ampzero daemon <logstore|zerodata|ampnode> NAME [--port N] [--debug]`: one daemon in the foreground until SIGTERM. */
+/** `ampzero daemon <logstore|zerodata|ampnode|postgresql> NAME [--port N] [--debug]`: one daemon in the foreground until SIGTERM. */
 export async function daemonCommand(daemon: string, name: string, options: Record<string, unknown>): Promise<number> {
 	if (!(projectDaemons as readonly string[]).includes(daemon)) {
 		throw new UsageError(`unknown daemon "${daemon}": choose one of ${projectDaemons.join(', ')} (etcd, redis and nginx are run by \`ampzero run\`)`);
@@ -37,6 +37,8 @@ function importDaemon(daemon: ProjectDaemon): Promise<unknown> {
 			return import('../daemons/zerodata/main.js');
 		case 'ampnode':
 			return import('../daemons/ampnode/main.js');
+		case 'postgresql':
+			return import('../daemons/postgresql/main.js');
 	}
 }
 

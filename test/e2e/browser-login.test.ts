@@ -16,7 +16,7 @@ let profile: string | undefined;
 
 beforeAll(async () => {
 	instance = await makeTestInstance({name: 'browser'});
-	daemons = await startInstanceDaemons(instance.config, instance.directory);
+	daemons = await startInstanceDaemons(instance.config, instance.directory, {env: {AMPZERO_HOME: instance.home}});
 	profile = await mkdtemp(path.join(os.tmpdir(), 'ampzero-chromium-'));
 	// A persistent context in a fresh profile directory: nothing from another run leaks in.
 	context = await chromium.launchPersistentContext(profile, {

@@ -59,7 +59,7 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 		await writeFile(path.join(ampnodeDirectory, 'services', 'slow.js'), slowService);
 		const yamlFile = path.join(ampnodeDirectory, 'ampnode.yaml');
 		await writeFile(yamlFile, (await readFile(yamlFile, 'utf8')).replace('  - services/hello.js', '  - services/broken.js\n  - services/hello.js\n  - services/slow.js'));
-		daemons = await startInstanceDaemons(instance.config, instance.directory);
+		daemons = await startInstanceDaemons(instance.config, instance.directory, {env: {AMPZERO_HOME: instance.home}});
 		frontend = `https://127.0.0.1:${instance.config.ports.frontend}`;
 		keyspace = `http://127.0.0.1:${instance.config.ports.keyspaceClient}`;
 	}, 90_000);
@@ -112,7 +112,7 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 	test('the sign-in is recorded in zerodata with a request signed by the host key', async () => {
 		const {config} = instance;
 		const hostKey = await readPrivateKeyFile(path.join(instance.directory, 'ampnode', keyFileName('host', config.hostId, 'private')));
-		const data = new ZerodataClient({url: config.zerodataUrl, hostId: config.hostId, secretKey: hostKey.secretKey});
+		const data = new ZerodataClient({url: config.zerodataUrl, hostId: config.hostId, secretKey: hostKey.secretKey, instance: config.name});
 		try {
 			const entity = await waitFor('the sign-in entity', async () => (await data.get('UserSignIn', String(config.userId))) ?? undefined, 10_000);
 			expect(entity.properties['userName']).toBe(config.userName);
@@ -137,7 +137,8 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 		const marker = `/marker-${Date.now()}`;
 		// Headers a client may send to pass itself off as another address: nginx replaces them.
 		for (let index = 0; index < 6; index++) await getUrl(`${frontend}${marker}`, {'x-forwarded-for': '6.6.6.6, 7.7.7.7', 'x-real-ip': '8.8.8.8'});
-		const logstore = new LogstoreClient(config.logstoreUrl);
+		const hostKey = await readPrivateKeyFile(path.join(instance.directory, 'ampnode', keyFileName('host', config.hostId, 'private')));
+		const logstore = new LogstoreClient({url: config.logstoreUrl, hostId: config.hostId, secretKey: hostKey.secretKey, instance: config.name});
 		try {
 			const records = await waitFor(
 				'access records of the marker path from both ampnodes',

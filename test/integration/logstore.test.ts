@@ -8,15 +8,28 @@ import type {LogRecord} from '../../services/logstore/records.js';
 import {freePorts} from '../helpers/ports.js';
 import {postInTwoHalves} from '../helpers/split-request.js';
 import {startDaemonProcess, testInstanceConfig, waitForHealth, type DaemonProcess} from './logstore-zerodata-process.js';
+import {expectRefusals, post, signedHeaders} from './signed-request-cases.js';
+import {hostKeySource, registerHost, registerHostKeys, rotateHostKey, writeHostKeys, type TestHostKeys} from './zerodata-keys.js';
 
+const instanceName = 'test-instance';
 let temporary: string;
+let keys: TestHostKeys;
 let processes: DaemonProcess[] = [];
 let servers: RunningLogstore[] = [];
 let clients: LogstoreClient[] = [];
 
-beforeEach(() => {
+beforeEach(async () => {
 	temporary = mkdtempSync(path.join(tmpdir(), 'ampzero-logstore-'));
+	// The embedded hub of AMPZERO_HOME=<temporary>/home, which the daemon processes look host keys up from.
+	keys = await registerHostKeys(path.join(temporary, 'home', 'hub'), 1);
 });
+
+function clientFor(url: string, host = keys.hosts[0]): LogstoreClient {
+	if (host === undefined) throw new Error('no test host');
+	const client = new LogstoreClient({url, hostId: host.record.id, secretKey: host.secretKey, instance: instanceName});
+	clients.push(client);
+	return client;
+}
 
 afterEach(async () => {
 	for (const daemon of processes) daemon.kill();
@@ -39,23 +52,23 @@ async function inProcessLogstore(maxSegmentBytes?: number): Promise<LogstoreClie
 		port: 0,
 		directory: path.join(temporary, 'segments'),
 		...(maxSegmentBytes !== undefined ? {maxSegmentBytes} : {}),
+		instance: instanceName,
+		hostKeys: hostKeySource(keys),
 	});
 	servers.push(server);
-	const client = new LogstoreClient(server.url);
-	clients.push(client);
-	return client;
+	return clientFor(server.url);
 }
 
 async function logstoreProcess(): Promise<{daemon: DaemonProcess; client: LogstoreClient; url: string}> {
 	const [port] = (await freePorts(1)) as [number];
 	const config = testInstanceConfig(path.join(temporary, 'run'), {logstore: port});
-	const daemon = startDaemonProcess('logstore', path.join(temporary, 'instance'), config, {AMPZERO_HOME: path.join(temporary, 'home')});
+	const instance = path.join(temporary, 'instance');
+	writeHostKeys(instance, keys);
+	const daemon = startDaemonProcess('logstore', instance, config, {AMPZERO_HOME: path.join(temporary, 'home')});
 	processes.push(daemon);
 	const url = `http://127.0.0.1:${port}`;
 	await waitForHealth(url, daemon);
-	const client = new LogstoreClient(url);
-	clients.push(client);
-	return {daemon, client, url};
+	return {daemon, client: clientFor(url), url};
 }
 
 describe('logstore queries', () => {
@@ -140,7 +153,8 @@ describe('logstore process', () => {
 	it('on SIGTERM finishes the in-flight append, then exits 0 within 5 s', async () => {
 		const {daemon, client, url} = await logstoreProcess();
 		const body = JSON.stringify({records: [record(1, 'error', 'slow-host', {message: 'in flight'})]});
-		const answer = postInTwoHalves({url, path: '/append', headers: {}, body, between: () => daemon.child.kill('SIGTERM')});
+		const headers = signedHeaders(keys, instanceName, body, '/append');
+		const answer = postInTwoHalves({url, path: '/append', headers, body, between: () => daemon.child.kill('SIGTERM')});
 		const started = Date.now();
 		const reply = await answer;
 		expect(reply).toEqual({status: 200, text: '{"appended":1}'});
@@ -153,4 +167,45 @@ describe('logstore process', () => {
 		const again = await logstoreProcess();
 		expect((await again.client.query({host: 'slow-host'})).records).toEqual([record(1, 'error', 'slow-host', {message: 'in flight'})]);
 	});
+});
+
+describe('logstore request signing', () => {
+	it('refuses unsigned, unknown-host, wrongly signed, stale, other-instance and replayed requests with a clear 401', async () => {
+		const {url} = await logstoreProcess();
+		await expectRefusals({daemon: 'logstore', url, path: '/append', body: JSON.stringify({records: []}), keys, instance: instanceName, accepted: {status: 200, body: {appended: 0}}});
+		// Queries are signed too.
+		const unsigned = await fetch(`${url}/query?limit=1`);
+		expect(unsigned.status).toBe(401);
+		expect(((await unsigned.json()) as {error: string}).error).toMatch(/^unsigned request: logstore needs/);
+	});
+
+	it('refuses a request replayed after the daemon restarts', async () => {
+		const first = await logstoreProcess();
+		const body = JSON.stringify({records: [record(1, 'usage', 'h')]});
+		const headers = signedHeaders(keys, instanceName, body, '/append');
+		expect(await post(first.url, '/append', body, headers)).toEqual({status: 200, body: {appended: 1}});
+		first.daemon.kill();
+		await first.daemon.exited;
+
+		const second = await logstoreProcess();
+		const replay = await post(second.url, '/append', body, headers);
+		expect(replay.status).toBe(401);
+		expect(replay.body.error).toMatch(/^replayed request: this nonce was already used/);
+		expect((await second.client.query({host: 'h'})).records).toHaveLength(1);
+	});
+
+	it('accepts a host registered after it started, and refuses a rotated-away key once its cached record expires', async () => {
+		const {url} = await logstoreProcess();
+		const [host] = keys.hosts;
+		if (host === undefined || keys.directoryHub === undefined) throw new Error('no test hub');
+		await clientFor(url, host).append([record(1, 'access', 'first')]);
+		const later = await registerHost(keys.directoryHub);
+		await clientFor(url, later).append([record(2, 'access', 'later')]);
+
+		const rotated = await rotateHostKey(keys, host);
+		await new Promise(resolve => setTimeout(resolve, 5_500));
+		await expect(clientFor(url, host).append([record(3, 'access', 'old key')])).rejects.toThrow(/logstore refused POST \/append: bad signature/);
+		await clientFor(url, rotated).append([record(4, 'access', 'new key')]);
+		expect((await clientFor(url, rotated).query({})).records.map(found => found.host)).toEqual(['first', 'later', 'new key']);
+	}, 20_000);
 });

@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {startZerodata, type RunningZerodata} from '../../source/daemons/zerodata/server.js';
 import {ZerodataClient} from '../../services/zerodata/client.js';
 import {createLogger} from '../../source/daemons/shared/logger.js';
-import {makeHostKeys} from './zerodata-keys.js';
+import {hostKeySource, makeHostKeys} from './zerodata-keys.js';
 
 let temporary: string | undefined;
 let server: RunningZerodata | undefined;
@@ -26,14 +26,13 @@ describe('zerodata WAL retention', () => {
 			host: '127.0.0.1',
 			port: 0,
 			directory: path.join(temporary, 'data'),
-			hub: keys.hub,
-			trustedHosts: keys.hosts.map(host => host.record),
-			maxWalBytes,
-			checkpointIntervalMs: 50,
+			instance: 'wal',
+			hostKeys: hostKeySource(keys),
+			engine: {engine: 'sqlite', maxWalBytes, checkpointIntervalMs: 50},
 			logger: createLogger('zerodata', {out: () => undefined, err: line => console.error(line)}),
 		});
 		const host = keys.hosts[0]!;
-		client = new ZerodataClient({url: server.url, hostId: host.record.id, secretKey: host.secretKey});
+		client = new ZerodataClient({url: server.url, hostId: host.record.id, secretKey: host.secretKey, instance: 'wal'});
 		const wal = path.join(temporary, 'data', 'zerodata.db-wal');
 		const text = 'z'.repeat(2000);
 		let largest = 0;

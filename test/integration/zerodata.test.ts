@@ -1,27 +1,66 @@
-import http from 'node:http';
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {startZerodata, type RunningZerodata} from '../../source/daemons/zerodata/server.js';
-import {newKeyPair} from '../../services/keys/identity.js';
+import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
+import type {InstanceConfig} from '../../services/config/amprun.js';
+import {startZerodata, type RunningZerodata, type ZerodataEngine} from '../../source/daemons/zerodata/server.js';
 import {ZerodataClient} from '../../services/zerodata/client.js';
-import {signingKeyObject, signRequest} from '../../services/zerodata/signing.js';
+import {StaticHostKeys} from '../../source/daemons/shared/host-keys.js';
+import {silentLogger} from '../../source/daemons/shared/logger.js';
 import {freePorts} from '../helpers/ports.js';
+import {startTestPostgresql, type TestPostgresql} from '../helpers/postgresql.js';
 import {postInTwoHalves} from '../helpers/split-request.js';
 import {startDaemonProcess, testInstanceConfig, waitForHealth, type DaemonProcess} from './logstore-zerodata-process.js';
-import {makeHostKeys, writeHostKeys, type TestHostKeys} from './zerodata-keys.js';
+import {expectRefusals, post, signedHeaders as signedFor} from './signed-request-cases.js';
+import {hostKeySource, makeHostKeys, registerHost, registerHostKeys, rotateHostKey, writeHostKeys, type TestHostKeys} from './zerodata-keys.js';
+
+type EngineName = ZerodataEngine['engine'];
 
 let temporary: string;
 let keys: TestHostKeys;
+let postgresql: TestPostgresql | undefined;
+/** The engine the running describe block tests, and (PostgreSQL) the fresh database of the running test. */
+let engineName: EngineName = 'sqlite';
+let databaseUrl: Promise<string> | undefined;
+
+beforeAll(async () => {
+	postgresql = await startTestPostgresql();
+}, 60_000);
+
+afterAll(async () => {
+	await postgresql?.stop();
+});
 let processes: DaemonProcess[] = [];
 let servers: RunningZerodata[] = [];
 let clients: ZerodataClient[] = [];
 
-beforeEach(() => {
+const instanceName = 'test-instance';
+
+beforeEach(async () => {
 	temporary = mkdtempSync(path.join(tmpdir(), 'ampzero-zerodata-'));
-	keys = makeHostKeys([7, 8]);
+	// The embedded hub of AMPZERO_HOME=<temporary>/home, which the daemon processes look host keys up from.
+	keys = await registerHostKeys(path.join(temporary, 'home', 'hub'), 2);
+	databaseUrl = undefined;
 });
+
+/** The engine of this test: SQLite in the test's directory, or a fresh database on the test PostgreSQL. */
+async function engine(): Promise<ZerodataEngine> {
+	if (engineName === 'sqlite') return {engine: 'sqlite'};
+	if (postgresql === undefined) throw new Error('the test PostgreSQL did not start');
+	// One database per test, however many zerodata processes the test starts at once.
+	databaseUrl ??= postgresql.freshDatabase();
+	return {engine: 'postgresql', url: await databaseUrl};
+}
+
+/** Runs the suite once per engine. */
+function forEachEngine(title: string, suite: () => void): void {
+	describe.each(['sqlite', 'postgresql'] as const)(`${title} (%s)`, name => {
+		beforeEach(() => {
+			engineName = name;
+		});
+		suite();
+	});
+}
 
 afterEach(async () => {
 	for (const daemon of processes) daemon.kill();
@@ -36,7 +75,7 @@ afterEach(async () => {
 
 function clientFor(url: string, host = keys.hosts[0]): ZerodataClient {
 	if (host === undefined) throw new Error('no such test host');
-	const client = new ZerodataClient({url, hostId: host.record.id, secretKey: host.secretKey});
+	const client = new ZerodataClient({url, hostId: host.record.id, secretKey: host.secretKey, instance: instanceName});
 	clients.push(client);
 	return client;
 }
@@ -46,18 +85,23 @@ async function inProcessZerodata(): Promise<RunningZerodata> {
 		host: '127.0.0.1',
 		port: 0,
 		directory: path.join(temporary, 'data'),
-		hub: keys.hub,
-		trustedHosts: keys.hosts.map(host => host.record),
+		engine: await engine(),
+		instance: instanceName,
+		hostKeys: hostKeySource(keys),
 	});
 	servers.push(server);
 	return server;
 }
 
-async function zerodataProcess(): Promise<{daemon: DaemonProcess; url: string}> {
+async function zerodataProcess(runDirectory = 'run'): Promise<{daemon: DaemonProcess; url: string}> {
 	const [port] = (await freePorts(1)) as [number];
 	const instance = path.join(temporary, 'instance');
 	writeHostKeys(instance, keys);
-	const config = testInstanceConfig(path.join(temporary, 'run'), {zerodata: port});
+	const chosen = await engine();
+	const config: InstanceConfig = {
+		...testInstanceConfig(path.join(temporary, runDirectory), {zerodata: port}),
+		...(chosen.engine === 'postgresql' ? {zerodataStorage: {engine: 'postgresql', postgresqlUrl: chosen.url}} : {}),
+	};
 	const daemon = startDaemonProcess('zerodata', instance, config, {AMPZERO_HOME: path.join(temporary, 'home')});
 	processes.push(daemon);
 	const url = `http://127.0.0.1:${port}`;
@@ -65,36 +109,14 @@ async function zerodataProcess(): Promise<{daemon: DaemonProcess; url: string}> 
 	return {daemon, url};
 }
 
-/** A raw POST with whatever headers the test chooses. */
-function post(url: string, requestPath: string, body: string, headers: Record<string, string>): Promise<{status: number; body: {error?: string}}> {
-	const {port} = new URL(url);
-	return new Promise((resolve, reject) => {
-		const request = http.request({host: '127.0.0.1', port, method: 'POST', path: requestPath, headers: {...headers, 'content-type': 'application/json'}}, response => {
-			let text = '';
-			response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-			response.on('end', () => resolve({status: response.statusCode ?? 0, body: JSON.parse(text) as {error?: string}}));
-		});
-		request.on('error', reject);
-		request.end(body);
-	});
+function signedHeaders(body: string, requestPath: string): Record<string, string> {
+	return signedFor(keys, instanceName, body, requestPath);
 }
 
-function signedHeaders(body: string, requestPath: string, options: {hostId?: number; secretKey?: string; now?: number} = {}): Record<string, string> {
-	const host = keys.hosts[0];
-	if (host === undefined) throw new Error('no test host');
-	return signRequest(
-		options.hostId ?? host.record.id,
-		signingKeyObject(options.secretKey ?? host.secretKey),
-		'POST',
-		requestPath,
-		Buffer.from(body),
-		options.now,
-	);
-}
-
-describe('zerodata API', () => {
+forEachEngine('zerodata API', () => {
 	it('puts, gets, deletes, allocates ids and answers batch forms for a signed host', async () => {
 		const server = await inProcessZerodata();
+		expect(((await (await fetch(`${server.url}/health`)).json()) as {engine: string}).engine).toBe(engineName);
 		const client = clientFor(server.url);
 		const ids = await client.allocateIds('user', 3);
 		expect(ids).toEqual([1, 2, 3]);
@@ -168,7 +190,7 @@ describe('zerodata API', () => {
 		const server = await inProcessZerodata();
 		const host = keys.hosts[0];
 		if (host === undefined) throw new Error('no test host');
-		const client = new ZerodataClient({url: server.url, hostId: host.record.id, secretKey: host.secretKey, coalesce: false});
+		const client = new ZerodataClient({url: server.url, hostId: host.record.id, secretKey: host.secretKey, instance: instanceName, coalesce: false});
 		clients.push(client);
 		await Promise.all([client.put('user', 1, {name: 'Ada'}), client.put('user', 2, {name: 'Grace'})]);
 		expect(await client.get('user', 2)).toEqual({kind: 'user', id: 2, properties: {name: 'Grace'}});
@@ -186,37 +208,23 @@ describe('zerodata API', () => {
 	});
 });
 
-describe('zerodata request signing', () => {
-	it('refuses unsigned, unknown, wrongly signed, stale and replayed requests with 401', async () => {
-		const server = await inProcessZerodata();
-		const requestPath = '/v1/get';
-		const body = JSON.stringify({kind: 'user', id: 1});
+forEachEngine('zerodata request signing', () => {
+	it('refuses unsigned, unknown-host, wrongly signed, stale, other-instance and replayed requests with a clear 401', async () => {
+		const {url} = await zerodataProcess();
+		await expectRefusals({daemon: 'zerodata', url, path: '/v1/get', body: JSON.stringify({kind: 'user', id: 1}), keys, instance: instanceName, accepted: {status: 200, body: {entity: null}}});
+	});
 
-		const unsigned = await post(server.url, requestPath, body, {});
-		expect(unsigned.status).toBe(401);
-		expect(unsigned.body.error).toMatch(/^unsigned request: zerodata needs the x-amp-host, x-amp-timestamp, x-amp-nonce, x-amp-signature headers/);
-
-		const stranger = newKeyPair();
-		const unknown = await post(server.url, requestPath, body, signedHeaders(body, requestPath, {hostId: 99, secretKey: stranger.secretKey}));
-		expect(unknown.status).toBe(401);
-		expect(unknown.body.error).toMatch(/^unknown host 99/);
-
-		const wrongKey = await post(server.url, requestPath, body, signedHeaders(body, requestPath, {secretKey: stranger.secretKey}));
-		expect(wrongKey.status).toBe(401);
-		expect(wrongKey.body.error).toMatch(/^bad signature: the request is not signed by host 7's key/);
-
-		const tampered = await post(server.url, requestPath, JSON.stringify({kind: 'user', id: 2}), signedHeaders(body, requestPath));
-		expect(tampered.status).toBe(401);
-		expect(tampered.body.error).toMatch(/^bad signature/);
-
-		const stale = await post(server.url, requestPath, body, signedHeaders(body, requestPath, {now: Date.now() - 31_000}));
-		expect(stale.status).toBe(401);
-		expect(stale.body.error).toMatch(/^stale request: timestamp \d+ is more than 30 s from the server clock/);
-
+	it('refuses a request replayed after the daemon restarts', async () => {
+		const first = await zerodataProcess();
+		const requestPath = '/v1/put';
+		const body = JSON.stringify({kind: 'note', id: 'once', properties: {n: 1}});
 		const headers = signedHeaders(body, requestPath);
-		const first = await post(server.url, requestPath, body, headers);
-		expect(first).toEqual({status: 200, body: {entity: null}});
-		const replay = await post(server.url, requestPath, body, headers);
+		expect(await post(first.url, requestPath, body, headers)).toEqual({status: 200, body: {ok: true}});
+		first.daemon.kill();
+		await first.daemon.exited;
+
+		const second = await zerodataProcess();
+		const replay = await post(second.url, requestPath, body, headers);
 		expect(replay.status).toBe(401);
 		expect(replay.body.error).toMatch(/^replayed request: this nonce was already used/);
 	});
@@ -225,22 +233,43 @@ describe('zerodata request signing', () => {
 		const forged = makeHostKeys([5]);
 		const host = forged.hosts[0];
 		if (host === undefined) throw new Error('no forged host');
+		const trusted = makeHostKeys([7]);
 		const server = await startZerodata({
 			host: '127.0.0.1',
 			port: 0,
 			directory: path.join(temporary, 'data'),
-			hub: keys.hub,
+			engine: await engine(),
+			instance: instanceName,
 			// Signed by another hub: must not be trusted.
-			trustedHosts: [...keys.hosts.map(entry => entry.record), host.record],
+			hostKeys: new StaticHostKeys([...trusted.hosts.map(entry => entry.record), host.record], trusted.hub, silentLogger),
 		});
 		servers.push(server);
-		const client = new ZerodataClient({url: server.url, hostId: 5, secretKey: host.secretKey});
+		const client = new ZerodataClient({url: server.url, hostId: 5, secretKey: host.secretKey, instance: instanceName});
 		clients.push(client);
 		await expect(client.get('user', 1)).rejects.toThrow(/zerodata refused \/v1\/batch: unknown host 5/);
 	});
 });
 
-describe('zerodata process', () => {
+describe('zerodata and host keys looked up from the hub', () => {
+	it('accepts a host registered after it started, and refuses a rotated-away key once its cached record expires', async () => {
+		const {url} = await zerodataProcess();
+		const [host] = keys.hosts;
+		if (host === undefined || keys.directoryHub === undefined) throw new Error('no test hub');
+		await clientFor(url, host).put('note', 1, {text: 'before rotation'});
+
+		// No key file of this host anywhere near zerodata: only the hub knows it.
+		const later = await registerHost(keys.directoryHub);
+		expect(await clientFor(url, later).get('note', 1)).toEqual({kind: 'note', id: 1, properties: {text: 'before rotation'}});
+
+		const rotated = await rotateHostKey(keys, host);
+		// The record looked up before the rotation is trusted for at most 5 s.
+		await new Promise(resolve => setTimeout(resolve, 5_500));
+		await expect(clientFor(url, host).get('note', 1)).rejects.toThrow(new RegExp(`zerodata refused /v1/batch: bad signature: the request is not signed by host ${host.record.id}'s current key`));
+		expect(await clientFor(url, rotated).get('note', 1)).toEqual({kind: 'note', id: 1, properties: {text: 'before rotation'}});
+	}, 20_000);
+});
+
+forEachEngine('zerodata process', () => {
 	it('keeps every acknowledged put through kill -9 and a restart', async () => {
 		const first = await zerodataProcess();
 		const client = clientFor(first.url);
@@ -273,4 +302,36 @@ describe('zerodata process', () => {
 		const again = await zerodataProcess();
 		expect(await clientFor(again.url).get('note', 'last')).toEqual({kind: 'note', id: 'last', properties: {text: 'written during shutdown'}});
 	});
+});
+
+describe('two zerodata processes over one PostgreSQL', () => {
+	beforeEach(() => {
+		engineName = 'postgresql';
+	});
+
+	it('serve the same data and never hand out the same id twice', async () => {
+		const [first, second] = await Promise.all([zerodataProcess('run-1'), zerodataProcess('run-2')]);
+		const one = clientFor(first.url, keys.hosts[0]);
+		const two = clientFor(second.url, keys.hosts[1]);
+
+		// A put acknowledged by one is read by the other, both ways.
+		await one.put('user', 'ada', {name: 'Ada', team: 'red'});
+		expect(await two.get('user', 'ada')).toEqual({kind: 'user', id: 'ada', properties: {name: 'Ada', team: 'red'}});
+		await two.put('user', 'ada', {name: 'Ada L.', team: 'blue'});
+		expect(await one.get('user', 'ada')).toEqual({kind: 'user', id: 'ada', properties: {name: 'Ada L.', team: 'blue'}});
+		expect((await one.query({kind: 'user', property: 'team', value: 'red'})).entities).toEqual([]);
+
+		// Bounded: 2 processes × 150 concurrent allocations of 1 to 4 ids each.
+		const calls = 150;
+		const allocate = (client: ZerodataClient) =>
+			Promise.all(Array.from({length: calls}, (_, index) => client.allocateIds('order', (index % 4) + 1)));
+		const [fromOne, fromTwo] = await Promise.all([allocate(one), allocate(two)]);
+		const ids = [...fromOne.flat(), ...fromTwo.flat()];
+		const expected = 2 * Array.from({length: calls}, (_, index) => (index % 4) + 1).reduce((sum, count) => sum + count, 0);
+		expect(ids).toHaveLength(expected);
+		expect(new Set(ids).size).toBe(expected);
+		// Each allocation is a run of consecutive ids.
+		for (const run of [...fromOne, ...fromTwo]) expect(run).toEqual(Array.from({length: run.length}, (_, offset) => (run[0] as number) + offset));
+		expect(Math.max(...ids)).toBe(expected);
+	}, 30_000);
 });

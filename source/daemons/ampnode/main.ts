@@ -35,14 +35,15 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 	const hostKey = await readPrivateKeyFile(path.join(ampnodeDirectory, keyFileName('host', config.hostId, 'private')));
 	const logHost = `host-${config.hostId}:${port}`;
 
-	const logstore = new LogstoreClient(config.logstoreUrl);
+	const signer = {hostId: config.hostId, secretKey: hostKey.secretKey, instance: config.name};
+	const logstore = new LogstoreClient({url: config.logstoreUrl, ...signer});
 	const batcher = new LogBatcher({
 		send: records => logstore.append(records),
 		maxRecords: 100,
 		maxDelayMs: 500,
 		onError: (error, dropped) => logger.warn(`logstore: ${error.message}${dropped > 0 ? ` (${dropped} records dropped)` : ''}`),
 	});
-	const data = new ZerodataClient({url: config.zerodataUrl, hostId: config.hostId, secretKey: hostKey.secretKey});
+	const data = new ZerodataClient({url: config.zerodataUrl, ...signer});
 
 	const redis = connectLiveRedis(config);
 	redis.on('error', error => logger.debug(`live redis: ${error.message}`));

@@ -4,13 +4,14 @@ import yaml from 'js-yaml';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {runPaths} from '../../../services/config/paths.js';
 import {AmpError} from '../../../services/errors.js';
+import {instanceHostKeys} from '../shared/instance-keys.js';
 import {createLogger} from '../shared/logger.js';
 import {serveUntilSignal} from '../shared/signals.js';
 import {defaultMaxSegmentBytes, defaultMaxSegments, startLogstore} from './server.js';
 
 export {startLogstore} from './server.js';
 
-/** `ampzero daemon logstore INSTANCE`: serves until SIGTERM, then finishes in-flight appends and returns. */
+/** `ampzero daemon logstore INSTANCE`: accepts requests signed like zerodata's; serves until SIGTERM, then finishes in-flight appends and returns. */
 export async function runDaemon(instanceDirectory: string, config: InstanceConfig, options: {debug: boolean}): Promise<void> {
 	const logger = createLogger('logstore', {debug: options.debug});
 	const settings = readSettings(path.join(instanceDirectory, 'logstore', 'logstore.yaml'));
@@ -20,6 +21,8 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		directory: path.join(runPaths(config).data, 'logstore'),
 		maxSegmentBytes: settings.maxSegmentBytes,
 		maxSegments: settings.maxSegments,
+		instance: config.name,
+		hostKeys: instanceHostKeys(instanceDirectory, config, logger),
 		logger,
 	});
 	await serveUntilSignal(logstore, logger);

@@ -8,8 +8,12 @@ import {
 } from '../../../services/logstore/records.js';
 import {HttpError} from '../shared/http-error.js';
 import {startHttpServer, type RequestContext} from '../shared/http-server.js';
-import {expectObject, readJsonBody} from '../shared/json-body.js';
+import type {HostKeySource} from '../shared/host-keys.js';
+import {expectObject, parseJsonBody, readBody} from '../shared/json-body.js';
 import {silentLogger, type Logger} from '../shared/logger.js';
+import {FileNonceLog} from '../shared/nonce-log.js';
+import {RequestAuth} from '../shared/request-auth.js';
+import path from 'node:path';
 import {SegmentStore} from './segment-store.js';
 
 export interface LogstoreOptions {
@@ -23,6 +27,12 @@ export interface LogstoreOptions {
 	maxSegments?: number;
 	/** Largest append body accepted. */
 	maxBodyBytes?: number;
+	/** The instance's name: requests must be signed for it. */
+	instance: string;
+	/** Whose signatures are accepted: hosts the instance's hub signed. */
+	hostKeys: HostKeySource;
+	/** How far a request's timestamp may be from this clock (default 30 s). */
+	timestampWindowMs?: number;
 	logger?: Logger;
 }
 
@@ -47,16 +57,27 @@ export async function startLogstore(options: LogstoreOptions): Promise<RunningLo
 		logger,
 	});
 	const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+	const nonces = new FileNonceLog(path.join(options.directory, 'seen-nonces'));
+	const auth = new RequestAuth({
+		daemon: 'logstore',
+		instance: options.instance,
+		hostKeys: options.hostKeys,
+		nonces,
+		...(options.timestampWindowMs !== undefined ? {windowMs: options.timestampWindowMs} : {}),
+	});
 
 	const handle = async ({request, method, path, query}: RequestContext) => {
 		if (path === '/append') {
 			if (method !== 'POST') throw new HttpError(405, 'use POST /append with {"records": [...]}');
-			const records = appendedRecords(await readJsonBody(request, maxBodyBytes));
+			const body = await readBody(request, maxBodyBytes);
+			await auth.verify(method, request.url ?? path, request.headers, body);
+			const records = appendedRecords(parseJsonBody(body));
 			await store.append(records);
 			return {status: 200, body: {appended: records.length}};
 		}
 		if (path === '/query') {
 			if (method !== 'GET') throw new HttpError(405, 'use GET /query?kind=&host=&from=&to=&limit=&cursor=');
+			await auth.verify(method, request.url ?? path, request.headers, await readBody(request, 0));
 			const filter = parseQuery(query);
 			try {
 				return {status: 200, body: store.query(filter)};
@@ -81,6 +102,7 @@ export async function startLogstore(options: LogstoreOptions): Promise<RunningLo
 		url: `http://${options.host}:${server.port}`,
 		close: async () => {
 			await server.close();
+			nonces.close();
 			await store.close();
 		},
 	};

@@ -4,29 +4,41 @@ import yaml from 'js-yaml';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {runPaths} from '../../../services/config/paths.js';
 import {AmpError} from '../../../services/errors.js';
+import {socketUrl} from '../../../services/postgresql/cluster.js';
 import {createLogger} from '../shared/logger.js';
 import {serveUntilSignal} from '../shared/signals.js';
 import type {Synchronous} from './entity-store.js';
-import {readInstanceHostKeys} from './instance-keys.js';
-import {startZerodata} from './server.js';
+import {instanceHostKeys} from '../shared/instance-keys.js';
+import {startZerodata, type ZerodataEngine} from './server.js';
 import {defaultMaxWalBytes} from './checkpointer.js';
 
 export {startZerodata} from './server.js';
 
-/** `ampzero daemon zerodata INSTANCE`: trusts the instance's hub-signed host keys; serves until SIGTERM. */
+/**
+ * `ampzero daemon zerodata INSTANCE`: accepts requests signed for this instance by any host whose
+ * key record the instance's hub signed (looked up from the hub); serves until SIGTERM.
+ */
 export async function runDaemon(instanceDirectory: string, config: InstanceConfig, options: {debug: boolean}): Promise<void> {
 	const logger = createLogger('zerodata', {debug: options.debug});
-	const {hub, hosts} = readInstanceHostKeys(instanceDirectory);
 	const zerodata = await startZerodata({
 		host: config.bindAddress,
 		port: config.ports.zerodata,
 		directory: path.join(runPaths(config).data, 'zerodata'),
-		hub,
-		trustedHosts: hosts,
-		...readSettings(path.join(instanceDirectory, 'zerodata', 'zerodata.yaml')),
+		engine: zerodataEngine(config, instanceDirectory),
+		instance: config.name,
+		hostKeys: instanceHostKeys(instanceDirectory, config, logger),
 		logger,
 	});
 	await serveUntilSignal(zerodata, logger);
+}
+
+/** The engine amprun.yaml names; PostgreSQL without a URL is the one `ampzero run` starts for the instance. */
+export function zerodataEngine(config: InstanceConfig, instanceDirectory: string): ZerodataEngine {
+	const storage = config.zerodataStorage;
+	if (storage?.engine === 'postgresql') {
+		return {engine: 'postgresql', url: storage.postgresqlUrl ?? socketUrl(runPaths(config).postgresqlSocketDirectory)};
+	}
+	return {engine: 'sqlite', ...readSettings(path.join(instanceDirectory, 'zerodata', 'zerodata.yaml'))};
 }
 
 /** `synchronous: normal | full` and `max_wal_bytes` from the optional `zerodata/zerodata.yaml`. */

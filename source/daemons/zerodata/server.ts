@@ -1,30 +1,42 @@
 import {mkdirSync} from 'node:fs';
 import path from 'node:path';
-import type {HubPublicKeyRecord, PublicKeyRecord} from '../../../services/keys/identity.js';
 import {zerodataPaths, type EntityId} from '../../../services/zerodata/types.js';
 import {HttpError} from '../shared/http-error.js';
 import {startHttpServer, type JsonReply, type RequestContext} from '../shared/http-server.js';
 import {parseJsonBody, readBody} from '../shared/json-body.js';
+import type {HostKeySource} from '../shared/host-keys.js';
 import {silentLogger, type Logger} from '../shared/logger.js';
-import {startCheckpointer} from './checkpointer.js';
-import {EntityStore, type Synchronous} from './entity-store.js';
+import {FileNonceLog, type NonceLog} from '../shared/nonce-log.js';
+import {RequestAuth} from '../shared/request-auth.js';
+import type {Synchronous} from './entity-store.js';
+import {PostgresqlNonceLog, PostgresqlStore} from './postgresql-store.js';
 import * as bodies from './request-bodies.js';
-import {RequestAuth} from './request-auth.js';
+import {SqliteStore} from './sqlite-store.js';
+import type {StoreOperation, StoreOutcome, ZerodataStore} from './store.js';
+
+/** Which engine keeps the entities: SQLite in `directory` (the default), or a PostgreSQL database. */
+export type ZerodataEngine =
+	| {
+			engine: 'sqlite';
+			synchronous?: Synchronous;
+			/** Retention of the write-ahead log: past this size a checkpoint truncates it (default 64 MB). */
+			maxWalBytes?: number;
+			/** How often committed pages are copied from the WAL into the database (default 1 s). */
+			checkpointIntervalMs?: number;
+	  }
+	| {engine: 'postgresql'; url: string};
 
 export interface ZerodataOptions {
 	host: string;
 	/** 0 picks a free port. */
 	port: number;
-	/** Where `zerodata.db` (and its WAL) live. */
+	/** Where `zerodata.db` (and its WAL) live with the SQLite engine. */
 	directory: string;
-	hub: HubPublicKeyRecord;
-	/** Host public key records; only those `hub` signed are trusted. */
-	trustedHosts: PublicKeyRecord[];
-	synchronous?: Synchronous;
-	/** Retention of the write-ahead log: past this size a checkpoint truncates it (default 64 MB). */
-	maxWalBytes?: number;
-	/** How often committed pages are copied from the WAL into the database (default 1 s). */
-	checkpointIntervalMs?: number;
+	engine?: ZerodataEngine;
+	/** The instance's name: requests must be signed for it. */
+	instance: string;
+	/** Whose signatures are accepted: hosts the instance's hub signed. */
+	hostKeys: HostKeySource;
 	maxBodyBytes?: number;
 	/** How far a request's timestamp may be from this clock (default 30 s). */
 	timestampWindowMs?: number;
@@ -43,98 +55,105 @@ const defaultMaxBodyBytes = 16 * 1024 * 1024;
 const entityJson = (kind: string, id: EntityId, properties: string): string =>
 	`{"kind":${JSON.stringify(kind)},"id":${JSON.stringify(id)},"properties":${properties}}`;
 
+async function openStore(options: ZerodataOptions, logger: Logger): Promise<ZerodataStore> {
+	const engine = options.engine ?? {engine: 'sqlite'};
+	if (engine.engine === 'postgresql') return PostgresqlStore.open(engine.url);
+	return new SqliteStore(options.directory, engine.synchronous ?? 'normal', logger, {
+		...(engine.maxWalBytes !== undefined ? {maxWalBytes: engine.maxWalBytes} : {}),
+		...(engine.checkpointIntervalMs !== undefined ? {checkpointIntervalMs: engine.checkpointIntervalMs} : {}),
+	});
+}
+
+const entityOrNull = (kind: string, id: EntityId, outcome: StoreOutcome | undefined): string =>
+	typeof outcome === 'string' ? entityJson(kind, id, outcome) : 'null';
+
 export async function startZerodata(options: ZerodataOptions): Promise<RunningZerodata> {
 	const logger = options.logger ?? silentLogger;
 	mkdirSync(options.directory, {recursive: true});
-	const databaseFile = path.join(options.directory, 'zerodata.db');
-	const store = new EntityStore(databaseFile, options.synchronous ?? 'normal');
-	const checkpointer = startCheckpointer(databaseFile, options.checkpointIntervalMs ?? 1000, message => logger.error(message), options.maxWalBytes);
+	const store = await openStore(options, logger);
+	// With PostgreSQL the nonces live in the shared database: a request accepted by one process is a replay to the others.
+	const nonces: NonceLog = store instanceof PostgresqlStore ? new PostgresqlNonceLog(store.url) : new FileNonceLog(path.join(options.directory, 'seen-nonces'));
 	const auth = new RequestAuth({
-		hub: options.hub,
-		hosts: options.trustedHosts,
-		logger,
+		daemon: 'zerodata',
+		instance: options.instance,
+		hostKeys: options.hostKeys,
+		nonces,
 		...(options.timestampWindowMs !== undefined ? {windowMs: options.timestampWindowMs} : {}),
 	});
-	if (auth.trustedHostCount === 0) logger.warn('no trusted host keys: every request will be refused');
 	const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
 
-	const routes: Record<string, (body: unknown) => JsonReply> = {
-		[zerodataPaths.allocateIds]: body => {
+	const keys = (body: unknown) => bodies.batch(body, 'keys').map((key, position) => bodies.entityKey(key, `keys[${position}]`));
+
+	const routes: Record<string, (body: unknown) => Promise<JsonReply>> = {
+		[zerodataPaths.allocateIds]: async body => {
 			const {kind, count} = bodies.allocation(body);
-			return {status: 200, body: {ids: store.allocateIds(kind, count)}};
+			return {status: 200, body: {ids: await store.allocateIds(kind, count)}};
 		},
-		[zerodataPaths.get]: body => {
+		[zerodataPaths.get]: async body => {
 			const {kind, id} = bodies.entityKey(body, 'the request body');
-			const properties = store.get(kind, id);
-			return {status: 200, json: `{"entity":${properties === undefined ? 'null' : entityJson(kind, id, properties)}}`};
+			const [outcome] = await store.run([{op: 'get', kind, id}]);
+			return {status: 200, json: `{"entity":${entityOrNull(kind, id, outcome)}}`};
 		},
-		[zerodataPaths.put]: body => {
-			const {kind, id, properties} = bodies.entity(body, 'the request body');
-			store.put(kind, id, properties);
+		[zerodataPaths.put]: async body => {
+			await store.run([{op: 'put', ...bodies.entity(body, 'the request body')}]);
 			return {status: 200, json: '{"ok":true}'};
 		},
-		[zerodataPaths.delete]: body => {
-			const {kind, id} = bodies.entityKey(body, 'the request body');
-			return {status: 200, body: {deleted: store.delete(kind, id)}};
+		[zerodataPaths.delete]: async body => {
+			const [deleted] = await store.run([{op: 'delete', ...bodies.entityKey(body, 'the request body')}]);
+			return {status: 200, body: {deleted: deleted === true}};
 		},
-		[zerodataPaths.query]: body => {
+		[zerodataPaths.query]: async body => {
 			const query = bodies.entityQuery(body);
-			const rows = store.query(query.kind, query.property, query.value, query.limit + 1, query.after);
+			const rows = await store.query(query.kind, query.property, query.value, query.limit + 1, query.after);
 			const page = rows.slice(0, query.limit);
 			const last = page.at(-1);
 			const nextCursor = rows.length > query.limit && last !== undefined ? JSON.stringify(JSON.stringify(last.id)) : 'null';
 			const entities = page.map(row => entityJson(query.kind, row.id, row.properties)).join(',');
 			return {status: 200, json: `{"entities":[${entities}],"nextCursor":${nextCursor}}`};
 		},
-		[zerodataPaths.getMany]: body => {
-			const keys = bodies.batch(body, 'keys').map((key, position) => bodies.entityKey(key, `keys[${position}]`));
-			const found = keys.map(({kind, id}) => {
-				const properties = store.get(kind, id);
-				return properties === undefined ? 'null' : entityJson(kind, id, properties);
-			});
-			return {status: 200, json: `{"entities":[${found.join(',')}]}`};
+		[zerodataPaths.getMany]: async body => {
+			const wanted = keys(body);
+			const outcomes = await store.run(wanted.map(key => ({op: 'get', ...key})));
+			return {status: 200, json: `{"entities":[${wanted.map((key, index) => entityOrNull(key.kind, key.id, outcomes[index])).join(',')}]}`};
 		},
-		[zerodataPaths.putMany]: body => {
+		[zerodataPaths.putMany]: async body => {
 			const entities = bodies.batch(body, 'entities').map((entity, position) => bodies.entity(entity, `entities[${position}]`));
-			store.putMany(entities);
+			await store.run(entities.map(entity => ({op: 'put', ...entity})));
 			return {status: 200, body: {count: entities.length}};
 		},
-		[zerodataPaths.batch]: body => {
-			const operations = bodies.batch(body, 'ops');
-			const results = store.transaction(() => operations.map((operation, position) => {
-				// A malformed operation fails alone; a database error fails the whole batch (500) and undoes it.
+		[zerodataPaths.batch]: async body => {
+			// A malformed operation fails alone; a database error fails the whole batch (500) and undoes it.
+			const checked = bodies.batch(body, 'ops').map((operation, position) => {
 				try {
-					return runOperation(operation, `ops[${position}]`);
+					return checkOperation(operation, `ops[${position}]`);
 				} catch (error) {
 					if (!(error instanceof HttpError)) throw error;
-					return `{"error":${JSON.stringify(error.message)}}`;
+					return error;
 				}
-			}));
+			});
+			const valid = checked.filter((entry): entry is StoreOperation => !(entry instanceof HttpError));
+			const outcomes = await store.run(valid);
+			let next = 0;
+			const results = checked.map(entry => {
+				if (entry instanceof HttpError) return `{"error":${JSON.stringify(entry.message)}}`;
+				const outcome = outcomes[next++];
+				if (entry.op === 'get') return `{"entity":${entityOrNull(entry.kind, entry.id, outcome)}}`;
+				if (entry.op === 'put') return '{"ok":true}';
+				return `{"deleted":${outcome === true}}`;
+			});
 			return {status: 200, json: `{"results":[${results.join(',')}]}`};
 		},
-		[zerodataPaths.deleteMany]: body => {
-			const keys = bodies.batch(body, 'keys').map((key, position) => bodies.entityKey(key, `keys[${position}]`));
-			return {status: 200, body: {deleted: store.deleteMany(keys)}};
+		[zerodataPaths.deleteMany]: async body => {
+			const outcomes = await store.run(keys(body).map(key => ({op: 'delete', ...key})));
+			return {status: 200, body: {deleted: outcomes.filter(outcome => outcome === true).length}};
 		},
 	};
 
-	/** One operation of a batch, answered as JSON text. */
-	const runOperation = (operation: unknown, where: string): string => {
+	/** One operation of a batch, checked. */
+	const checkOperation = (operation: unknown, where: string): StoreOperation => {
 		const name = (operation as {op?: unknown} | null)?.op;
-		if (name === 'get') {
-			const {kind, id} = bodies.entityKey(operation, where);
-			const properties = store.get(kind, id);
-			return `{"entity":${properties === undefined ? 'null' : entityJson(kind, id, properties)}}`;
-		}
-		if (name === 'put') {
-			const {kind, id, properties} = bodies.entity(operation, where);
-			store.put(kind, id, properties);
-			return '{"ok":true}';
-		}
-		if (name === 'delete') {
-			const {kind, id} = bodies.entityKey(operation, where);
-			return `{"deleted":${store.delete(kind, id)}}`;
-		}
+		if (name === 'get' || name === 'delete') return {op: name, ...bodies.entityKey(operation, where)};
+		if (name === 'put') return {op: 'put', ...bodies.entity(operation, where)};
 		throw new HttpError(400, `${where}: op must be get, put or delete`);
 	};
 
@@ -145,19 +164,26 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 		}
 		if (method !== 'POST') throw new HttpError(405, `use POST ${requestPath}`);
 		const body = await readBody(request, maxBodyBytes);
-		auth.verify(method, request.url ?? requestPath, request.headers, body);
-		return route(parseJsonBody(body));
+		await auth.verify(method, request.url ?? requestPath, request.headers, body);
+		return await route(parseJsonBody(body));
 	};
 
-	const server = await startHttpServer({host: options.host, port: options.port, logger, handle, health: () => ({trustedHosts: auth.trustedHostCount})});
-	logger.info(`listening on http://${options.host}:${server.port} with ${auth.trustedHostCount} trusted host key(s)`);
+	let server;
+	try {
+		server = await startHttpServer({host: options.host, port: options.port, logger, handle, health: () => ({engine: store.engine, knownHosts: options.hostKeys.knownHosts})});
+	} catch (error) {
+		await nonces.close();
+		await store.close();
+		throw error;
+	}
+	logger.info(`listening on http://${options.host}:${server.port} (${store.engine}) for instance ${options.instance}`);
 	return {
 		port: server.port,
 		url: `http://${options.host}:${server.port}`,
 		close: async () => {
 			await server.close();
-			await checkpointer.stop();
-			store.close();
+			await nonces.close();
+			await store.close();
 		},
 	};
 }

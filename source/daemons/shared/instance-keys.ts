@@ -2,7 +2,21 @@ import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import {AmpError} from '../../../services/errors.js';
+import type {InstanceConfig} from '../../../services/config/amprun.js';
+import {openHub} from '../../../services/hub/open.js';
 import type {HubPublicKeyRecord, PublicKeyRecord} from '../../../services/keys/identity.js';
+import {HubHostKeys} from './host-keys.js';
+import type {Logger} from './logger.js';
+
+/**
+ * Whose signed requests zerodata and logstore accept: any host whose key record the instance's hub
+ * (amprun.yaml \`hub\`) signed, checked against the instance's \`ampnode/hub.public.key\`. The host
+ * key records in \`ampnode/\` serve only while the hub cannot be reached.
+ */
+export function instanceHostKeys(instanceDirectory: string, config: Pick<InstanceConfig, 'hub'>, logger: Logger): HubHostKeys {
+	const {hub, hosts} = readInstanceHostKeys(instanceDirectory);
+	return new HubHostKeys({hub: openHub(config.hub), hubKey: hub, fallback: hosts, logger});
+}
 
 /** The hub key and every host public key of an instance's `ampnode/` directory. */
 export function readInstanceHostKeys(instanceDirectory: string): {hub: HubPublicKeyRecord; hosts: PublicKeyRecord[]} {

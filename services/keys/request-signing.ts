@@ -1,0 +1,103 @@
+import crypto, {type KeyObject} from 'node:crypto';
+import {decode} from './identity.js';
+
+/*
+ * A request to zerodata or logstore is signed by a host key: Ed25519 over
+ * `ampzero-request:v2\ninstance\nMETHOD\npath-with-query\ntimestamp\nnonce\nsha256-hex(body)`.
+ * The instance is part of what is signed, so a request made for one instance is refused by
+ * another that trusts the same host. The keys are tweetnacl's (identity.ts); signing and
+ * verifying go through node:crypto, which computes the same signatures a hundred times faster
+ * than tweetnacl's JavaScript.
+ */
+
+export const signatureHeaders = {
+	host: 'x-amp-host',
+	instance: 'x-amp-instance',
+	timestamp: 'x-amp-timestamp',
+	nonce: 'x-amp-nonce',
+	signature: 'x-amp-signature',
+} as const;
+
+export interface SignedParts {
+	instance: string;
+	method: string;
+	pathWithQuery: string;
+	timestamp: string;
+	nonce: string;
+	body: Uint8Array;
+}
+
+export function signedStatement(parts: SignedParts): string {
+	const bodyHash = crypto.createHash('sha256').update(parts.body).digest('hex');
+	return `ampzero-request:v2\n${parts.instance}\n${parts.method}\n${parts.pathWithQuery}\n${parts.timestamp}\n${parts.nonce}\n${bodyHash}`;
+}
+
+/** A node:crypto key for tweetnacl's 64-byte secret key (seed then public key). */
+export function signingKeyObject(secretKey: string): KeyObject {
+	const bytes = decode(secretKey);
+	if (bytes.length !== 64) throw new Error('a host secret key must be 64 bytes (tweetnacl sign secret key)');
+	return crypto.createPrivateKey({
+		format: 'jwk',
+		key: {kty: 'OKP', crv: 'Ed25519', d: Buffer.from(bytes.subarray(0, 32)).toString('base64url'), x: Buffer.from(bytes.subarray(32)).toString('base64url')},
+	});
+}
+
+/** A node:crypto key for a 32-byte base64 public key. */
+export function verifyingKeyObject(publicKey: string): KeyObject {
+	const bytes = decode(publicKey);
+	if (bytes.length !== 32) throw new Error('a public key must be 32 bytes');
+	return crypto.createPublicKey({format: 'jwk', key: {kty: 'OKP', crv: 'Ed25519', x: Buffer.from(bytes).toString('base64url')}});
+}
+
+/** The headers that sign one request of `hostId`, for `instance`. */
+export function signRequest(
+	hostId: number,
+	key: KeyObject,
+	instance: string,
+	method: string,
+	pathWithQuery: string,
+	body: Uint8Array,
+	now: number = Date.now(),
+): Record<string, string> {
+	const timestamp = String(now);
+	const nonce = crypto.randomBytes(16).toString('base64url');
+	const statement = signedStatement({instance, method, pathWithQuery, timestamp, nonce, body});
+	return {
+		[signatureHeaders.host]: String(hostId),
+		[signatureHeaders.instance]: instance,
+		[signatureHeaders.timestamp]: timestamp,
+		[signatureHeaders.nonce]: nonce,
+		[signatureHeaders.signature]: crypto.sign(null, Buffer.from(statement), key).toString('base64'),
+	};
+}
+
+/** What a client needs to sign: the host's id and secret key, and the instance it talks to. */
+export interface RequestSignerOptions {
+	hostId: number;
+	/** The host's tweetnacl secret key (base64), from `host-<id>.private.key`. */
+	secretKey: string;
+	/** The instance's name (amprun.yaml `instance_name`). */
+	instance: string;
+}
+
+export class RequestSigner {
+	private readonly key: KeyObject;
+
+	constructor(private readonly options: RequestSignerOptions) {
+		this.key = signingKeyObject(options.secretKey);
+	}
+
+	headers(method: string, pathWithQuery: string, body: Uint8Array): Record<string, string> {
+		return signRequest(this.options.hostId, this.key, this.options.instance, method, pathWithQuery, body);
+	}
+}
+
+export function verifyStatement(statement: string, signature: string, key: KeyObject): boolean {
+	const bytes = Buffer.from(signature, 'base64');
+	if (bytes.length !== 64) return false;
+	try {
+		return crypto.verify(null, Buffer.from(statement), key, bytes);
+	} catch {
+		return false;
+	}
+}

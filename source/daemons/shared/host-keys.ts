@@ -1,0 +1,116 @@
+import type {KeyObject} from 'node:crypto';
+import {errorMessage} from '../../../services/errors.js';
+import {HubRefusal, type Hub} from '../../../services/hub/types.js';
+import {verifyPublicKey, type HubPublicKeyRecord, type PublicKeyRecord} from '../../../services/keys/identity.js';
+import {verifyingKeyObject} from '../../../services/keys/request-signing.js';
+import type {Logger} from './logger.js';
+
+/** A host's verifying key, or why there is none. */
+export type HostKeyAnswer = {key: KeyObject} | {refused: string};
+
+/** Where a daemon finds the public key of the host that signed a request. */
+export interface HostKeySource {
+	keyFor(hostId: number): Promise<HostKeyAnswer>;
+	/** How many host keys it holds right now (for /health and the start-up line). */
+	readonly knownHosts: number;
+}
+
+/** The key of a record, if it is a host key the hub signed. */
+function trustedKey(record: PublicKeyRecord, hub: HubPublicKeyRecord): HostKeyAnswer {
+	if (record.kind !== 'host') return {refused: `key ${record.id} is a ${record.kind} key; only host keys may sign requests`};
+	if (!verifyPublicKey(record, hub)) return {refused: `the hub's signature on host ${record.id}'s key record does not verify against hub.public.key`};
+	try {
+		return {key: verifyingKeyObject(record.publicKey)};
+	} catch (error) {
+		return {refused: `host ${record.id}'s key record holds no usable key (${errorMessage(error)})`};
+	}
+}
+
+/** A fixed set of hub-signed host key records (a daemon started in-process, the benchmark). */
+export class StaticHostKeys implements HostKeySource {
+	private readonly keys = new Map<number, HostKeyAnswer>();
+
+	constructor(records: PublicKeyRecord[], hub: HubPublicKeyRecord, logger: Logger) {
+		for (const record of records) {
+			const answer = trustedKey(record, hub);
+			if ('refused' in answer) logger.warn(`ignored host key ${record.id}: ${answer.refused}`);
+			else this.keys.set(record.id, answer);
+		}
+	}
+
+	get knownHosts(): number {
+		return this.keys.size;
+	}
+
+	async keyFor(hostId: number): Promise<HostKeyAnswer> {
+		return this.keys.get(hostId) ?? {refused: `its public key is not among the hub-signed host keys this daemon trusts`};
+	}
+}
+
+export interface HubHostKeysOptions {
+	/** Looks a host's record up by id. */
+	hub: Pick<Hub, 'lookup' | 'location'>;
+	/** The instance's `hub.public.key`: the one key trusted to sign host key records. */
+	hubKey: HubPublicKeyRecord;
+	/** How long a record looked up stays trusted before it is asked for again (default 5 s): a rotated-away key is refused after at most this long. */
+	cacheMs?: number;
+	/** Hub-signed records on this machine, used only while the hub cannot be reached. */
+	fallback?: PublicKeyRecord[];
+	logger: Logger;
+	now?: () => number;
+}
+
+/**
+ * Any host whose record the instance's hub signed, looked up from the hub by host id and cached
+ * for `cacheMs`, so a host added later needs no copy of its key here. Concurrent requests of one
+ * host share one lookup; an id the hub does not know is remembered as unknown for `cacheMs` too.
+ */
+export class HubHostKeys implements HostKeySource {
+	private readonly cache = new Map<number, {answer: Promise<HostKeyAnswer>; until: number}>();
+	private readonly cacheMs: number;
+	private readonly now: () => number;
+	private readonly fallback = new Map<number, PublicKeyRecord>();
+
+	constructor(private readonly options: HubHostKeysOptions) {
+		this.cacheMs = options.cacheMs ?? 5_000;
+		this.now = options.now ?? Date.now;
+		for (const record of options.fallback ?? []) this.fallback.set(record.id, record);
+	}
+
+	get knownHosts(): number {
+		return this.cache.size;
+	}
+
+	keyFor(hostId: number): Promise<HostKeyAnswer> {
+		const now = this.now();
+		const cached = this.cache.get(hostId);
+		if (cached !== undefined && cached.until > now) return cached.answer;
+		const answer = this.lookUp(hostId);
+		this.cache.set(hostId, {answer, until: now + this.cacheMs});
+		if (this.cache.size > 10_000) this.forgetExpired(now);
+		return answer;
+	}
+
+	private async lookUp(hostId: number): Promise<HostKeyAnswer> {
+		const {hub, hubKey, logger} = this.options;
+		let record: PublicKeyRecord;
+		try {
+			const found = await hub.lookup('host', hostId);
+			record = {kind: found.kind, id: found.id, publicKey: found.publicKey, hubSignature: found.hubSignature};
+		} catch (error) {
+			if (error instanceof HubRefusal) return {refused: `the hub (${hub.location}) has no such host: ${error.message}`};
+			// Not cached: the next request asks the hub again.
+			this.cache.delete(hostId);
+			const local = this.fallback.get(hostId);
+			logger.warn(`hub ${hub.location} unreachable looking up host ${hostId} (${errorMessage(error)})${local ? '; using the key record on this machine' : ''}`);
+			if (local !== undefined) return trustedKey(local, hubKey);
+			return {refused: `the hub (${hub.location}) that vouches for host keys cannot be reached to look it up`};
+		}
+		if (record.id !== hostId) return {refused: `the hub answered with the record of host ${record.id}`};
+		return trustedKey(record, hubKey);
+	}
+
+	private forgetExpired(now: number): void {
+		for (const [hostId, entry] of this.cache) if (entry.until <= now) this.cache.delete(hostId);
+	}
+}
