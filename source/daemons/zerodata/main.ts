@@ -23,6 +23,7 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		directory: path.join(runPaths(config).data, 'zerodata'),
 		hub,
 		trustedHosts: hosts,
+		reloadTrustedHosts: () => readInstanceHostKeys(instanceDirectory).hosts,
 		...readSettings(path.join(instanceDirectory, 'zerodata', 'zerodata.yaml')),
 		logger,
 	});

@@ -10,6 +10,11 @@ export interface RequestAuthOptions {
 	/** Host public key records; only those the hub signed are trusted. */
 	hosts: PublicKeyRecord[];
 	logger: Logger;
+	/**
+	 * Reads the host keys again (the instance's host-*.public.key files): a key rotated by `hub update`
+	 * is picked up at its first request, without restarting zerodata. At most once a second.
+	 */
+	reloadHosts?: () => PublicKeyRecord[];
 	/** How far a request's timestamp may be from the server's clock. */
 	windowMs?: number;
 	now?: () => number;
@@ -27,18 +32,40 @@ export class RequestAuth {
 	private readonly seenNonces = new Map<string, number>();
 	private readonly windowMs: number;
 	private readonly now: () => number;
+	private lastReload = 0;
 
-	constructor(options: RequestAuthOptions) {
+	constructor(private readonly options: RequestAuthOptions) {
 		this.windowMs = options.windowMs ?? 30_000;
 		this.now = options.now ?? Date.now;
-		for (const record of options.hosts) {
+		this.trust(options.hosts);
+	}
+
+	private trust(hosts: PublicKeyRecord[]): void {
+		this.keys.clear();
+		for (const record of hosts) {
 			if (record.kind !== 'host') {
-				options.logger.warn(`ignored the ${record.kind} key ${record.id}: only host keys may sign zerodata requests`);
-			} else if (!verifyPublicKey(record, options.hub)) {
-				options.logger.warn(`ignored host key ${record.id}: the hub's signature on it does not verify against hub.public.key`);
+				this.options.logger.warn(`ignored the ${record.kind} key ${record.id}: only host keys may sign zerodata requests`);
+			} else if (!verifyPublicKey(record, this.options.hub)) {
+				this.options.logger.warn(`ignored host key ${record.id}: the hub's signature on it does not verify against hub.public.key`);
 			} else {
 				this.keys.set(String(record.id), verifyingKeyObject(record.publicKey));
 			}
+		}
+	}
+
+	/** Whether the host keys were read again now (not within the last second). */
+	private reloaded(): boolean {
+		const reload = this.options.reloadHosts;
+		const now = this.now();
+		if (!reload || now - this.lastReload < 1000) return false;
+		this.lastReload = now;
+		try {
+			this.trust(reload());
+			this.options.logger.info(`read the host keys again: ${this.keys.size} trusted`);
+			return true;
+		} catch (error) {
+			this.options.logger.warn(`could not read the host keys again: ${(error as Error).message}`);
+			return false;
 		}
 	}
 
@@ -57,7 +84,8 @@ export class RequestAuth {
 				`unsigned request: zerodata needs the ${Object.values(signatureHeaders).join(', ')} headers; use ZerodataClient with the host key`,
 			);
 		}
-		const key = this.keys.get(host);
+		let key = this.keys.get(host);
+		if (key === undefined && this.reloaded()) key = this.keys.get(host);
 		if (key === undefined) {
 			throw refuse(`unknown host ${host}: its public key is not among the hub-signed host keys this zerodata trusts`);
 		}
@@ -71,7 +99,10 @@ export class RequestAuth {
 		if (nonce.length < 8 || nonce.length > 64) throw refuse('bad nonce: x-amp-nonce must have 8 to 64 characters');
 		const nonceKey = `${host}:${nonce}`;
 		if (this.seenNonces.has(nonceKey)) throw refuse('replayed request: this nonce was already used; sign every request afresh');
-		if (!verifyStatement(signedStatement(method, pathWithQuery, timestamp, nonce, body), signature, key)) {
+		const statement = signedStatement(method, pathWithQuery, timestamp, nonce, body);
+		// A signature by a key rotated since zerodata started verifies once the keys are read again.
+		const verified = verifyStatement(statement, signature, key) || (this.reloaded() && this.keys.has(host) && verifyStatement(statement, signature, this.keys.get(host)!));
+		if (!verified) {
 			throw refuse(`bad signature: the request is not signed by host ${host}'s key (or was changed on the way)`);
 		}
 		this.forgetOldNonces(now);

@@ -20,6 +20,8 @@ export interface ZerodataOptions {
 	hub: HubPublicKeyRecord;
 	/** Host public key records; only those `hub` signed are trusted. */
 	trustedHosts: PublicKeyRecord[];
+	/** Reads the trusted host keys again when a request names an unknown key (a rotated host key). */
+	reloadTrustedHosts?: () => PublicKeyRecord[];
 	synchronous?: Synchronous;
 	/** Retention of the write-ahead log: past this size a checkpoint truncates it (default 64 MB). */
 	maxWalBytes?: number;
@@ -52,6 +54,7 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 	const auth = new RequestAuth({
 		hub: options.hub,
 		hosts: options.trustedHosts,
+		...(options.reloadTrustedHosts ? {reloadHosts: options.reloadTrustedHosts} : {}),
 		logger,
 		...(options.timestampWindowMs !== undefined ? {windowMs: options.timestampWindowMs} : {}),
 	});
