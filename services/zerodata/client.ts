@@ -19,6 +19,12 @@ export interface ZerodataClientOptions {
 	hostId: number;
 	/** The host's tweetnacl secret key (base64), from `host-<id>.private.key`. */
 	secretKey: string;
+	/**
+	 * Reads the host's secret key again (its private key file). When zerodata refuses a request's
+	 * signature (401), the key is read again and, if it changed (a `hub update`), the request is sent
+	 * once more with it: a rotated key needs no restart.
+	 */
+	refreshSecretKey?: () => Promise<string>;
 	/** Concurrent connections kept open (default 32). */
 	maxSockets?: number;
 	/**
@@ -38,7 +44,9 @@ interface QueuedOperation {
 /** The zerodata API with every request signed by the host key. */
 export class ZerodataClient {
 	private readonly base: URL;
-	private readonly key: KeyObject;
+	private key: KeyObject;
+	private secretKey: string;
+	private readonly refreshSecretKey: (() => Promise<string>) | undefined;
 	private readonly hostId: number;
 	private readonly agent: http.Agent;
 	private readonly coalesce: boolean;
@@ -50,6 +58,8 @@ export class ZerodataClient {
 		if (this.base.protocol !== 'http:') throw new AmpError(`zerodata URL ${options.url} must start with http://`);
 		this.hostId = options.hostId;
 		this.key = signingKeyObject(options.secretKey);
+		this.secretKey = options.secretKey;
+		this.refreshSecretKey = options.refreshSecretKey;
 		this.agent = new http.Agent({keepAlive: true, maxSockets: options.maxSockets ?? 32});
 		this.coalesce = options.coalesce ?? true;
 	}
@@ -132,8 +142,27 @@ export class ZerodataClient {
 		}
 	}
 
-	private call(path: string, payload: unknown): Promise<unknown> {
+	private async call(path: string, payload: unknown): Promise<unknown> {
 		const body = Buffer.from(JSON.stringify(payload));
+		try {
+			return await this.send(path, body);
+		} catch (error) {
+			if (!(error instanceof ZerodataError) || error.status !== 401 || !(await this.keyChanged())) throw error;
+			return this.send(path, body);
+		}
+	}
+
+	/** Whether the secret key read again differs from the one in use (and is now used). */
+	private async keyChanged(): Promise<boolean> {
+		if (!this.refreshSecretKey) return false;
+		const secretKey = await this.refreshSecretKey().catch(() => this.secretKey);
+		if (secretKey === this.secretKey) return false;
+		this.secretKey = secretKey;
+		this.key = signingKeyObject(secretKey);
+		return true;
+	}
+
+	private send(path: string, body: Buffer): Promise<unknown> {
 		const headers = {
 			...signRequest(this.hostId, this.key, 'POST', path, body),
 			'content-type': 'application/json',

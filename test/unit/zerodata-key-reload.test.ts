@@ -45,3 +45,38 @@ describe('zerodata picks up a rotated host key without a restart', () => {
 		expect(reads).toBe(2);
 	});
 });
+
+describe('a rotated host key reaches zerodata and its clients without a restart of either', () => {
+	it('zerodata reads the keys again at the first request with the new key; a client with the old key reads its key file again at the 401 and retries', async () => {
+		const {mkdtempSync, rmSync} = await import('node:fs');
+		const {tmpdir} = await import('node:os');
+		const path = await import('node:path');
+		const {startZerodata} = await import('../../source/daemons/zerodata/server.js');
+		const {ZerodataClient} = await import('../../services/zerodata/client.js');
+		const directory = mkdtempSync(path.join(tmpdir(), 'ampzero-rotate-'));
+		const old = hostKey(7);
+		const rotated = hostKey(7);
+		// What the host's key files say: the public one zerodata trusts, the private one the client signs with.
+		let files = old;
+		const server = await startZerodata({host: '127.0.0.1', port: 0, directory, hub, trustedHosts: [old.record], reloadTrustedHosts: () => [files.record]});
+		const ampnode = new ZerodataClient({url: server.url, hostId: 7, secretKey: old.secretKey, coalesce: false, refreshSecretKey: async () => files.secretKey});
+		const fresh = new ZerodataClient({url: server.url, hostId: 7, secretKey: rotated.secretKey, coalesce: false});
+		try {
+			await ampnode.put('note', 1, {text: 'before'});
+			files = rotated;
+			await new Promise(resolve => setTimeout(resolve, 1100));
+			await fresh.put('note', 2, {text: 'new key'});
+			await ampnode.put('note', 3, {text: 'after'});
+			expect((await ampnode.get('note', 3))?.properties['text']).toBe('after');
+			// The old key itself is no longer trusted.
+			const stale = new ZerodataClient({url: server.url, hostId: 7, secretKey: old.secretKey, coalesce: false});
+			await expect(stale.get('note', 1)).rejects.toThrow(/bad signature/);
+			stale.close();
+		} finally {
+			ampnode.close();
+			fresh.close();
+			await server.close();
+			rmSync(directory, {recursive: true, force: true});
+		}
+	});
+});

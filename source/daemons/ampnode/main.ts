@@ -42,7 +42,13 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		maxDelayMs: 500,
 		onError: (error, dropped) => logger.warn(`logstore: ${error.message}${dropped > 0 ? ` (${dropped} records dropped)` : ''}`),
 	});
-	const data = new ZerodataClient({url: config.zerodataUrl, hostId: config.hostId, secretKey: hostKey.secretKey});
+	const data = new ZerodataClient({
+		url: config.zerodataUrl,
+		hostId: config.hostId,
+		secretKey: hostKey.secretKey,
+		// A host key rotated by `hub update` is picked up at zerodata's first refusal of the old one.
+		refreshSecretKey: async () => (await readPrivateKeyFile(path.join(ampnodeDirectory, keyFileName('host', config.hostId, 'private')))).secretKey,
+	});
 
 	const redis = connectLiveRedis(config);
 	redis.on('error', error => logger.debug(`live redis: ${error.message}`));
