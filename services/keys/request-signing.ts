@@ -78,13 +78,27 @@ export interface RequestSignerOptions {
 	secretKey: string;
 	/** The instance's name (amprun.yaml `instance_name`). */
 	instance: string;
+	/** Reads the host's secret key again (its private key file), for a key rotated while running. */
+	refreshSecretKey?: () => Promise<string>;
 }
 
 export class RequestSigner {
-	private readonly key: KeyObject;
+	private key: KeyObject;
+	private secretKey: string;
 
 	constructor(private readonly options: RequestSignerOptions) {
+		this.secretKey = options.secretKey;
 		this.key = signingKeyObject(options.secretKey);
+	}
+
+	/** Reads the secret key again; whether it changed (and is now the one used). */
+	async refresh(): Promise<boolean> {
+		if (!this.options.refreshSecretKey) return false;
+		const secretKey = await this.options.refreshSecretKey().catch(() => this.secretKey);
+		if (secretKey === this.secretKey) return false;
+		this.secretKey = secretKey;
+		this.key = signingKeyObject(secretKey);
+		return true;
 	}
 
 	headers(method: string, pathWithQuery: string, body: Uint8Array): Record<string, string> {

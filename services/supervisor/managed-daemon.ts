@@ -3,7 +3,7 @@ import path from 'node:path';
 import {CrashPolicy, type CrashPolicyOptions} from './crash-policy.js';
 import type {DaemonStatus} from './events.js';
 import {LineSplitter} from './log-lines.js';
-import {removePidFile, writePidFile} from './pid-files.js';
+import {removePidFile, runMarkerVariable, writePidFile} from './pid-files.js';
 import {LineRing} from './ring-buffer.js';
 import {RotatingLogFile, type RotationOptions} from './rotating-log.js';
 import type {DaemonSpec} from './spec.js';
@@ -73,7 +73,7 @@ export class ManagedDaemon {
 		this.sawReadyLine = false;
 		const child = spawn(this.spec.command, this.spec.args, {
 			cwd: this.spec.cwd,
-			env: {...process.env, ...this.spec.env},
+			env: {...process.env, ...this.spec.env, [runMarkerVariable]: this.files.pids},
 			detached: true,
 			stdio: ['ignore', 'pipe', 'pipe'],
 			...(this.spec.user ? {uid: this.spec.user.uid, gid: this.spec.user.gid} : {}),

@@ -1,6 +1,6 @@
 import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {groupMembers, processStat, signalGroup} from './proc.js';
+import {allPids, environmentHas, groupMembers, processStat, signalGroup} from './proc.js';
 
 /**
  * `pids/<daemon>.pid`: the pid on the first line (as every tool expects), then the process's start
@@ -63,12 +63,30 @@ export function leftoverGroup(record: PidRecord): boolean {
 }
 
 /**
+ * Every daemon process carries this in its environment, set to its run's pids directory: a daemon
+ * whose supervisor was killed between spawning it and writing its pid file is still found.
+ */
+export const runMarkerVariable = 'AMPZERO_RUN_PIDS';
+
+/** Process groups of this run that no pid file names (found by the marker in their environment). */
+function unrecordedGroups(pidsDirectory: string, recorded: Set<number>): PidRecord[] {
+	const groups = new Set<number>();
+	for (const pid of allPids()) {
+		if (pid === process.pid || !environmentHas(pid, runMarkerVariable, pidsDirectory)) continue;
+		const stat = processStat(pid);
+		if (stat && stat.state !== 'Z' && stat.pgid > 1 && stat.pgid !== process.pid && !recorded.has(stat.pgid)) groups.add(stat.pgid);
+	}
+	return [...groups].map(pgid => ({daemon: `unrecorded group ${pgid}`, pid: pgid, argv: []}));
+}
+
+/**
  * Ends every daemon process a crashed supervisor left behind (SIGTERM, then SIGKILL after
  * `graceMs`) and removes the pid files. Returns the daemons that were ended.
  */
 export async function endLeftovers(pidsDirectory: string, graceMs = 2000): Promise<PidRecord[]> {
 	const records = readPidFiles(pidsDirectory);
-	const leftovers = records.filter(leftoverGroup);
+	const recorded = records.filter(leftoverGroup);
+	const leftovers = [...recorded, ...unrecordedGroups(pidsDirectory, new Set(recorded.map(record => record.pid)))];
 	for (const record of leftovers) signalGroup(record.pid, 'SIGTERM');
 	const deadline = Date.now() + graceMs;
 	while (leftovers.some(record => groupMembers(record.pid).length > 0) && Date.now() < deadline) {

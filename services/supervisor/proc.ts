@@ -111,3 +111,12 @@ export function isRunning(pid: number): boolean {
 	const stat = processStat(pid);
 	return stat !== undefined && stat.state !== 'Z';
 }
+
+/** Whether the process's environment holds `name=value` (readable for our own processes, and by root). */
+export function environmentHas(pid: number, name: string, value: string): boolean {
+	try {
+		return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`${name}=${value}`);
+	} catch {
+		return false;
+	}
+}

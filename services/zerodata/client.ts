@@ -144,8 +144,18 @@ export class ZerodataClient {
 		}
 	}
 
-	private call(path: string, payload: unknown): Promise<unknown> {
+	private async call(path: string, payload: unknown): Promise<unknown> {
 		const body = Buffer.from(JSON.stringify(payload));
+		try {
+			return await this.send(path, body);
+		} catch (error) {
+			// A host key rotated by `hub update`: read it again and, if it changed, send once more with it.
+			if (!(error instanceof ZerodataError) || error.status !== 401 || !(await this.signer.refresh())) throw error;
+			return this.send(path, body);
+		}
+	}
+
+	private send(path: string, body: Buffer): Promise<unknown> {
 		const headers = {
 			...this.signer.headers('POST', path, body),
 			'content-type': 'application/json',

@@ -134,6 +134,6 @@ describe('the embedded hub shared by every instance on the machine', () => {
 		const configs = await Promise.all(names.map(name => loadInstanceConfig(path.join(root, name))));
 		expect(configs.map(config => config.userId).sort()).toEqual([1, 2, 3, 4]);
 		expect(configs.map(config => config.hostId).sort()).toEqual([1, 2, 3, 4]);
-		expect((await readdir(path.join(root, 'home', 'hub'))).sort()).toEqual(['hub.key', 'next-ids.json', 'records']);
+		expect((await readdir(path.join(root, 'home', 'hub'))).sort()).toEqual(['hub.key', 'lock.flock', 'next-ids.json', 'records']);
 	});
 });

@@ -35,7 +35,14 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 	const hostKey = await readPrivateKeyFile(path.join(ampnodeDirectory, keyFileName('host', config.hostId, 'private')));
 	const logHost = `host-${config.hostId}:${port}`;
 
-	const signer = {hostId: config.hostId, secretKey: hostKey.secretKey, instance: config.name};
+	const hostKeyFile = path.join(ampnodeDirectory, keyFileName('host', config.hostId, 'private'));
+	const signer = {
+		hostId: config.hostId,
+		secretKey: hostKey.secretKey,
+		instance: config.name,
+		// A host key rotated by `hub update` is picked up at the first refusal of the old one.
+		refreshSecretKey: async () => (await readPrivateKeyFile(hostKeyFile)).secretKey,
+	};
 	const logstore = new LogstoreClient({url: config.logstoreUrl, ...signer});
 	const batcher = new LogBatcher({
 		send: records => logstore.append(records),
