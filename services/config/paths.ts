@@ -40,6 +40,7 @@ export function runPaths(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>): R
 		// In each server's own data directory, which its user owns (redis creates the socket).
 		redisLiveSocket: path.join(root, 'data', 'redis-live', 'redis.sock'),
 		redisDataSocket: path.join(root, 'data', 'redis-data', 'redis.sock'),
-		postgresqlSocketDirectory: path.join(root, 'postgresql'),
+		// Inside PostgreSQL's own data directory, which the daemons' user owns.
+		postgresqlSocketDirectory: path.join(root, 'data', 'postgresql', 'socket'),
 	};
 }

@@ -7,7 +7,7 @@ import {checkoutDirectory} from '../instance/locate.js';
 import type {DaemonUser} from './daemon-user.js';
 import {daemonDataDirectory} from './prepare.js';
 
-const stateful = ['keyspace', 'redis-live', 'redis-data', 'logstore', 'zerodata'] as const;
+const stateful = ['keyspace', 'redis-live', 'redis-data', 'logstore', 'zerodata', 'postgresql'] as const;
 
 /** The secrets a daemon reads: the redis password (amprun.yaml, redis.conf) and the host's signing key. */
 function secretsDaemonsRead(config: Pick<InstanceConfig, 'hostId'>): string[] {

@@ -20,6 +20,7 @@ export async function prepareRunDirectories(config: Pick<InstanceConfig, 'amprun
 		daemonDataDirectory(config, 'redis-data'),
 		daemonDataDirectory(config, 'logstore'),
 		daemonDataDirectory(config, 'zerodata'),
+		daemonDataDirectory(config, 'postgresql'),
 	];
 	for (const directory of directories) await makeDirectories(directory, 0o700);
 }

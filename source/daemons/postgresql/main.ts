@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process';
+import path from 'node:path';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {runPaths} from '../../../services/config/paths.js';
 import {daemonDataDirectory} from '../../../services/daemons/prepare.js';
@@ -9,8 +10,8 @@ import {createLogger} from '../shared/logger.js';
 /**
  * `ampzero daemon postgresql INSTANCE`: the PostgreSQL zerodata uses when amprun.yaml says
  * `zerodata: {engine: postgresql}` without a URL. Makes the cluster on first start (initdb into
- * `<root>/data/postgresql`), then runs `postgres` in the foreground (as the `postgres` user when
- * run as root) with no TCP listener: only the unix socket in `<root>/postgresql/`. SIGTERM or
+ * `<root>/data/postgresql/cluster`), then runs `postgres` in the foreground (as the `postgres` user when
+ * run as root) with no TCP listener: only the unix socket in `<root>/data/postgresql/socket/`. SIGTERM or
  * SIGINT asks PostgreSQL for a fast shutdown and returns with its exit code.
  */
 export async function runDaemon(_instanceDirectory: string, config: InstanceConfig, options: {debug: boolean}): Promise<void> {
@@ -19,11 +20,13 @@ export async function runDaemon(_instanceDirectory: string, config: InstanceConf
 		throw new AmpError('this instance does not ask for its own PostgreSQL: set `zerodata: {engine: postgresql}` (without postgresql_url) in amprun.yaml');
 	}
 	const paths = runPaths(config);
-	const dataDirectory = daemonDataDirectory(config, 'postgresql');
+	const ownDirectory = daemonDataDirectory(config, 'postgresql');
+	// The cluster and its staging copy live inside the daemon's own directory: it may create them there.
+	const dataDirectory = path.join(ownDirectory, 'cluster');
 	const user = postgresqlOsUser();
 	// The instance's own directories let the postgres user through by group, never "others".
-	giveDirectoryTo(dataDirectory, user, [paths.root, paths.data]);
-	giveDirectoryTo(paths.postgresqlSocketDirectory, user, [paths.root]);
+	giveDirectoryTo(ownDirectory, user, [paths.root, paths.data]);
+	giveDirectoryTo(paths.postgresqlSocketDirectory, user, []);
 	if (await initCluster(dataDirectory, user)) logger.info(`created the database cluster in ${dataDirectory}`);
 	const child = spawn(postgresqlProgram('postgres'), postgresArgs(dataDirectory, paths.postgresqlSocketDirectory), {
 		stdio: ['ignore', 'inherit', 'inherit'],
