@@ -37,7 +37,7 @@ export const LogPane = memo(function LogPane(props: LogPaneProps) {
 		rows = wrappedRows(buffer, start, match + 1, lineColumns, rowCount);
 	}
 	return (
-		<Box flexDirection="column" width={width} height={height} borderStyle="round" overflow="hidden">
+		<Box flexDirection="column" width={width} height={height} borderStyle="round">
 			<Text wrap="truncate-end" bold>
 				{daemon ? title(daemon) : 'no daemon'}
 				{follow ? '' : <Text dimColor>{` · scrolled`}</Text>}

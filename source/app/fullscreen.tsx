@@ -75,7 +75,15 @@ export function renderFullscreen(
 	}
 
 	stdout.write(enterAlternateScreen + hideCursor);
-	const instance = render(element, {exitOnCtrlC: false, maxFps: 30, patchConsole: true});
+	const instance = render(element, {
+		exitOnCtrlC: false,
+		patchConsole: true,
+		// No frame cap here: a key's effect is drawn at once. What arrives in floods (log lines) is
+		// gathered per frame where it is received (useSupervisor), so only the flood is throttled.
+		maxFps: 0,
+		// Only the rows that changed are written: a key that moves the selection rewrites two rows, not 50.
+		incrementalRendering: true,
+	});
 
 	function safeUnmount(): void {
 		try {
