@@ -81,8 +81,7 @@ export function renderFullscreen(
 		// No frame cap here: a key's effect is drawn at once. What arrives in floods (log lines) is
 		// gathered per frame where it is received (useSupervisor), so only the flood is throttled.
 		maxFps: 0,
-		// Only the rows that changed are written: a key that moves the selection rewrites two rows, not 50.
-		incrementalRendering: true,
+		// Not incrementalRendering: Ink 6.8 then leaves stale rows behind when the terminal grows.
 	});
 
 	function safeUnmount(): void {
