@@ -1,10 +1,11 @@
-import {useApp, useInput} from 'ink';
+import {useApp} from 'ink';
 import {useEffect, useRef} from 'react';
 import type {SupervisorConnection} from '../../services/supervisor/events.js';
+import {useKeys} from '../hooks/use-keys.js';
 import {useSupervisor} from '../hooks/use-supervisor.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
-import {dashboardMode} from './dashboard-keys.js';
-import type {DashboardState} from './dashboard-reducer.js';
+import {dashboardMode, interpretKey, keyPresses} from './dashboard-keys.js';
+import {dashboardReducer, type DashboardState} from './dashboard-reducer.js';
 import {DashboardView} from './DashboardView.js';
 import {colorWanted} from './daemon-look.js';
 import {dashboardLayout} from './layout.js';
@@ -34,19 +35,25 @@ export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, size
 	const shown = size ?? terminal;
 	const layout = dashboardLayout(shown, state.daemons, dashboardMode(state, ownsSupervisor));
 
-	useInput((input, key) => {
-		dispatch({type: 'key', input, key, context: {ownsSupervisor, logRows: layout.logRows}});
-	});
+	// The state the next key acts on: the last render's, plus what keys since then did (several
+	// keys can arrive before React renders again).
+	const current = useRef(state);
+	current.current = state;
 
-	const sent = useRef(0);
-	useEffect(() => {
-		for (const command of state.outbox.slice(sent.current)) {
-			connection.send(command).catch((error: unknown) => {
-				dispatch({type: 'notice', text: `The supervisor did not take “${command.type}”: ${error instanceof Error ? error.message : String(error)}`});
-			});
+	useKeys((input, key) => {
+		for (const [text, pressed] of keyPresses(input, key)) {
+			const {actions, commands} = interpretKey(current.current, text, pressed, {ownsSupervisor, logRows: layout.logRows});
+			for (const action of actions) {
+				current.current = dashboardReducer(current.current, action);
+				dispatch(action);
+			}
+			for (const command of commands) {
+				connection.send(command).catch((error: unknown) => {
+					dispatch({type: 'notice', text: `The supervisor did not take “${command.type}”: ${error instanceof Error ? error.message : String(error)}`});
+				});
+			}
 		}
-		sent.current = state.outbox.length;
-	}, [state.outbox, connection, dispatch]);
+	});
 
 	const ended = state.ended;
 	useEffect(() => {

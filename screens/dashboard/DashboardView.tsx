@@ -55,7 +55,7 @@ export function DashboardView({state, size, now, ownsSupervisor, color}: Dashboa
 				</Box>
 			)}
 			<StatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />
-			<Footer screen="dashboard" mode={mode} />
+			<Footer screen="dashboard" mode={mode} columns={layout.columns} />
 		</Box>
 	);
 }

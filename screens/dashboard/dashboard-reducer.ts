@@ -1,5 +1,5 @@
 import {instanceArgument} from '../../services/instance/locate.js';
-import type {DaemonStatus, RunInfo, SupervisorCommand, SupervisorEvent} from '../../services/supervisor/events.js';
+import type {DaemonStatus, RunInfo, SupervisorEvent} from '../../services/supervisor/events.js';
 import {appendLines, defaultLogLimits, emptyLogBuffer, firstIndex, lineAt, type LogBuffer, type LogLimits} from './log-buffer.js';
 
 export type Dialog = 'help' | 'confirm-quit-all' | 'confirm-leave';
@@ -30,8 +30,6 @@ export interface DashboardState {
 	stopping: 'no' | 'graceful' | 'forced';
 	/** Set once: the app leaves with this code and prints the message after the screen is gone. */
 	ended?: {code: number; message: string; detached?: boolean};
-	/** Commands for the supervisor, in order; the app sends each once. */
-	outbox: readonly SupervisorCommand[];
 	limits: LogLimits;
 }
 
@@ -49,12 +47,11 @@ export type DashboardAction =
 	| {type: 'dialog'; dialog?: Dialog}
 	| {type: 'notice'; text?: string}
 	| {type: 'stopping'; how: 'graceful' | 'forced'}
-	| {type: 'send'; commands: readonly SupervisorCommand[]}
 	| {type: 'detach'}
 	| {type: 'connection-lost'; error?: string};
 
 export function initialDashboardState(limits: LogLimits = defaultLogLimits): DashboardState {
-	return {daemons: [], logs: {}, selected: 0, follow: true, anchor: 0, search: {phase: 'off'}, stopping: 'no', outbox: [], limits};
+	return {daemons: [], logs: {}, selected: 0, follow: true, anchor: 0, search: {phase: 'off'}, stopping: 'no', limits};
 }
 
 export function dashboardReducer(state: DashboardState, action: DashboardAction): DashboardState {
@@ -88,8 +85,6 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 			return {...state, notice: action.text};
 		case 'stopping':
 			return {...state, stopping: action.how, dialog: undefined};
-		case 'send':
-			return {...state, outbox: [...state.outbox, ...action.commands]};
 		case 'detach': {
 			if (state.ended) return state;
 			const name = state.info?.instance ?? 'the instance';

@@ -1,5 +1,5 @@
 import type {DaemonStatus} from '../../services/supervisor/events.js';
-import {bindingsFor} from '../bindings.js';
+import {footerItems, packFooter} from '../bindings.js';
 
 export interface ListColumns {
 	name: number;
@@ -61,21 +61,7 @@ export function dashboardLayout(size: {columns: number; rows: number}, daemons: 
 
 export const listColumnWidths = {state: stateWidth, uptime: uptimeWidth, port: portWidth, pid: pidWidth, restarts: restartsWidth};
 
-/** Rows the shared Footer takes: it wraps its items with a gap of two. */
+/** Rows the shared Footer takes (it shows up to two lines). */
 export function footerHeight(mode: string, columns: number): number {
-	const items = bindingsFor('dashboard', mode)
-		.filter(binding => binding.footer)
-		// The keys and words of the table are all one column per character.
-		.map(binding => `${binding.keys} ${binding.description.split(':')[0] ?? ''}`.length);
-	let rowCount = 1;
-	let used = 0;
-	for (const width of items) {
-		if (used > 0 && used + 2 + width > columns) {
-			rowCount++;
-			used = width;
-		} else {
-			used += (used > 0 ? 2 : 0) + width;
-		}
-	}
-	return rowCount;
+	return Math.max(1, packFooter(footerItems('dashboard', mode), columns, 2).length);
 }

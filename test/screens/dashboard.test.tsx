@@ -129,7 +129,7 @@ describe('dashboard screen', () => {
 		const {frame, until, type, connection, endings} = mount();
 		allReady(connection);
 		await until('all 7 ready');
-		await type('q', 'detach and leave it running');
+		await type('q', 'detach, it keeps running');
 		expect(frame()).toMatchSnapshot();
 		await type('d', 'Leave');
 		await waitFor(() => endings.length === 1, 'the dashboard to end');
@@ -145,7 +145,7 @@ describe('dashboard screen', () => {
 		await type('?', 'Keys of the dashboard');
 		const lines = frame().split('\n');
 		expect(lines.length).toBe(24);
-		for (const words of ['force-quit all', 'detach', 'PgUp/PgDn', 'search: the log', 'End']) expect(frame()).toContain(words);
+		for (const words of ['force-quit all', 'detach', 'PgUp', 'PgDn', 'search: the log', 'End', 'Esc/q/? close the help']) expect(frame()).toContain(words);
 		expect(frame()).toMatchSnapshot();
 		await type(keys.escape, 'keyspace line 0060');
 	});
@@ -184,7 +184,7 @@ describe('dashboard screen', () => {
 		allReady(connection);
 		await until('all 7 ready');
 		expect(frame()).not.toContain('d detach');
-		await type('q', 'stop every daemon of kickass (s), or cancel (Esc)?');
+		await type('q', 'stop every daemon of kickass (s), or cancel (n/Esc)?');
 		expect(frame()).toMatchSnapshot();
 		await type('n', 'q leave');
 		await type(keys.ctrlC, '^C again to force-quit');
