@@ -51,6 +51,7 @@ export function DashboardView({state, size, now, ownsSupervisor, color}: Dashboa
 						height={layout.paneHeight}
 						lineColumns={layout.logColumns}
 						color={color}
+						raw={state.raw}
 					/>
 				</Box>
 			)}

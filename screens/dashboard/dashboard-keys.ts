@@ -85,6 +85,8 @@ function commandOutcome(state: DashboardState, command: Command, context: KeyCon
 			return act({type: 'follow'});
 		case 'search':
 			return act({type: 'search-start'});
+		case 'toggle-raw':
+			return act({type: 'show-raw', raw: !state.raw});
 		case 'search-older':
 			return act({type: 'search-step', direction: 'older', rows: context.logRows});
 		case 'search-newer':

@@ -2,7 +2,7 @@ import {render} from 'ink-testing-library';
 import {afterEach, describe, expect, it} from 'vitest';
 import {Dashboard} from '../../screens/dashboard/Dashboard.js';
 import type {DashboardState} from '../../screens/dashboard/dashboard-reducer.js';
-import {daemonsIn, fixedClock, keys, logOf, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
+import {daemonsIn, etcdLog, fixedClock, keys, logOf, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
 
 const mounted: Array<() => void> = [];
 afterEach(() => {
@@ -24,6 +24,10 @@ function mount(options: {columns?: number; rows?: number; ownsSupervisor?: boole
 		/>,
 	);
 	mounted.push(app.unmount);
+	// The fake terminal takes the size the test claims (it is 100 columns otherwise): Ink lays out within it.
+	Object.defineProperty(app.stdout, 'columns', {value: options.columns ?? 80, configurable: true});
+	Object.defineProperty(app.stdout, 'rows', {value: options.rows ?? 24, configurable: true});
+	app.stdout.emit('resize');
 	const frame = (): string => app.lastFrame() ?? '';
 	const until = (text: string): Promise<void> => waitFor(() => frame().includes(text), `“${text}” on screen:\n${frame()}`);
 	const type = async (input: string, expect: string): Promise<void> => {
@@ -136,6 +140,21 @@ describe('dashboard screen', () => {
 		expect(endings[0]).toEqual({code: 0, detached: true, message: 'Detached from kickass: its daemons keep running. Re-attach with: ampzero run /srv/ampzero/kickass'});
 		expect(connection.closed).toBe(true);
 		expect(connection.sent).toEqual([]);
+	});
+
+	it('JSON log lines formatted as time level message key=value, v shows them raw, search looks at what is shown', async () => {
+		const {connection, frame, until, type} = mount({columns: 120, rows: 24});
+		connection.push({type: 'snapshot', info: runInfo, daemons: daemonsIn('ready'), logs: {keyspace: etcdLog()}}, {type: 'run-ready', elapsedMs: 2140});
+		await until('12:00:03.125 WARN  slow fdatasync');
+		expect(frame()).toContain('12:00:04.125 ERROR failed to reach the peer peer="a b" caller=');
+		expect(frame()).toMatchSnapshot('formatted');
+		await type('v', '"level":"warn"');
+		expect(frame()).toContain('keyspace · pid 31000 · :2379 · ↻ 0 · raw');
+		expect(frame()).toMatchSnapshot('raw');
+		await type('v', '12:00:01.125 INFO  starting an etcd server');
+		await type('/', 'Enter finds');
+		await type('ERROR', '/ERROR');
+		await type(keys.enter, 'match on line 4');
 	});
 
 	it('help overlay from the bindings table fits 80×24', async () => {
