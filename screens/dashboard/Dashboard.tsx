@@ -1,6 +1,7 @@
 import {useApp} from 'ink';
 import {useEffect, useRef} from 'react';
 import type {SupervisorConnection} from '../../services/supervisor/events.js';
+import {useDaemonUsage, type UsageSource} from '../hooks/use-daemon-usage.js';
 import {useKeys} from '../hooks/use-keys.js';
 import {useSupervisor} from '../hooks/use-supervisor.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
@@ -24,16 +25,19 @@ export interface DashboardProps {
 	color?: boolean;
 	frameMs?: number;
 	limits?: LogLimits;
+	/** Where CPU and memory of the daemons come from (/proc; tests give fixed figures). */
+	usageSource?: UsageSource;
 }
 
 /** `ampzero run`'s screen, attached to a supervisor. */
-export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, size, color = colorWanted(), frameMs, limits}: DashboardProps) {
+export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, size, color = colorWanted(), frameMs, limits, usageSource}: DashboardProps) {
 	const [state, dispatch] = useSupervisor(connection, {frameMs, limits});
 	const terminal = useTerminalSize();
 	const now = useNow(clock);
 	const {exit} = useApp();
 	const shown = size ?? terminal;
 	const layout = dashboardLayout(shown, state.daemons, dashboardMode(state, ownsSupervisor));
+	const usage = useDaemonUsage(state.daemons, layout.list.usage, usageSource);
 
 	// The state the next key acts on: the last render's, plus what keys since then did (several
 	// keys can arrive before React renders again).
@@ -63,5 +67,5 @@ export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, size
 		exit();
 	}, [ended, connection, onEnd, exit]);
 
-	return <DashboardView state={state} size={shown} now={now} ownsSupervisor={ownsSupervisor} color={color} />;
+	return <DashboardView state={state} size={shown} now={now} ownsSupervisor={ownsSupervisor} color={color} usage={usage} />;
 }

@@ -1,6 +1,7 @@
 import {render} from 'ink-testing-library';
 import {afterEach, describe, expect, it} from 'vitest';
 import {Dashboard} from '../../screens/dashboard/Dashboard.js';
+import type {UsageSource} from '../../screens/hooks/use-daemon-usage.js';
 import type {DashboardState} from '../../screens/dashboard/dashboard-reducer.js';
 import {daemonsIn, etcdLog, fixedClock, keys, logOf, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
 
@@ -8,6 +9,11 @@ const mounted: Array<() => void> = [];
 afterEach(() => {
 	for (const unmount of mounted.splice(0)) unmount();
 });
+
+/** CPU and memory figures as /proc would give them, the same on every sample. */
+const fixedUsage: UsageSource = {
+	sample: groups => new Map([...groups.keys()].map((name, index) => [name, {cpuPercent: index * 3.7, rssBytes: (index + 1) * 9.6 * 1024 * 1024}])),
+};
 
 function mount(options: {columns?: number; rows?: number; ownsSupervisor?: boolean; color?: boolean} = {}) {
 	const connection = new MemoryConnection();
@@ -21,6 +27,7 @@ function mount(options: {columns?: number; rows?: number; ownsSupervisor?: boole
 			size={{columns: options.columns ?? 80, rows: options.rows ?? 24}}
 			color={options.color ?? true}
 			frameMs={5}
+			usageSource={fixedUsage}
 		/>,
 	);
 	mounted.push(app.unmount);
@@ -155,6 +162,20 @@ describe('dashboard screen', () => {
 		await type('/', 'Enter finds');
 		await type('ERROR', '/ERROR');
 		await type(keys.enter, 'match on line 4');
+	});
+
+	it('CPU and memory of each daemon in the list when the terminal is wide enough (120 columns)', async () => {
+		const {connection, frame, until} = mount({columns: 140, rows: 24});
+		const daemons = daemonsIn('ready');
+		daemons[6] = {...daemons[6]!, state: 'stopped', pid: undefined, startedAt: undefined};
+		connection.push({type: 'snapshot', info: runInfo, daemons, logs: {keyspace: logOf('keyspace', 30)}});
+		await until('cpu    mem');
+		await until('18.5%  57.6M');
+		expect(frame()).toMatchSnapshot();
+		const narrow = mount({columns: 100, rows: 24});
+		narrow.connection.push({type: 'snapshot', info: runInfo, daemons, logs: {}});
+		await narrow.until('nginx');
+		expect(narrow.frame()).not.toContain('cpu');
 	});
 
 	it('help overlay from the bindings table fits 80×24', async () => {
