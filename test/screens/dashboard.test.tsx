@@ -150,7 +150,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('JSON log lines formatted as time level message key=value, v shows them raw, search looks at what is shown', async () => {
-		const {connection, frame, until, type} = mount({columns: 120, rows: 24});
+		const {connection, frame, until, type} = mount({columns: 118, rows: 24});
 		connection.push({type: 'snapshot', info: runInfo, daemons: daemonsIn('ready'), logs: {keyspace: etcdLog()}}, {type: 'run-ready', elapsedMs: 2140});
 		await until('12:00:03.125 WARN  slow fdatasync');
 		expect(frame()).toContain('12:00:04.125 ERROR failed to reach the peer peer="a b" caller=');
