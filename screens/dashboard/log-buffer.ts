@@ -21,7 +21,6 @@ export const defaultLogLimits: LogLimits = {maxLines: 2000, maxBytes: 1024 * 102
 export const emptyLogBuffer: LogBuffer = {lines: [], bytes: 0, total: 0};
 
 // CSI and OSC sequences, and the other C0 controls except tab; tabs become spaces below.
-// eslint-disable-next-line no-control-regex
 const controlSequences = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|\u001B[@-Z\\-_]|[\u0000-\u0008\u000B-\u001F\u007F]/g;
 
 /**
@@ -33,8 +32,7 @@ export function cleanLine(raw: string, maxLength: number): string {
 	const lastReturn = line.lastIndexOf('\r');
 	if (lastReturn !== -1) line = line.slice(lastReturn + 1);
 	if (line.length > maxLength * 2) line = line.slice(0, maxLength * 2);
-	// eslint-disable-next-line no-control-regex
-	if (/[\u0000-\u001F\u007F]/.test(line)) line = line.replace(/\t/g, '    ').replace(controlSequences, '');
+		if (/[\u0000-\u001F\u007F]/.test(line)) line = line.replace(/\t/g, '    ').replace(controlSequences, '');
 	return line.length > maxLength ? line.slice(0, maxLength) : line;
 }
 

@@ -1,5 +1,5 @@
 import {Text, useApp} from 'ink';
-import {useEffect, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import type {InitAnswers, InstanceSummary} from '../../services/instance/types.js';
 import {matchCommand} from '../bindings.js';
 import {bodyRows, ScreenFrame} from '../components/ScreenFrame.js';
@@ -45,13 +45,14 @@ export function CreateApp({directory, answers, clobber, onResult, create}: Creat
 				? {type: 'aborted'}
 				: {type: 'failed', error: progress.error ?? 'unknown error'};
 
-	// ^C already said "leave": once the service has cleaned up, go.
+	// ^C already said "leave": once the service has cleaned up, go (once).
+	const left = useRef(false);
 	useEffect(() => {
-		if (progress.phase !== 'aborted') return;
+		if (progress.phase !== 'aborted' || left.current) return;
+		left.current = true;
 		onResult({type: 'aborted'});
 		exit();
-		// Only the phase change matters here.
-	}, [progress.phase]);
+	}, [progress.phase, onResult, exit]);
 
 	useKeys((input, key) => {
 		if (help) {

@@ -1,5 +1,5 @@
 import {Text, useApp} from 'ink';
-import {useEffect, useReducer, useState} from 'react';
+import {useCallback, useEffect, useReducer, useRef, useState} from 'react';
 import {checkAmprunRoot} from '../../services/instance/amprun-root.js';
 import type {AmprunRootProblem, InitAnswers} from '../../services/instance/types.js';
 import {matchCommand} from '../bindings.js';
@@ -48,31 +48,40 @@ export function InitApp({directory, initial, clobber, onResult, checkRoot = chec
 	const [phase, setPhase] = useState<Phase>({name: 'form'});
 	const [help, setHelp] = useState(false);
 
-	const finish = (result: FormResult): void => {
-		onResult(result);
-		exit();
-	};
+	const finish = useCallback(
+		(result: FormResult): void => {
+			onResult(result);
+			exit();
+		},
+		[onResult, exit],
+	);
 
+	const mounted = useRef(true);
+	useEffect(
+		() => () => {
+			mounted.current = false;
+		},
+		[],
+	);
+
+	// Once the form is submitted (it is not shown again): check the amprun root, then leave or ask.
+	const checking = useRef(false);
 	useEffect(() => {
-		if (!state.submitted) return;
+		if (!state.submitted || checking.current) return;
+		checking.current = true;
 		const answers = formAnswers(state);
-		let live = true;
 		setPhase({name: 'checking'});
 		void checkRoot(answers.amprunRoot).then(
 			problem => {
-				if (!live) return;
+				if (!mounted.current) return;
 				if (problem) setPhase({name: 'root-problem', problem});
 				else finish({type: 'submitted', answers});
 			},
 			(error: unknown) => {
-				if (live) setPhase({name: 'root-problem', problem: {path: answers.amprunRoot, why: String(error), sudoCommands: []}});
+				if (mounted.current) setPhase({name: 'root-problem', problem: {path: answers.amprunRoot, why: String(error), sudoCommands: []}});
 			},
 		);
-		return () => {
-			live = false;
-		};
-		// Runs once, when the form is submitted.
-	}, [state.submitted]);
+	}, [state, checkRoot, finish]);
 
 	const mode = phase.name === 'form' ? formMode(state) : phase.name;
 	useKeys((input, key) => {
