@@ -1,6 +1,7 @@
 import {useApp} from 'ink';
 import {useEffect, useRef} from 'react';
 import type {SupervisorConnection} from '../../services/supervisor/events.js';
+import {colorWanted} from '../colour.js';
 import {useDaemonUsage, type UsageSource} from '../hooks/use-daemon-usage.js';
 import {useKeys} from '../hooks/use-keys.js';
 import {useSupervisor} from '../hooks/use-supervisor.js';
@@ -8,7 +9,6 @@ import {useTerminalSize} from '../hooks/use-terminal-size.js';
 import {dashboardMode, interpretKey, keyPresses} from './dashboard-keys.js';
 import {dashboardReducer, type DashboardState} from './dashboard-reducer.js';
 import {DashboardView} from './DashboardView.js';
-import {colorWanted} from './daemon-look.js';
 import {dashboardLayout} from './layout.js';
 import type {LogLimits} from './log-buffer.js';
 import {useNow, type Clock} from './use-now.js';

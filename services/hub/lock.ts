@@ -2,6 +2,7 @@ import {mkdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {AmpError} from '../errors.js';
+import {isAlive} from '../supervisor/proc.js';
 
 const staleAfterMs = 30_000;
 const waitAtMostMs = 10_000;
@@ -44,13 +45,4 @@ async function isStale(lock: string): Promise<boolean> {
 	// No owner written yet: the holder is between mkdir and writeFile, unless that was long ago.
 	const info = await stat(lock).catch(() => undefined);
 	return info !== undefined && Date.now() - info.mtimeMs > staleAfterMs;
-}
-
-function isAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
 }

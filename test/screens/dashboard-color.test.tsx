@@ -1,5 +1,5 @@
 import {afterAll, describe, expect, it} from 'vitest';
-import {colorWanted} from '../../screens/dashboard/daemon-look.js';
+import {colorWanted} from '../../screens/colour.js';
 import {daemonsIn, etcdLog, fixedClock, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
 
 // Colour output is decided when chalk loads: force it before Ink is imported, so the difference NO_COLOR makes shows.
@@ -37,6 +37,7 @@ describe('dashboard colours', () => {
 		expect(colorWanted({NO_COLOR: '1'})).toBe(false);
 		expect(colorWanted({NO_COLOR: ''})).toBe(true);
 		expect(colorWanted({})).toBe(true);
+		expect(colorWanted({FORCE_COLOR: '0'})).toBe(false);
 	});
 
 	it('with colour, states are coloured; with NO_COLOR, no colour but every state keeps its own symbol', async () => {

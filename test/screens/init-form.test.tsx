@@ -113,7 +113,7 @@ describe('init form: states', () => {
 		const progress: InitProgress = {phase: 'done', steps: [], summary: fixedSummary()};
 		const rendered = await framed('done', <CreateView progress={progress} answers={fixedAnswers()} height={20} />);
 		const text = screenText(rendered);
-		expect(text).toContain('https://localhost:8040/');
+		expect(text).toContain('https://localhost:8040');
 		expect(text).toContain('next: ampzero run /srv/instances/demo');
 		expect(text).toMatchSnapshot();
 	});
