@@ -2,6 +2,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {InstanceConfig} from '../../services/config/amprun.js';
 import {connectLiveRedis, connectWhenUp} from '../../services/daemons/live-redis.js';
+import {probeOnce} from '../../services/supervisor/probes.js';
 import {freePort} from '../helpers/ports.js';
 
 const password = 'test-password-0123456789';
@@ -42,5 +43,20 @@ describe('the live redis connection ampnode opens while redis is still starting'
 		const port = await freePort();
 		const redis = client(port);
 		await expect(connectWhenUp(redis, 500)).rejects.toThrow(/ECONNREFUSED/);
+	});
+});
+
+describe('the readiness probe of a redis daemon', () => {
+	it('passes once redis answers PING after AUTH, and not before, nor with a wrong password', async () => {
+		const port = await freePort();
+		const probe = {kind: 'redis', host: '127.0.0.1', port, password} as const;
+		expect(await probeOnce(probe)).toBe(false);
+		startRedis(port);
+		const deadline = Date.now() + 5000;
+		while (!(await probeOnce(probe))) {
+			if (Date.now() > deadline) throw new Error('redis never answered the probe');
+			await new Promise(resolve => setTimeout(resolve, 25));
+		}
+		expect(await probeOnce({...probe, password: 'wrong'})).toBe(false);
 	});
 });
