@@ -81,6 +81,16 @@ export function processUsage(pid: number): {cpuSeconds: number; rssBytes: number
 
 const clockTicksPerSecond = 100;
 
+/** The processes a process started (from its main thread), from /proc/PID/task/PID/children. */
+export function childrenOf(pid: number): number[] {
+	try {
+		const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+		return text === '' ? [] : text.split(' ').map(Number);
+	} catch {
+		return [];
+	}
+}
+
 /** Every live process of a group (zombies excluded). */
 export function groupMembers(pgid: number): number[] {
 	return allPids().filter(pid => {

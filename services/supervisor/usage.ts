@@ -1,6 +1,6 @@
-import {allPids, processStat, processUsage} from './proc.js';
+import {childrenOf, processUsage} from './proc.js';
 
-/** What a daemon's processes (its whole process group: nginx's workers, a shell's children) use now. */
+/** What a daemon's processes (it and what it started: nginx's workers, a shell's children) use now. */
 export interface DaemonUsage {
 	/** Of one core, over the time since the previous sample; undefined on the first. */
 	cpuPercent?: number;
@@ -8,7 +8,7 @@ export interface DaemonUsage {
 }
 
 /**
- * Samples CPU and memory of process groups from /proc, as `pm2 monit` and process-compose show
+ * Samples CPU and memory of daemons (each with its descendants) from /proc, as `pm2 monit` and process-compose show
  * them: CPU% is the CPU time used since the previous sample over the time between them.
  */
 export class UsageSampler {
@@ -16,16 +16,15 @@ export class UsageSampler {
 
 	constructor(private readonly now: () => number = () => performance.now()) {}
 
-	/** Usage of each group leader's group, by the name given for it. */
+	/** Usage of each daemon (by its pid) and its descendants, by the name given for it. */
 	sample(groups: ReadonlyMap<string, number>): Map<string, DaemonUsage> {
 		const at = this.now();
 		const next = new Map<number, {cpuSeconds: number; at: number}>();
 		const usage = new Map<string, DaemonUsage>();
-		const members = membersOf(new Set(groups.values()));
 		for (const [name, pgid] of groups) {
 			let cpuSeconds = 0;
 			let rssBytes = 0;
-			for (const pid of members.get(pgid) ?? []) {
+			for (const pid of withDescendants(pgid)) {
 				const one = processUsage(pid);
 				if (!one) continue;
 				cpuSeconds += one.cpuSeconds;
@@ -42,15 +41,19 @@ export class UsageSampler {
 	}
 }
 
-/** The live processes of each of these groups, from one walk over /proc. */
-function membersOf(pgids: ReadonlySet<number>): Map<number, number[]> {
-	const members = new Map<number, number[]>();
-	for (const pid of allPids()) {
-		const stat = processStat(pid);
-		if (!stat || stat.state === 'Z' || !pgids.has(stat.pgid)) continue;
-		members.set(stat.pgid, [...(members.get(stat.pgid) ?? []), pid]);
+/**
+ * A daemon's process and the processes it started (nginx's workers, a shell's children), read
+ * from /proc/PID/task/PID/children: a few small reads, not a walk over every process.
+ */
+function withDescendants(pid: number): number[] {
+	const all: number[] = [];
+	const queue = [pid];
+	while (queue.length > 0 && all.length < 256) {
+		const next = queue.shift()!;
+		all.push(next);
+		queue.push(...childrenOf(next));
 	}
-	return members;
+	return all;
 }
 
 /** `12.5%`, `0.0%`, `-` before the first interval. */

@@ -14,7 +14,7 @@ afterEach(() => {
 });
 
 describe('CPU and memory of a daemon, from /proc', () => {
-	it('sums a process group: a busy leader and its busy child, about two cores', async () => {
+	it('sums a daemon and the processes it started: a busy leader and its busy child, about two cores', async () => {
 		// A leader of its own group that spins, with a child that spins too.
 		const spin = 'const end = Date.now() + 5000; while (Date.now() < end) {}';
 		const child = spawn(process.execPath, ['-e', `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(spin)}], {stdio: 'ignore'}); ${spin}`], {detached: true, stdio: 'ignore'});
