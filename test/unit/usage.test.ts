@@ -21,11 +21,14 @@ describe('CPU and memory of a daemon, from /proc', () => {
 		started.push(child);
 		const groups = new Map([['busy', child.pid!]]);
 		const sampler = new UsageSampler();
-		await new Promise(resolve => setTimeout(resolve, 300));
 		const first = sampler.sample(groups).get('busy');
 		expect(first?.cpuPercent).toBeUndefined();
-		// Two node processes of some 40 MB each: the child is counted too.
-		expect(first!.rssBytes).toBeGreaterThan(60 * 1024 * 1024);
+		// Two node processes of some 40 MB each once both have started: the child is counted too.
+		const deadline = Date.now() + 10_000;
+		while (new UsageSampler().sample(groups).get('busy')!.rssBytes < 60 * 1024 * 1024) {
+			if (Date.now() > deadline) throw new Error('the child never showed in the sum');
+			await new Promise(resolve => setTimeout(resolve, 50));
+		}
 		await new Promise(resolve => setTimeout(resolve, 1000));
 		const second = sampler.sample(groups).get('busy')!;
 		// Two spinning processes: up to two cores (a loaded machine gives them less).
