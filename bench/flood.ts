@@ -22,7 +22,10 @@ import {TmuxControl} from './tmux-control.js';
 
 const run = promisify(execFile);
 const lineCount = Number(process.env['FLOOD_LINES'] ?? 1_000_000);
-/** Flags for the node that runs the dashboard, e.g. `--optimize-for-size`, to compare V8 settings. */
+/**
+ * Flags for the node that runs the dashboard, e.g. `--optimize-for-size`, to compare V8 settings.
+ * Without them the launcher runs as a user runs it, with the flags its first line gives node.
+ */
 const nodeFlags = process.env['FLOOD_NODE_FLAGS'] ?? '';
 const columns = 200;
 const rows = 50;
@@ -155,7 +158,11 @@ function keyTimer(client: TmuxControl, selected: (screen: string) => string | un
 		await client.run(`send-keys -t main ${toFirst ? keys[0] : keys[1]}`);
 		// Polled every few ms: a tight loop would take the CPU the app and tmux need.
 		while (selected(await screenNow()) !== target) {
-			if (performance.now() - sent > 5000) throw new Error(`a key was not answered within 5 s (waiting for ${target})`);
+			// On a machine too busy to answer in 5 s, the press counts as 5 s and the timing goes on.
+			if (performance.now() - sent > 5000) {
+				toFirst = selected(await screenNow()) === rows[0] ? false : selected(await screenNow()) === rows[1] ? true : toFirst;
+				return 5000;
+			}
 			await sleep(3);
 		}
 		toFirst = !toFirst;
@@ -221,7 +228,8 @@ async function benchDashboard(mode: Mode): Promise<DashboardMeasured> {
 	const {directory, home, logs, root, trigger, done} = await floodInstance(mode);
 	let control: TmuxControl | undefined;
 	const flags = mode === 'no-daemon' ? '--no-daemon --no-hub --no-nat-bypass' : '--no-hub --no-nat-bypass';
-	const {socket, pid} = await startTmux(`dashboard-${mode}`, `node ${nodeFlags} ${ampzero} run ${directory} ${flags}`, {AMPZERO_HOME: home});
+	const launcher = nodeFlags ? `node ${nodeFlags} ${ampzero}` : ampzero;
+	const {socket, pid} = await startTmux(`dashboard-${mode}`, `${launcher} run ${directory} ${flags}`, {AMPZERO_HOME: home});
 	let supervisorPid: number | undefined;
 	try {
 		await waitForScreen(socket, screen => /all \d+ ready/.test(screen), 'every daemon ready');
@@ -412,11 +420,16 @@ async function main(): Promise<number> {
 	out();
 	for (const ours of runs) {
 		const ratio = totalCpu(ours) / theirs.cpuSettled;
-		const keysOk = ours.keyLatencies.length > 0 && Math.max(...ours.keyLatencies) <= 100;
-		const peak = ours.rss;
+		const median = percentile(ours.keyLatencies, 0.5);
+		const max = Math.max(...ours.keyLatencies);
+		const idleMedian = percentile(ours.idleLatencies, 0.5);
+		const idleMax = Math.max(...ours.idleLatencies);
 		out(
-			`${ours.mode.padEnd(9)}: CPU ${totalCpu(ours).toFixed(2)} s = ${ratio.toFixed(2)}× mprocs (target ≤ 1.0×); dashboard peak RSS ${peak.toFixed(1)} MB (target ≤ 100); ` +
-				`keys ≤ 100 ms: ${keysOk ? 'yes' : 'no'} (max ${Math.max(...ours.keyLatencies)} ms); no line missing: ${ours.check.missing === 0 ? 'yes' : 'no'}`,
+			`${ours.mode.padEnd(9)}: CPU ${totalCpu(ours).toFixed(2)} s = ${ratio.toFixed(2)}× mprocs (target ≤ 1.0×); dashboard peak RSS ${ours.rss.toFixed(1)} MB (target ≤ 80); no line missing: ${ours.check.missing === 0 ? 'yes' : 'no'}`,
+		);
+		out(
+			`${''.padEnd(9)}  keys idle median ${idleMedian} / max ${idleMax} ms (target ≤ 15 / ≤ 30; mprocs ${percentile(theirs.idleLatencies, 0.5)} / ${Math.max(...theirs.idleLatencies)}), ` +
+				`during the flood median ${median} / max ${max} ms (target ≤ 50 / ≤ 100; mprocs ${percentile(theirs.keyLatencies, 0.5)} / ${Math.max(...theirs.keyLatencies)})`,
 		);
 	}
 	return runs.every(ours => ours.check.missing === 0) ? 0 : 1;

@@ -3,372 +3,169 @@ import type {Key} from 'ink';
 /** The full-screen views that take keys. */
 export type Screen = 'init' | 'dashboard' | 'deploy';
 
+/**
+ * Every command a key can give, with what it does (the help overlay shows this text; the footer
+ * the part before the colon). One command per direction: a handler never re-reads the key.
+ * A new command goes here, then into `bindings` below.
+ */
+export const commandDescriptions = {
+	'next-field': 'next field',
+	'previous-field': 'previous field',
+	'choice-next': 'switch: to the next choice (setup, hub)',
+	'choice-previous': 'switch: to the previous choice',
+	'clear-field': 'clear the field',
+	submit: 'create the instance',
+	cancel: 'cancel: nothing is written',
+	'sudo-yes': 'run the sudo commands shown',
+	'sudo-no': 'do not run them: print them and stop',
+	abort: 'stop: cancel the form, or abort creation (nothing is left on disk)',
+	finish: 'leave',
+	'select-previous': 'select: the daemon above',
+	'select-next': 'select: the daemon below',
+	'stop-daemon': 'stop: the selected daemon',
+	'restart-daemon': 'restart: the selected daemon (starts it when stopped)',
+	'stop-all': 'stop all: every daemon, gracefully, and the supervisor',
+	'quit-all': 'force-quit all: SIGKILL every daemon (asks first)',
+	detach: 'detach: leave everything running, re-attach with `ampzero run NAME`',
+	leave: 'leave: asks to stop everything (or to detach, when daemonised)',
+	'scroll-back': 'scroll the log back a page (stops following)',
+	'scroll-forward': 'scroll the log forward a page',
+	follow: 'follow: new log lines again',
+	search: 'search: the log as shown, type a pattern then Enter',
+	'toggle-raw': 'raw: the log lines as written, or formatted (time level message key=value)',
+	'search-older': 'next (older) match',
+	'search-newer': 'previous (newer) match',
+	'search-clear': 'leave the search (clear highlights)',
+	interrupt: 'with --no-daemon: stop everything, twice: force; else like q',
+	'search-submit': 'find: the pattern',
+	'search-cancel': 'leave: the search',
+	'confirm-yes': 'yes: force-quit every daemon',
+	'leave-stop': 'stop everything, then leave',
+	'leave-detach': 'detach: leave everything running',
+	'confirm-cancel': 'cancel: back to the dashboard',
+	help: 'show or hide this help',
+	'close-help': 'close the help',
+	'deploy-interrupt': 'abort: asks first, a second ^C aborts; the rollback still runs',
+	'deploy-select-previous': 'select: the host above, to see its output',
+	'deploy-select-next': 'select: the host below, to see its output',
+	'deploy-abort': 'abort: every host goes back to the release it had (asks first)',
+	'deploy-abort-yes': 'yes: abort the deploy and roll every host back',
+	'deploy-abort-no': 'no: keep deploying',
+	'deploy-leave': 'leave: the deploy has ended',
+	'deploy-leave-early': 'leave: only after the end (until then, `a` aborts)',
+} as const satisfies Record<string, string>;
+
+export type Command = keyof typeof commandDescriptions;
+
 export interface Binding {
-	id: string;
-	/** How the footer and the help overlay show the keys, e.g. `↑/k`. */
+	command: Command;
+	/** How the footer, the help overlay and the status line show the keys, e.g. `↑/k`. */
 	keys: string;
-	description: string;
-	screens: Screen[];
+	screens: readonly Screen[];
 	/**
 	 * Within a screen, the states where the key applies (e.g. the init screen's `form` or `done`).
 	 * Absent: every state of the screen.
 	 */
-	modes?: string[];
+	modes?: readonly string[];
 	/** Whether the footer shows it (the help overlay lists every binding). */
 	footer?: boolean;
 	match(input: string, key: Key): boolean;
 }
 
+/** The init form's modes: a text field is focused (it takes printable keys and ←/→), or a choice field. */
+const initForm = ['form-text', 'form-choice'];
+const dashboardLists = ['list', 'list-foreground'];
+
 /**
- * Every keyboard shortcut of the app. The footer, the help overlay and the input handlers all
- * read this table, so a key is described where it is handled.
+ * Every keyboard shortcut of the app. The footer, the help overlay, the status line's hints and
+ * the input handlers all read this table, so a key is described where it is handled.
  */
 export const bindings: readonly Binding[] = [
+	{command: 'next-field', keys: 'Tab/↓', screens: ['init'], modes: initForm, footer: true, match: (_input, key) => (key.tab && !key.shift) || key.downArrow},
+	{command: 'previous-field', keys: 'S-Tab/↑', screens: ['init'], modes: initForm, footer: true, match: (_input, key) => (key.tab && key.shift) || key.upArrow},
+	{command: 'choice-next', keys: 'Space/→', screens: ['init'], modes: ['form-choice'], footer: true, match: (input, key) => input === ' ' || key.rightArrow},
+	{command: 'choice-previous', keys: '←', screens: ['init'], modes: ['form-choice'], match: (_input, key) => key.leftArrow},
+	{command: 'clear-field', keys: '^U', screens: ['init'], modes: initForm, match: (input, key) => key.ctrl && input === 'u'},
+	{command: 'submit', keys: 'Enter', screens: ['init'], modes: initForm, footer: true, match: (_input, key) => key.return},
+	{command: 'cancel', keys: 'Esc', screens: ['init'], modes: initForm, footer: true, match: (_input, key) => key.escape},
+	{command: 'sudo-yes', keys: 'y', screens: ['init'], modes: ['root-problem'], footer: true, match: input => input === 'y' || input === 'Y'},
+	{command: 'sudo-no', keys: 'n/Esc', screens: ['init'], modes: ['root-problem'], footer: true, match: (input, key) => input === 'n' || input === 'N' || key.escape},
 	{
-		id: 'next-field',
-		keys: 'Tab/↓',
-		description: 'next field',
-		screens: ['init'],
-		modes: ['form'],
-		footer: true,
-		match: (_input, key) => (key.tab && !key.shift) || key.downArrow,
-	},
-	{
-		id: 'previous-field',
-		keys: 'S-Tab/↑',
-		description: 'previous field',
-		screens: ['init'],
-		modes: ['form'],
-		footer: true,
-		match: (_input, key) => (key.tab && key.shift) || key.upArrow,
-	},
-	{
-		id: 'toggle-choice',
-		keys: 'Space/←/→',
-		description: 'switch a choice field (setup)',
-		screens: ['init'],
-		modes: ['form'],
-		match: (input, key) => input === ' ' || key.leftArrow || key.rightArrow,
-	},
-	{
-		id: 'clear-field',
-		keys: '^U',
-		description: 'clear the field',
-		screens: ['init'],
-		modes: ['form'],
-		match: (input, key) => key.ctrl && input === 'u',
-	},
-	{
-		id: 'submit',
-		keys: 'Enter',
-		description: 'create the instance',
-		screens: ['init'],
-		modes: ['form'],
-		footer: true,
-		match: (_input, key) => key.return,
-	},
-	{
-		id: 'cancel',
-		keys: 'Esc',
-		description: 'cancel: nothing is written',
-		screens: ['init'],
-		modes: ['form'],
-		footer: true,
-		match: (_input, key) => key.escape,
-	},
-	{
-		id: 'sudo-yes',
-		keys: 'y',
-		description: 'run the sudo commands shown',
-		screens: ['init'],
-		modes: ['root-problem'],
-		footer: true,
-		match: input => input === 'y' || input === 'Y',
-	},
-	{
-		id: 'sudo-no',
-		keys: 'n/Esc',
-		description: 'do not run them: print them and stop',
-		screens: ['init'],
-		modes: ['root-problem'],
-		footer: true,
-		match: (input, key) => input === 'n' || input === 'N' || key.escape,
-	},
-	{
-		id: 'abort',
+		command: 'abort',
 		keys: '^C',
-		description: 'stop: cancel the form, or abort creation (nothing is left on disk)',
 		screens: ['init'],
-		modes: ['form', 'root-problem', 'creating'],
+		modes: [...initForm, 'root-problem', 'creating'],
 		footer: true,
 		match: (input, key) => key.ctrl && input === 'c',
 	},
 	{
-		id: 'finish',
+		command: 'finish',
 		keys: 'Enter/q',
-		description: 'leave',
 		screens: ['init'],
 		modes: ['done', 'failed'],
 		footer: true,
 		match: (input, key) => key.return || input === 'q' || key.escape || (key.ctrl && input === 'c'),
 	},
+	{command: 'select-previous', keys: '↑/k', screens: ['dashboard'], modes: dashboardLists, footer: true, match: (input, key) => key.upArrow || input === 'k'},
+	{command: 'select-next', keys: '↓/j', screens: ['dashboard'], modes: dashboardLists, footer: true, match: (input, key) => key.downArrow || input === 'j'},
+	{command: 'stop-daemon', keys: 's', screens: ['dashboard'], modes: dashboardLists, footer: true, match: input => input === 's'},
+	{command: 'restart-daemon', keys: 'r', screens: ['dashboard'], modes: dashboardLists, footer: true, match: input => input === 'r'},
+	{command: 'stop-all', keys: 'S', screens: ['dashboard'], modes: dashboardLists, footer: true, match: input => input === 'S'},
+	{command: 'quit-all', keys: 'Q', screens: ['dashboard'], modes: dashboardLists, match: input => input === 'Q'},
+	// With --no-daemon (list-foreground) there is nothing to detach from.
+	{command: 'detach', keys: 'd', screens: ['dashboard'], modes: ['list'], footer: true, match: input => input === 'd'},
+	{command: 'leave', keys: 'q', screens: ['dashboard'], modes: dashboardLists, footer: true, match: input => input === 'q'},
+	{command: 'scroll-back', keys: 'PgUp', screens: ['dashboard'], modes: dashboardLists, match: (_input, key) => key.pageUp},
+	{command: 'scroll-forward', keys: 'PgDn', screens: ['dashboard'], modes: dashboardLists, match: (_input, key) => key.pageDown},
+	{command: 'follow', keys: 'End', screens: ['dashboard'], modes: dashboardLists, match: (_input, key) => key.end},
+	{command: 'search', keys: '/', screens: ['dashboard'], modes: dashboardLists, footer: true, match: input => input === '/'},
+	{command: 'toggle-raw', keys: 'v', screens: ['dashboard'], modes: dashboardLists, footer: true, match: input => input === 'v'},
+	{command: 'search-older', keys: 'n', screens: ['dashboard'], modes: dashboardLists, match: input => input === 'n'},
+	{command: 'search-newer', keys: 'N', screens: ['dashboard'], modes: dashboardLists, match: input => input === 'N'},
+	{command: 'search-clear', keys: 'Esc', screens: ['dashboard'], modes: dashboardLists, match: (_input, key) => key.escape},
+	{command: 'interrupt', keys: '^C', screens: ['dashboard'], match: (input, key) => key.ctrl && input === 'c'},
+	{command: 'search-submit', keys: 'Enter', screens: ['dashboard'], modes: ['search'], footer: true, match: (_input, key) => key.return},
+	{command: 'search-cancel', keys: 'Esc', screens: ['dashboard'], modes: ['search'], footer: true, match: (_input, key) => key.escape},
+	{command: 'confirm-yes', keys: 'y', screens: ['dashboard'], modes: ['confirm-quit-all'], footer: true, match: input => input === 'y' || input === 'Y'},
 	{
-		id: 'select',
-		keys: '↑↓/jk',
-		description: 'select: the daemon above or below',
-		screens: ['dashboard'],
-		modes: ['list', 'list-foreground'],
-		footer: true,
-		match: (input, key) => key.upArrow || key.downArrow || input === 'k' || input === 'j',
-	},
-	{
-		id: 'stop-daemon',
+		command: 'leave-stop',
 		keys: 's',
-		description: 'stop: the selected daemon',
-		screens: ['dashboard'],
-		modes: ['list', 'list-foreground'],
-		footer: true,
-		match: input => input === 's',
-	},
-	{
-		id: 'restart-daemon',
-		keys: 'r',
-		description: 'restart: the selected daemon (starts it when stopped)',
-		screens: ['dashboard'],
-		modes: ['list', 'list-foreground'],
-		footer: true,
-		match: input => input === 'r',
-	},
-	{
-		id: 'stop-all',
-		keys: 'S',
-		description: 'stop all: every daemon, gracefully, and the supervisor',
-		screens: ['dashboard'],
-		modes: ['list', 'list-foreground'],
-		footer: true,
-		match: input => input === 'S',
-	},
-	{
-		id: 'quit-all',
-		keys: 'Q',
-		description: 'force-quit all: SIGKILL every daemon (asks first)',
-		screens: ['dashboard'],
-		modes: ['list', 'list-foreground'],
-		match: input => input === 'Q',
-	},
-	{
-		id: 'detach',
-		keys: 'd',
-		description: 'detach: leave everything running, re-attach with `ampzero run NAME`',
-		screens: ['dashboard'],
-		modes: ['list'],
-		footer: true,
-		match: input => input === 'd',
-	},
-	{
-		id: 'leave',
-		keys: 'q',
-		description: 'leave: asks to stop everything (or to detach, when daemonised)',
-		screens: ['dashboard'],
-		modes: ['list', 'list-foreground'],
-		footer: true,
-		match: input => input === 'q',
-	},
-	{
-		id: 'scroll',
-		keys: 'PgUp/PgDn',
-		description: 'scroll the log back or forward (stops following)',
-		screens: ['dashboard'],
-		modes: ['list', 'list-foreground'],
-		match: (_input, key) => key.pageUp || key.pageDown,
-	},
-	{
-		id: 'follow',
-		keys: 'End',
-		description: 'follow new log lines again',
-		screens: ['dashboard'],
-		modes: ['list', 'list-foreground'],
-		match: (_input, key) => key.end,
-	},
-	{
-		id: 'search',
-		keys: '/',
-		description: 'search: the log, type a pattern then Enter',
-		screens: ['dashboard'],
-		modes: ['list', 'list-foreground'],
-		footer: true,
-		match: input => input === '/',
-	},
-	{
-		id: 'search-step',
-		keys: 'n/N',
-		description: 'next (older) / previous (newer) match',
-		screens: ['dashboard'],
-		modes: ['list', 'list-foreground'],
-		match: input => input === 'n' || input === 'N',
-	},
-	{
-		id: 'search-clear',
-		keys: 'Esc',
-		description: 'leave the search (clear highlights)',
-		screens: ['dashboard'],
-		modes: ['list', 'list-foreground'],
-		match: (_input, key) => key.escape,
-	},
-	{
-		id: 'interrupt',
-		keys: '^C',
-		description: 'with --no-daemon: stop everything, twice: force; else like q',
-		screens: ['dashboard'],
-		match: (input, key) => key.ctrl && input === 'c',
-	},
-	{
-		id: 'search-submit',
-		keys: 'Enter',
-		description: 'find the pattern',
-		screens: ['dashboard'],
-		modes: ['search'],
-		footer: true,
-		match: (_input, key) => key.return,
-	},
-	{
-		id: 'search-cancel',
-		keys: 'Esc',
-		description: 'leave the search',
-		screens: ['dashboard'],
-		modes: ['search'],
-		footer: true,
-		match: (_input, key) => key.escape,
-	},
-	{
-		id: 'confirm-yes',
-		keys: 'y',
-		description: 'yes: force-quit every daemon',
-		screens: ['dashboard'],
-		modes: ['confirm-quit-all'],
-		footer: true,
-		match: input => input === 'y' || input === 'Y',
-	},
-	{
-		id: 'leave-stop',
-		keys: 's',
-		description: 'stop everything, then leave',
 		screens: ['dashboard'],
 		modes: ['confirm-leave', 'confirm-stop'],
 		footer: true,
 		match: (input, key) => input === 's' || input === 'y' || key.return,
 	},
+	{command: 'leave-detach', keys: 'd', screens: ['dashboard'], modes: ['confirm-leave'], footer: true, match: input => input === 'd'},
 	{
-		id: 'leave-detach',
-		keys: 'd',
-		description: 'detach: leave everything running',
-		screens: ['dashboard'],
-		modes: ['confirm-leave'],
-		footer: true,
-		match: input => input === 'd',
-	},
-	{
-		id: 'confirm-cancel',
+		command: 'confirm-cancel',
 		keys: 'n/Esc',
-		description: 'cancel: back to the dashboard',
 		screens: ['dashboard'],
 		modes: ['confirm-quit-all', 'confirm-leave', 'confirm-stop'],
 		footer: true,
-		match: (input, key) => input === 'n' || input === 'N' || input === 'c' || key.escape,
+		match: (input, key) => (!key.ctrl && (input === 'n' || input === 'N' || input === 'c')) || key.escape,
 	},
+	// `?` where no text is typed; in the form, ^/, which a text field never takes (the dashboard's search has no help).
 	{
-		id: 'help',
+		command: 'help',
 		keys: '?',
-		description: 'show or hide this help',
 		screens: ['init', 'dashboard'],
+		modes: ['root-problem', 'creating', 'done', 'failed', ...dashboardLists, 'confirm-quit-all', 'confirm-leave', 'confirm-stop'],
 		footer: true,
 		match: input => input === '?',
 	},
-	{
-		id: 'close-help',
-		keys: 'Esc/q',
-		description: 'close the help',
-		screens: ['init', 'dashboard'],
-		modes: ['help'],
-		match: (input, key) => key.escape || input === 'q',
-	},
+	{command: 'help', keys: '^/', screens: ['init', 'dashboard'], modes: initForm, footer: true, match: input => input === '\u001F'},
+	{command: 'close-help', keys: 'Esc/q/?', screens: ['init', 'dashboard'], modes: ['help'], footer: true, match: (input, key) => key.escape || input === 'q' || input === '?' || input === '\u001F'},
 	// The deploy screen. Modes: running, confirm-abort, aborting, finished, help.
-	{
-		id: 'deploy-interrupt',
-		keys: '^C',
-		description: 'abort: asks first, a second ^C aborts; the rollback still runs',
-		screens: ['deploy'],
-		match: (input, key) => key.ctrl && input === 'c',
-	},
-	{
-		id: 'deploy-select',
-		keys: '↑↓/jk',
-		description: 'select: the host above or below, to see its output',
-		screens: ['deploy'],
-		modes: ['running', 'aborting', 'finished'],
-		footer: true,
-		match: (input, key) => key.upArrow || key.downArrow || input === 'k' || input === 'j',
-	},
-	{
-		id: 'deploy-abort',
-		keys: 'a',
-		description: 'abort: every host goes back to the release it had (asks first)',
-		screens: ['deploy'],
-		modes: ['running'],
-		footer: true,
-		match: input => input === 'a',
-	},
-	{
-		id: 'deploy-abort-yes',
-		keys: 'y',
-		description: 'yes: abort the deploy and roll every host back',
-		screens: ['deploy'],
-		modes: ['confirm-abort'],
-		footer: true,
-		match: input => input === 'y' || input === 'Y',
-	},
-	{
-		id: 'deploy-abort-no',
-		keys: 'n/Esc',
-		description: 'no: keep deploying',
-		screens: ['deploy'],
-		modes: ['confirm-abort'],
-		footer: true,
-		match: (input, key) => input === 'n' || input === 'N' || key.escape,
-	},
-	{
-		id: 'deploy-leave',
-		keys: 'q',
-		description: 'leave: the deploy has ended',
-		screens: ['deploy'],
-		modes: ['finished'],
-		footer: true,
-		match: (input, key) => input === 'q' || key.escape || key.return,
-	},
-	{
-		id: 'deploy-leave-early',
-		keys: 'q',
-		description: 'leave: only after the end (until then, `a` aborts)',
-		screens: ['deploy'],
-		modes: ['running', 'aborting'],
-		match: input => input === 'q',
-	},
-	{
-		id: 'deploy-help',
-		keys: '?',
-		description: 'show or hide this help',
-		screens: ['deploy'],
-		footer: true,
-		match: input => input === '?',
-	},
-	{
-		id: 'deploy-close-help',
-		keys: 'Esc/q',
-		description: 'close the help',
-		screens: ['deploy'],
-		modes: ['help'],
-		match: (input, key) => key.escape || input === 'q',
-	},
+	{command: 'deploy-interrupt', keys: '^C', screens: ['deploy'], match: (input, key) => key.ctrl && input === 'c'},
+	{command: 'deploy-select-previous', keys: '↑/k', screens: ['deploy'], modes: ['running', 'aborting', 'finished'], footer: true, match: (input, key) => key.upArrow || input === 'k'},
+	{command: 'deploy-select-next', keys: '↓/j', screens: ['deploy'], modes: ['running', 'aborting', 'finished'], footer: true, match: (input, key) => key.downArrow || input === 'j'},
+	{command: 'deploy-abort', keys: 'a', screens: ['deploy'], modes: ['running'], footer: true, match: input => input === 'a'},
+	{command: 'deploy-abort-yes', keys: 'y', screens: ['deploy'], modes: ['confirm-abort'], footer: true, match: input => input === 'y' || input === 'Y'},
+	{command: 'deploy-abort-no', keys: 'n/Esc', screens: ['deploy'], modes: ['confirm-abort'], footer: true, match: (input, key) => input === 'n' || input === 'N' || key.escape},
+	{command: 'deploy-leave', keys: 'q', screens: ['deploy'], modes: ['finished'], footer: true, match: (input, key) => input === 'q' || key.escape || key.return},
+	{command: 'deploy-leave-early', keys: 'q', screens: ['deploy'], modes: ['running', 'aborting'], match: input => input === 'q'},
+	{command: 'help', keys: '?', screens: ['deploy'], modes: ['running', 'confirm-abort', 'aborting', 'finished'], footer: true, match: input => input === '?'},
+	{command: 'close-help', keys: 'Esc/q/?', screens: ['deploy'], modes: ['help'], footer: true, match: (input, key) => key.escape || input === 'q' || input === '?'},
 ];
 
 function applies(binding: Binding, screen: Screen, mode: string | undefined): boolean {
@@ -381,7 +178,69 @@ export function bindingsFor(screen: Screen, mode?: string): Binding[] {
 	return bindings.filter(binding => applies(binding, screen, mode));
 }
 
-/** The id of the first binding of the screen (and mode) that this key press matches. */
-export function matchBinding(screen: Screen, input: string, key: Key, mode?: string): string | undefined {
-	return bindings.find(binding => applies(binding, screen, mode) && binding.match(input, key))?.id;
+/** The command of the first binding of the screen (and mode) that this key press matches. */
+export function matchCommand(screen: Screen, input: string, key: Key, mode?: string): Command | undefined {
+	return bindings.find(binding => applies(binding, screen, mode) && binding.match(input, key))?.command;
 }
+
+/** The keys of a command as the screen shows them (for hints in running text): `Enter`, `n/Esc`. */
+export function keysOf(command: Command, screen: Screen, mode?: string): string {
+	const binding = bindings.find(candidate => candidate.command === command && applies(candidate, screen, mode));
+	return binding?.keys ?? '';
+}
+
+/** What the footer says for a command: its description up to the colon. */
+export function shortLabel(command: Command): string {
+	const description: string = commandDescriptions[command];
+	return description.split(':')[0] ?? description;
+}
+
+/** One footer entry: neighbouring bindings with the same label share it (`↑/k ↓/j select`). */
+export interface FooterItem {
+	keys: string;
+	label: string;
+	command: Command;
+}
+
+/** The footer entries of a screen in a mode, in table order. */
+export function footerItems(screen: Screen, mode: string): FooterItem[] {
+	const items: FooterItem[] = [];
+	for (const binding of bindingsFor(screen, mode)) {
+		if (!binding.footer) continue;
+		const label = shortLabel(binding.command);
+		const last = items.at(-1);
+		if (last && last.label === label) last.keys = `${last.keys} ${binding.keys}`;
+		else items.push({keys: binding.keys, label, command: binding.command});
+	}
+	return items;
+}
+
+const footerGap = 2;
+const widthOf = (item: FooterItem): number => item.keys.length + 1 + item.label.length;
+
+/**
+ * Packs the footer entries into at most `maxLines` lines of `columns`; the help entry is always
+ * kept, the others are dropped from the end when they do not fit (the help overlay lists them all).
+ */
+export function packFooter(all: readonly FooterItem[], columns: number, maxLines: number): FooterItem[][] {
+	const help = all.filter(item => item.command === 'help');
+	let items = [...all.filter(item => item.command !== 'help'), ...help];
+	for (;;) {
+		const lines: FooterItem[][] = [];
+		let width = 0;
+		for (const item of items) {
+			const line = lines.at(-1);
+			if (line && width + footerGap + widthOf(item) <= columns) {
+				line.push(item);
+				width += footerGap + widthOf(item);
+			} else {
+				lines.push([item]);
+				width = widthOf(item);
+			}
+		}
+		if (lines.length <= maxLines || items.length <= help.length + 1) return lines.slice(0, maxLines);
+		items = [...items.slice(0, items.length - help.length - 1), ...help];
+	}
+}
+
+export {footerGap};

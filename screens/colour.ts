@@ -1,7 +1,11 @@
-/** Whether styles reach the terminal (FORCE_COLOR=0 or NO_COLOR turn them off): the text cursor is drawn differently without them. */
-export function stylesEnabled(): boolean {
-	const force = process.env['FORCE_COLOR'];
+/**
+ * Whether to draw colours and styles: https://no-color.org (NO_COLOR present and not empty) and
+ * FORCE_COLOR=0 turn them off. The one place that decides; chalk (in Ink) is told the same
+ * answer before it loads (source/app/no-color.ts).
+ */
+export function colorWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+	const force = env['FORCE_COLOR'];
 	if (force === '0' || force === 'false') return false;
-	const noColor = process.env['NO_COLOR'];
+	const noColor = env['NO_COLOR'];
 	return noColor === undefined || noColor === '';
 }

@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {bindingsFor, type Screen} from '../bindings.js';
+import {bindingsFor, commandDescriptions, type Screen} from '../bindings.js';
 
 /** Every key of the screen with what it does, from the bindings table. */
 export function HelpOverlay({screen}: {screen: Screen}) {
@@ -9,8 +9,8 @@ export function HelpOverlay({screen}: {screen: Screen}) {
 		<Box flexDirection="column" borderStyle="round" paddingX={1}>
 			<Text bold>Keys</Text>
 			{all.map(binding => (
-				<Text key={binding.id}>
-					<Text bold>{binding.keys.padEnd(width)}</Text>  {binding.description}
+				<Text key={`${binding.command} ${binding.keys}`}>
+					<Text bold>{binding.keys.padEnd(width)}</Text>  {commandDescriptions[binding.command]}
 				</Text>
 			))}
 		</Box>

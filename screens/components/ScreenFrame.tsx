@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
 import type React from 'react';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
-import type {Screen} from '../bindings.js';
+import {keysOf, shortLabel, type Screen} from '../bindings.js';
 import {Footer} from './Footer.js';
 import {HelpOverlay} from './HelpOverlay.js';
 
@@ -21,7 +21,7 @@ export function ScreenFrame({screen, mode, title, help, children}: {screen: Scre
 				{help ? <HelpOverlay screen={screen} /> : children}
 			</Box>
 			<Box flexShrink={0} height={2} alignItems="flex-end">
-				{help ? <Text dimColor>Esc/q/? close the help</Text> : <Footer screen={screen} mode={mode} />}
+				{help ? <Text dimColor>{`${keysOf('close-help', screen, 'help')} ${shortLabel('close-help')}`}</Text> : <Footer screen={screen} mode={mode} columns={columns} />}
 			</Box>
 		</Box>
 	);

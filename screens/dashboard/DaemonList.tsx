@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import {memo} from 'react';
 import type {DaemonStatus} from '../../services/supervisor/events.js';
+import {formatCpu, formatMemory, type DaemonUsage} from '../../services/supervisor/usage.js';
 import {stateColors, stateSymbols, uptimeOf} from './daemon-look.js';
 import {listColumnWidths as widths, type ListColumns} from './layout.js';
 
@@ -12,10 +13,12 @@ export interface DaemonListProps {
 	width: number;
 	height: number;
 	color: boolean;
+	/** CPU and memory by daemon name (shown when `columns.usage`). */
+	usage?: ReadonlyMap<string, DaemonUsage>;
 }
 
 /** The left pane: one row per daemon with state (colour and symbol), uptime, port, pid, restarts. */
-export const DaemonList = memo(function DaemonList({daemons, selected, now, columns, width, height, color}: DaemonListProps) {
+export const DaemonList = memo(function DaemonList({daemons, selected, now, columns, width, height, color, usage}: DaemonListProps) {
 	const rows = Math.max(1, height - 3);
 	// Keep the selected daemon in view when there are more daemons than rows.
 	const first = Math.min(Math.max(0, selected - rows + 1), Math.max(0, daemons.length - rows));
@@ -27,15 +30,17 @@ export const DaemonList = memo(function DaemonList({daemons, selected, now, colu
 				{cell('daemon', columns.name)} {cell('state', widths.state)} {cell('up', widths.uptime)} {cell('port', widths.port)}
 				{columns.pid ? ` ${cell('pid', widths.pid)}` : ''}
 				{columns.restarts ? ` ${cell('↻', widths.restarts)}` : ''}
+				{columns.usage ? ` ${cell('cpu', widths.cpu, 'right')} ${cell('mem', widths.memory, 'right')}` : ''}
 			</Text>
 			{shown.map((daemon, offset) => (
-				<DaemonRow key={daemon.name} daemon={daemon} isSelected={first + offset === selected} now={now} columns={columns} color={color} />
+				<DaemonRow key={daemon.name} daemon={daemon} isSelected={first + offset === selected} now={now} columns={columns} color={color} usage={usage?.get(daemon.name)} />
 			))}
 		</Box>
 	);
 });
 
-function DaemonRow({daemon, isSelected, now, columns, color}: {daemon: DaemonStatus; isSelected: boolean; now: number; columns: ListColumns; color: boolean}) {
+function DaemonRow({daemon, isSelected, now, columns, color, usage}: {daemon: DaemonStatus; isSelected: boolean; now: number; columns: ListColumns; color: boolean; usage: DaemonUsage | undefined}) {
+	const running = daemon.pid !== undefined;
 	const tone = color ? stateColors[daemon.state] : undefined;
 	return (
 		<Text wrap="truncate-end" inverse={isSelected} bold={isSelected}>
@@ -44,10 +49,12 @@ function DaemonRow({daemon, isSelected, now, columns, color}: {daemon: DaemonSta
 			{cell(uptimeOf(daemon.state, daemon.startedAt, now), widths.uptime)} {cell(daemon.port === undefined ? '-' : String(daemon.port), widths.port)}
 			{columns.pid ? ` ${cell(daemon.pid === undefined ? '-' : String(daemon.pid), widths.pid)}` : ''}
 			{columns.restarts ? ` ${cell(String(daemon.restarts), widths.restarts)}` : ''}
+			{columns.usage ? ` ${cell(running ? formatCpu(usage) : '-', widths.cpu, 'right')} ${cell(running ? formatMemory(usage) : '-', widths.memory, 'right')}` : ''}
 		</Text>
 	);
 }
 
-function cell(text: string, width: number): string {
-	return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+function cell(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+	if (text.length > width) return `${text.slice(0, width - 1)}…`;
+	return align === 'right' ? text.padStart(width) : text.padEnd(width);
 }

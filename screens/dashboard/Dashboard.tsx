@@ -1,12 +1,14 @@
-import {useApp, useInput} from 'ink';
+import {useApp} from 'ink';
 import {useEffect, useRef} from 'react';
 import type {SupervisorConnection} from '../../services/supervisor/events.js';
+import {colorWanted} from '../colour.js';
+import {useDaemonUsage, type UsageSource} from '../hooks/use-daemon-usage.js';
+import {useKeys} from '../hooks/use-keys.js';
 import {useSupervisor} from '../hooks/use-supervisor.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
-import {dashboardMode} from './dashboard-keys.js';
-import type {DashboardState} from './dashboard-reducer.js';
+import {dashboardMode, interpretKey, keyPresses} from './dashboard-keys.js';
+import {dashboardReducer, type DashboardState} from './dashboard-reducer.js';
 import {DashboardView} from './DashboardView.js';
-import {colorWanted} from './daemon-look.js';
 import {dashboardLayout} from './layout.js';
 import type {LogLimits} from './log-buffer.js';
 import {useNow, type Clock} from './use-now.js';
@@ -23,30 +25,39 @@ export interface DashboardProps {
 	color?: boolean;
 	frameMs?: number;
 	limits?: LogLimits;
+	/** Where CPU and memory of the daemons come from (/proc; tests give fixed figures). */
+	usageSource?: UsageSource;
 }
 
 /** `ampzero run`'s screen, attached to a supervisor. */
-export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, size, color = colorWanted(), frameMs, limits}: DashboardProps) {
+export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, size, color = colorWanted(), frameMs, limits, usageSource}: DashboardProps) {
 	const [state, dispatch] = useSupervisor(connection, {frameMs, limits});
 	const terminal = useTerminalSize();
 	const now = useNow(clock);
 	const {exit} = useApp();
 	const shown = size ?? terminal;
 	const layout = dashboardLayout(shown, state.daemons, dashboardMode(state, ownsSupervisor));
+	const usage = useDaemonUsage(state.daemons, layout.list.usage, usageSource);
 
-	useInput((input, key) => {
-		dispatch({type: 'key', input, key, context: {ownsSupervisor, logRows: layout.logRows}});
-	});
+	// The state the next key acts on: the last render's, plus what keys since then did (several
+	// keys can arrive before React renders again).
+	const current = useRef(state);
+	current.current = state;
 
-	const sent = useRef(0);
-	useEffect(() => {
-		for (const command of state.outbox.slice(sent.current)) {
-			connection.send(command).catch((error: unknown) => {
-				dispatch({type: 'notice', text: `The supervisor did not take “${command.type}”: ${error instanceof Error ? error.message : String(error)}`});
-			});
+	useKeys((input, key) => {
+		for (const [text, pressed] of keyPresses(input, key)) {
+			const {actions, commands} = interpretKey(current.current, text, pressed, {ownsSupervisor, logRows: layout.logRows});
+			for (const action of actions) {
+				current.current = dashboardReducer(current.current, action);
+				dispatch(action);
+			}
+			for (const command of commands) {
+				connection.send(command).catch((error: unknown) => {
+					dispatch({type: 'notice', text: `The supervisor did not take “${command.type}”: ${error instanceof Error ? error.message : String(error)}`});
+				});
+			}
 		}
-		sent.current = state.outbox.length;
-	}, [state.outbox, connection, dispatch]);
+	});
 
 	const ended = state.ended;
 	useEffect(() => {
@@ -56,5 +67,5 @@ export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, size
 		exit();
 	}, [ended, connection, onEnd, exit]);
 
-	return <DashboardView state={state} size={shown} now={now} ownsSupervisor={ownsSupervisor} color={color} />;
+	return <DashboardView state={state} size={shown} now={now} ownsSupervisor={ownsSupervisor} color={color} usage={usage} />;
 }

@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {bindingsFor, type Binding} from '../bindings.js';
+import {bindingsFor, commandDescriptions, type Binding} from '../bindings.js';
 
 /**
  * Every key of the dashboard with what it does, from the bindings table: in two columns when one
@@ -26,8 +26,8 @@ function HelpColumn({entries}: {entries: Binding[]}) {
 	return (
 		<Box flexDirection="column" flexShrink={1}>
 			{entries.map(binding => (
-				<Text key={binding.id} wrap="truncate-end">
-					<Text bold>{binding.keys.padEnd(keyWidth)}</Text> {binding.description}
+				<Text key={`${binding.command} ${binding.keys}`} wrap="truncate-end">
+					<Text bold>{binding.keys.padEnd(keyWidth)}</Text> {commandDescriptions[binding.command]}
 				</Text>
 			))}
 		</Box>

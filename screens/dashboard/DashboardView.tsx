@@ -1,4 +1,5 @@
 import {Box} from 'ink';
+import type {DaemonUsage} from '../../services/supervisor/usage.js';
 import {Footer} from '../components/Footer.js';
 import {dashboardMode} from './dashboard-keys.js';
 import {selectedDaemon, selectedLog, visibleWindow, type DashboardState} from './dashboard-reducer.js';
@@ -15,10 +16,11 @@ export interface DashboardViewProps {
 	now: number;
 	ownsSupervisor: boolean;
 	color: boolean;
+	usage?: ReadonlyMap<string, DaemonUsage>;
 }
 
 /** The whole screen for one state: header, daemon list beside the log pane, status line, footer. */
-export function DashboardView({state, size, now, ownsSupervisor, color}: DashboardViewProps) {
+export function DashboardView({state, size, now, ownsSupervisor, color, usage}: DashboardViewProps) {
 	const mode = dashboardMode(state, ownsSupervisor);
 	const layout = dashboardLayout(size, state.daemons, mode);
 	const window = visibleWindow(state, layout.logRows);
@@ -38,6 +40,7 @@ export function DashboardView({state, size, now, ownsSupervisor, color}: Dashboa
 						width={layout.listWidth}
 						height={layout.paneHeight}
 						color={color}
+						usage={usage}
 					/>
 					<LogPane
 						daemon={selectedDaemon(state)}
@@ -51,11 +54,12 @@ export function DashboardView({state, size, now, ownsSupervisor, color}: Dashboa
 						height={layout.paneHeight}
 						lineColumns={layout.logColumns}
 						color={color}
+						raw={state.raw}
 					/>
 				</Box>
 			)}
 			<StatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />
-			<Footer screen="dashboard" mode={mode} />
+			<Footer screen="dashboard" mode={mode} columns={layout.columns} />
 		</Box>
 	);
 }

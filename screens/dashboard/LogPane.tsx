@@ -2,6 +2,7 @@ import {Box, Text} from 'ink';
 import {memo} from 'react';
 import type {DaemonStatus} from '../../services/supervisor/events.js';
 import {lineAt, type LogBuffer} from './log-buffer.js';
+import {levelColors, shownLine, type ShownLine} from './log-format.js';
 
 export interface LogPaneProps {
 	daemon?: DaemonStatus;
@@ -18,6 +19,8 @@ export interface LogPaneProps {
 	/** Characters of a line that fit. */
 	lineColumns: number;
 	color: boolean;
+	/** Lines as the daemon wrote them, not formatted. */
+	raw: boolean;
 }
 
 /** Rows one log line may take when it wraps; the rest of a longer line is cut with an ellipsis. */
@@ -29,25 +32,26 @@ export const maxRowsPerLine = 4;
  * still readable. Only the rows that fit are rendered.
  */
 export const LogPane = memo(function LogPane(props: LogPaneProps) {
-	const {daemon, buffer, start, end, follow, pattern, match, width, height, lineColumns, color} = props;
+	const {daemon, buffer, start, end, follow, pattern, match, width, height, lineColumns, color, raw} = props;
 	const rowCount = Math.max(1, height - 3);
-	let rows = wrappedRows(buffer, start, end, lineColumns, rowCount);
+	let rows = wrappedRows(buffer, start, end, lineColumns, rowCount, raw);
 	// Wrapped lines above it can push the current search match out of view: then it is the bottom line.
 	if (match !== undefined && match >= start && match < end && !rows.some(row => row.index === match)) {
-		rows = wrappedRows(buffer, start, match + 1, lineColumns, rowCount);
+		rows = wrappedRows(buffer, start, match + 1, lineColumns, rowCount, raw);
 	}
 	return (
-		<Box flexDirection="column" width={width} height={height} borderStyle="round" overflow="hidden">
+		<Box flexDirection="column" width={width} height={height} borderStyle="round">
 			<Text wrap="truncate-end" bold>
 				{daemon ? title(daemon) : 'no daemon'}
 				{follow ? '' : <Text dimColor>{` · scrolled`}</Text>}
+				{raw ? <Text dimColor>{` · raw`}</Text> : ''}
 			</Text>
 			{rows.length === 0 ? (
 				<Text dimColor>(no output yet)</Text>
 			) : (
 				rows.map(row => (
 					<Text key={`${row.index}:${row.part}`} wrap="truncate-end" underline={row.index === match}>
-						{pattern ? highlight(row.text, pattern, color) : row.text}
+						{pattern ? highlight(row.text, pattern, color) : color && row.level ? withLevel(row.text, row.level) : row.text}
 					</Text>
 				))
 			)}
@@ -60,14 +64,20 @@ export interface WrappedRow {
 	index: number;
 	part: number;
 	text: string;
+	/** Where the level word is in this row (the first row of a formatted line). */
+	level?: ShownLine['level'];
 }
 
 /** The rows that fill `rowCount`, from line `end - 1` upwards: the top line may show only its last rows. */
-export function wrappedRows(buffer: LogBuffer, start: number, end: number, columns: number, rowCount: number): WrappedRow[] {
+export function wrappedRows(buffer: LogBuffer, start: number, end: number, columns: number, rowCount: number, raw = false): WrappedRow[] {
 	const rows: WrappedRow[] = [];
 	for (let index = end - 1; index >= start && rows.length < rowCount; index--) {
-		const parts = wrapLine(lineAt(buffer, index) ?? '', columns);
-		for (let part = parts.length - 1; part >= 0 && rows.length < rowCount; part--) rows.push({index, part, text: parts[part]!});
+		const shown = shownLine(lineAt(buffer, index) ?? '', raw);
+		const parts = wrapLine(shown.text, columns);
+		for (let part = parts.length - 1; part >= 0 && rows.length < rowCount; part--) {
+			const level = part === 0 && shown.level && shown.level.end <= parts[0]!.length ? shown.level : undefined;
+			rows.push({index, part, text: parts[part]!, ...(level ? {level} : {})});
+		}
 	}
 	return rows.reverse();
 }
@@ -86,6 +96,16 @@ function title(daemon: DaemonStatus): string {
 	parts.push(`↻ ${daemon.restarts}`);
 	if (daemon.reason && (daemon.state === 'crashed' || daemon.state === 'failed')) parts.push(daemon.reason);
 	return parts.join(' · ');
+}
+
+function withLevel(text: string, level: NonNullable<ShownLine['level']>): React.ReactNode {
+	return [
+		text.slice(0, level.start),
+		<Text key="level" color={levelColors[level.name]} bold={level.name === 'error'}>
+			{text.slice(level.start, level.end)}
+		</Text>,
+		text.slice(level.end),
+	];
 }
 
 function highlight(line: string, pattern: string, color: boolean): React.ReactNode {

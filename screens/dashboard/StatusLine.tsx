@@ -1,5 +1,9 @@
 import {Text} from 'ink';
+import {keysOf, type Command} from '../bindings.js';
 import {selectedLog, visibleWindow, type DashboardState} from './dashboard-reducer.js';
+
+/** A command's keys as the status line names them, from the bindings table. */
+const keys = (command: Command, mode: string): string => keysOf(command, 'dashboard', mode);
 
 /** The line above the footer: the search being typed, a question, or the latest notice. */
 export function StatusLine({state, mode, logRows, color}: {state: DashboardState; mode: string; logRows: number; color: boolean}) {
@@ -11,28 +15,28 @@ export function StatusLine({state, mode, logRows, color}: {state: DashboardState
 				<Text bold>/</Text>
 				{state.search.text}
 				<Text inverse> </Text>
-				<Text dimColor>{'  Enter finds, Esc leaves'}</Text>
+				<Text dimColor>{`  ${keys('search-submit', mode)} finds, ${keys('search-cancel', mode)} leaves`}</Text>
 			</Text>
 		);
 	}
 	if (mode === 'confirm-quit-all') {
 		return (
 			<Text wrap="truncate-end" bold color={warn} inverse>
-				{` Force-quit every daemon of ${name} (SIGKILL)? y / n `}
+				{` Force-quit every daemon of ${name} (SIGKILL)? ${keys('confirm-yes', mode)} / ${keys('confirm-cancel', mode)} `}
 			</Text>
 		);
 	}
 	if (mode === 'confirm-leave') {
 		return (
 			<Text wrap="truncate-end" bold color={warn} inverse>
-				{' Leave: stop everything (s), detach and leave it running (d), or cancel (Esc)? '}
+				{` Leave: stop everything (${keys('leave-stop', mode)}), detach, it keeps running (${keys('leave-detach', mode)}), or cancel (${keys('confirm-cancel', mode)})? `}
 			</Text>
 		);
 	}
 	if (mode === 'confirm-stop') {
 		return (
 			<Text wrap="truncate-end" bold color={warn} inverse>
-				{` Leave: stop every daemon of ${name} (s), or cancel (Esc)? `}
+				{` Leave: stop every daemon of ${name} (${keys('leave-stop', mode)}), or cancel (${keys('confirm-cancel', mode)})? `}
 			</Text>
 		);
 	}
@@ -41,7 +45,7 @@ export function StatusLine({state, mode, logRows, color}: {state: DashboardState
 		const where = state.search.match === undefined ? 'no match' : `match on line ${state.search.match + 1}`;
 		return (
 			<Text wrap="truncate-end" dimColor>
-				{`search “${state.search.pattern}”: ${where} · n older, N newer, Esc leaves`}
+				{`search “${state.search.pattern}”: ${where} · ${keys('search-older', mode)} older, ${keys('search-newer', mode)} newer, ${keys('search-clear', mode)} leaves`}
 			</Text>
 		);
 	}
@@ -49,7 +53,7 @@ export function StatusLine({state, mode, logRows, color}: {state: DashboardState
 		const {start, end} = visibleWindow(state, logRows);
 		return (
 			<Text wrap="truncate-end" dimColor>
-				{`scrolled back: lines ${start + 1}–${end} of ${selectedLog(state).total} · PgDn/End follow again`}
+				{`scrolled back: lines ${start + 1}–${end} of ${selectedLog(state).total} · ${keys('scroll-forward', mode)}/${keys('follow', mode)} follow again`}
 			</Text>
 		);
 	}

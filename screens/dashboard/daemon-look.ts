@@ -22,12 +22,6 @@ export const stateColors: Record<DaemonState, string> = {
 	failed: 'redBright',
 };
 
-/** https://no-color.org: present and not empty turns colour off. */
-export function colorWanted(env: NodeJS.ProcessEnv = process.env): boolean {
-	const noColor = env['NO_COLOR'];
-	return noColor === undefined || noColor === '';
-}
-
 /** Uptime counts only while a process is there. */
 export function uptimeOf(state: DaemonState, startedAt: number | undefined, now: number): string {
 	if (startedAt === undefined || !(state === 'starting' || state === 'ready' || state === 'stopping')) return '-';

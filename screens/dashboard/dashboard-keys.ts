@@ -1,7 +1,7 @@
 import type {Key} from 'ink';
 import type {SupervisorCommand} from '../../services/supervisor/events.js';
-import {matchBinding} from '../bindings.js';
-import {dashboardReducer, selectedDaemon, type DashboardAction, type DashboardState} from './dashboard-reducer.js';
+import {matchCommand, type Command} from '../bindings.js';
+import {selectedDaemon, type DashboardAction, type DashboardState} from './dashboard-reducer.js';
 
 export interface KeyContext {
 	/** --no-daemon: the supervisor lives in this process, so leaving means stopping it. */
@@ -10,11 +10,10 @@ export interface KeyContext {
 	logRows: number;
 }
 
-/** What a key press asks for: state changes, commands for the supervisor, or a detach. */
+/** What a key press asks for: what happened on screen (for the reducer) and commands for the supervisor. */
 export interface KeyOutcome {
 	actions: DashboardAction[];
 	commands: SupervisorCommand[];
-	detach?: boolean;
 }
 
 /** The bindings-table mode the dashboard is in: it picks the footer and which keys apply. */
@@ -28,25 +27,33 @@ export function dashboardMode(state: DashboardState, ownsSupervisor: boolean): s
 }
 
 const none: KeyOutcome = {actions: [], commands: []};
+const act = (...actions: DashboardAction[]): KeyOutcome => ({actions, commands: []});
 
+/** Decides what one key press means in this state. Pure: the key handler dispatches and sends what it returns. */
 export function interpretKey(state: DashboardState, input: string, key: Key, context: KeyContext): KeyOutcome {
 	if (state.ended) return none;
 	const mode = dashboardMode(state, context.ownsSupervisor);
-	const id = matchBinding('dashboard', input, key, mode);
+	const command = matchCommand('dashboard', input, key, mode);
+	if (command === undefined) return mode === 'search' ? searchText(state, input, key) : none;
+	return commandOutcome(state, command, context);
+}
 
-	if (id === 'interrupt') return interrupt(state, context);
-	if (mode === 'search') return searchTyping(state, input, key, id, context);
-
+function commandOutcome(state: DashboardState, command: Command, context: KeyContext): KeyOutcome {
 	const daemon = selectedDaemon(state);
 	const name = state.info?.instance ?? 'the instance';
-	switch (id) {
+	const page = Math.max(1, context.logRows - 1);
+	switch (command) {
+		case 'interrupt':
+			return interrupt(state, context);
 		case 'help':
-			return {actions: [{type: 'dialog', dialog: state.dialog === 'help' ? undefined : 'help'}], commands: []};
+			return act({type: 'dialog', dialog: state.dialog === 'help' ? undefined : 'help'});
 		case 'close-help':
 		case 'confirm-cancel':
-			return {actions: [{type: 'dialog'}], commands: []};
-		case 'select':
-			return {actions: [{type: 'select', delta: key.upArrow || input === 'k' ? -1 : 1}], commands: []};
+			return act({type: 'dialog'});
+		case 'select-previous':
+			return act({type: 'select', delta: -1});
+		case 'select-next':
+			return act({type: 'select', delta: 1});
 		case 'stop-daemon':
 			if (!daemon) return none;
 			return {actions: [{type: 'notice', text: `Stopping ${daemon.name}…`}], commands: [{type: 'stop', daemon: daemon.name}]};
@@ -62,39 +69,47 @@ export function interpretKey(state: DashboardState, input: string, key: Key, con
 		case 'leave-stop':
 			return {actions: [{type: 'stopping', how: 'graceful'}, {type: 'notice', text: `Stopping every daemon of ${name}…`}], commands: [{type: 'stop-all'}]};
 		case 'quit-all':
-			return {actions: [{type: 'dialog', dialog: 'confirm-quit-all'}], commands: []};
+			return act({type: 'dialog', dialog: 'confirm-quit-all'});
 		case 'confirm-yes':
 			return {actions: [{type: 'stopping', how: 'forced'}, {type: 'notice', text: `Force-quitting every daemon of ${name}…`}], commands: [{type: 'quit-all'}]};
 		case 'detach':
 		case 'leave-detach':
-			return context.ownsSupervisor ? none : {actions: [], commands: [], detach: true};
+			return context.ownsSupervisor ? none : act({type: 'detach'});
 		case 'leave':
-			return {actions: [{type: 'dialog', dialog: 'confirm-leave'}], commands: []};
-		case 'scroll':
-			return {actions: [{type: 'scroll', delta: key.pageUp ? -pageOf(context) : pageOf(context), rows: context.logRows}], commands: []};
+			return act({type: 'dialog', dialog: 'confirm-leave'});
+		case 'scroll-back':
+			return act({type: 'scroll', delta: -page, rows: context.logRows});
+		case 'scroll-forward':
+			return act({type: 'scroll', delta: page, rows: context.logRows});
 		case 'follow':
-			return {actions: [{type: 'follow'}], commands: []};
+			return act({type: 'follow'});
 		case 'search':
-			return {actions: [{type: 'search-start'}], commands: []};
-		case 'search-step':
-			return {actions: [{type: 'search-step', direction: input === 'N' ? 'newer' : 'older', rows: context.logRows}], commands: []};
+			return act({type: 'search-start'});
+		case 'toggle-raw':
+			return act({type: 'show-raw', raw: !state.raw});
+		case 'search-older':
+			return act({type: 'search-step', direction: 'older', rows: context.logRows});
+		case 'search-newer':
+			return act({type: 'search-step', direction: 'newer', rows: context.logRows});
 		case 'search-clear':
-			return state.search.phase === 'active' ? {actions: [{type: 'search-exit'}], commands: []} : none;
+			return state.search.phase === 'active' ? act({type: 'search-exit'}) : none;
+		case 'search-submit':
+			return act({type: 'search-submit', rows: context.logRows});
+		case 'search-cancel':
+			return act({type: 'search-exit'});
 		default:
+			// The init screen's commands: never matched on the dashboard.
 			return none;
 	}
 }
 
-function pageOf(context: KeyContext): number {
-	return Math.max(1, context.logRows - 1);
-}
-
+/** ^C: with --no-daemon, stop everything, and on a second one force; daemonised, ask like q, and a second one detaches. */
 function interrupt(state: DashboardState, context: KeyContext): KeyOutcome {
 	const name = state.info?.instance ?? 'the instance';
 	if (!context.ownsSupervisor) {
-		// Daemonised, ^C only ever detaches: a second ^C at the question is taken as "just let me out".
-		if (state.dialog === 'confirm-leave') return {actions: [], commands: [], detach: true};
-		return {actions: [{type: 'dialog', dialog: 'confirm-leave'}], commands: []};
+		// A second ^C at the question is taken as "just let me out".
+		if (state.dialog === 'confirm-leave') return act({type: 'detach'});
+		return act({type: 'dialog', dialog: 'confirm-leave'});
 	}
 	if (state.stopping === 'no') {
 		return {
@@ -108,36 +123,20 @@ function interrupt(state: DashboardState, context: KeyContext): KeyOutcome {
 	return none;
 }
 
-function searchTyping(state: DashboardState, input: string, key: Key, id: string | undefined, context: KeyContext): KeyOutcome {
+/** A key typed into the search pattern: text is added, Backspace takes the last character. */
+function searchText(state: DashboardState, input: string, key: Key): KeyOutcome {
 	if (state.search.phase !== 'typing') return none;
-	if (id === 'search-submit') return {actions: [{type: 'search-submit', rows: context.logRows}], commands: []};
-	if (id === 'search-cancel') return {actions: [{type: 'search-exit'}], commands: []};
 	const text = state.search.text;
-	if (key.backspace || key.delete) return {actions: [{type: 'search-text', text: text.slice(0, -1)}], commands: []};
+	if (key.backspace || key.delete) return act({type: 'search-text', text: text.slice(0, -1)});
 	if (key.ctrl || key.meta || input === '' || key.upArrow || key.downArrow || key.pageUp || key.pageDown) return none;
-	return {actions: [{type: 'search-text', text: text + input}], commands: []};
-}
-
-/** A key press, folded like any other action so it always sees the latest state. */
-export type DashboardInput = DashboardAction | {type: 'key'; input: string; key: Key; context: KeyContext};
-
-export function dashboardInputReducer(state: DashboardState, action: DashboardInput): DashboardState {
-	if (action.type !== 'key') return dashboardReducer(state, action);
-	const presses = splitPresses(action.input, action.key);
-	if (presses.length > 1) return presses.reduce((next, [input, key]) => dashboardInputReducer(next, {...action, input, key}), state);
-	const outcome = interpretKey(state, action.input, action.key, action.context);
-	let next = state;
-	for (const step of outcome.actions) next = dashboardReducer(next, step);
-	if (outcome.commands.length > 0) next = dashboardReducer(next, {type: 'send', commands: outcome.commands});
-	if (outcome.detach) next = dashboardReducer(next, {type: 'detach'});
-	return next;
+	return act({type: 'search-text', text: text + input});
 }
 
 /**
  * Keys typed faster than Ink reads them arrive as one string ("jjj", "err\r"): one press per
  * character, so each acts on the state the previous one left.
  */
-function splitPresses(input: string, key: Key): Array<[string, Key]> {
+export function keyPresses(input: string, key: Key): Array<[string, Key]> {
 	if (input.length <= 1 || key.ctrl || key.meta) return [[input, key]];
 	const plain: Key = {...key, shift: false};
 	return [...input].map((char): [string, Key] => {
@@ -145,6 +144,7 @@ function splitPresses(input: string, key: Key): Array<[string, Key]> {
 		if (char === '\u007F' || char === '\b') return ['', {...plain, backspace: true}];
 		if (char === '\u001B') return ['', {...plain, escape: true}];
 		const code = char.codePointAt(0) ?? 0;
+		if (code === 0x1f) return [char, plain];
 		if (code < 32) return [String.fromCodePoint(code + 96), {...plain, ctrl: true}];
 		return [char, {...plain, shift: /[A-Z]/.test(char)}];
 	});

@@ -1,5 +1,6 @@
 import {instanceArgument} from '../../services/instance/locate.js';
-import type {DaemonStatus, RunInfo, SupervisorCommand, SupervisorEvent} from '../../services/supervisor/events.js';
+import type {DaemonStatus, RunInfo, SupervisorEvent} from '../../services/supervisor/events.js';
+import {shownLine} from './log-format.js';
 import {appendLines, defaultLogLimits, emptyLogBuffer, firstIndex, lineAt, type LogBuffer, type LogLimits} from './log-buffer.js';
 
 export type Dialog = 'help' | 'confirm-quit-all' | 'confirm-leave';
@@ -21,6 +22,8 @@ export interface DashboardState {
 	/** When not following: absolute index one past the last line shown. */
 	anchor: number;
 	search: SearchState;
+	/** The log pane shows lines as the daemons wrote them (else JSON lines are formatted); search looks at what is shown. */
+	raw: boolean;
 	dialog?: Dialog;
 	/** One line of news for the user: what a key did, why nothing happened. */
 	notice?: string;
@@ -30,8 +33,6 @@ export interface DashboardState {
 	stopping: 'no' | 'graceful' | 'forced';
 	/** Set once: the app leaves with this code and prints the message after the screen is gone. */
 	ended?: {code: number; message: string; detached?: boolean};
-	/** Commands for the supervisor, in order; the app sends each once. */
-	outbox: readonly SupervisorCommand[];
 	limits: LogLimits;
 }
 
@@ -41,6 +42,7 @@ export type DashboardAction =
 	/** `rows`: how many log rows the pane shows, so a page and the clamp are right. */
 	| {type: 'scroll'; delta: number; rows: number}
 	| {type: 'follow'}
+	| {type: 'show-raw'; raw: boolean}
 	| {type: 'search-start'}
 	| {type: 'search-text'; text: string}
 	| {type: 'search-submit'; rows: number}
@@ -49,12 +51,11 @@ export type DashboardAction =
 	| {type: 'dialog'; dialog?: Dialog}
 	| {type: 'notice'; text?: string}
 	| {type: 'stopping'; how: 'graceful' | 'forced'}
-	| {type: 'send'; commands: readonly SupervisorCommand[]}
 	| {type: 'detach'}
 	| {type: 'connection-lost'; error?: string};
 
 export function initialDashboardState(limits: LogLimits = defaultLogLimits): DashboardState {
-	return {daemons: [], logs: {}, selected: 0, follow: true, anchor: 0, search: {phase: 'off'}, stopping: 'no', outbox: [], limits};
+	return {daemons: [], logs: {}, selected: 0, follow: true, anchor: 0, search: {phase: 'off'}, raw: false, stopping: 'no', limits};
 }
 
 export function dashboardReducer(state: DashboardState, action: DashboardAction): DashboardState {
@@ -72,6 +73,8 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 			return scroll(state, action.delta, action.rows);
 		case 'follow':
 			return {...state, follow: true, notice: undefined};
+		case 'show-raw':
+			return {...state, raw: action.raw};
 		case 'search-start':
 			return {...state, search: {phase: 'typing', text: ''}, dialog: undefined, notice: undefined};
 		case 'search-text':
@@ -88,8 +91,6 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 			return {...state, notice: action.text};
 		case 'stopping':
 			return {...state, stopping: action.how, dialog: undefined};
-		case 'send':
-			return {...state, outbox: [...state.outbox, ...action.commands]};
 		case 'detach': {
 			if (state.ended) return state;
 			const name = state.info?.instance ?? 'the instance';
@@ -252,7 +253,7 @@ function submitSearch(state: DashboardState, rows: number): DashboardState {
 	const pattern = state.search.text;
 	if (pattern === '') return {...state, search: {phase: 'off'}};
 	const buffer = selectedLog(state);
-	const match = findMatch(buffer, pattern, buffer.total - 1, -1);
+	const match = findMatch(buffer, pattern, buffer.total - 1, -1, state.raw);
 	const searched: DashboardState = {...state, search: {phase: 'active', pattern, match}};
 	if (match === undefined) return {...searched, notice: `No line matches “${pattern}”`};
 	return {...reveal(searched, match, rows), notice: undefined};
@@ -265,16 +266,18 @@ function stepSearch(state: DashboardState, direction: 'older' | 'newer', rows: n
 	const current = state.search.match ?? buffer.total;
 	const step = direction === 'older' ? -1 : 1;
 	const from = Math.max(firstIndex(buffer) - 1, current) + step;
-	const match = findMatch(buffer, pattern, from, step);
+	const match = findMatch(buffer, pattern, from, step, state.raw);
 	if (match === undefined) return {...state, notice: `No ${direction} line matches “${pattern}”`};
 	return {...reveal({...state, search: {phase: 'active', pattern, match}}, match, rows), notice: undefined};
 }
 
-function findMatch(buffer: LogBuffer, pattern: string, from: number, step: 1 | -1): number | undefined {
+/** The next line from `from` whose shown text (formatted, or raw) holds the pattern. */
+function findMatch(buffer: LogBuffer, pattern: string, from: number, step: 1 | -1, raw: boolean): number | undefined {
 	const needle = pattern.toLowerCase();
 	const first = firstIndex(buffer);
 	for (let index = from; index >= first && index < buffer.total; index += step) {
-		if (lineAt(buffer, index)?.toLowerCase().includes(needle)) return index;
+		const line = lineAt(buffer, index);
+		if (line !== undefined && shownLine(line, raw).text.toLowerCase().includes(needle)) return index;
 	}
 	return undefined;
 }

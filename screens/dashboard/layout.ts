@@ -1,10 +1,12 @@
 import type {DaemonStatus} from '../../services/supervisor/events.js';
-import {bindingsFor} from '../bindings.js';
+import {footerItems, packFooter} from '../bindings.js';
 
 export interface ListColumns {
 	name: number;
 	pid: boolean;
 	restarts: boolean;
+	/** CPU% and memory of each daemon's processes. */
+	usage: boolean;
 }
 
 export interface DashboardLayout {
@@ -29,6 +31,8 @@ const uptimeWidth = 6;
 const portWidth = 5;
 const pidWidth = 7;
 const restartsWidth = 3;
+const cpuWidth = 6;
+const memoryWidth = 6;
 
 /**
  * Where everything goes for a terminal size. The list takes what its columns need (pid and
@@ -39,10 +43,10 @@ export function dashboardLayout(size: {columns: number; rows: number}, daemons: 
 	const rows = Math.max(12, size.rows);
 	const longest = Math.max(6, ...daemons.map(daemon => daemon.name.length));
 	const wide = columns >= 100;
-	const list: ListColumns = {name: Math.min(longest, wide ? 16 : 12), pid: wide, restarts: columns >= 90};
+	const list: ListColumns = {name: Math.min(longest, wide ? 16 : 12), pid: wide, restarts: columns >= 90, usage: columns >= 120};
 	// marker + symbol, then the columns with a space between each, a space, then the border.
 	const listWidth =
-		1 + 2 + 2 + list.name + 1 + stateWidth + 1 + uptimeWidth + 1 + portWidth + (list.pid ? 1 + pidWidth : 0) + (list.restarts ? 1 + restartsWidth : 0) + 2;
+		1 + 2 + 2 + list.name + 1 + stateWidth + 1 + uptimeWidth + 1 + portWidth + (list.pid ? 1 + pidWidth : 0) + (list.restarts ? 1 + restartsWidth : 0) + (list.usage ? 2 + cpuWidth + memoryWidth : 0) + 2;
 	const footerRows = footerHeight(mode, columns);
 	const paneHeight = Math.max(4, rows - headerRows - statusRows - footerRows);
 	const logWidth = columns - listWidth;
@@ -59,23 +63,9 @@ export function dashboardLayout(size: {columns: number; rows: number}, daemons: 
 	};
 }
 
-export const listColumnWidths = {state: stateWidth, uptime: uptimeWidth, port: portWidth, pid: pidWidth, restarts: restartsWidth};
+export const listColumnWidths = {state: stateWidth, uptime: uptimeWidth, port: portWidth, pid: pidWidth, restarts: restartsWidth, cpu: cpuWidth, memory: memoryWidth};
 
-/** Rows the shared Footer takes: it wraps its items with a gap of two. */
+/** Rows the shared Footer takes (it shows up to two lines). */
 export function footerHeight(mode: string, columns: number): number {
-	const items = bindingsFor('dashboard', mode)
-		.filter(binding => binding.footer)
-		// The keys and words of the table are all one column per character.
-		.map(binding => `${binding.keys} ${binding.description.split(':')[0] ?? ''}`.length);
-	let rowCount = 1;
-	let used = 0;
-	for (const width of items) {
-		if (used > 0 && used + 2 + width > columns) {
-			rowCount++;
-			used = width;
-		} else {
-			used += (used > 0 ? 2 : 0) + width;
-		}
-	}
-	return rowCount;
+	return Math.max(1, packFooter(footerItems('dashboard', mode), columns, 2).length);
 }

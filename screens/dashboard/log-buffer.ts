@@ -1,3 +1,5 @@
+import {collapseCarriageReturns} from '../../services/supervisor/log-lines.js';
+
 /**
  * A daemon's recent log lines as the dashboard keeps them: capped in lines and in bytes, so a
  * flood costs bounded memory. `total` counts every line ever appended, which gives each line a
@@ -21,7 +23,6 @@ export const defaultLogLimits: LogLimits = {maxLines: 2000, maxBytes: 1024 * 102
 export const emptyLogBuffer: LogBuffer = {lines: [], bytes: 0, total: 0};
 
 // CSI and OSC sequences, and the other C0 controls except tab; tabs become spaces below.
-// eslint-disable-next-line no-control-regex
 const controlSequences = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|\u001B[@-Z\\-_]|[\u0000-\u0008\u000B-\u001F\u007F]/g;
 
 /**
@@ -29,12 +30,9 @@ const controlSequences = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\
  * bars), escape sequences are dropped (the pane draws its own colours), tabs become spaces.
  */
 export function cleanLine(raw: string, maxLength: number): string {
-	let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-	const lastReturn = line.lastIndexOf('\r');
-	if (lastReturn !== -1) line = line.slice(lastReturn + 1);
+	let line = collapseCarriageReturns(raw);
 	if (line.length > maxLength * 2) line = line.slice(0, maxLength * 2);
-	// eslint-disable-next-line no-control-regex
-	if (/[\u0000-\u001F\u007F]/.test(line)) line = line.replace(/\t/g, '    ').replace(controlSequences, '');
+		if (/[\u0000-\u001F\u007F]/.test(line)) line = line.replace(/\t/g, '    ').replace(controlSequences, '');
 	return line.length > maxLength ? line.slice(0, maxLength) : line;
 }
 

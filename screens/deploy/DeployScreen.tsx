@@ -1,7 +1,7 @@
 import {useApp, type Key} from 'ink';
 import {useEffect, useRef} from 'react';
 import type {DeployEvent} from '../../services/deploy/events.js';
-import {stylesEnabled} from '../colour.js';
+import {colorWanted} from '../colour.js';
 import {useNow, type Clock} from '../dashboard/use-now.js';
 import {useDeployEvents} from '../hooks/use-deploy-events.js';
 import {useKeys} from '../hooks/use-keys.js';
@@ -26,7 +26,7 @@ export interface DeployScreenProps {
 }
 
 /** `ampzero deploy`'s screen: every host's progress through the steps, live, then the summary. */
-export function DeployScreen({events, abort, onLeave, instance, clock = Date, color = stylesEnabled(), frameMs, outputLimit}: DeployScreenProps) {
+export function DeployScreen({events, abort, onLeave, instance, clock = Date, color = colorWanted(), frameMs, outputLimit}: DeployScreenProps) {
 	const [state, dispatch] = useDeployEvents(events, {frameMs, outputLimit});
 	const size = useTerminalSize();
 	const now = useNow(clock, 200);

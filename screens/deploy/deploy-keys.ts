@@ -1,5 +1,5 @@
 import type {Key} from 'ink';
-import {matchBinding} from '../bindings.js';
+import {matchCommand} from '../bindings.js';
 import type {DeployAction, DeployScreenState} from './deploy-reducer.js';
 
 /** The bindings-table mode the deploy screen is in: it picks the footer and which keys apply. */
@@ -22,13 +22,15 @@ const none: DeployKeyOutcome = {actions: []};
 /** Turns a key press into meaningful actions; `listRows` is how many host rows the list shows. */
 export function interpretDeployKey(state: DeployScreenState, input: string, key: Key, listRows: number): DeployKeyOutcome {
 	const mode = deployMode(state);
-	switch (matchBinding('deploy', input, key, mode)) {
+	switch (matchCommand('deploy', input, key, mode)) {
 		case 'deploy-interrupt':
 			if (state.finished) return {actions: [], leave: true};
 			if (mode === 'confirm-abort') return {actions: [{type: 'confirm-abort'}]};
 			return {actions: [{type: 'close-help'}, {type: 'ask-abort'}]};
-		case 'deploy-select':
-			return {actions: [{type: key.upArrow || input === 'k' ? 'select-previous' : 'select-next', rows: listRows}]};
+		case 'deploy-select-previous':
+			return {actions: [{type: 'select-previous', rows: listRows}]};
+		case 'deploy-select-next':
+			return {actions: [{type: 'select-next', rows: listRows}]};
 		case 'deploy-abort':
 			return {actions: [{type: 'ask-abort'}]};
 		case 'deploy-abort-yes':
@@ -39,9 +41,9 @@ export function interpretDeployKey(state: DeployScreenState, input: string, key:
 			return {actions: [], leave: true};
 		case 'deploy-leave-early':
 			return {actions: [{type: 'leave-too-early'}]};
-		case 'deploy-help':
+		case 'help':
 			return {actions: [{type: 'toggle-help'}]};
-		case 'deploy-close-help':
+		case 'close-help':
 			return {actions: [{type: 'close-help'}]};
 		default:
 			return none;

@@ -29,6 +29,8 @@ function controlKey(char: string): [string, Key] {
 	if (char === '\t') return ['', {...noKey, tab: true}];
 	if (char === '\u007F') return ['', {...noKey, delete: true}];
 	if (char === '\b') return ['', {...noKey, backspace: true}];
+	// ^/ (and ^_): Ink hands it over as the character itself when it comes alone.
+	if (char === '\u001F') return [char, noKey];
 	return [String.fromCodePoint(code + 96), {...noKey, ctrl: true}];
 }
 

@@ -1,7 +1,6 @@
 import {useEffect, useReducer, type Dispatch} from 'react';
 import type {SupervisorConnection, SupervisorEvent} from '../../services/supervisor/events.js';
-import {initialDashboardState, type DashboardState} from '../dashboard/dashboard-reducer.js';
-import {dashboardInputReducer, type DashboardInput} from '../dashboard/dashboard-keys.js';
+import {dashboardReducer, initialDashboardState, type DashboardAction, type DashboardState} from '../dashboard/dashboard-reducer.js';
 import type {LogLimits} from '../dashboard/log-buffer.js';
 
 /** A frame's worth of events with this many log lines is a flood. */
@@ -25,9 +24,9 @@ export interface UseSupervisorOptions {
  * `for await`; a burst of events costs one dispatch per frame. When the events end (the
  * supervisor exited or the link dropped) the state says so.
  */
-export function useSupervisor(connection: SupervisorConnection, options: UseSupervisorOptions = {}): [DashboardState, Dispatch<DashboardInput>] {
+export function useSupervisor(connection: SupervisorConnection, options: UseSupervisorOptions = {}): [DashboardState, Dispatch<DashboardAction>] {
 	const frameMs = options.frameMs ?? 33;
-	const [state, dispatch] = useReducer(dashboardInputReducer, options.limits, initialDashboardState);
+	const [state, dispatch] = useReducer(dashboardReducer, options.limits, initialDashboardState);
 
 	useEffect(() => {
 		const abort = new AbortController();

@@ -1,7 +1,7 @@
 import {Text, useApp} from 'ink';
-import {useEffect, useState} from 'react';
+import {useEffect, useRef, useState} from 'react';
 import type {InitAnswers, InstanceSummary} from '../../services/instance/types.js';
-import {matchBinding} from '../bindings.js';
+import {matchCommand} from '../bindings.js';
 import {bodyRows, ScreenFrame} from '../components/ScreenFrame.js';
 import {useKeys} from '../hooks/use-keys.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
@@ -45,23 +45,24 @@ export function CreateApp({directory, answers, clobber, onResult, create}: Creat
 				? {type: 'aborted'}
 				: {type: 'failed', error: progress.error ?? 'unknown error'};
 
-	// ^C already said "leave": once the service has cleaned up, go.
+	// ^C already said "leave": once the service has cleaned up, go (once).
+	const left = useRef(false);
 	useEffect(() => {
-		if (progress.phase !== 'aborted') return;
+		if (progress.phase !== 'aborted' || left.current) return;
+		left.current = true;
 		onResult({type: 'aborted'});
 		exit();
-		// Only the phase change matters here.
-	}, [progress.phase]);
+	}, [progress.phase, onResult, exit]);
 
 	useKeys((input, key) => {
 		if (help) {
-			if (matchBinding('init', input, key, 'help') !== undefined) setHelp(false);
+			if (matchCommand('init', input, key, 'help') !== undefined) setHelp(false);
 			return;
 		}
-		const binding = matchBinding('init', input, key, modeOf(progress));
-		if (binding === 'help') setHelp(true);
-		else if (binding === 'abort') abort();
-		else if (binding === 'finish') {
+		const command = matchCommand('init', input, key, modeOf(progress));
+		if (command === 'help') setHelp(true);
+		else if (command === 'abort') abort();
+		else if (command === 'finish') {
 			onResult(resultOf());
 			exit();
 		}

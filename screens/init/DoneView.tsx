@@ -1,17 +1,14 @@
 import {Box, Text} from 'ink';
+import {frontendUrl} from '../../services/config/urls.js';
 import {instanceArgument} from '../../services/instance/locate.js';
 import type {InstanceSummary} from '../../services/instance/types.js';
-
-export function frontendUrl(hostName: string, summary: InstanceSummary): string {
-	return `https://${hostName}:${summary.ports.frontend}/`;
-}
 
 export function DoneView({summary, hostName}: {summary: InstanceSummary; hostName: string}) {
 	const rows: Array<[string, string]> = [
 		['path', summary.path],
 		['user id', String(summary.userId)],
 		['host id', String(summary.hostId)],
-		['frontend', frontendUrl(hostName, summary)],
+		['frontend', frontendUrl({hostName, ports: summary.ports})],
 		['amprun root', summary.amprunRoot],
 		['hub', summary.hub],
 	];

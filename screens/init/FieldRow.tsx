@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {stylesEnabled} from '../colour.js';
+import {colorWanted} from '../colour.js';
 import type {FieldSpec} from './fields.js';
 
 export const labelWidth = 22;
@@ -15,7 +15,7 @@ export function fieldRows(error: string | undefined, columns: number): number {
 function TextValue({value, cursor, focused}: {value: string; cursor: number; focused: boolean}) {
 	if (!focused) return <Text>{value}</Text>;
 	// Without styles an inverse cell is invisible: mark the cursor with a bar instead.
-	if (!stylesEnabled()) return <Text>{`${value.slice(0, cursor)}│${value.slice(cursor)}`}</Text>;
+	if (!colorWanted()) return <Text>{`${value.slice(0, cursor)}│${value.slice(cursor)}`}</Text>;
 	const at = value[cursor] ?? ' ';
 	return (
 		<Text>

@@ -1,13 +1,13 @@
 import {Text, useApp} from 'ink';
-import {useEffect, useReducer, useState} from 'react';
+import {useCallback, useEffect, useReducer, useRef, useState} from 'react';
 import {checkAmprunRoot} from '../../services/instance/amprun-root.js';
 import type {AmprunRootProblem, InitAnswers} from '../../services/instance/types.js';
-import {matchBinding} from '../bindings.js';
+import {matchCommand} from '../bindings.js';
 import {bodyRows, ScreenFrame} from '../components/ScreenFrame.js';
 import {Spinner} from '../components/Spinner.js';
 import {useKeys} from '../hooks/use-keys.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
-import {formAnswers, initFormReducer, initialFormState} from './init-form-reducer.js';
+import {focusedField, formAnswers, initFormReducer, initialFormState, type InitFormState} from './init-form-reducer.js';
 import {InitForm} from './InitForm.js';
 import {RootProblem} from './RootProblem.js';
 
@@ -48,73 +48,84 @@ export function InitApp({directory, initial, clobber, onResult, checkRoot = chec
 	const [phase, setPhase] = useState<Phase>({name: 'form'});
 	const [help, setHelp] = useState(false);
 
-	const finish = (result: FormResult): void => {
-		onResult(result);
-		exit();
-	};
+	const finish = useCallback(
+		(result: FormResult): void => {
+			onResult(result);
+			exit();
+		},
+		[onResult, exit],
+	);
 
+	const mounted = useRef(true);
+	useEffect(
+		() => () => {
+			mounted.current = false;
+		},
+		[],
+	);
+
+	// Once the form is submitted (it is not shown again): check the amprun root, then leave or ask.
+	const checking = useRef(false);
 	useEffect(() => {
-		if (!state.submitted) return;
+		if (!state.submitted || checking.current) return;
+		checking.current = true;
 		const answers = formAnswers(state);
-		let live = true;
 		setPhase({name: 'checking'});
 		void checkRoot(answers.amprunRoot).then(
 			problem => {
-				if (!live) return;
+				if (!mounted.current) return;
 				if (problem) setPhase({name: 'root-problem', problem});
 				else finish({type: 'submitted', answers});
 			},
 			(error: unknown) => {
-				if (live) setPhase({name: 'root-problem', problem: {path: answers.amprunRoot, why: String(error), sudoCommands: []}});
+				if (mounted.current) setPhase({name: 'root-problem', problem: {path: answers.amprunRoot, why: String(error), sudoCommands: []}});
 			},
 		);
-		return () => {
-			live = false;
-		};
-		// Runs once, when the form is submitted.
-	}, [state.submitted]);
+	}, [state, checkRoot, finish]);
 
+	const mode = phase.name === 'form' ? formMode(state) : phase.name;
 	useKeys((input, key) => {
 		if (help) {
-			if (matchBinding('init', input, key, 'help') !== undefined) setHelp(false);
+			if (matchCommand('init', input, key, 'help') !== undefined) setHelp(false);
 			return;
 		}
-		const binding = matchBinding('init', input, key, phase.name);
-		if (binding === 'help') return setHelp(true);
+		const command = matchCommand('init', input, key, mode);
+		if (command === 'help') return setHelp(true);
 		if (phase.name === 'root-problem') {
-			if (binding === 'sudo-yes' && phase.problem.sudoCommands.length > 0) finish({type: 'run-sudo', answers: formAnswers(state), problem: phase.problem});
-			else if (binding === 'sudo-no' || binding === 'sudo-yes') finish({type: 'declined-sudo', problem: phase.problem});
-			else if (binding === 'abort') finish({type: 'cancelled'});
+			if (command === 'sudo-yes' && phase.problem.sudoCommands.length > 0) finish({type: 'run-sudo', answers: formAnswers(state), problem: phase.problem});
+			else if (command === 'sudo-no' || command === 'sudo-yes') finish({type: 'declined-sudo', problem: phase.problem});
+			else if (command === 'abort') finish({type: 'cancelled'});
 			return;
 		}
 		if (phase.name !== 'form') {
-			if (binding === 'abort') finish({type: 'cancelled'});
+			if (command === 'abort') finish({type: 'cancelled'});
 			return;
 		}
-		switch (binding) {
+		switch (command) {
 			case 'next-field':
 			case 'previous-field':
 			case 'clear-field':
 			case 'submit':
-				return dispatch({type: binding});
+				return dispatch({type: command});
+			case 'choice-next':
+				return dispatch({type: 'choose', direction: 1});
+			case 'choice-previous':
+				return dispatch({type: 'choose', direction: -1});
 			case 'cancel':
 			case 'abort':
 				return finish({type: 'cancelled'});
-			case 'toggle-choice':
-				return dispatch({
-					type: 'toggle-choice',
-					direction: key.leftArrow ? -1 : 1,
-					otherwise: key.leftArrow || key.rightArrow ? {type: 'cursor', to: key.leftArrow ? 'left' : 'right'} : {type: 'insert', text: input},
-				});
 		}
+		// A text field's own editing keys.
 		if (key.backspace || key.delete) return dispatch({type: 'backspace'});
+		if (key.leftArrow) return dispatch({type: 'cursor', to: 'left'});
+		if (key.rightArrow) return dispatch({type: 'cursor', to: 'right'});
 		if (key.home || (key.ctrl && input === 'a')) return dispatch({type: 'cursor', to: 'home'});
 		if (key.end || (key.ctrl && input === 'e')) return dispatch({type: 'cursor', to: 'end'});
 		if (input !== '' && !key.ctrl && !key.meta) dispatch({type: 'insert', text: input});
 	});
 
 	return (
-		<ScreenFrame screen="init" mode={phase.name} title={<InitTitle directory={directory} clobber={clobber} />} help={help}>
+		<ScreenFrame screen="init" mode={mode} title={<InitTitle directory={directory} clobber={clobber} />} help={help}>
 			{phase.name === 'root-problem' ? (
 				<RootProblem problem={phase.problem} />
 			) : phase.name === 'checking' ? (
@@ -126,4 +137,9 @@ export function InitApp({directory, initial, clobber, onResult, checkRoot = chec
 			)}
 		</ScreenFrame>
 	);
+}
+
+/** The bindings-table mode of the form: a choice field takes Space and ←/→; a text field takes them as text. */
+export function formMode(state: InitFormState): 'form-choice' | 'form-text' {
+	return focusedField(state).kind === 'choice' ? 'form-choice' : 'form-text';
 }

@@ -25,7 +25,7 @@ export type InitFormAction =
 	| {type: 'cursor'; to: 'left' | 'right' | 'home' | 'end'}
 	| {type: 'clear-field'}
 	/** Space or ←/→: switches a choice field; in a text field it types the space or moves the cursor. */
-	| {type: 'toggle-choice'; direction: 1 | -1; otherwise: InitFormAction}
+	| {type: 'choose'; direction: 1 | -1}
 	| {type: 'submit'};
 
 export function initialFormState(answers: InitAnswers): InitFormState {
@@ -91,9 +91,9 @@ export function initFormReducer(state: InitFormState, action: InitFormAction): I
 		case 'clear-field':
 			if (field.kind === 'choice') return state;
 			return edit(state, '', 0);
-		case 'toggle-choice': {
+		case 'choose': {
 			const choices = field.choices;
-			if (field.kind !== 'choice' || !choices) return action.otherwise.type === 'toggle-choice' ? state : initFormReducer(state, action.otherwise);
+			if (field.kind !== 'choice' || !choices) return state;
 			const next = choices[(choices.indexOf(value) + action.direction + choices.length) % choices.length]!;
 			return edit(state, next, next.length);
 		}

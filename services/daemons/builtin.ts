@@ -103,6 +103,8 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 				port,
 				ports: [port],
 				dependsOn: ['keyspace', 'redis-live', 'redis-data', ...(name === 'zerodata' && ownPostgresql ? ['postgresql'] : [])],
+				// Neither talks to keyspace or redis while it starts; zerodata does open its PostgreSQL.
+				waitsForDependencies: !(name === 'zerodata' && ownPostgresql),
 				ready: {kind: 'http', url: `http://${host}:${port}/health`},
 				readyTimeoutMs: 20_000,
 				stopSignal: 'SIGTERM',
@@ -121,6 +123,8 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 			port,
 			ports: [port],
 			dependsOn: options.server ? ['redis-live', 'redis-data'] : ['keyspace', 'redis-live', 'redis-data', ...sharedDaemons],
+			// It retries the live redis and keyspace while they start; zerodata and logstore it reaches per request.
+			waitsForDependencies: true,
 			ready: {kind: 'http', url: `http://${host}:${port}/health`},
 			readyTimeoutMs: 20_000,
 			stopSignal: 'SIGTERM',
@@ -134,7 +138,9 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 		port: config.ports.frontend,
 		ports: [config.ports.frontend, config.ports.http],
 		dependsOn: ampnodeNames,
-		// /health passes through nginx to an ampnode: ready means the whole front door answers.
+		// /health passes through nginx to an ampnode: ready means the whole front door answers. Until
+		// an ampnode answers, nginx itself answers 502, so it can start with the rest.
+		waitsForDependencies: true,
 		ready: {kind: 'http', url: `https://${host}:${config.ports.frontend}/health`},
 		readyTimeoutMs: 15_000,
 		stopSignal: 'SIGQUIT',

@@ -10,9 +10,39 @@ export function connectLiveRedis(config: Pick<InstanceConfig, 'bindAddress' | 'p
 		lazyConnect: true,
 		maxRetriesPerRequest: 2,
 		connectTimeout: 3_000,
-		// A restarted redis comes back within the supervisor's backoff; keep trying, but not in a hot loop.
-		retryStrategy: attempt => Math.min(attempt * 200, 2_000),
+		// A starting or restarted redis answers within the supervisor's backoff; keep trying, soon at
+		// first, then no more often than every 2 s.
+		retryStrategy: attempt => Math.min(attempt * 50, 2_000),
 	});
+}
+
+/**
+ * Connects, waiting up to `timeoutMs` for a redis that is still starting (the supervisor starts
+ * ampnode beside it, not after it); rejects with the last connection error after that.
+ */
+export async function connectWhenUp(redis: Redis, timeoutMs: number): Promise<void> {
+	let lastError: unknown;
+	const remember = (error: unknown): void => {
+		lastError = error;
+	};
+	redis.on('error', remember);
+	try {
+		await new Promise<void>((resolve, reject) => {
+			const timer = setTimeout(() => {
+				redis.off('ready', ready);
+				reject(lastError instanceof Error ? lastError : new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`));
+			}, timeoutMs);
+			const ready = (): void => {
+				clearTimeout(timer);
+				resolve();
+			};
+			redis.once('ready', ready);
+			// A refused first attempt rejects this; the retry strategy keeps trying, and 'ready' ends the wait.
+			redis.connect().catch(remember);
+		});
+	} finally {
+		redis.off('error', remember);
+	}
 }
 
 /** Key names in the live redis, namespaced by instance so instances may share a server. */

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import {connects} from './connects.js';
 import type {ReadyProbe} from './spec.js';
 
@@ -36,27 +35,31 @@ function httpAnswers2xx(url: string): Promise<boolean> {
 	});
 }
 
-
-function redisCommand(...words: string[]): string {
-	return `*${words.length}\r\n${words.map(word => `$${Buffer.byteLength(word)}\r\n${word}\r\n`).join('')}`;
-}
-
-function redisAnswersPong(host: string, port: number, password: string): Promise<boolean> {
-	return new Promise(resolve => {
-		const socket = net.connect({host, port});
-		let answer = '';
-		const done = (result: boolean): void => {
-			socket.destroy();
-			resolve(result);
-		};
-		socket.setTimeout(attemptTimeoutMs, () => done(false));
-		socket.once('connect', () => socket.write((password ? redisCommand('AUTH', password) : '') + redisCommand('PING')));
-		socket.on('data', chunk => {
-			answer += chunk.toString('latin1');
-			if (answer.includes('+PONG\r\n')) done(true);
-			else if (answer.startsWith('-') || answer.includes('\r\n-')) done(false);
-		});
-		socket.once('error', () => done(false));
-		socket.once('close', () => done(false));
+/**
+ * AUTH then PING through ioredis (loaded only for a redis probe), one connection per attempt with
+ * no retries: the supervisor's probe loop is the retry.
+ */
+async function redisAnswersPong(host: string, port: number, password: string): Promise<boolean> {
+	const {Redis} = await import('ioredis');
+	const redis = new Redis({
+		host,
+		port,
+		...(password ? {password} : {}),
+		lazyConnect: true,
+		connectTimeout: attemptTimeoutMs,
+		commandTimeout: attemptTimeoutMs,
+		maxRetriesPerRequest: 0,
+		retryStrategy: () => null,
+		enableOfflineQueue: false,
 	});
+	// A refused or failed attempt is an answer ("not yet"), not an error to report.
+	redis.on('error', () => {});
+	try {
+		await redis.connect();
+		return (await redis.ping()) === 'PONG';
+	} catch {
+		return false;
+	} finally {
+		redis.disconnect();
+	}
 }

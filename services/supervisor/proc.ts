@@ -64,6 +64,33 @@ export function processStat(pid: number): {pgid: number; state: string; startTim
 	}
 }
 
+/** CPU time a process has used (user and system, in seconds) and its resident memory (bytes). */
+export function processUsage(pid: number): {cpuSeconds: number; rssBytes: number} | undefined {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		// Fields 14 and 15 of stat: utime and stime in clock ticks (100 a second on Linux).
+		const ticks = Number(fields[11]) + Number(fields[12]);
+		const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+		if (Number.isNaN(ticks)) return undefined;
+		return {cpuSeconds: ticks / clockTicksPerSecond, rssBytes: rss ? Number(rss[1]) * 1024 : 0};
+	} catch {
+		return undefined;
+	}
+}
+
+const clockTicksPerSecond = 100;
+
+/** The processes a process started (from its main thread), from /proc/PID/task/PID/children. */
+export function childrenOf(pid: number): number[] {
+	try {
+		const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+		return text === '' ? [] : text.split(' ').map(Number);
+	} catch {
+		return [];
+	}
+}
+
 /** Every live process of a group (zombies excluded). */
 export function groupMembers(pgid: number): number[] {
 	return allPids().filter(pid => {

@@ -23,7 +23,14 @@ export interface DaemonSpec {
 	port?: number;
 	/** Every port it binds: checked free before anything starts. */
 	ports: number[];
+	/** Daemons that must be up for this one to work; it is stopped before them. */
 	dependsOn: string[];
+	/**
+	 * It copes with its dependencies coming up after it (it retries them): the supervisor starts it
+	 * with everything else at once, not after they are ready, and counts it ready only once they
+	 * are too. Absent: started only when every dependency is ready.
+	 */
+	waitsForDependencies?: boolean;
 	ready: ReadyProbe;
 	readyTimeoutMs: number;
 	/** Run as this user and group (set when ampzero runs as root, so that no daemon does). */

@@ -159,7 +159,8 @@ export class Supervisor {
 	}
 
 	/**
-	 * Checks every port is free, then starts every daemon as soon as its dependencies are ready.
+	 * Checks every port is free, then starts every daemon as soon as its dependencies are ready (or
+	 * at once, when it waits for them itself).
 	 * Resolves when all are ready, or with the first daemon that failed to become ready.
 	 */
 	async start(): Promise<StartOutcome> {
@@ -168,7 +169,12 @@ export class Supervisor {
 		const began = Date.now();
 		const readiness = new Map<string, Promise<boolean>>();
 		const bringUp = async (daemon: ManagedDaemon): Promise<boolean> => {
-			const dependencies = await Promise.all(daemon.spec.dependsOn.map(name => readiness.get(name)!));
+			const waiting = Promise.all(daemon.spec.dependsOn.map(name => readiness.get(name)!));
+			if (daemon.spec.waitsForDependencies) {
+				const [own, dependencies] = await Promise.all([this.launchAndAwaitReady(daemon), waiting]);
+				return own && dependencies.every(Boolean);
+			}
+			const dependencies = await waiting;
 			if (!dependencies.every(Boolean) || this.shuttingDown) {
 				if (!this.shuttingDown) this.setState(daemon, 'pending', `waiting for ${daemon.spec.dependsOn.join(', ')}, which did not start`);
 				return false;

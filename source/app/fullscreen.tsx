@@ -75,7 +75,14 @@ export function renderFullscreen(
 	}
 
 	stdout.write(enterAlternateScreen + hideCursor);
-	const instance = render(element, {exitOnCtrlC: false, maxFps: 30, patchConsole: true});
+	const instance = render(element, {
+		exitOnCtrlC: false,
+		patchConsole: true,
+		// No frame cap here: a key's effect is drawn at once. What arrives in floods (log lines) is
+		// gathered per frame where it is received (useSupervisor), so only the flood is throttled.
+		maxFps: 0,
+		// Not incrementalRendering: Ink 6.8 then leaves stale rows behind when the terminal grows.
+	});
 
 	function safeUnmount(): void {
 		try {

@@ -5,7 +5,7 @@ import {AmpError, errorMessage} from '../../services/errors.js';
 import {checkAmprunRoot, runSudoCommands} from '../../services/instance/amprun-root.js';
 import type {AmprunRootProblem, InitAnswers} from '../../services/instance/types.js';
 import {CreateApp, type CreateResult} from '../../screens/init/CreateApp.js';
-import {frontendUrl} from '../../screens/init/DoneView.js';
+import {frontendUrl} from '../../services/config/urls.js';
 import {instanceArgument} from '../../services/instance/locate.js';
 import {InitApp, type FormResult} from '../../screens/init/InitApp.js';
 import type {CreateFunction} from '../../screens/init/use-create-instance.js';
@@ -73,7 +73,7 @@ export async function runInitApp(directory: string, initial: InitAnswers, option
 	switch (created.type) {
 		case 'done': {
 			const {summary} = created;
-			say(`Created ${summary.path} (user ${summary.userId}, host ${summary.hostId}); frontend ${frontendUrl(answers.hostName, summary)}`);
+			say(`Created ${summary.path} (user ${summary.userId}, host ${summary.hostId}); frontend ${frontendUrl({hostName: answers.hostName, ports: summary.ports})}`);
 			say(`next: ampzero run ${instanceArgument(summary.path)}`);
 			return 0;
 		}

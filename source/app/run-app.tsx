@@ -1,3 +1,5 @@
+import {existsSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
 import v8 from 'node:v8';
 import type {SupervisorConnection} from '../../services/supervisor/events.js';
 
@@ -37,25 +39,21 @@ export async function runDashboardApp(
 }
 
 /**
- * Loads React, Ink and the screen with React's production build: the development build costs
- * about twice the CPU per frame under a log flood, and more memory. NODE_ENV is set only while
- * React loads, so the daemons a --no-daemon supervisor starts later do not inherit it. (No JSX in
- * this file: the JSX runtime would load React before NODE_ENV is set.)
+ * Loads the screen: the one-file bundle the build makes (see dashboard-screen.ts), or, where
+ * there is none (the sources run directly), the modules themselves with React's production build.
+ * The development build costs about twice the CPU per frame under a log flood, and more memory.
+ * NODE_ENV is set only while React loads, so the daemons a --no-daemon supervisor starts later do
+ * not inherit it. (No JSX in this file: the JSX runtime would load React before NODE_ENV is set.)
  */
-async function loadScreen() {
+async function loadScreen(): Promise<typeof import('./dashboard-screen.js')> {
 	// The screen holds little (the log rings are capped); trading a little CPU for a heap that stays small.
 	v8.setFlagsFromString('--optimize-for-size');
+	const bundle = new URL('./dashboard-screen.bundle.js', import.meta.url);
+	if (existsSync(fileURLToPath(bundle))) return (await import(bundle.href)) as typeof import('./dashboard-screen.js');
 	const previous = process.env['NODE_ENV'];
 	process.env['NODE_ENV'] = previous ?? 'production';
 	try {
-		// Before anything loads Ink: chalk decides on colour once, when it loads.
-		await import('./no-color.js');
-		const [{createElement}, {Dashboard}, {renderFullscreen}] = await Promise.all([
-			import('react'),
-			import('../../screens/dashboard/Dashboard.js'),
-			import('./fullscreen.js'),
-		]);
-		return {createElement, Dashboard, renderFullscreen};
+		return await import('./dashboard-screen.js');
 	} finally {
 		if (previous === undefined) delete process.env['NODE_ENV'];
 	}

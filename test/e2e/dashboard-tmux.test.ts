@@ -112,9 +112,9 @@ describe('ampzero run: the dashboard in a real terminal (tmux, 80×24)', () => {
 		expect(ready).toContain('ampzero run dash');
 		await remember();
 		await session.type('q');
-		await session.waitFor('stop every daemon of dash (s), or cancel (Esc)?');
+		await session.waitFor('stop every daemon of dash (s), or cancel (n/Esc)?');
 		await session.sendKeys('Escape');
-		await session.waitFor('↑↓/jk select');
+		await session.waitFor('↑/k ↓/j select');
 		await session.sendKeys('C-c');
 		await session.waitFor('Every daemon of dash has stopped.', 30_000);
 		await session.waitFor(/^shell\$\s*$/m);

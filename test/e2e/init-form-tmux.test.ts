@@ -69,7 +69,7 @@ describe('ampzero init: the form in a real terminal (tmux, 80×24)', () => {
 		await tmux.sendKeys(tmuxKeys.enter);
 		const done = await tmux.waitFor('Created the instance demo', 30_000);
 		expect(done).toContain('next: ampzero run');
-		expect(done).toContain(`https://localhost:${session.ports[0]}/`);
+		expect(done).toContain(`https://localhost:${session.ports[0]}`);
 		await tmux.sendKeys(tmuxKeys.enter);
 
 		const after = await tmux.waitFor('ampzero exited with 0');

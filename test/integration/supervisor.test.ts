@@ -154,6 +154,29 @@ describe('supervisor with real processes', () => {
 		expect(processesMentioning(run.root)).toEqual([]);
 	});
 
+	it('starts a daemon that waits for its dependencies itself at once, and counts it ready only once they are', async () => {
+		const run = setUp();
+		const {supervisor, events} = supervise(run, [
+			nodeDaemon('slow', "setTimeout(() => console.log('up now'), 600); setInterval(() => {}, 1000);", run.root, {ready: {kind: 'log', pattern: 'up now'}}),
+			nodeDaemon('patient', "console.log('started'); setInterval(() => {}, 1000);", run.root, {dependsOn: ['slow'], waitsForDependencies: true}),
+			nodeDaemon('ordered', 'setInterval(() => {}, 1000);', run.root, {dependsOn: ['slow']}),
+		]);
+		const outcome = await supervisor.start();
+		expect(outcome.ok).toBe(true);
+		const states = events.flatMap(event => (event.type === 'daemon-state' ? [`${event.daemon.name} ${event.daemon.state}`] : []));
+		const at = (entry: string): number => states.indexOf(entry);
+		// patient starts beside slow, before slow is ready; ordered only after.
+		expect(at('patient starting')).toBeGreaterThan(-1);
+		expect(at('patient starting')).toBeLessThan(at('slow ready'));
+		expect(at('ordered starting')).toBeGreaterThan(at('slow ready'));
+		const runReady = events.findIndex(event => event.type === 'run-ready');
+		expect(runReady).toBeGreaterThan(events.findIndex(event => event.type === 'daemon-state' && event.daemon.name === 'slow' && event.daemon.state === 'ready'));
+		// Stopping still goes in dependency order: the dependants first.
+		await supervisor.stopAll();
+		const stops = events.flatMap(event => (event.type === 'daemon-state' && event.daemon.state === 'stopped' ? [event.daemon.name] : []));
+		expect(stops.at(-1)).toBe('slow');
+	});
+
 	it('fails the run when a daemon is not ready in time, with its last log lines', async () => {
 		const run = setUp();
 		const {supervisor, events} = supervise(run, [

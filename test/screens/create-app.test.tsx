@@ -45,7 +45,7 @@ describe('the creation screen, with the real service', () => {
 		const results: CreateResult[] = [];
 		const rendered = await renderAt(<CreateApp directory={directory} answers={given} clobber={false} onResult={result => results.push(result)} />);
 		await waitForContent(rendered, 'Created the instance demo', 30_000);
-		expect(screenText(rendered)).toContain(`https://localhost:${given.ports.frontend}/`);
+		expect(screenText(rendered)).toContain(`https://localhost:${given.ports.frontend}`);
 		expect(results).toEqual([]);
 		await sendInput(rendered, ENTER);
 		await until(() => results.length > 0);

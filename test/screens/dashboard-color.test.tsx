@@ -1,6 +1,6 @@
 import {afterAll, describe, expect, it} from 'vitest';
-import {colorWanted} from '../../screens/dashboard/daemon-look.js';
-import {daemonsIn, fixedClock, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
+import {colorWanted} from '../../screens/colour.js';
+import {daemonsIn, etcdLog, fixedClock, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
 
 // Colour output is decided when chalk loads: force it before Ink is imported, so the difference NO_COLOR makes shows.
 const previous = process.env['FORCE_COLOR'];
@@ -25,7 +25,7 @@ async function screenWith(color: boolean): Promise<string> {
 	daemons[4] = {...daemons[4]!, state: 'stopping'};
 	daemons[5] = {...daemons[5]!, state: 'stopped', pid: undefined, startedAt: undefined};
 	daemons[6] = {...daemons[6]!, state: 'pending', pid: undefined, startedAt: undefined};
-	connection.push({type: 'snapshot', info: runInfo, daemons, logs: {}});
+	connection.push({type: 'snapshot', info: runInfo, daemons, logs: {keyspace: etcdLog()}});
 	await waitFor(() => (app.lastFrame() ?? '').includes('pending'), 'the daemon list');
 	const frame = app.lastFrame() ?? '';
 	app.unmount();
@@ -37,6 +37,7 @@ describe('dashboard colours', () => {
 		expect(colorWanted({NO_COLOR: '1'})).toBe(false);
 		expect(colorWanted({NO_COLOR: ''})).toBe(true);
 		expect(colorWanted({})).toBe(true);
+		expect(colorWanted({FORCE_COLOR: '0'})).toBe(false);
 	});
 
 	it('with colour, states are coloured; with NO_COLOR, no colour but every state keeps its own symbol', async () => {
@@ -49,5 +50,14 @@ describe('dashboard colours', () => {
 		const symbols = ['keyspace', 'redis-live', 'redis-data', 'logstore', 'zerodata', 'ampnode', 'nginx'].map(symbolOf);
 		expect(symbols).toEqual(['✓', '!', '✗', '↑', '↓', '■', '·']);
 		expect(plain.replace(anyEscape, '')).toMatchSnapshot();
+	});
+
+	it('colours the level of a formatted log line (red error, yellow warning), plain under NO_COLOR', async () => {
+		const colored = await screenWith(true);
+		expect(colored).toMatch(/\u001B\[33mWARN\u001B\[39m/);
+		expect(colored).toMatch(/\u001B\[31m(?:\u001B\[1m)?ERROR/);
+		const plain = await screenWith(false);
+		expect(plain).toContain('WARN  slow fdatasync');
+		expect(plain).not.toMatch(/\u001B\[3[13]m/);
 	});
 });

@@ -97,3 +97,16 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 30
 		await new Promise(resolve => setTimeout(resolve, 10));
 	}
 }
+
+/** Lines as etcd writes them (JSON), with a warning and an error among them. */
+export function etcdLog(): string[] {
+	const line = (second: number, level: string, msg: string, extra: Record<string, unknown> = {}): string =>
+		JSON.stringify({level, ts: `2026-01-15T12:00:${String(second).padStart(2, '0')}.125Z`, caller: 'etcdserver/server.go:2069', msg, ...extra});
+	return [
+		line(1, 'info', 'starting an etcd server', {'data-dir': 'data'}),
+		line(2, 'info', 'published local member to cluster through raft', {'local-member-id': 'bae523cfcffd6141'}),
+		line(3, 'warn', 'slow fdatasync', {took: '1.2s', expected: '1s'}),
+		line(4, 'error', 'failed to reach the peer', {peer: 'a b'}),
+		'not JSON: {broken',
+	];
+}

@@ -1,9 +1,10 @@
 import type {Key} from 'ink';
 import {describe, expect, it} from 'vitest';
-import {dashboardInputReducer, dashboardMode, type DashboardInput} from '../../screens/dashboard/dashboard-keys.js';
+import {dashboardMode, interpretKey, keyPresses} from '../../screens/dashboard/dashboard-keys.js';
 import {dashboardReducer, initialDashboardState, selectedLog, skippedMarker, visibleWindow, type DashboardState} from '../../screens/dashboard/dashboard-reducer.js';
 import {cleanLine} from '../../screens/dashboard/log-buffer.js';
-import type {DaemonStatus, SupervisorEvent} from '../../services/supervisor/events.js';
+import {noKey} from '../helpers/keys.js';
+import type {DaemonStatus, SupervisorCommand, SupervisorEvent} from '../../services/supervisor/events.js';
 
 const info = {instance: 'kickass', instanceDirectory: '/srv/kickass', frontendUrl: 'https://localhost:8040', supervisorPid: 4242};
 const daemons: DaemonStatus[] = [
@@ -24,15 +25,26 @@ function started(): DashboardState {
 	return fold(initialDashboardState(), {type: 'snapshot', info, daemons, logs: {keyspace: ['k1', 'k2'], 'redis-live': []}});
 }
 
-const noKey: Key = {
-	upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
-	return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
-	super: false, hyper: false, capsLock: false, numLock: false,
-};
+
+/** What the key handler does: each press is interpreted, its actions folded in; what it sends is kept in `sent`. */
+function pressAndSend(state: DashboardState, input: string, key: Partial<Key> = {}, ownsSupervisor = false): {state: DashboardState; sent: SupervisorCommand[]} {
+	const sent: SupervisorCommand[] = [];
+	let next = state;
+	for (const [text, pressed] of keyPresses(input, {...noKey, ...key})) {
+		const outcome = interpretKey(next, text, pressed, {ownsSupervisor, logRows: 10});
+		for (const action of outcome.actions) next = dashboardReducer(next, action);
+		sent.push(...outcome.commands);
+	}
+	return {state: next, sent};
+}
 
 function press(state: DashboardState, input: string, key: Partial<Key> = {}, ownsSupervisor = false): DashboardState {
-	const action: DashboardInput = {type: 'key', input, key: {...noKey, ...key}, context: {ownsSupervisor, logRows: 10}};
-	return dashboardInputReducer(state, action);
+	return pressAndSend(state, input, key, ownsSupervisor).state;
+}
+
+/** The commands a press sends to the supervisor. */
+function sentBy(state: DashboardState, input: string, key: Partial<Key> = {}, ownsSupervisor = false): SupervisorCommand[] {
+	return pressAndSend(state, input, key, ownsSupervisor).sent;
 }
 
 describe('dashboard reducer: events', () => {
@@ -204,36 +216,36 @@ describe('dashboard reducer: selection, scrolling, search', () => {
 
 describe('dashboard reducer: keys that reach the supervisor', () => {
 	it('s stops the selected daemon; r restarts it, or starts it when it is down', () => {
-		let state = press(started(), 's');
-		expect(state.outbox).toEqual([{type: 'stop', daemon: 'keyspace'}]);
-		state = press(state, 'r');
-		state = fold(state, {type: 'daemon-state', daemon: {...daemons[0]!, state: 'stopped'}});
-		state = press(state, 'r');
-		expect(state.outbox).toEqual([
-			{type: 'stop', daemon: 'keyspace'},
-			{type: 'restart', daemon: 'keyspace'},
-			{type: 'start', daemon: 'keyspace'},
-		]);
+		expect(sentBy(started(), 's')).toEqual([{type: 'stop', daemon: 'keyspace'}]);
+		expect(press(started(), 's').notice).toBe('Stopping keyspace…');
+		expect(sentBy(started(), 'r')).toEqual([{type: 'restart', daemon: 'keyspace'}]);
+		const stopped = fold(started(), {type: 'daemon-state', daemon: {...daemons[0]!, state: 'stopped'}});
+		expect(sentBy(stopped, 'r')).toEqual([{type: 'start', daemon: 'keyspace'}]);
+	});
+
+	it('j and k move the selection one row each way, several presses in one read one by one', () => {
+		expect(press(started(), 'j').selected).toBe(1);
+		expect(press(started(), 'k').selected).toBe(2);
+		expect(press(started(), 'jj').selected).toBe(2);
+		expect(press(started(), '', {downArrow: true}).selected).toBe(1);
 	});
 
 	it('Q asks first; only y force-quits', () => {
-		let state = press(started(), 'Q');
+		const state = press(started(), 'Q');
 		expect(state.dialog).toBe('confirm-quit-all');
-		expect(press(state, 'n').outbox).toEqual([]);
+		expect(sentBy(state, 'n')).toEqual([]);
 		expect(press(state, 'n').dialog).toBeUndefined();
-		state = press(state, 'y');
-		expect(state.outbox).toEqual([{type: 'quit-all'}]);
-		expect(state.stopping).toBe('forced');
+		expect(sentBy(state, 'y')).toEqual([{type: 'quit-all'}]);
+		expect(press(state, 'y').stopping).toBe('forced');
 	});
 
 	it('q asks stop or detach when daemonised; d detaches with a line saying how to come back', () => {
-		let state = press(started(), 'q');
+		const state = press(started(), 'q');
 		expect(dashboardMode(state, false)).toBe('confirm-leave');
-		state = press(state, 'd');
-		expect(state.outbox).toEqual([]);
-		expect(state.ended).toEqual({code: 0, detached: true, message: 'Detached from kickass: its daemons keep running. Re-attach with: ampzero run /srv/kickass'});
+		expect(sentBy(state, 'd')).toEqual([]);
+		expect(press(state, 'd').ended).toEqual({code: 0, detached: true, message: 'Detached from kickass: its daemons keep running. Re-attach with: ampzero run /srv/kickass'});
 		expect(press(started(), 'd').ended?.detached).toBe(true);
-		expect(press(press(started(), 'q'), 's').outbox).toEqual([{type: 'stop-all'}]);
+		expect(sentBy(state, 's')).toEqual([{type: 'stop-all'}]);
 	});
 
 	it('with --no-daemon, q asks stop or cancel, and ^C stops then forces', () => {
@@ -244,22 +256,24 @@ describe('dashboard reducer: keys that reach the supervisor', () => {
 		expect(press(state, 'd', {}, true).ended).toBeUndefined();
 		state = press(state, '', {escape: true}, true);
 		expect(state.dialog).toBeUndefined();
+		expect(sentBy(state, 'c', {ctrl: true}, true)).toEqual([{type: 'stop-all'}]);
 		state = press(state, 'c', {ctrl: true}, true);
-		expect(state.outbox).toEqual([{type: 'stop-all'}]);
+		expect(sentBy(state, 'c', {ctrl: true}, true)).toEqual([{type: 'quit-all'}]);
 		state = press(state, 'c', {ctrl: true}, true);
-		expect(state.outbox).toEqual([{type: 'stop-all'}, {type: 'quit-all'}]);
+		expect(sentBy(state, 'c', {ctrl: true}, true)).toEqual([]);
 	});
 
 	it('daemonised, ^C asks like q, and a second ^C detaches', () => {
 		let state = press(started(), 'c', {ctrl: true});
 		expect(state.dialog).toBe('confirm-leave');
+		expect(sentBy(state, 'c', {ctrl: true})).toEqual([]);
 		state = press(state, 'c', {ctrl: true});
 		expect(state.ended?.detached).toBe(true);
-		expect(state.outbox).toEqual([]);
 	});
 
 	it('ignores keys once it has ended', () => {
 		const state = fold(started(), {type: 'supervisor-exit', reason: 'stopped'});
 		expect(press(state, 's')).toBe(state);
+		expect(sentBy(state, 's')).toEqual([]);
 	});
 });

@@ -1,13 +1,19 @@
 import {render} from 'ink-testing-library';
 import {afterEach, describe, expect, it} from 'vitest';
 import {Dashboard} from '../../screens/dashboard/Dashboard.js';
+import type {UsageSource} from '../../screens/hooks/use-daemon-usage.js';
 import type {DashboardState} from '../../screens/dashboard/dashboard-reducer.js';
-import {daemonsIn, fixedClock, keys, logOf, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
+import {daemonsIn, etcdLog, fixedClock, keys, logOf, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
 
 const mounted: Array<() => void> = [];
 afterEach(() => {
 	for (const unmount of mounted.splice(0)) unmount();
 });
+
+/** CPU and memory figures as /proc would give them, the same on every sample. */
+const fixedUsage: UsageSource = {
+	sample: groups => new Map([...groups.keys()].map((name, index) => [name, {cpuPercent: index * 3.7, rssBytes: (index + 1) * 9.6 * 1024 * 1024}])),
+};
 
 function mount(options: {columns?: number; rows?: number; ownsSupervisor?: boolean; color?: boolean} = {}) {
 	const connection = new MemoryConnection();
@@ -21,9 +27,14 @@ function mount(options: {columns?: number; rows?: number; ownsSupervisor?: boole
 			size={{columns: options.columns ?? 80, rows: options.rows ?? 24}}
 			color={options.color ?? true}
 			frameMs={5}
+			usageSource={fixedUsage}
 		/>,
 	);
 	mounted.push(app.unmount);
+	// The fake terminal takes the size the test claims (it is 100 columns otherwise): Ink lays out within it.
+	Object.defineProperty(app.stdout, 'columns', {value: options.columns ?? 80, configurable: true});
+	Object.defineProperty(app.stdout, 'rows', {value: options.rows ?? 24, configurable: true});
+	app.stdout.emit('resize');
 	const frame = (): string => app.lastFrame() ?? '';
 	const until = (text: string): Promise<void> => waitFor(() => frame().includes(text), `“${text}” on screen:\n${frame()}`);
 	const type = async (input: string, expect: string): Promise<void> => {
@@ -129,13 +140,42 @@ describe('dashboard screen', () => {
 		const {frame, until, type, connection, endings} = mount();
 		allReady(connection);
 		await until('all 7 ready');
-		await type('q', 'detach and leave it running');
+		await type('q', 'detach, it keeps running');
 		expect(frame()).toMatchSnapshot();
 		await type('d', 'Leave');
 		await waitFor(() => endings.length === 1, 'the dashboard to end');
 		expect(endings[0]).toEqual({code: 0, detached: true, message: 'Detached from kickass: its daemons keep running. Re-attach with: ampzero run /srv/ampzero/kickass'});
 		expect(connection.closed).toBe(true);
 		expect(connection.sent).toEqual([]);
+	});
+
+	it('JSON log lines formatted as time level message key=value, v shows them raw, search looks at what is shown', async () => {
+		const {connection, frame, until, type} = mount({columns: 118, rows: 24});
+		connection.push({type: 'snapshot', info: runInfo, daemons: daemonsIn('ready'), logs: {keyspace: etcdLog()}}, {type: 'run-ready', elapsedMs: 2140});
+		await until('12:00:03.125 WARN  slow fdatasync');
+		expect(frame()).toContain('12:00:04.125 ERROR failed to reach the peer peer="a b" caller=');
+		expect(frame()).toMatchSnapshot('formatted');
+		await type('v', '"level":"warn"');
+		expect(frame()).toContain('keyspace · pid 31000 · :2379 · ↻ 0 · raw');
+		expect(frame()).toMatchSnapshot('raw');
+		await type('v', '12:00:01.125 INFO  starting an etcd server');
+		await type('/', 'Enter finds');
+		await type('ERROR', '/ERROR');
+		await type(keys.enter, 'match on line 4');
+	});
+
+	it('CPU and memory of each daemon in the list when the terminal is wide enough (120 columns)', async () => {
+		const {connection, frame, until} = mount({columns: 140, rows: 24});
+		const daemons = daemonsIn('ready');
+		daemons[6] = {...daemons[6]!, state: 'stopped', pid: undefined, startedAt: undefined};
+		connection.push({type: 'snapshot', info: runInfo, daemons, logs: {keyspace: logOf('keyspace', 30)}});
+		await until('cpu    mem');
+		await until('18.5%  57.6M');
+		expect(frame()).toMatchSnapshot();
+		const narrow = mount({columns: 100, rows: 24});
+		narrow.connection.push({type: 'snapshot', info: runInfo, daemons, logs: {}});
+		await narrow.until('nginx');
+		expect(narrow.frame()).not.toContain('cpu');
 	});
 
 	it('help overlay from the bindings table fits 80×24', async () => {
@@ -145,7 +185,7 @@ describe('dashboard screen', () => {
 		await type('?', 'Keys of the dashboard');
 		const lines = frame().split('\n');
 		expect(lines.length).toBe(24);
-		for (const words of ['force-quit all', 'detach', 'PgUp/PgDn', 'search: the log', 'End']) expect(frame()).toContain(words);
+		for (const words of ['force-quit all', 'detach', 'PgUp', 'PgDn', 'search: the log', 'End', 'Esc/q/? close the help']) expect(frame()).toContain(words);
 		expect(frame()).toMatchSnapshot();
 		await type(keys.escape, 'keyspace line 0060');
 	});
@@ -184,7 +224,7 @@ describe('dashboard screen', () => {
 		allReady(connection);
 		await until('all 7 ready');
 		expect(frame()).not.toContain('d detach');
-		await type('q', 'stop every daemon of kickass (s), or cancel (Esc)?');
+		await type('q', 'stop every daemon of kickass (s), or cancel (n/Esc)?');
 		expect(frame()).toMatchSnapshot();
 		await type('n', 'q leave');
 		await type(keys.ctrlC, '^C again to force-quit');

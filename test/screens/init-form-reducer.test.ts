@@ -1,7 +1,10 @@
 import {describe, expect, it} from 'vitest';
+import {matchCommand} from '../../screens/bindings.js';
 import {fieldSpecs} from '../../screens/init/fields.js';
+import {formMode} from '../../screens/init/InitApp.js';
 import {errorCount, focusedField, formAnswers, initFormReducer, initialFormState, scrollTop, visibleCount, type InitFormAction, type InitFormState} from '../../screens/init/init-form-reducer.js';
 import {initialProgress, initProgressReducer} from '../../screens/init/init-progress.js';
+import {noKey} from '../helpers/keys.js';
 import {fixedAnswers, fixedSummary} from './fixtures.js';
 
 const run = (state: InitFormState, ...actions: InitFormAction[]): InitFormState => actions.reduce(initFormReducer, state);
@@ -46,15 +49,21 @@ describe('init form reducer', () => {
 
 	it('toggles the setup choice and ignores typing in it', () => {
 		const state = focusOn(initialFormState(fixedAnswers()), 'setup');
-		expect(formAnswers(run(state, {type: 'toggle-choice', direction: 1, otherwise: {type: 'insert', text: ' '}})).setup).toBe('server');
-		expect(formAnswers(run(state, {type: 'toggle-choice', direction: 1, otherwise: {type: 'insert', text: ' '}}, {type: 'toggle-choice', direction: -1, otherwise: {type: 'insert', text: ' '}})).setup).toBe('single');
+		expect(formAnswers(run(state, {type: 'choose', direction: 1})).setup).toBe('server');
+		expect(formAnswers(run(state, {type: 'choose', direction: 1}, {type: 'choose', direction: -1})).setup).toBe('single');
 		expect(run(state, {type: 'insert', text: 'x'})).toBe(state);
 	});
 
-	it('types a space or moves the cursor in a text field instead of toggling', () => {
+	it('a text field takes Space and ←/→ as text (its mode has no choice keys); a choice field switches with them', () => {
 		const state = initialFormState(fixedAnswers());
-		expect(formAnswers(run(state, {type: 'toggle-choice', direction: 1, otherwise: {type: 'insert', text: ' '}})).title).toBe('Demo instance ');
-		expect(run(state, {type: 'toggle-choice', direction: -1, otherwise: {type: 'cursor', to: 'left'}}).cursor).toBe('Demo instance'.length - 1);
+		expect(formMode(state)).toBe('form-text');
+		expect(matchCommand('init', ' ', noKey, formMode(state))).toBeUndefined();
+		expect(matchCommand('init', '', {...noKey, leftArrow: true}, formMode(state))).toBeUndefined();
+		const setup = focusOn(state, 'setup');
+		expect(formMode(setup)).toBe('form-choice');
+		expect(matchCommand('init', ' ', noKey, 'form-choice')).toBe('choice-next');
+		expect(matchCommand('init', '', {...noKey, leftArrow: true}, 'form-choice')).toBe('choice-previous');
+		expect(run(state, {type: 'choose', direction: 1})).toBe(state);
 	});
 
 	it('shows a port used twice on both fields and refuses to submit, focusing the first', () => {

@@ -9,7 +9,7 @@ import {InitApp, InitTitle, type FormResult} from '../../screens/init/InitApp.js
 import type {InitProgress} from '../../screens/init/init-progress.js';
 import {RootProblem} from '../../screens/init/RootProblem.js';
 import type {InitAnswers} from '../../services/instance/types.js';
-import {BACKSPACE, CTRL_U, ENTER, ESC, SHIFT_TAB, SPACE, TAB} from '../helpers/keys.js';
+import {BACKSPACE, CTRL_SLASH, CTRL_U, ENTER, ESC, SHIFT_TAB, SPACE, TAB} from '../helpers/keys.js';
 import {fixedAnswers, fixedSummary} from './fixtures.js';
 import {renderAt, resize, screenText, sendInput, sendInputAndWaitForChange, waitForContent} from './ui.js';
 
@@ -68,10 +68,13 @@ describe('init form: states', () => {
 		expect(screenText(rendered)).toMatchSnapshot();
 	});
 
-	it('opens the help overlay with ? and closes it with Esc', async () => {
+	it('opens the help overlay with ^/ (a text field takes ?) and closes it with Esc', async () => {
 		const {rendered} = await renderForm();
 		await waitForContent(rendered, 'Setup');
 		await sendInputAndWaitForChange(rendered, '?');
+		expect(screenText(rendered)).toContain('Demo instance?');
+		await sendInputAndWaitForChange(rendered, BACKSPACE);
+		await sendInputAndWaitForChange(rendered, CTRL_SLASH);
 		const help = screenText(rendered);
 		expect(help).toContain('Keys');
 		expect(help).toContain('next field');
@@ -110,7 +113,7 @@ describe('init form: states', () => {
 		const progress: InitProgress = {phase: 'done', steps: [], summary: fixedSummary()};
 		const rendered = await framed('done', <CreateView progress={progress} answers={fixedAnswers()} height={20} />);
 		const text = screenText(rendered);
-		expect(text).toContain('https://localhost:8040/');
+		expect(text).toContain('https://localhost:8040');
 		expect(text).toContain('next: ampzero run /srv/instances/demo');
 		expect(text).toMatchSnapshot();
 	});

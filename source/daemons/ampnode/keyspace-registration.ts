@@ -22,17 +22,18 @@ export class KeyspaceRegistration {
 
 	constructor(private readonly options: RegistrationOptions) {}
 
-	/** Grants the lease and writes the key; retries for a few seconds while keyspace starts. */
+	/** Grants the lease and writes the key; retries for some 10 s while keyspace starts (soon at first). */
 	async start(): Promise<void> {
 		let lastError: unknown;
-		for (let attempt = 0; attempt < 10; attempt++) {
+		const deadline = Date.now() + 10_000;
+		for (let attempt = 0; Date.now() < deadline; attempt++) {
 			try {
 				await this.register();
 				this.scheduleKeepAlive();
 				return;
 			} catch (error) {
 				lastError = error;
-				await new Promise(resolve => setTimeout(resolve, 500));
+				await new Promise(resolve => setTimeout(resolve, Math.min(25 * 2 ** attempt, 500)));
 			}
 		}
 		throw new Error(`cannot register in keyspace at ${this.options.endpoints.join(', ')}: ${String((lastError as Error | undefined)?.message ?? lastError)}; is keyspace (etcd) running?`);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
-import {connectLiveRedis} from '../../../services/daemons/live-redis.js';
+import {connectLiveRedis, connectWhenUp} from '../../../services/daemons/live-redis.js';
 import {AmpError, UsageError, errorMessage} from '../../../services/errors.js';
 import {keyFileName} from '../../../services/keys/identity.js';
 import {readPrivateKeyFile} from '../../../services/keys/store.js';
@@ -55,7 +55,7 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 	const redis = connectLiveRedis(config);
 	redis.on('error', error => logger.debug(`live redis: ${error.message}`));
 	try {
-		await redis.connect();
+		await connectWhenUp(redis, 15_000);
 	} catch (error) {
 		throw new AmpError(`ampnode cannot reach the live redis at ${config.bindAddress}:${config.ports.redisLive} (${errorMessage(error)}); start it with \`ampzero run ${config.name}\``);
 	}
