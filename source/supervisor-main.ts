@@ -35,8 +35,8 @@ async function main(planPath: string): Promise<number> {
 		const started = supervisor.start();
 		// Loaded while the daemons start, not before them: the NAT mapping and the hub announce go
 		// on beside start-up (never delaying it); the login link and the announce follow all-ready.
-		const reachability = Promise.all([import('../services/supervisor/reachability.js'), import('../services/config/amprun.js')]).then(
-			async ([{startReachability}, {loadInstanceConfig}]) => startReachability(supervisor, await loadInstanceConfig(plan.instanceDirectory), plan.instanceDirectory, plan.flags),
+		const reachability = Promise.all([import('../services/supervisor/reachability.js'), import('../services/config/placement.js')]).then(
+			async ([{startReachability}, {loadRunConfig}]) => startReachability(supervisor, await loadRunConfig(plan.instanceDirectory), plan.instanceDirectory, plan.flags),
 		);
 		reachability.catch((error: unknown) => supervisor.notice(`NAT and hub: ${errorMessage(error)}`));
 		started.then(

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type {InstanceConfig} from '../config/amprun.js';
 import {runPaths} from '../config/paths.js';
+import {urlHost} from '../config/hosts.js';
 import {checkoutDirectory} from '../instance/locate.js';
+import {hostNginxConfFile} from '../instance/templates/daemon-configs.js';
 import type {DaemonSpec} from '../supervisor/spec.js';
 import {daemonDataDirectory} from './prepare.js';
 import type {DaemonUser} from './daemon-user.js';
@@ -61,40 +63,54 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 		};
 	};
 
+	// On a host of `hosts:` the topology says what runs here; a server host never runs logstore or zerodata.
+	const placed = config.placement?.host;
+	const server = options.server || placed?.server === true;
+	const runsKeyspace = placed ? placed.keyspace !== undefined : !server;
+	const runsShared = (name: 'logstore' | 'zerodata'): boolean => !server && (placed ? placed[name] : true);
+	const runsFrontend = placed ? placed.frontend : true;
+	const sharedHost = placed?.address ?? host;
+
 	const specs: DaemonSpec[] = [];
 	const sharedDaemons: string[] = [];
-	if (!options.server) {
+	if (runsKeyspace) {
+		const conf = placed ? `keyspace-${placed.keyspace}.conf` : 'keyspace-single.conf';
 		specs.push({
 			name: 'keyspace',
 			command: findProgram('etcd'),
-			args: ['--config-file', path.join(instanceDirectory, 'keyspace', 'keyspace-single.conf'), ...(options.debug ? ['--log-level', 'debug'] : [])],
+			args: ['--config-file', path.join(instanceDirectory, 'keyspace', conf), ...(options.debug ? ['--log-level', 'debug'] : [])],
 			port: config.ports.keyspaceClient,
 			ports: [config.ports.keyspaceClient, config.ports.keyspacePeer],
 			dependsOn: [],
-			ready: {kind: 'http', url: `http://${host}:${config.ports.keyspaceClient}/health`},
+			// A cluster member answers /health only with a quorum, and only to a client with a certificate:
+			// listening is its ready (ampnode waits for the quorum when it registers).
+			ready: placed
+				? {kind: 'tcp', host: placed.address, port: config.ports.keyspaceClient}
+				: {kind: 'http', url: `http://${host}:${config.ports.keyspaceClient}/health`},
 			readyTimeoutMs: 30_000,
 			stopSignal: 'SIGTERM',
 			stopTimeoutMs: 5_000,
 		});
 	}
-	specs.push(redis('live'), redis('data'));
-	if (!options.server) {
-		for (const name of ['logstore', 'zerodata'] as const) {
-			const port = name === 'logstore' ? config.ports.logstore : config.ports.zerodata;
-			specs.push({
-				name,
-				...ampzeroDaemon(name, instanceDirectory, [], options.debug),
-				port,
-				ports: [port],
-				dependsOn: ['keyspace', 'redis-live', 'redis-data'],
-				ready: {kind: 'http', url: `http://${host}:${port}/health`},
-				readyTimeoutMs: 20_000,
-				stopSignal: 'SIGTERM',
-				stopTimeoutMs: 6_000,
-			});
-			sharedDaemons.push(name);
-		}
+	const localDependencies = (): string[] => [...(runsKeyspace ? ['keyspace'] : []), 'redis-live', 'redis-data'];
+	if (runsFrontend || runsShared('logstore') || runsShared('zerodata')) specs.push(redis('live'), redis('data'));
+	for (const name of ['logstore', 'zerodata'] as const) {
+		if (!runsShared(name)) continue;
+		const port = name === 'logstore' ? config.ports.logstore : config.ports.zerodata;
+		specs.push({
+			name,
+			...ampzeroDaemon(name, instanceDirectory, [], options.debug),
+			port,
+			ports: [port],
+			dependsOn: localDependencies(),
+			ready: placed ? {kind: 'tcp', host: sharedHost, port} : {kind: 'http', url: `http://${host}:${port}/health`},
+			readyTimeoutMs: 20_000,
+			stopSignal: 'SIGTERM',
+			stopTimeoutMs: 6_000,
+		});
+		sharedDaemons.push(name);
 	}
+	if (!runsFrontend) return withUser(specs, options.runAs);
 	const ampnodeNames: string[] = [];
 	config.ports.ampnode.forEach((port, index) => {
 		const name = ampnodeDaemonName(index);
@@ -104,7 +120,7 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 			...ampzeroDaemon('ampnode', instanceDirectory, ['--port', String(port)], options.debug),
 			port,
 			ports: [port],
-			dependsOn: options.server ? ['redis-live', 'redis-data'] : ['keyspace', 'redis-live', 'redis-data', ...sharedDaemons],
+			dependsOn: [...localDependencies(), ...sharedDaemons],
 			ready: {kind: 'http', url: `http://${host}:${port}/health`},
 			readyTimeoutMs: 20_000,
 			stopSignal: 'SIGTERM',
@@ -114,16 +130,19 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 	specs.push({
 		name: 'nginx',
 		command: findProgram('nginx'),
-		args: ['-p', `${paths.nginxPrefix}/`, '-e', 'stderr', '-c', path.join(instanceDirectory, 'nginx', 'nginx.conf'), '-g', `daemon off;${options.runAs ? ` user ${options.runAs.name} ${options.runAs.group};` : ''}`],
+		args: ['-p', `${paths.nginxPrefix}/`, '-e', 'stderr', '-c', path.join(instanceDirectory, placed ? hostNginxConfFile(placed.name) : 'nginx/nginx.conf'), '-g', `daemon off;${options.runAs ? ` user ${options.runAs.name} ${options.runAs.group};` : ''}`],
 		port: config.ports.frontend,
 		ports: [config.ports.frontend, config.ports.http],
 		dependsOn: ampnodeNames,
 		// /health passes through nginx to an ampnode: ready means the whole front door answers.
-		ready: {kind: 'http', url: `https://${host}:${config.ports.frontend}/health`},
+		ready: {kind: 'http', url: `https://${urlHost(placed?.address ?? host)}:${config.ports.frontend}/health`},
 		readyTimeoutMs: 15_000,
 		stopSignal: 'SIGQUIT',
 		stopTimeoutMs: 5_000,
 	});
-	const runAs = options.runAs;
+	return withUser(specs, options.runAs);
+}
+
+function withUser(specs: DaemonSpec[], runAs: DaemonUser | undefined): DaemonSpec[] {
 	return runAs ? specs.map(spec => (spec.name === 'nginx' ? spec : {...spec, user: {uid: runAs.uid, gid: runAs.gid}})) : specs;
 }

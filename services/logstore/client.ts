@@ -1,5 +1,6 @@
 import http from 'node:http';
 import {AmpError} from '../errors.js';
+import {transportFor, type ClientTls, type Transport} from '../tls/transport.js';
 import {queryToSearchParams, type LogPage, type LogQuery, type LogRecord} from './records.js';
 
 export {LogBatcher, type LogBatcherOptions} from './batcher.js';
@@ -22,11 +23,12 @@ export class LogstoreRefused extends AmpError {
 /** Talks to a logstore over HTTP with one keep-alive connection pool. */
 export class LogstoreClient {
 	private readonly base: URL;
-	private readonly agent = new http.Agent({keepAlive: true, maxSockets: 8});
+	private readonly transport: Transport;
 
-	constructor(url: string) {
+	/** `tls`: for an https URL, the instance's CA and this host's certificate. */
+	constructor(url: string, tls?: ClientTls) {
 		this.base = new URL(url);
-		if (this.base.protocol !== 'http:') throw new AmpError(`logstore URL ${url} must start with http://`);
+		this.transport = transportFor(this.base, 'logstore', tls, 8);
 	}
 
 	/** Resolves once the logstore has the records durably on disk. */
@@ -50,18 +52,18 @@ export class LogstoreClient {
 	}
 
 	close(): void {
-		this.agent.destroy();
+		this.transport.agent.destroy();
 	}
 
 	private request(method: string, path: string, body?: string): Promise<unknown> {
 		return new Promise((resolve, reject) => {
-			const request = http.request(
+			const request = this.transport.request(
 				{
 					host: this.base.hostname,
-					port: this.base.port || 80,
+					port: this.base.port || this.transport.defaultPort,
 					method,
 					path,
-					agent: this.agent,
+					agent: this.transport.agent,
 					headers: body === undefined ? {} : {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)},
 				},
 				response => {

@@ -1,4 +1,5 @@
-import {loadInstanceConfig, type InstanceConfig} from '../config/amprun.js';
+import type {InstanceConfig} from '../config/amprun.js';
+import {loadRunConfig} from '../config/placement.js';
 import {runPaths} from '../config/paths.js';
 import {builtinDaemons} from '../daemons/builtin.js';
 import {grantDaemonAccess} from '../daemons/daemon-access.js';
@@ -12,7 +13,7 @@ import {dependencyLevels} from './topology.js';
 export {planFile, readPlan, supervisorLogFile, writePlan, type RunFlags, type RunPlan} from './plan-file.js';
 
 export async function planRun(instanceDirectory: string, flags: RunFlags): Promise<{config: InstanceConfig; plan: RunPlan}> {
-	const config = await loadInstanceConfig(instanceDirectory);
+	const config = await loadRunConfig(instanceDirectory);
 	const user = daemonUser();
 	const extras = extraDaemons(config, instanceDirectory).map(spec => (user ? {...spec, user: {uid: user.uid, gid: user.gid}} : spec));
 	const specs = [...builtinDaemons(config, instanceDirectory, {server: flags.server, debug: flags.debug, ...(user ? {runAs: user} : {})}), ...extras];

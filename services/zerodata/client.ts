@@ -1,6 +1,7 @@
 import type {KeyObject} from 'node:crypto';
 import http from 'node:http';
 import {AmpError} from '../errors.js';
+import {transportFor, type ClientTls, type Transport} from '../tls/transport.js';
 import {signingKeyObject, signRequest} from './signing.js';
 import {
 	maxBatchSize,
@@ -27,6 +28,8 @@ export interface ZerodataClientOptions {
 	 * spares zerodata one signature check and one HTTP round trip per operation.
 	 */
 	coalesce?: boolean;
+	/** For an https URL: the instance's CA and this host's certificate. */
+	tls?: ClientTls;
 }
 
 interface QueuedOperation {
@@ -40,17 +43,16 @@ export class ZerodataClient {
 	private readonly base: URL;
 	private readonly key: KeyObject;
 	private readonly hostId: number;
-	private readonly agent: http.Agent;
+	private readonly transport: Transport;
 	private readonly coalesce: boolean;
 	private queue: QueuedOperation[] = [];
 	private flushScheduled = false;
 
 	constructor(options: ZerodataClientOptions) {
 		this.base = new URL(options.url);
-		if (this.base.protocol !== 'http:') throw new AmpError(`zerodata URL ${options.url} must start with http://`);
+		this.transport = transportFor(this.base, 'zerodata', options.tls, options.maxSockets ?? 32);
 		this.hostId = options.hostId;
 		this.key = signingKeyObject(options.secretKey);
-		this.agent = new http.Agent({keepAlive: true, maxSockets: options.maxSockets ?? 32});
 		this.coalesce = options.coalesce ?? true;
 	}
 
@@ -94,7 +96,7 @@ export class ZerodataClient {
 	}
 
 	close(): void {
-		this.agent.destroy();
+		this.transport.agent.destroy();
 	}
 
 	private single(operation: BatchOperation): Promise<BatchResult> {
@@ -140,8 +142,8 @@ export class ZerodataClient {
 			'content-length': String(body.length),
 		};
 		return new Promise((resolve, reject) => {
-			const request = http.request(
-				{host: this.base.hostname, port: this.base.port || 80, method: 'POST', path, headers, agent: this.agent},
+			const request = this.transport.request(
+				{host: this.base.hostname, port: this.base.port || this.transport.defaultPort, method: 'POST', path, headers, agent: this.transport.agent},
 				response => {
 					const chunks: Buffer[] = [];
 					response.on('data', (chunk: Buffer) => chunks.push(chunk));

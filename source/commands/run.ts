@@ -1,5 +1,6 @@
 import path from 'node:path';
-import {loadInstanceConfig, type InstanceConfig} from '../../services/config/amprun.js';
+import type {InstanceConfig} from '../../services/config/amprun.js';
+import {hostEnvironmentVariable, loadRunConfig} from '../../services/config/placement.js';
 import {runPaths, type RunPaths} from '../../services/config/paths.js';
 import {frontendUrl} from '../../services/config/urls.js';
 import {AmpError, errorMessage, UsageError} from '../../services/errors.js';
@@ -30,7 +31,9 @@ export async function runCommand(name: string, action: string | undefined, daemo
 	if (!actions.includes(chosen)) throw new UsageError(`unknown action "${action}": use start (the default), stop, quit, status, logs DAEMON or login`);
 	if (daemon !== undefined && chosen !== 'logs') throw new UsageError(`"${daemon}" is only allowed after logs: ampzero run ${name} logs DAEMON`);
 	const instanceDirectory = resolveInstanceDirectory(name);
-	const config = await loadInstanceConfig(instanceDirectory);
+	// The supervisor and every daemon it starts inherit the host named here.
+	if (typeof options['as'] === 'string') process.env[hostEnvironmentVariable] = options['as'];
+	const config = await loadRunConfig(instanceDirectory);
 	const paths = runPaths(config);
 	const out = createBatchOutput({json: Boolean(options['json'])});
 	switch (chosen) {

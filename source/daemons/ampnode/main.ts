@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
+import {clientTls} from '../../../services/config/placement.js';
 import {connectLiveRedis} from '../../../services/daemons/live-redis.js';
 import {AmpError, UsageError, errorMessage} from '../../../services/errors.js';
 import {keyFileName} from '../../../services/keys/identity.js';
@@ -35,14 +36,15 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 	const hostKey = await readPrivateKeyFile(path.join(ampnodeDirectory, keyFileName('host', config.hostId, 'private')));
 	const logHost = `host-${config.hostId}:${port}`;
 
-	const logstore = new LogstoreClient(config.logstoreUrl);
+	const tls = clientTls(config);
+	const logstore = new LogstoreClient(config.logstoreUrl, tls);
 	const batcher = new LogBatcher({
 		send: records => logstore.append(records),
 		maxRecords: 100,
 		maxDelayMs: 500,
 		onError: (error, dropped) => logger.warn(`logstore: ${error.message}${dropped > 0 ? ` (${dropped} records dropped)` : ''}`),
 	});
-	const data = new ZerodataClient({url: config.zerodataUrl, hostId: config.hostId, secretKey: hostKey.secretKey});
+	const data = new ZerodataClient({url: config.zerodataUrl, hostId: config.hostId, secretKey: hostKey.secretKey, ...(tls ? {tls} : {})});
 
 	const redis = connectLiveRedis(config);
 	redis.on('error', error => logger.debug(`live redis: ${error.message}`));
@@ -78,10 +80,11 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 
 	const registration = new KeyspaceRegistration({
 		endpoints: config.keyspaceEndpoints,
-		key: registrationKey(config.name, config.hostId, port),
-		value: JSON.stringify({host: config.bindAddress, port, pid: process.pid, startedAt: Date.now()}),
+		key: registrationKey(config.name, config.hostId, port, config.placement?.host.name),
+		value: JSON.stringify({host: config.placement?.host.address ?? config.bindAddress, ...(config.placement ? {machine: config.placement.host.name} : {}), port, pid: process.pid, startedAt: Date.now()}),
 		ttlSeconds: settings.leaseTtlSeconds,
 		logger,
+		...(tls ? {tls, startTimeoutMs: 60_000} : {}),
 	});
 	try {
 		await registration.start();

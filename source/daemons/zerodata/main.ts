@@ -3,6 +3,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {runPaths} from '../../../services/config/paths.js';
+import {sharedDaemonListen} from '../../../services/config/placement.js';
 import {AmpError} from '../../../services/errors.js';
 import {createLogger} from '../shared/logger.js';
 import {serveUntilSignal} from '../shared/signals.js';
@@ -18,7 +19,7 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 	const logger = createLogger('zerodata', {debug: options.debug});
 	const {hub, hosts} = readInstanceHostKeys(instanceDirectory);
 	const zerodata = await startZerodata({
-		host: config.bindAddress,
+		...sharedDaemonListen(config),
 		port: config.ports.zerodata,
 		directory: path.join(runPaths(config).data, 'zerodata'),
 		hub,

@@ -13,6 +13,8 @@ import {RequestAuth} from './request-auth.js';
 
 export interface ZerodataOptions {
 	host: string;
+	/** Serve HTTPS with this certificate and key (PEM): when other hosts reach it. */
+	tls?: {cert: string; key: string};
 	/** 0 picks a free port. */
 	port: number;
 	/** Where `zerodata.db` (and its WAL) live. */
@@ -149,11 +151,11 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 		return route(parseJsonBody(body));
 	};
 
-	const server = await startHttpServer({host: options.host, port: options.port, logger, handle, health: () => ({trustedHosts: auth.trustedHostCount})});
-	logger.info(`listening on http://${options.host}:${server.port} with ${auth.trustedHostCount} trusted host key(s)`);
+	const server = await startHttpServer({host: options.host, port: options.port, ...(options.tls ? {tls: options.tls} : {}), logger, handle, health: () => ({trustedHosts: auth.trustedHostCount})});
+	logger.info(`listening on ${options.tls ? 'https' : 'http'}://${options.host}:${server.port} with ${auth.trustedHostCount} trusted host key(s)`);
 	return {
 		port: server.port,
-		url: `http://${options.host}:${server.port}`,
+		url: `${options.tls ? 'https' : 'http'}://${options.host}:${server.port}`,
 		close: async () => {
 			await server.close();
 			await checkpointer.stop();
