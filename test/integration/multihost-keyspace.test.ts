@@ -1,0 +1,207 @@
+import {spawn, type ChildProcess} from 'node:child_process';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {ampzeroBin, letDaemonUserIn, makeTestInstance, type TestInstance} from '../helpers/instance.js';
+import {startSshHosts, type SshTestHost, type SshTestHosts} from '../helpers/ssh-hosts.js';
+
+/*
+ * One instance over three namespace hosts (each its own network, loopback and /opt, where its run
+ * directory lives): alpha runs keyspace-0, logstore and zerodata; beta and gamma are server hosts
+ * with keyspace-1 and keyspace-2. Each runs `ampzero run` in the foreground and finds its own place
+ * in hosts: by its address.
+ */
+let harness: SshTestHosts | undefined;
+let instance: TestInstance | undefined;
+const runs = new Map<string, {child: ChildProcess; output: string}>();
+const names = ['alpha', 'beta', 'gamma'] as const;
+
+const host = (index: number): SshTestHost => harness!.hosts[index]!;
+const tlsFile = (relative: string): string => path.join(instance!.directory, 'tls', relative);
+
+function startRun(index: number): Promise<void> {
+	const argv = host(index).enterCommand([process.execPath, ampzeroBin, 'run', instance!.directory, '--no-daemon', '--batch', '--no-hub', '--no-nat-bypass']);
+	const child = spawn(argv[0]!, argv.slice(1), {env: {...process.env, AMPZERO_HOME: instance!.home, CI: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
+	const run = {child, output: ''};
+	runs.set(names[index], run);
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`${names[index]} not ready in 90 s:\n${run.output}`)), 90_000);
+		const onData = (chunk: Buffer): void => {
+			run.output += chunk.toString();
+			if (/^all daemons ready/m.test(run.output)) {
+				clearTimeout(timer);
+				resolve();
+			}
+		};
+		child.stdout!.on('data', onData);
+		child.stderr!.on('data', onData);
+		child.once('exit', code => {
+			clearTimeout(timer);
+			reject(new Error(`${names[index]}'s run ended (${code}) before it was ready:\n${run.output}`));
+		});
+	});
+}
+
+async function stopRuns(): Promise<void> {
+	await Promise.all(
+		[...runs.values()].map(
+			({child}) =>
+				new Promise<void>(resolve => {
+					if (child.exitCode !== null || child.signalCode !== null) return resolve();
+					const timer = setTimeout(() => (child.kill('SIGKILL'), resolve()), 15_000);
+					child.once('exit', () => (clearTimeout(timer), resolve()));
+					child.kill('SIGTERM');
+				}),
+		),
+	);
+}
+
+/** etcdctl from inside a host, with that host's certificate of the instance's CA. */
+async function etcdctl(from: number, endpoints: number[], args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
+	const name = names[from];
+	const list = endpoints.map(index => `https://${host(index).address}:${instance!.config.ports.keyspaceClient}`).join(',');
+	return host(from).exec(['env', 'ETCDCTL_API=3', 'etcdctl', '--endpoints', list, '--cacert', tlsFile('ca.cert'), '--cert', tlsFile(`hosts/${name}.cert`), '--key', tlsFile(`hosts/${name}.key`), '--command-timeout=3s', '--dial-timeout=2s', ...args], {timeoutMs: 15_000});
+}
+
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	let last: unknown;
+	for (;;) {
+		try {
+			const value = await check();
+			if (value !== undefined) return value;
+		} catch (error) {
+			last = error;
+		}
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+		await new Promise(resolve => setTimeout(resolve, 300));
+	}
+}
+
+async function registrations(from: number, endpoints: number[]): Promise<string[]> {
+	const result = await etcdctl(from, endpoints, ['get', '--prefix', '--keys-only', `/ampzero/${instance!.config.name}/ampnode/`]);
+	if (result.code !== 0) throw new Error(result.stderr);
+	return result.stdout.split('\n').filter(Boolean).sort();
+}
+
+beforeAll(async () => {
+	harness = await startSshHosts(3, {prefix: 'azm'});
+	instance = await makeTestInstance({name: 'multi'});
+	const file = path.join(instance.directory, 'amprun.yaml');
+	const config = yaml.load(readFileSync(file, 'utf8')) as Record<string, unknown>;
+	config['amprun_root_directory'] = '/opt/var';
+	config['hosts'] = [
+		{name: 'alpha', address: host(0).address, keyspace: 0, logstore: true, zerodata: true},
+		{name: 'beta', address: host(1).address, keyspace: 1, server: true},
+		{name: 'gamma', address: host(2).address, keyspace: 2, server: true},
+	];
+	writeFileSync(file, yaml.dump(config));
+	for (const each of harness.hosts) {
+		mkdirSync(path.join(each.optDirectory, 'var'), {mode: 0o700});
+		await letDaemonUserIn(path.join(each.optDirectory, 'var'));
+	}
+	// Inside a host: the amprun root it checks is that host's /opt.
+	const clobber = await host(0).exec([process.execPath, ampzeroBin, 'init', instance.directory, '--clobber', '--batch'], {timeoutMs: 60_000});
+	if (clobber.code !== 0) throw new Error(`init --clobber failed: ${clobber.stderr}${clobber.stdout}`);
+	await Promise.all([0, 1, 2].map(startRun));
+}, 150_000);
+
+afterAll(async () => {
+	await stopRuns();
+	await harness?.cleanup();
+	await instance?.cleanup();
+}, 60_000);
+
+describe('one instance over three hosts', () => {
+	it('the three keyspace members form one cluster, and every ampnode registers there under its lease', async () => {
+		const members = await etcdctl(0, [0, 1, 2], ['member', 'list', '-w', 'json']);
+		expect(members.stderr).toBe('');
+		const list = (JSON.parse(members.stdout) as {members: Array<{name: string; peerURLs: string[]; clientURLs: string[]}>}).members;
+		expect(list.map(member => member.name).sort()).toEqual(['keyspace-0', 'keyspace-1', 'keyspace-2']);
+		for (const member of list) {
+			expect(member.peerURLs.every(url => url.startsWith('https://'))).toBe(true);
+			expect(member.clientURLs.every(url => url.startsWith('https://'))).toBe(true);
+		}
+		const keys = await eventually('three registrations', async () => {
+			const found = await registrations(1, [1]);
+			return found.length === 3 ? found : undefined;
+		});
+		const prefix = `/ampzero/multi/ampnode/${instance!.config.hostId}`;
+		const port = instance!.config.ports.ampnode[0];
+		expect(keys).toEqual(names.map(name => `${prefix}/${name}/${port}`));
+	});
+
+	it('a server host starts only its keyspace member, redis, ampnode and nginx; alpha runs logstore and zerodata', () => {
+		const started = (name: string): string[] => [...runs.get(name)!.output.matchAll(/^(\S+)\s+ready\s+pid/gm)].map(match => match[1]!).sort();
+		const server = ['ampnode', 'keyspace', 'nginx', 'redis-data', 'redis-live'];
+		expect(started('beta')).toEqual(server);
+		expect(started('gamma')).toEqual(server);
+		expect(started('alpha')).toEqual([...server, 'logstore', 'zerodata'].sort());
+	});
+
+	it('each daemon binds where it must: redis and ampnode on loopback only; etcd, zerodata, logstore and nginx on the host address', async () => {
+		const {ports} = instance!.config;
+		const listening = async (index: number): Promise<string[]> => {
+			const result = await host(index).exec(['ss', '-Htln']);
+			return result.stdout.split('\n').filter(Boolean).map(line => line.trim().split(/\s+/)[3]!);
+		};
+		const alpha = await listening(0);
+		const a = host(0).address;
+		expect(alpha).toEqual(expect.arrayContaining([`${a}:${ports.keyspaceClient}`, `${a}:${ports.keyspacePeer}`, `${a}:${ports.zerodata}`, `${a}:${ports.logstore}`, `${a}:${ports.frontend}`, `127.0.0.1:${ports.redisLive}`, `127.0.0.1:${ports.redisData}`, `127.0.0.1:${ports.ampnode[0]}`]));
+		for (const index of [0, 1, 2]) {
+			const sockets = await listening(index);
+			// Nothing on every address; redis and ampnode nowhere but loopback.
+			expect(sockets.filter(socket => socket.startsWith('0.0.0.0:') || socket.startsWith('*:') || socket.startsWith('[::]:'))).toEqual([]);
+			for (const port of [ports.redisLive, ports.redisData, ...ports.ampnode]) {
+				expect(sockets.filter(socket => socket.endsWith(`:${port}`))).toEqual([`127.0.0.1:${port}`]);
+			}
+		}
+		const beta = await listening(1);
+		expect(beta).not.toContain(`${host(1).address}:${ports.zerodata}`);
+	});
+
+	it('refuses plain HTTP from another host to etcd, zerodata and logstore; HTTPS with the CA answers', async () => {
+		const {ports} = instance!.config;
+		const a = host(0).address;
+		const curl = async (args: string[]): Promise<string> => (await host(1).exec(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', ...args])).stdout;
+		for (const port of [ports.keyspaceClient, ports.zerodata, ports.logstore]) {
+			const plain = await curl([`http://${a}:${port}/health`]);
+			expect(plain, `plain HTTP to ${a}:${port}`).not.toBe('200');
+		}
+		// etcd also wants a client certificate of the instance's CA.
+		expect(await curl(['--cacert', tlsFile('ca.cert'), `https://${a}:${ports.keyspaceClient}/health`])).not.toBe('200');
+		const withCertificate = ['--cacert', tlsFile('ca.cert'), '--cert', tlsFile('hosts/beta.cert'), '--key', tlsFile('hosts/beta.key')];
+		expect(await curl([...withCertificate, `https://${a}:${ports.keyspaceClient}/health`])).toBe('200');
+		expect(await curl(['--cacert', tlsFile('ca.cert'), `https://${a}:${ports.zerodata}/health`])).toBe('200');
+		expect(await curl(['--cacert', tlsFile('ca.cert'), `https://${a}:${ports.logstore}/health`])).toBe('200');
+	});
+
+	it('the server hosts serve through their own nginx', async () => {
+		for (const index of [1, 2]) {
+			const answer = await host(index).exec(['curl', '-sk', '--max-time', '5', `https://${host(index).address}:${instance!.config.ports.frontend}/hello?name=multi`]);
+			expect(JSON.parse(answer.stdout)).toMatchObject({hello: 'multi'});
+		}
+	});
+
+	it('survives one member killed: the cluster keeps serving and registering, and the member rejoins', async () => {
+		const pidFile = path.join(host(2).optDirectory, 'var', 'multi', 'pids', 'keyspace.pid');
+		const pid = Number(readFileSync(pidFile, 'utf8').trim().split(/\s+/)[0]);
+		expect(pid).toBeGreaterThan(1);
+		process.kill(pid, 'SIGKILL');
+		const put = await etcdctl(0, [0, 1], ['put', '/test/while-down', 'written']);
+		expect(put.stderr).toBe('');
+		expect(put.code).toBe(0);
+		expect(await registrations(0, [0, 1])).toHaveLength(3);
+		// gamma's supervisor starts its member again; it catches up with what was written meanwhile.
+		const value = await eventually('keyspace-2 back with the write it missed', async () => {
+			const read = await etcdctl(2, [2], ['get', '--consistency=s', '--print-value-only', '/test/while-down']);
+			return read.code === 0 && read.stdout.trim() === 'written' ? read.stdout.trim() : undefined;
+		});
+		expect(value).toBe('written');
+		const health = await etcdctl(0, [0, 1, 2], ['endpoint', 'health', '-w', 'json']);
+		expect((JSON.parse(health.stdout) as Array<{health: boolean}>).map(entry => entry.health)).toEqual([true, true, true]);
+		expect(await registrations(2, [2])).toHaveLength(3);
+		expect(runs.get('gamma')!.child.exitCode).toBeNull();
+	}, 60_000);
+});
