@@ -26,7 +26,7 @@ async function main(planPath: string): Promise<number> {
 	try {
 		const ended = await endLeftovers(paths.pids);
 		if (ended.length > 0) process.stderr.write(`ended processes a previous supervisor left: ${ended.map(record => `${record.daemon} (pid ${record.pid})`).join(', ')}\n`);
-		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}});
+		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}, ...(plan.remote ? {remote: plan.remote} : {})});
 		const server = await serveControlSocket(supervisor, paths.supervisorSocket);
 		writeFileSync(paths.supervisorPid, `${process.pid}\n`);
 		const stopGracefully = (): void => void supervisor.stopAll();

@@ -38,6 +38,7 @@ export function DashboardView({state, size, now, ownsSupervisor, color}: Dashboa
 						width={layout.listWidth}
 						height={layout.paneHeight}
 						color={color}
+						{...(state.info?.remote ? {remote: state.info.remote} : {})}
 					/>
 					<LogPane
 						daemon={selectedDaemon(state)}

@@ -121,6 +121,7 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 			port,
 			ports: [port],
 			dependsOn: [...localDependencies(), ...sharedDaemons],
+			...(server || placed ? {waitsForRemote: true} : {}),
 			ready: {kind: 'http', url: `http://${host}:${port}/health`},
 			readyTimeoutMs: 20_000,
 			stopSignal: 'SIGTERM',

@@ -5,6 +5,7 @@ import {builtinDaemons} from '../daemons/builtin.js';
 import {grantDaemonAccess} from '../daemons/daemon-access.js';
 import {daemonUser} from '../daemons/daemon-user.js';
 import {extraDaemons} from '../daemons/extra.js';
+import {remoteTargets} from '../daemons/remote.js';
 import {prepareRunDirectories} from '../daemons/prepare.js';
 import {frontendUrl} from '../config/urls.js';
 import type {RunFlags, RunPlan} from './plan-file.js';
@@ -29,6 +30,7 @@ export async function planRun(instanceDirectory: string, flags: RunFlags): Promi
 			paths,
 			info: {instance: config.name, instanceDirectory, frontendUrl: frontendUrl(config), supervisorPid: process.pid},
 			specs,
+			remote: remoteTargets(config, flags.server),
 		},
 	};
 }

@@ -24,6 +24,8 @@ export interface DaemonSpec {
 	/** Every port it binds: checked free before anything starts. */
 	ports: number[];
 	dependsOn: string[];
+	/** Held back (pending, the reason saying why) until every remote dependency of the run answers. */
+	waitsForRemote?: boolean;
 	ready: ReadyProbe;
 	readyTimeoutMs: number;
 	/** Run as this user and group (set when ampzero runs as root, so that no daemon does). */

@@ -16,6 +16,7 @@ let harness: SshTestHosts | undefined;
 let instance: TestInstance | undefined;
 const runs = new Map<string, {child: ChildProcess; output: string}>();
 const names = ['alpha', 'beta', 'gamma'] as const;
+let waitingOutput = '';
 
 const host = (index: number): SshTestHost => harness!.hosts[index]!;
 const tlsFile = (relative: string): string => path.join(instance!.directory, 'tls', relative);
@@ -104,7 +105,12 @@ beforeAll(async () => {
 	// Inside a host: the amprun root it checks is that host's /opt.
 	const clobber = await host(0).exec([process.execPath, ampzeroBin, 'init', instance.directory, '--clobber', '--batch'], {timeoutMs: 60_000});
 	if (clobber.code !== 0) throw new Error(`init --clobber failed: ${clobber.stderr}${clobber.stdout}`);
-	await Promise.all([0, 1, 2].map(startRun));
+	// The server hosts first: they wait, saying so, for alpha's zerodata and logstore.
+	const servers = [startRun(1), startRun(2)];
+	servers.forEach(started => started.catch(() => {}));
+	await eventually('beta to hold its ampnode back for zerodata', async () => (/^ampnode\s+pending .*\(waiting for .*zerodata at https:\/\//m.test(runs.get('beta')!.output) ? true : undefined), 60_000);
+	waitingOutput = runs.get('beta')!.output;
+	await Promise.all([startRun(0), ...servers]);
 }, 150_000);
 
 afterAll(async () => {
@@ -175,6 +181,26 @@ describe('one instance over three hosts', () => {
 		expect(await curl([...withCertificate, `https://${a}:${ports.keyspaceClient}/health`])).toBe('200');
 		expect(await curl(['--cacert', tlsFile('ca.cert'), `https://${a}:${ports.zerodata}/health`])).toBe('200');
 		expect(await curl(['--cacert', tlsFile('ca.cert'), `https://${a}:${ports.logstore}/health`])).toBe('200');
+	});
+
+	it('a server host waits for its remote dependencies, and status --json shows each with its reachability', async () => {
+		// While alpha was away beta's ampnode was held back with the reason, after redis was up.
+		expect(waitingOutput).toMatch(/^waiting for remote zerodata at https:\/\/\S+: unreachable \(connect ECONNREFUSED\)$/m);
+		expect(waitingOutput).not.toMatch(/^ampnode\s+starting/m);
+		const status = await host(1).exec([process.execPath, ampzeroBin, 'run', instance!.directory, 'status', '--json'], {timeoutMs: 20_000});
+		expect(status.code).toBe(0);
+		const records = status.stdout.split('\n').filter(Boolean).map(line => JSON.parse(line) as Record<string, unknown>);
+		const run = records.find(record => record['type'] === 'run')!;
+		const {ports} = instance!.config;
+		const url = (index: number, port: number): string => `https://${host(index).address}:${port}`;
+		const remote = (run['remote'] as Array<Record<string, unknown>>).map(({name, url, reachable}) => ({name, url, reachable}));
+		expect(remote).toEqual([
+			{name: 'keyspace-0', url: url(0, ports.keyspaceClient), reachable: true},
+			{name: 'keyspace-2', url: url(2, ports.keyspaceClient), reachable: true},
+			{name: 'zerodata', url: url(0, ports.zerodata), reachable: true},
+			{name: 'logstore', url: url(0, ports.logstore), reachable: true},
+		]);
+		expect(records.filter(record => record['type'] === 'remote').map(record => record['name'])).toEqual(['keyspace-0', 'keyspace-2', 'zerodata', 'logstore']);
 	});
 
 	it('the server hosts serve through their own nginx', async () => {
