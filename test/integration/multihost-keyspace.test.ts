@@ -5,6 +5,8 @@ import yaml from 'js-yaml';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ampzeroBin, letDaemonUserIn, makeTestInstance, type TestInstance} from '../helpers/instance.js';
 import {startSshHosts, type SshTestHost, type SshTestHosts} from '../helpers/ssh-hosts.js';
+import {cookieFrom, getUrl} from '../helpers/https-request.js';
+import {LogstoreClient} from '../../services/logstore/client.js';
 
 /*
  * One instance over three namespace hosts (each its own network, loopback and /opt, where its run
@@ -17,6 +19,20 @@ let instance: TestInstance | undefined;
 const runs = new Map<string, {child: ChildProcess; output: string}>();
 const names = ['alpha', 'beta', 'gamma'] as const;
 let waitingOutput = '';
+
+const notesService = `export default function register(app) {
+	app.get('/note/save', async (request, context) => {
+		if (context.userId === undefined) return {status: 401, body: {error: 'log in first'}};
+		await context.data.put('note', context.userId, {text: request.query.text, savedBy: context.hostId});
+		return {status: 200, body: {saved: true}};
+	});
+	app.get('/note', async (request, context) => {
+		if (context.userId === undefined) return {status: 401, body: {error: 'log in first'}};
+		const note = await context.data.get('note', context.userId);
+		return {status: 200, body: {user: context.user, note: note ? note.properties.text : null}};
+	});
+}
+`;
 
 const host = (index: number): SshTestHost => harness!.hosts[index]!;
 const tlsFile = (relative: string): string => path.join(instance!.directory, 'tls', relative);
@@ -105,6 +121,10 @@ beforeAll(async () => {
 	// Inside a host: the amprun root it checks is that host's /opt.
 	const clobber = await host(0).exec([process.execPath, ampzeroBin, 'init', instance.directory, '--clobber', '--batch'], {timeoutMs: 60_000});
 	if (clobber.code !== 0) throw new Error(`init --clobber failed: ${clobber.stderr}${clobber.stdout}`);
+	// A service that keeps one note per user in zerodata: written through one host, read through another.
+	writeFileSync(path.join(instance.directory, 'ampnode', 'services', 'notes.js'), notesService);
+	const ampnodeYaml = path.join(instance.directory, 'ampnode', 'ampnode.yaml');
+	writeFileSync(ampnodeYaml, readFileSync(ampnodeYaml, 'utf8').replace('services:\n', 'services:\n  - services/notes.js\n'));
 	// The server hosts first: they wait, saying so, for alpha's zerodata and logstore.
 	const servers = [startRun(1), startRun(2)];
 	servers.forEach(started => started.catch(() => {}));
@@ -207,6 +227,44 @@ describe('one instance over three hosts', () => {
 		for (const index of [1, 2]) {
 			const answer = await host(index).exec(['curl', '-sk', '--max-time', '5', `https://${host(index).address}:${instance!.config.ports.frontend}/hello?name=multi`]);
 			expect(JSON.parse(answer.stdout)).toMatchObject({hello: 'multi'});
+		}
+	});
+
+	it('a user logged in through beta and through gamma reads back through gamma what was written through beta; both access logs reach the one logstore', async () => {
+		const {ports} = instance!.config;
+		const frontend = (index: number): string => `https://${host(index).address}:${ports.frontend}`;
+		const logIn = async (index: number): Promise<string> => {
+			const link = await host(index).exec([process.execPath, ampzeroBin, 'run', instance!.directory, 'login', '--batch'], {timeoutMs: 20_000});
+			expect(link.code).toBe(0);
+			const url = new URL(link.stdout.trim());
+			const answer = await getUrl(`${frontend(index)}${url.pathname}${url.search}`);
+			expect(answer.status).toBe(303);
+			return cookieFrom(answer, 'ampzero_session')!;
+		};
+		const onBeta = await logIn(1);
+		const saved = await getUrl(`${frontend(1)}/note/save?text=written+on+beta`, {cookie: onBeta});
+		expect(saved.body).toBe('{"saved":true}');
+		const onGamma = await logIn(2);
+		const read = JSON.parse((await getUrl(`${frontend(2)}/note`, {cookie: onGamma})).body) as {user: string; note: string};
+		expect(read).toEqual({user: instance!.config.userName, note: 'written on beta'});
+		expect((await getUrl(`${frontend(2)}/note`)).status).toBe(401);
+		// Both frontends' requests are in alpha's logstore, read over HTTPS with the instance's CA.
+		const tls = {ca: readFileSync(tlsFile('ca.cert'), 'utf8'), cert: readFileSync(tlsFile('hosts/alpha.cert'), 'utf8'), key: readFileSync(tlsFile('hosts/alpha.key'), 'utf8')};
+		const logstore = new LogstoreClient(`https://${host(0).address}:${ports.logstore}`, tls);
+		try {
+			const port = ports.ampnode[0];
+			const paths = await eventually('the access records of beta and gamma in the logstore', async () => {
+				const found = new Map<string, string[]>();
+				for await (const record of logstore.queryAll({kind: 'access'})) {
+					found.set(record.host, [...(found.get(record.host) ?? []), String((record.data as {path?: string}).path)]);
+				}
+				const beta = found.get(`host-${instance!.config.hostId}@beta:${port}`) ?? [];
+				const gamma = found.get(`host-${instance!.config.hostId}@gamma:${port}`) ?? [];
+				return beta.includes('/note/save') && gamma.includes('/note') ? {beta, gamma} : undefined;
+			}, 15_000);
+			expect(paths.beta).toContain('/note/save');
+		} finally {
+			logstore.close();
 		}
 	});
 

@@ -34,7 +34,8 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 	const ampnodeDirectory = path.join(instanceDirectory, 'ampnode');
 	const settings = await readAmpnodeSettings(ampnodeDirectory);
 	const hostKey = await readPrivateKeyFile(path.join(ampnodeDirectory, keyFileName('host', config.hostId, 'private')));
-	const logHost = `host-${config.hostId}:${port}`;
+	// The hosts of an instance over several machines share the host key: the machine's name tells their logs apart.
+	const logHost = `host-${config.hostId}${config.placement ? `@${config.placement.host.name}` : ''}:${port}`;
 
 	const tls = clientTls(config);
 	const logstore = new LogstoreClient(config.logstoreUrl, tls);
