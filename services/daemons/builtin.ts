@@ -2,6 +2,7 @@ import path from 'node:path';
 import type {InstanceConfig} from '../config/amprun.js';
 import {runPaths} from '../config/paths.js';
 import {urlHost} from '../config/hosts.js';
+import {hostEnvironmentVariable} from '../config/placement.js';
 import {checkoutDirectory} from '../instance/locate.js';
 import {hostNginxConfFile} from '../instance/templates/daemon-configs.js';
 import type {DaemonSpec} from '../supervisor/spec.js';
@@ -18,11 +19,13 @@ export interface BuiltinOptions {
 }
 
 /** The project's own daemons run as `node <checkout>/bin/ampzero daemon <name> <instance>`. */
-function ampzeroDaemon(name: 'logstore' | 'zerodata' | 'ampnode', instanceDirectory: string, extraArgs: string[], debug: boolean): Pick<DaemonSpec, 'command' | 'args' | 'cwd'> {
+function ampzeroDaemon(name: 'logstore' | 'zerodata' | 'ampnode', instanceDirectory: string, extraArgs: string[], debug: boolean, placedAs?: string): Pick<DaemonSpec, 'command' | 'args' | 'cwd' | 'env'> {
 	return {
 		command: process.execPath,
 		args: [path.join(checkoutDirectory, 'bin', 'ampzero'), 'daemon', name, instanceDirectory, ...extraArgs, ...(debug ? ['--debug'] : [])],
 		cwd: instanceDirectory,
+		// On a host of `hosts:` the daemon takes the same place as the run that starts it.
+		...(placedAs === undefined ? {} : {env: {[hostEnvironmentVariable]: placedAs}}),
 	};
 }
 
@@ -99,7 +102,7 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 		const port = name === 'logstore' ? config.ports.logstore : config.ports.zerodata;
 		specs.push({
 			name,
-			...ampzeroDaemon(name, instanceDirectory, [], options.debug),
+			...ampzeroDaemon(name, instanceDirectory, [], options.debug, placed?.name),
 			port,
 			ports: [port],
 			dependsOn: localDependencies(),
@@ -117,7 +120,7 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 		ampnodeNames.push(name);
 		specs.push({
 			name,
-			...ampzeroDaemon('ampnode', instanceDirectory, ['--port', String(port)], options.debug),
+			...ampzeroDaemon('ampnode', instanceDirectory, ['--port', String(port)], options.debug, placed?.name),
 			port,
 			ports: [port],
 			dependsOn: [...localDependencies(), ...sharedDaemons],

@@ -40,7 +40,9 @@ const host = (index: number): SshTestHost => harness!.hosts[index]!;
 const tlsFile = (relative: string): string => path.join(instance!.directory, 'tls', relative);
 
 function startRun(index: number): Promise<void> {
-	const argv = host(index).enterCommand([process.execPath, ampzeroBin, 'run', instance!.directory, '--no-daemon', '--batch', '--no-hub', '--no-nat-bypass']);
+	// alpha and beta find their entry by their address; gamma is told which it is.
+	const as = names[index] === 'gamma' ? ['--as', 'gamma'] : [];
+	const argv = host(index).enterCommand([process.execPath, ampzeroBin, 'run', instance!.directory, '--no-daemon', '--batch', '--no-hub', '--no-nat-bypass', ...as]);
 	const child = spawn(argv[0]!, argv.slice(1), {env: {...process.env, AMPZERO_HOME: instance!.home, CI: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
 	const run = {child, output: ''};
 	runs.set(names[index], run);
