@@ -311,6 +311,18 @@ describe('one instance over three hosts', () => {
 		const pidFile = path.join(host(2).optDirectory, 'var', 'multi', 'pids', 'keyspace.pid');
 		const pid = Number(readFileSync(pidFile, 'utf8').trim().split(/\s+/)[0]);
 		expect(pid).toBeGreaterThan(1);
+		// A member that hangs, for longer than an ampnode lease (5 s): gamma's ampnode, whose own member it
+		// is, keeps its lease alive through the others.
+		const before = await etcdctl(0, [0, 1], ['get', '-w', 'json', `/ampzero/multi/ampnode/${instance!.config.hostId}/gamma/${instance!.config.ports.ampnode[0]}`]);
+		const lease = (JSON.parse(before.stdout) as {kvs: Array<{lease: number}>}).kvs[0]!.lease;
+		process.kill(pid, 'SIGSTOP');
+		try {
+			await new Promise(resolve => setTimeout(resolve, 7_000));
+			const during = await etcdctl(0, [0, 1], ['get', '-w', 'json', `/ampzero/multi/ampnode/${instance!.config.hostId}/gamma/${instance!.config.ports.ampnode[0]}`]);
+			expect((JSON.parse(during.stdout) as {kvs: Array<{lease: number}>}).kvs[0]!.lease).toBe(lease);
+		} finally {
+			process.kill(pid, 'SIGCONT');
+		}
 		process.kill(pid, 'SIGKILL');
 		// If the killed member led, the other two elect a leader first (an election timeout, 1 s).
 		const put = await eventually('a write while keyspace-2 is down', async () => {
@@ -329,5 +341,5 @@ describe('one instance over three hosts', () => {
 		expect((JSON.parse(health.stdout) as Array<{health: boolean}>).map(entry => entry.health)).toEqual([true, true, true]);
 		expect(await registrations(2, [2])).toHaveLength(3);
 		expect(runs.get('gamma')!.child.exitCode).toBeNull();
-	}, 60_000);
+	}, 90_000);
 });

@@ -90,7 +90,8 @@ export class KeyspaceRegistration {
 	}
 
 	private async call(apiPath: string, body: unknown): Promise<unknown> {
-		const endpoints = this.endpoint ? [this.endpoint, ...this.options.endpoints] : this.options.endpoints;
+		// The one that answered last first, each tried once: a member that hangs costs one timeout, not two.
+		const endpoints = [...new Set(this.endpoint ? [this.endpoint, ...this.options.endpoints] : this.options.endpoints)];
 		let lastError: unknown;
 		for (const endpoint of endpoints) {
 			try {
