@@ -320,6 +320,9 @@ describe('one instance over three hosts', () => {
 			await new Promise(resolve => setTimeout(resolve, 7_000));
 			const during = await etcdctl(0, [0, 1], ['get', '-w', 'json', `/ampzero/multi/ampnode/${instance!.config.hostId}/gamma/${instance!.config.ports.ampnode[0]}`]);
 			expect((JSON.parse(during.stdout) as {kvs: Array<{lease: number}>}).kvs[0]!.lease).toBe(lease);
+			// gamma keeps serving meanwhile.
+			const hello = await getUrl(`https://${host(2).address}:${instance!.config.ports.frontend}/hello?name=gamma`);
+			expect(JSON.parse(hello.body)).toMatchObject({hello: 'gamma'});
 		} finally {
 			process.kill(pid, 'SIGCONT');
 		}
