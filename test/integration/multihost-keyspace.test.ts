@@ -42,7 +42,9 @@ const tlsFile = (relative: string): string => path.join(instance!.directory, 'tl
 function startRun(index: number): Promise<void> {
 	// alpha and beta find their entry by their address; gamma is told which it is.
 	const as = names[index] === 'gamma' ? ['--as', 'gamma'] : [];
-	const argv = host(index).enterCommand([process.execPath, ampzeroBin, 'run', instance!.directory, '--no-daemon', '--batch', '--no-hub', '--no-nat-bypass', ...as]);
+	// alpha runs as users run it, daemonised: its supervisor and daemons must find their place on their own.
+	const daemonised = names[index] === 'alpha';
+	const argv = host(index).enterCommand([process.execPath, ampzeroBin, 'run', instance!.directory, ...(daemonised ? [] : ['--no-daemon']), '--batch', '--no-hub', '--no-nat-bypass', ...as]);
 	const child = spawn(argv[0]!, argv.slice(1), {env: {...process.env, AMPZERO_HOME: instance!.home, CI: '1'}, stdio: ['ignore', 'pipe', 'pipe']});
 	const run = {child, output: ''};
 	runs.set(names[index], run);
@@ -59,12 +61,15 @@ function startRun(index: number): Promise<void> {
 		child.stderr!.on('data', onData);
 		child.once('exit', code => {
 			clearTimeout(timer);
-			reject(new Error(`${names[index]}'s run ended (${code}) before it was ready:\n${run.output}`));
+			// A daemonised run prints each daemon and exits 0 once all are ready.
+			if (daemonised && code === 0) resolve();
+			else reject(new Error(`${names[index]}'s run ended (${code}) before it was ready:\n${run.output}`));
 		});
 	});
 }
 
 async function stopRuns(): Promise<void> {
+	if (harness && instance && runs.has('alpha')) await host(0).exec([process.execPath, ampzeroBin, 'run', instance.directory, 'stop', '--batch'], {timeoutMs: 30_000});
 	await Promise.all(
 		[...runs.values()].map(
 			({child}) =>
