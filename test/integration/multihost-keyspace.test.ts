@@ -245,6 +245,8 @@ describe('one instance over three hosts', () => {
 		const logIn = async (index: number): Promise<string> => {
 			const link = await host(index).exec([process.execPath, ampzeroBin, 'run', instance!.directory, 'login', '--batch'], {timeoutMs: 20_000});
 			expect(link.code).toBe(0);
+			// The link names the host's own frontend.
+			expect(link.stdout.trim().startsWith(`${frontend(index)}/login?token=`)).toBe(true);
 			const url = new URL(link.stdout.trim());
 			const answer = await getUrl(`${frontend(index)}${url.pathname}${url.search}`);
 			expect(answer.status).toBe(303);
