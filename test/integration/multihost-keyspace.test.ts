@@ -200,7 +200,7 @@ describe('one instance over three hosts', () => {
 		const {ports} = instance!.config;
 		const a = host(0).address;
 		const curl = async (args: string[]): Promise<string> => (await host(1).exec(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', ...args])).stdout;
-		for (const port of [ports.keyspaceClient, ports.zerodata, ports.logstore]) {
+		for (const port of [ports.keyspaceClient, ports.keyspacePeer, ports.zerodata, ports.logstore]) {
 			const plain = await curl([`http://${a}:${port}/health`]);
 			expect(plain, `plain HTTP to ${a}:${port}`).not.toBe('200');
 		}
