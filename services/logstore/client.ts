@@ -1,4 +1,3 @@
-import http from 'node:http';
 import {AmpError} from '../errors.js';
 import {transportFor, type ClientTls, type Transport} from '../tls/transport.js';
 import {queryToSearchParams, type LogPage, type LogQuery, type LogRecord} from './records.js';

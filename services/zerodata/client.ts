@@ -1,5 +1,4 @@
 import type {KeyObject} from 'node:crypto';
-import http from 'node:http';
 import {AmpError} from '../errors.js';
 import {transportFor, type ClientTls, type Transport} from '../tls/transport.js';
 import {signingKeyObject, signRequest} from './signing.js';
