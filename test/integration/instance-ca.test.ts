@@ -89,6 +89,21 @@ describe("the instance's own CA", () => {
 		expect(new X509Certificate(read('tls/hosts/gamma.cert')).checkIP('10.1.0.7')).toBe('10.1.0.7');
 	}, 60_000);
 
+	it('a host added later gets a certificate from the same CA, and the others keep theirs', async () => {
+		const before = read('tls/hosts/alpha.cert');
+		const file = path.join(instance.directory, 'amprun.yaml');
+		const text = readFileSync(file, 'utf8');
+		writeFileSync(file, text.replace(/\ndaemons:/, '\n  - name: delta\n    address: 10.1.0.4\n    server: true\ndaemons:'));
+		const result = await runAmpzero(['init', instance.directory, '--clobber', '--batch'], {home: instance.home});
+		expect(result.stderr).toBe('');
+		expect(result.stdout).toContain('certificates of delta made');
+		const delta = new X509Certificate(read('tls/hosts/delta.cert'));
+		expect(delta.checkIssued(new X509Certificate(read('tls/ca.cert')))).toBe(true);
+		expect(delta.checkIP('10.1.0.4')).toBe('10.1.0.4');
+		expect(read('tls/hosts/alpha.cert')).toBe(before);
+		expect(read('nginx/nginx-delta.conf')).toContain('listen 10.1.0.4:');
+	}, 60_000);
+
 	it('a bad hosts: entry is refused with file:line', async () => {
 		const file = path.join(instance.directory, 'amprun.yaml');
 		const text = readFileSync(file, 'utf8');
