@@ -13,8 +13,10 @@ import {dependencyLevels} from './topology.js';
 
 export {planFile, readPlan, supervisorLogFile, writePlan, type RunFlags, type RunPlan} from './plan-file.js';
 
-export async function planRun(instanceDirectory: string, flags: RunFlags): Promise<{config: InstanceConfig; plan: RunPlan}> {
+export async function planRun(instanceDirectory: string, given: RunFlags): Promise<{config: InstanceConfig; plan: RunPlan}> {
 	const config = await loadRunConfig(instanceDirectory);
+	// A server host of `hosts:` runs as with --server (no NAT mapping either), flag or not.
+	const flags = config.placement?.host.server ? {...given, server: true} : given;
 	const user = daemonUser();
 	const extras = extraDaemons(config, instanceDirectory).map(spec => (user ? {...spec, user: {uid: user.uid, gid: user.gid}} : spec));
 	const specs = [...builtinDaemons(config, instanceDirectory, {server: flags.server, debug: flags.debug, ...(user ? {runAs: user} : {})}), ...extras];

@@ -147,7 +147,7 @@ async function startInForeground(instanceDirectory: string, config: InstanceConf
 		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}, ...(plan.remote ? {remote: plan.remote} : {})});
 		const server = await serveControlSocket(supervisor, paths.supervisorSocket);
 		const running = supervisor.start();
-		const reachability = startReachability(supervisor, config, instanceDirectory, flags);
+		const reachability = startReachability(supervisor, config, instanceDirectory, plan.flags);
 		running.then(
 			outcome => (outcome.ok ? reachability.ready() : undefined),
 			async (error: unknown) => {
