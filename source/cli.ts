@@ -62,6 +62,7 @@ export function buildProgram(): Command {
 			.option('--no-hub', 'do not announce this host to the hub (default: announce)')
 			.option('--no-nat-bypass', 'do not map the frontend port on a NAT router (default: map it)')
 			.option('--server', 'start only redis, ampnode and nginx, against the addresses in amprun.yaml', false)
+			.option('--as <HOST>', 'which host of amprun.yaml hosts: this machine is (default: the one with an address of this machine)')
 			.option('--tail <N>', 'with logs: how many lines', '50')
 			.option('--follow', 'with logs: keep printing new lines', false),
 	).action(async (name: string, action: string | undefined, daemon: string | undefined, options: Record<string, unknown>) => {

@@ -26,7 +26,7 @@ async function main(planPath: string): Promise<number> {
 	try {
 		const ended = await endLeftovers(paths.pids);
 		if (ended.length > 0) process.stderr.write(`ended processes a previous supervisor left: ${ended.map(record => `${record.daemon} (pid ${record.pid})`).join(', ')}\n`);
-		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}});
+		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}, ...(plan.remote ? {remote: plan.remote} : {})});
 		const server = await serveControlSocket(supervisor, paths.supervisorSocket);
 		writeFileSync(paths.supervisorPid, `${process.pid}\n`);
 		const stopGracefully = (): void => void supervisor.stopAll();
@@ -35,8 +35,8 @@ async function main(planPath: string): Promise<number> {
 		const started = supervisor.start();
 		// Loaded while the daemons start, not before them: the NAT mapping and the hub announce go
 		// on beside start-up (never delaying it); the login link and the announce follow all-ready.
-		const reachability = Promise.all([import('../services/supervisor/reachability.js'), import('../services/config/amprun.js')]).then(
-			async ([{startReachability}, {loadInstanceConfig}]) => startReachability(supervisor, await loadInstanceConfig(plan.instanceDirectory), plan.instanceDirectory, plan.flags),
+		const reachability = Promise.all([import('../services/supervisor/reachability.js'), import('../services/config/placement.js')]).then(
+			async ([{startReachability}, {loadRunConfig}]) => startReachability(supervisor, await loadRunConfig(plan.instanceDirectory), plan.instanceDirectory, plan.flags),
 		);
 		reachability.catch((error: unknown) => supervisor.notice(`NAT and hub: ${errorMessage(error)}`));
 		started.then(

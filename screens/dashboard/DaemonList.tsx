@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import {memo} from 'react';
-import type {DaemonStatus} from '../../services/supervisor/events.js';
+import type {DaemonStatus, RemoteDependency} from '../../services/supervisor/events.js';
+import {remoteState} from '../../services/supervisor/status-format.js';
 import {formatCpu, formatMemory, type DaemonUsage} from '../../services/supervisor/usage.js';
 import {stateColors, stateSymbols, uptimeOf} from './daemon-look.js';
 import {listColumnWidths as widths, type ListColumns} from './layout.js';
@@ -15,11 +16,15 @@ export interface DaemonListProps {
 	color: boolean;
 	/** CPU and memory by daemon name (shown when `columns.usage`). */
 	usage?: ReadonlyMap<string, DaemonUsage>;
+	/** Daemons of other hosts this run relies on, listed under the local ones with their reachability. */
+	remote?: readonly RemoteDependency[];
 }
 
 /** The left pane: one row per daemon with state (colour and symbol), uptime, port, pid, restarts. */
-export const DaemonList = memo(function DaemonList({daemons, selected, now, columns, width, height, color, usage}: DaemonListProps) {
+export const DaemonList = memo(function DaemonList({daemons, selected, now, columns, width, height, color, usage, remote = []}: DaemonListProps) {
 	const rows = Math.max(1, height - 3);
+	// The remote section takes only rows the local daemons leave free (a heading and one row each).
+	const remoteRows = remote.length > 0 ? Math.max(0, Math.min(remote.length, rows - daemons.length - 1)) : 0;
 	// Keep the selected daemon in view when there are more daemons than rows.
 	const first = Math.min(Math.max(0, selected - rows + 1), Math.max(0, daemons.length - rows));
 	const shown = daemons.slice(first, first + rows);
@@ -34,6 +39,14 @@ export const DaemonList = memo(function DaemonList({daemons, selected, now, colu
 			</Text>
 			{shown.map((daemon, offset) => (
 				<DaemonRow key={daemon.name} daemon={daemon} isSelected={first + offset === selected} now={now} columns={columns} color={color} usage={usage?.get(daemon.name)} />
+			))}
+			{remoteRows > 0 ? (
+				<Text dimColor wrap="truncate-end">
+					{'    remote'}
+				</Text>
+			) : null}
+			{remote.slice(0, remoteRows).map(dependency => (
+				<RemoteRow key={dependency.name} dependency={dependency} columns={columns} color={color} />
 			))}
 		</Box>
 	);
@@ -50,6 +63,19 @@ function DaemonRow({daemon, isSelected, now, columns, color, usage}: {daemon: Da
 			{columns.pid ? ` ${cell(daemon.pid === undefined ? '-' : String(daemon.pid), widths.pid)}` : ''}
 			{columns.restarts ? ` ${cell(String(daemon.restarts), widths.restarts)}` : ''}
 			{columns.usage ? ` ${cell(running ? formatCpu(usage) : '-', widths.cpu, 'right')} ${cell(running ? formatMemory(usage) : '-', widths.memory, 'right')}` : ''}
+		</Text>
+	);
+}
+
+const remoteLook = {reachable: {symbol: '●', color: 'green'}, unreachable: {symbol: '✗', color: 'red'}, checking: {symbol: '…', color: 'yellow'}} as const;
+
+function RemoteRow({dependency, columns, color}: {dependency: RemoteDependency; columns: ListColumns; color: boolean}) {
+	const state = remoteState(dependency);
+	const tone = color ? remoteLook[state].color : undefined;
+	return (
+		<Text wrap="truncate-end">
+			{'  '}
+			<Text color={tone}>{remoteLook[state].symbol}</Text> {cell(dependency.name, columns.name)} <Text color={tone}>{state}</Text> <Text dimColor>{dependency.url}</Text>
 		</Text>
 	);
 }

@@ -41,6 +41,7 @@ export function DashboardView({state, size, now, ownsSupervisor, color, usage}: 
 						height={layout.paneHeight}
 						color={color}
 						usage={usage}
+						{...(state.info?.remote ? {remote: state.info.remote} : {})}
 					/>
 					<LogPane
 						daemon={selectedDaemon(state)}

@@ -188,6 +188,9 @@ function foldEvents(state: DashboardState, events: readonly SupervisorEvent[]): 
 			case 'nat-state':
 				if (next.info) next = {...next, info: {...next.info, nat: event.nat}};
 				break;
+			case 'remote-state':
+				if (next.info) next = {...next, info: {...next.info, remote: event.remote}};
+				break;
 			case 'run-ready':
 				next = {...next, runReadyMs: event.elapsedMs, runFailed: undefined};
 				break;

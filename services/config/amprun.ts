@@ -3,6 +3,8 @@ import yaml from 'js-yaml';
 import {AmpError} from '../errors.js';
 import type {PortMap} from './ports.js';
 import {readRegularFile} from '../files/read-regular-file.js';
+import {hostsToYaml, parseHosts, type TopologyHost} from './hosts.js';
+import type {Placement} from './placement.js';
 
 export type SetupKind = 'single' | 'server';
 
@@ -66,6 +68,10 @@ export interface InstanceConfig extends InitAnswers {
 	hubRefreshSeconds?: number;
 	/** Absent: SQLite. */
 	zerodataStorage?: ZerodataStorage;
+	/** `hosts:`: the machines of an instance spread over several; empty for a single machine. */
+	hosts: TopologyHost[];
+	/** Set by `placeConfig` (never read from or written to amprun.yaml): this host's place in `hosts:`. */
+	placement?: Placement;
 }
 
 const yamlKeys = {
@@ -110,6 +116,7 @@ export function toYaml(config: InstanceConfig): string {
 			...(config.zerodataStorage.postgresqlUrl !== undefined ? {postgresql_url: config.zerodataStorage.postgresqlUrl} : {}),
 		};
 	}
+	if (config.hosts.length > 0) document['hosts'] = hostsToYaml(config.hosts);
 	document['daemons'] = config.daemons.map(daemon => ({
 		name: daemon.name,
 		command: daemon.command,
@@ -124,6 +131,11 @@ export function toYaml(config: InstanceConfig): string {
 		'#       command: node worker.js\n' +
 		'#       ready: {http: "http://127.0.0.1:9000/health"}   # or {tcp: 9000} or {log: "listening"}\n' +
 		'#       depends_on: [redis-live]\n' +
+		'# One instance over several hosts (then `ampzero init NAME --clobber` writes their keyspace configs and certificates):\n' +
+		'#   hosts:\n' +
+		'#     - {name: alpha, address: 10.0.0.1, keyspace: 0, logstore: true, zerodata: true}\n' +
+		'#     - {name: beta, address: 10.0.0.2, keyspace: 1, server: true}\n' +
+		'#     - {name: gamma, address: 10.0.0.3, keyspace: 2, server: true}\n' +
 		yaml.dump(document, {lineWidth: 100, noRefs: true})
 	);
 }
@@ -218,6 +230,7 @@ export function fromYaml(text: string, file: string): InstanceConfig {
 		logstoreUrl: string('logstore_url', `http://${bindAddress}:${ports.logstore}`),
 		zerodataUrl: string('zerodata_url', `http://${bindAddress}:${ports.zerodata}`),
 		daemons: parseExtraDaemons(record['daemons'], fail),
+		hosts: parseHosts(record['hosts'], fail),
 		...(natLeaseSeconds === undefined ? {} : {natLeaseSeconds}),
 		...(hubRefreshSeconds === undefined ? {} : {hubRefreshSeconds}),
 		...parseZerodataStorage(record['zerodata'], fail),

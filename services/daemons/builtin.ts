@@ -1,7 +1,10 @@
 import path from 'node:path';
 import type {InstanceConfig} from '../config/amprun.js';
 import {runPaths} from '../config/paths.js';
+import {urlHost} from '../config/hosts.js';
+import {hostEnvironmentVariable} from '../config/placement.js';
 import {checkoutDirectory} from '../instance/locate.js';
+import {hostNginxConfFile} from '../instance/templates/daemon-configs.js';
 import type {DaemonSpec} from '../supervisor/spec.js';
 import {daemonDataDirectory} from './prepare.js';
 import type {DaemonUser} from './daemon-user.js';
@@ -17,11 +20,13 @@ export interface BuiltinOptions {
 }
 
 /** The project's own daemons run as `node <checkout>/bin/ampzero daemon <name> <instance>`. */
-function ampzeroDaemon(name: 'logstore' | 'zerodata' | 'ampnode' | 'postgresql', instanceDirectory: string, extraArgs: string[], debug: boolean): Pick<DaemonSpec, 'command' | 'args' | 'cwd'> {
+function ampzeroDaemon(name: 'logstore' | 'zerodata' | 'ampnode' | 'postgresql', instanceDirectory: string, extraArgs: string[], debug: boolean, placedAs?: string): Pick<DaemonSpec, 'command' | 'args' | 'cwd' | 'env'> {
 	return {
 		command: process.execPath,
 		args: [path.join(checkoutDirectory, 'bin', 'ampzero'), 'daemon', name, instanceDirectory, ...extraArgs, ...(debug ? ['--debug'] : [])],
 		cwd: instanceDirectory,
+		// On a host of `hosts:` the daemon takes the same place as the run that starts it.
+		...(placedAs === undefined ? {} : {env: {[hostEnvironmentVariable]: placedAs}}),
 	};
 }
 
@@ -62,28 +67,42 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 		};
 	};
 
+	// On a host of `hosts:` the topology says what runs here; a server host never runs logstore or zerodata.
+	const placed = config.placement?.host;
+	const server = options.server || placed?.server === true;
+	const runsKeyspace = placed ? placed.keyspace !== undefined : !server;
+	const runsShared = (name: 'logstore' | 'zerodata'): boolean => !server && (placed ? placed[name] : true);
+	const runsFrontend = placed ? placed.frontend : true;
+	const sharedHost = placed?.address ?? host;
+
 	const specs: DaemonSpec[] = [];
 	const sharedDaemons: string[] = [];
-	if (!options.server) {
+	if (runsKeyspace) {
+		const conf = placed ? `keyspace-${placed.keyspace}.conf` : 'keyspace-single.conf';
 		specs.push({
 			name: 'keyspace',
 			command: findProgram('etcd'),
-			args: ['--config-file', path.join(instanceDirectory, 'keyspace', 'keyspace-single.conf'), ...(options.debug ? ['--log-level', 'debug'] : [])],
+			args: ['--config-file', path.join(instanceDirectory, 'keyspace', conf), ...(options.debug ? ['--log-level', 'debug'] : [])],
 			port: config.ports.keyspaceClient,
 			ports: [config.ports.keyspaceClient, config.ports.keyspacePeer],
 			dependsOn: [],
-			ready: {kind: 'http', url: `http://${host}:${config.ports.keyspaceClient}/health`},
+			// A cluster member answers /health only with a quorum, and only to a client with a certificate:
+			// listening is its ready (ampnode waits for the quorum when it registers).
+			ready: placed
+				? {kind: 'tcp', host: placed.address, port: config.ports.keyspaceClient}
+				: {kind: 'http', url: `http://${host}:${config.ports.keyspaceClient}/health`},
 			readyTimeoutMs: 30_000,
 			stopSignal: 'SIGTERM',
 			stopTimeoutMs: 5_000,
 		});
 	}
-	specs.push(redis('live'), redis('data'));
-	const ownPostgresql = !options.server && config.zerodataStorage?.engine === 'postgresql' && config.zerodataStorage.postgresqlUrl === undefined;
+	const localDependencies = (): string[] => [...(runsKeyspace ? ['keyspace'] : []), 'redis-live', 'redis-data'];
+	if (runsFrontend || runsShared('logstore') || runsShared('zerodata')) specs.push(redis('live'), redis('data'));
+	const ownPostgresql = runsShared('zerodata') && config.zerodataStorage?.engine === 'postgresql' && config.zerodataStorage.postgresqlUrl === undefined;
 	if (ownPostgresql) {
 		specs.push({
 			name: 'postgresql',
-			...ampzeroDaemon('postgresql', instanceDirectory, [], options.debug),
+			...ampzeroDaemon('postgresql', instanceDirectory, [], options.debug, placed?.name),
 			// Only a unix socket in the amprun root: no port.
 			ports: [],
 			dependsOn: [],
@@ -94,37 +113,38 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 			stopTimeoutMs: 15_000,
 		});
 	}
-	if (!options.server) {
-		for (const name of ['logstore', 'zerodata'] as const) {
-			const port = name === 'logstore' ? config.ports.logstore : config.ports.zerodata;
-			specs.push({
-				name,
-				...ampzeroDaemon(name, instanceDirectory, [], options.debug),
-				port,
-				ports: [port],
-				dependsOn: ['keyspace', 'redis-live', 'redis-data', ...(name === 'zerodata' && ownPostgresql ? ['postgresql'] : [])],
-				// Neither talks to keyspace or redis while it starts; zerodata does open its PostgreSQL.
-				waitsForDependencies: !(name === 'zerodata' && ownPostgresql),
-				ready: {kind: 'http', url: `http://${host}:${port}/health`},
-				readyTimeoutMs: 20_000,
-				stopSignal: 'SIGTERM',
-				stopTimeoutMs: 6_000,
-			});
-			sharedDaemons.push(name);
-		}
+	for (const name of ['logstore', 'zerodata'] as const) {
+		if (!runsShared(name)) continue;
+		const port = name === 'logstore' ? config.ports.logstore : config.ports.zerodata;
+		specs.push({
+			name,
+			...ampzeroDaemon(name, instanceDirectory, [], options.debug, placed?.name),
+			port,
+			ports: [port],
+			dependsOn: [...localDependencies(), ...(name === 'zerodata' && ownPostgresql ? ['postgresql'] : [])],
+			// Neither talks to keyspace or redis while it starts; zerodata does open its PostgreSQL.
+			waitsForDependencies: !(name === 'zerodata' && ownPostgresql),
+			ready: placed ? {kind: 'tcp', host: sharedHost, port} : {kind: 'http', url: `http://${host}:${port}/health`},
+			readyTimeoutMs: 20_000,
+			stopSignal: 'SIGTERM',
+			stopTimeoutMs: 6_000,
+		});
+		sharedDaemons.push(name);
 	}
+	if (!runsFrontend) return withUser(specs, options.runAs);
 	const ampnodeNames: string[] = [];
 	config.ports.ampnode.forEach((port, index) => {
 		const name = ampnodeDaemonName(index);
 		ampnodeNames.push(name);
 		specs.push({
 			name,
-			...ampzeroDaemon('ampnode', instanceDirectory, ['--port', String(port)], options.debug),
+			...ampzeroDaemon('ampnode', instanceDirectory, ['--port', String(port)], options.debug, placed?.name),
 			port,
 			ports: [port],
-			dependsOn: options.server ? ['redis-live', 'redis-data'] : ['keyspace', 'redis-live', 'redis-data', ...sharedDaemons],
+			dependsOn: [...localDependencies(), ...sharedDaemons],
 			// It retries the live redis and keyspace while they start; zerodata and logstore it reaches per request.
 			waitsForDependencies: true,
+			...(server || placed ? {waitsForRemote: true} : {}),
 			ready: {kind: 'http', url: `http://${host}:${port}/health`},
 			readyTimeoutMs: 20_000,
 			stopSignal: 'SIGTERM',
@@ -134,18 +154,21 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 	specs.push({
 		name: 'nginx',
 		command: findProgram('nginx'),
-		args: ['-p', `${paths.nginxPrefix}/`, '-e', 'stderr', '-c', path.join(instanceDirectory, 'nginx', 'nginx.conf'), '-g', `daemon off;${options.runAs ? ` user ${options.runAs.name} ${options.runAs.group};` : ''}`],
+		args: ['-p', `${paths.nginxPrefix}/`, '-e', 'stderr', '-c', path.join(instanceDirectory, placed ? hostNginxConfFile(placed.name) : 'nginx/nginx.conf'), '-g', `daemon off;${options.runAs ? ` user ${options.runAs.name} ${options.runAs.group};` : ''}`],
 		port: config.ports.frontend,
 		ports: [config.ports.frontend, config.ports.http],
 		dependsOn: ampnodeNames,
 		// /health passes through nginx to an ampnode: ready means the whole front door answers. Until
 		// an ampnode answers, nginx itself answers 502, so it can start with the rest.
 		waitsForDependencies: true,
-		ready: {kind: 'http', url: `https://${host}:${config.ports.frontend}/health`},
+		ready: {kind: 'http', url: `https://${urlHost(placed?.address ?? host)}:${config.ports.frontend}/health`},
 		readyTimeoutMs: 15_000,
 		stopSignal: 'SIGQUIT',
 		stopTimeoutMs: 5_000,
 	});
-	const runAs = options.runAs;
+	return withUser(specs, options.runAs);
+}
+
+function withUser(specs: DaemonSpec[], runAs: DaemonUser | undefined): DaemonSpec[] {
 	return runAs ? specs.map(spec => (spec.name === 'nginx' ? spec : {...spec, user: {uid: runAs.uid, gid: runAs.gid}})) : specs;
 }

@@ -17,8 +17,8 @@ function secretsDaemonsRead(config: Pick<InstanceConfig, 'hostId'>): string[] {
 /**
  * Run as root, gives the daemon user what it needs and nothing more, through its group, never
  * "others": the instance's directories 0750 and the files daemons read 0640 (group = the daemons'
- * group); the other secrets (user key, control keys, the TLS key nginx's root master reads) stay
- * 0600; the run directory 0750 with each daemon's data directory owned by the daemon user; logs
+ * group); the other secrets (user key, control keys, the TLS key nginx's root master reads, the CA key) stay
+ * 0600 (a host's own TLS key is the daemons': etcd, zerodata and logstore serve with it); the run directory 0750 with each daemon's data directory owned by the daemon user; logs
  * and pid files stay the supervisor's. Throws, naming the directory, when the user cannot reach
  * the instance, the run directory or this checkout.
  */
@@ -28,7 +28,7 @@ export async function grantDaemonAccess(config: InstanceConfig, instanceDirector
 		await assertReachable(target, user);
 	}
 	const readable = new Set(secretsDaemonsRead(config));
-	const secretPattern = /(^amprun\.yaml|^ampnode\/redis\.conf|\.private\.key|\.control\.key|^nginx\/server\.key)$/;
+	const secretPattern = /(^amprun\.yaml|^ampnode\/redis\.conf|\.private\.key|\.control\.key|^nginx\/server\.key|^tls\/ca\.key)$/;
 	await shareWithGroup(instanceDirectory, user, 'directory');
 	for (const entry of await readdir(instanceDirectory, {recursive: true, withFileTypes: true})) {
 		const file = path.join(entry.parentPath, entry.name);

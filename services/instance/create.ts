@@ -15,6 +15,7 @@ import {checkAmprunRoot} from './amprun-root.js';
 import {makeInstancePrivate, privateDirectoryMode} from './privacy.js';
 import {applyPlans} from './apply-plans.js';
 import {certificateFiles, makeSelfSignedCertificate} from './certificate.js';
+import {authorityFiles, ensureAuthority, ensureHostCertificates, hostCertificateFiles} from './tls-authority.js';
 import {generatedFilePlans} from './file-plans.js';
 import {commitPaths, initRepository, type GitIdentity} from './git.js';
 import {clobberedInstanceConfig, newInstanceConfig} from './instance-config.js';
@@ -141,9 +142,11 @@ async function* createNewInstance(target: string, answers: InitAnswers, signal: 
 			const written = await applyPlans(building, generatedFilePlans(config, target), signal);
 			return {value: undefined, detail: `${written.length} files`};
 		});
-		yield* step('certificate', 'Making the TLS certificate', signal, async () => {
+		yield* step('certificate', 'Making the TLS certificate and the instance CA', signal, async () => {
 			await makeSelfSignedCertificate(building, config.hostName, signal);
-			return {value: undefined, detail: `${certificateFiles.cert} (EC P-256, self-signed)`};
+			await ensureAuthority(building, config.name, signal);
+			const hosts = await ensureHostCertificates(building, config.hosts, signal);
+			return {value: undefined, detail: `${certificateFiles.cert} (EC P-256, self-signed), ${authorityFiles.cert}${hosts.length > 0 ? `, certificates of ${hosts.join(', ')}` : ''}`};
 		});
 		yield* step('git', 'Making the git repository', signal, async () => {
 			const commit = await initRepository(building, gitIdentity(config), `Create instance ${name}`, signal);
@@ -191,12 +194,22 @@ async function* clobberInstance(target: string, answers: InitAnswers, signal: Ab
 		const written = await applyPlans(target, plans, signal);
 		return {value: undefined, detail: `${written.length} files`};
 	});
-	const certificateMade = yield* step('certificate', 'Checking the TLS certificate', signal, async () => {
+	const certificatesMade = yield* step('certificate', 'Checking the TLS certificates and the instance CA', signal, async () => {
 		const present = (await exists(path.join(target, certificateFiles.cert))) && (await exists(path.join(target, certificateFiles.key)));
 		const fits = present && (await certificateCovers(path.join(target, certificateFiles.cert), config.hostName));
-		if (fits) return {value: false, detail: 'kept'};
-		await makeSelfSignedCertificate(target, config.hostName, signal);
-		return {value: true, detail: present ? `${certificateFiles.cert} made again for ${config.hostName}` : `${certificateFiles.cert} made`};
+		const made: string[] = [];
+		if (!fits) {
+			await makeSelfSignedCertificate(target, config.hostName, signal);
+			made.push(...Object.values(certificateFiles));
+		}
+		// The CA is made once and never replaced: every host certificate hangs on it.
+		if (await ensureAuthority(target, config.name, signal)) made.push(...Object.values(authorityFiles));
+		const hosts = await ensureHostCertificates(target, config.hosts, signal);
+		for (const host of hosts) made.push(...Object.values(hostCertificateFiles(host)));
+		const said = [fits ? `${certificateFiles.cert} kept` : present ? `${certificateFiles.cert} made again for ${config.hostName}` : `${certificateFiles.cert} made`];
+		said.push(made.includes(authorityFiles.cert) ? `${authorityFiles.cert} made` : `${authorityFiles.cert} kept`);
+		if (hosts.length > 0) said.push(`certificates of ${hosts.join(', ')} made`);
+		return {value: made, detail: said.join(', ')};
 	});
 	yield* step('git', 'Committing the regenerated files', signal, async () => {
 		const identity = gitIdentity(config);
@@ -205,7 +218,7 @@ async function* clobberInstance(target: string, answers: InitAnswers, signal: Ab
 			await makeInstancePrivate(target, {git: true});
 			return {value: undefined, detail: `new repository, commit ${commit}`};
 		}
-		const paths = [...plans.map(plan => plan.path), `ampnode/${hubPublicKeyFileName}`, ...(certificateMade ? Object.values(certificateFiles) : [])];
+		const paths = [...plans.map(plan => plan.path), `ampnode/${hubPublicKeyFileName}`, ...certificatesMade];
 		const commit = await commitPaths(target, identity, paths, 'Regenerate instance files (ampzero init --clobber)', signal);
 		await makeInstancePrivate(target, {git: true});
 		return {value: undefined, detail: commit === null ? 'nothing changed' : `commit ${commit}`};

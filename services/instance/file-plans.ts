@@ -4,7 +4,7 @@ import {toYaml} from '../config/amprun.js';
 import {checkoutDirectory} from './locate.js';
 import {ampnodeYaml, ampnodePackageJson, exampleService, exampleServiceModule, homeTemplate} from './templates/ampnode-files.js';
 import {logstoreYaml, zerodataYaml} from './templates/daemon-yaml.js';
-import {keyspaceConf, nginxConf, redisConf} from './templates/daemon-configs.js';
+import {hostNginxConfFile, keyspaceConf, nginxConf, redisConf} from './templates/daemon-configs.js';
 import {deploymentExample} from './templates/deployment-example.js';
 import {gitignore, instanceReadme} from './templates/instance-readme.js';
 import {upgradingPage, wwwIndex} from './templates/www-pages.js';
@@ -34,10 +34,10 @@ export function generatedFilePlans(config: InstanceConfig, directory: string): F
 		file('ampnode/redis.conf', redisConf(config), 0o600),
 		file(`ampnode/${exampleServiceModule}`, exampleService()),
 		file('ampnode/templates/home.html', homeTemplate()),
-		file('keyspace/keyspace-single.conf', keyspaceConf(config, 'single')),
-		file('keyspace/keyspace-0.conf', keyspaceConf(config, 0)),
-		file('keyspace/keyspace-1.conf', keyspaceConf(config, 1)),
-		file('keyspace/keyspace-2.conf', keyspaceConf(config, 2)),
+		file('keyspace/keyspace-single.conf', keyspaceConf(config, 'single', directory)),
+		file('keyspace/keyspace-0.conf', keyspaceConf(config, 0, directory)),
+		file('keyspace/keyspace-1.conf', keyspaceConf(config, 1, directory)),
+		file('keyspace/keyspace-2.conf', keyspaceConf(config, 2, directory)),
 		file('logstore/logstore.yaml', logstoreYaml(config)),
 		file('zerodata/zerodata.yaml', zerodataYaml(config)),
 		...linkedDaemons.map(
@@ -48,6 +48,7 @@ export function generatedFilePlans(config: InstanceConfig, directory: string): F
 			}),
 		),
 		file('nginx/nginx.conf', nginxConf(config, directory)),
+		...config.hosts.filter(host => host.frontend).map(host => file(hostNginxConfFile(host.name), nginxConf(config, directory, host.address))),
 		file('nginx/www/index.html', wwwIndex(config)),
 		file('nginx/www/upgrading.html', upgradingPage(config)),
 	];

@@ -23,6 +23,7 @@ export function newInstanceConfig(name: string, answers: InitAnswers, ids: {user
 		redisPassword: randomBytes(24).toString('base64url'),
 		...derivedAddresses(defaultBindAddress, answers.ports),
 		daemons: [],
+		hosts: [],
 	};
 }
 

@@ -5,11 +5,13 @@ import {secretFileMode} from '../keys/atomic-write.js';
 /** Mode of the instance directory and its `.git`: only the owner may list or enter them. */
 export const privateDirectoryMode = 0o700;
 
-/** The files of an instance, relative to it, that hold a secret (the redis password, private and control keys, the TLS key). */
+/** The files of an instance, relative to it, that hold a secret (the redis password, private and control keys, the TLS keys and the CA key). */
 export async function secretFiles(instanceDirectory: string): Promise<string[]> {
 	const ampnode = await readdir(path.join(instanceDirectory, 'ampnode')).catch(() => [] as string[]);
 	const keys = ampnode.filter(name => /\.(private|control)\.key$/.test(name)).map(name => `ampnode/${name}`);
-	return ['amprun.yaml', 'ampnode/redis.conf', 'nginx/server.key', ...keys];
+	const hostTls = await readdir(path.join(instanceDirectory, 'tls', 'hosts')).catch(() => [] as string[]);
+	const tlsKeys = hostTls.filter(name => name.endsWith('.key')).map(name => `tls/hosts/${name}`);
+	return ['amprun.yaml', 'ampnode/redis.conf', 'nginx/server.key', 'tls/ca.key', ...keys, ...tlsKeys];
 }
 
 /**
@@ -19,7 +21,7 @@ export async function secretFiles(instanceDirectory: string): Promise<string[]> 
 const postCheckoutHook = `#!/bin/sh
 # Written by ampzero: files git checks out get the umask's mode; the instance's secrets stay owner-only.
 cd "$(git rev-parse --show-toplevel)" || exit 0
-for file in amprun.yaml ampnode/redis.conf nginx/server.key ampnode/*.private.key ampnode/*.control.key; do
+for file in amprun.yaml ampnode/redis.conf nginx/server.key tls/ca.key tls/hosts/*.key ampnode/*.private.key ampnode/*.control.key; do
 	[ -f "$file" ] && chmod go-rwx "$file"
 done
 exit 0

@@ -1,6 +1,6 @@
-import http from 'node:http';
 import {AmpError} from '../errors.js';
 import {RequestSigner, type RequestSignerOptions} from '../keys/request-signing.js';
+import {transportFor, type ClientTls, type Transport} from '../tls/transport.js';
 import {queryToSearchParams, type LogPage, type LogQuery, type LogRecord} from './records.js';
 
 export {LogBatcher, type LogBatcherOptions} from './batcher.js';
@@ -22,17 +22,19 @@ export class LogstoreRefused extends AmpError {
 
 export interface LogstoreClientOptions extends RequestSignerOptions {
 	url: string;
+	/** For an https URL: the instance's CA and this host's certificate. */
+	tls?: ClientTls;
 }
 
 /** Talks to a logstore over HTTP with one keep-alive connection pool, every request signed by the host key. */
 export class LogstoreClient {
 	private readonly base: URL;
-	private readonly agent = new http.Agent({keepAlive: true, maxSockets: 8});
+	private readonly transport: Transport;
 	private readonly signer: RequestSigner;
 
 	constructor(options: LogstoreClientOptions) {
 		this.base = new URL(options.url);
-		if (this.base.protocol !== 'http:') throw new AmpError(`logstore URL ${options.url} must start with http://`);
+		this.transport = transportFor(this.base, 'logstore', options.tls, 8);
 		this.signer = new RequestSigner(options);
 	}
 
@@ -57,7 +59,7 @@ export class LogstoreClient {
 	}
 
 	close(): void {
-		this.agent.destroy();
+		this.transport.agent.destroy();
 	}
 
 	private request(method: string, path: string, body?: string): Promise<unknown> {
@@ -67,13 +69,13 @@ export class LogstoreClient {
 			...(body === undefined ? {} : {'content-type': 'application/json', 'content-length': String(bytes.length)}),
 		};
 		return new Promise((resolve, reject) => {
-			const request = http.request(
+			const request = this.transport.request(
 				{
 					host: this.base.hostname,
-					port: this.base.port || 80,
+					port: this.base.port || this.transport.defaultPort,
 					method,
 					path,
-					agent: this.agent,
+					agent: this.transport.agent,
 					headers,
 				},
 				response => {

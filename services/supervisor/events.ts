@@ -16,6 +16,22 @@ export interface DaemonStatus {
 	reason?: string;
 }
 
+/** A daemon this run relies on but another host runs: a keyspace member, zerodata, logstore. Plain data (it crosses the plan file). */
+export interface RemoteTarget {
+	name: string;
+	url: string;
+	host: string;
+	port: number;
+}
+
+/** A remote dependency with its reachability: null before the first check. */
+export interface RemoteDependency extends RemoteTarget {
+	reachable: boolean | null;
+	/** Why the last check failed. */
+	error?: string;
+	checkedAt?: number;
+}
+
 /** What the header shows: where to browse and how to log in. */
 export interface RunInfo {
 	instance: string;
@@ -28,6 +44,8 @@ export interface RunInfo {
 	notices?: string[];
 	/** The frontend port's mapping on a NAT gateway; absent with --no-nat-bypass and --server. */
 	nat?: NatStatus;
+	/** The remote dependencies of a server host or a host of `hosts:`, with their reachability. */
+	remote?: RemoteDependency[];
 }
 
 /**
@@ -51,6 +69,8 @@ export type SupervisorEvent =
 	| {type: 'notice'; text: string}
 	/** The NAT mapping changed state (mapped, renewing, lost, none) or external address. */
 	| {type: 'nat-state'; nat: NatStatus}
+	/** A remote dependency became reachable or unreachable: the whole list. */
+	| {type: 'remote-state'; remote: RemoteDependency[]}
 	/** Every daemon has stopped and the supervisor is about to exit. */
 	| {type: 'supervisor-exit'; reason: 'stopped' | 'quit' | 'failed'};
 

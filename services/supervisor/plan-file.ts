@@ -1,3 +1,4 @@
+import type {RemoteTarget} from './events.js';
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {RunPaths} from '../config/paths.js';
@@ -20,6 +21,8 @@ export interface RunPlan {
 	paths: RunPaths;
 	info: RunInfo;
 	specs: DaemonSpec[];
+	/** Daemons of other hosts this run relies on (watched for reachability). */
+	remote?: RemoteTarget[];
 }
 
 export function planFile(paths: Pick<RunPaths, 'root'>): string {

@@ -1,9 +1,11 @@
-import {loadInstanceConfig, type InstanceConfig} from '../config/amprun.js';
+import type {InstanceConfig} from '../config/amprun.js';
+import {loadRunConfig} from '../config/placement.js';
 import {runPaths} from '../config/paths.js';
 import {builtinDaemons} from '../daemons/builtin.js';
 import {grantDaemonAccess} from '../daemons/daemon-access.js';
 import {daemonUser} from '../daemons/daemon-user.js';
 import {extraDaemons} from '../daemons/extra.js';
+import {remoteTargets} from '../daemons/remote.js';
 import {prepareRunDirectories} from '../daemons/prepare.js';
 import {frontendUrl} from '../config/urls.js';
 import type {RunFlags, RunPlan} from './plan-file.js';
@@ -11,8 +13,10 @@ import {dependencyLevels} from './topology.js';
 
 export {planFile, readPlan, supervisorLogFile, writePlan, type RunFlags, type RunPlan} from './plan-file.js';
 
-export async function planRun(instanceDirectory: string, flags: RunFlags): Promise<{config: InstanceConfig; plan: RunPlan}> {
-	const config = await loadInstanceConfig(instanceDirectory);
+export async function planRun(instanceDirectory: string, given: RunFlags): Promise<{config: InstanceConfig; plan: RunPlan}> {
+	const config = await loadRunConfig(instanceDirectory);
+	// A server host of `hosts:` runs as with --server (no NAT mapping either), flag or not.
+	const flags = config.placement?.host.server ? {...given, server: true} : given;
 	const user = daemonUser();
 	const extras = extraDaemons(config, instanceDirectory).map(spec => (user ? {...spec, user: {uid: user.uid, gid: user.gid}} : spec));
 	const specs = [...builtinDaemons(config, instanceDirectory, {server: flags.server, debug: flags.debug, ...(user ? {runAs: user} : {})}), ...extras];
@@ -28,6 +32,7 @@ export async function planRun(instanceDirectory: string, flags: RunFlags): Promi
 			paths,
 			info: {instance: config.name, instanceDirectory, frontendUrl: frontendUrl(config), supervisorPid: process.pid},
 			specs,
+			remote: remoteTargets(config, flags.server),
 		},
 	};
 }

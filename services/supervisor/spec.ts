@@ -31,6 +31,8 @@ export interface DaemonSpec {
 	 * are too. Absent: started only when every dependency is ready.
 	 */
 	waitsForDependencies?: boolean;
+	/** Held back (pending, the reason saying why) until every remote dependency of the run answers. */
+	waitsForRemote?: boolean;
 	ready: ReadyProbe;
 	readyTimeoutMs: number;
 	/** Run as this user and group (set when ampzero runs as root, so that no daemon does). */

@@ -1,4 +1,4 @@
-import type {DaemonStatus} from './events.js';
+import type {DaemonStatus, RemoteDependency} from './events.js';
 
 /** `59s`, `12m05s`, `3h07m`, `2d04h`: at most six characters. */
 export function formatUptime(ms: number): string {
@@ -38,4 +38,14 @@ export function daemonStatusRecord(status: DaemonStatus, now: number): Record<st
 		...(status.reason ? {reason: status.reason} : {}),
 		...(status.droppedLogLines ? {droppedLogLines: status.droppedLogLines} : {}),
 	};
+}
+
+/** The word for a remote dependency's reachability: reachable, unreachable, or checking (before the first check). */
+export function remoteState(dependency: Pick<RemoteDependency, 'reachable'>): 'reachable' | 'unreachable' | 'checking' {
+	return dependency.reachable === null ? 'checking' : dependency.reachable ? 'reachable' : 'unreachable';
+}
+
+/** One plain line per remote dependency, aligned with the daemons' lines. */
+export function remoteStatusLine(dependency: RemoteDependency, nameWidth = 12): string {
+	return `${dependency.name.padEnd(nameWidth)} ${remoteState(dependency).padEnd(11)} remote ${dependency.url}${dependency.error ? `  (${dependency.error})` : ''}`;
 }

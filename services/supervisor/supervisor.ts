@@ -3,7 +3,8 @@ import {AmpError, errorMessage} from '../errors.js';
 import type {CrashPolicyOptions} from './crash-policy.js';
 import {EventQueue} from './event-queue.js';
 import type {NatStatus} from '../nat/nat-status.js';
-import type {DaemonStatus, RunInfo, SupervisorCommand, SupervisorEvent} from './events.js';
+import {describeRemoteChange, RemoteWatch} from './remote-watch.js';
+import type {DaemonStatus, RemoteTarget, RunInfo, SupervisorCommand, SupervisorEvent} from './events.js';
 import {defaultMaxLineLength} from './log-lines.js';
 import {ManagedDaemon, type DaemonFiles, type OutputLimits} from './managed-daemon.js';
 import {assertPortsFree} from './port-holders.js';
@@ -27,6 +28,8 @@ export interface SupervisorOptions {
 	maxBatchLines?: number;
 	/** Lines of each daemon in a snapshot. */
 	snapshotLines?: number;
+	/** Daemons of other hosts this run relies on: watched, shown, and waited for by daemons that `waitsForRemote`. */
+	remote?: RemoteTarget[];
 }
 
 export type StartOutcome = {ok: true; elapsedMs: number} | {ok: false; daemon: string; error: string; lastLines: string[]};
@@ -47,7 +50,8 @@ export class Supervisor {
 	private readonly daemons = new Map<string, ManagedDaemon>();
 	private readonly levels: string[][];
 	private readonly listeners = new Set<Listener>();
-	private readonly options: Required<Omit<SupervisorOptions, 'crashPolicy' | 'limits'>> & Pick<SupervisorOptions, 'crashPolicy'>;
+	private readonly options: Required<Omit<SupervisorOptions, 'crashPolicy' | 'limits' | 'remote'>> & Pick<SupervisorOptions, 'crashPolicy'>;
+	private readonly remote: RemoteWatch | undefined;
 	private flushTimer: NodeJS.Timeout | undefined;
 	private shuttingDown: 'stopped' | 'quit' | undefined;
 	private shutdown: Promise<void> | undefined;
@@ -85,6 +89,14 @@ export class Supervisor {
 		this.exited = new Promise(resolve => {
 			this.exitResolve = resolve;
 		});
+		if (options.remote && options.remote.length > 0) {
+			this.remote = new RemoteWatch(options.remote, (remote, changed) => {
+				this.options.info = {...this.options.info, remote};
+				this.emit({type: 'remote-state', remote});
+				for (const dependency of changed) this.notice(describeRemoteChange(dependency));
+			});
+			this.options.info = {...this.options.info, remote: this.remote.list};
+		}
 	}
 
 	get info(): RunInfo {
@@ -167,6 +179,7 @@ export class Supervisor {
 		const wanted = [...this.daemons.values()].flatMap(daemon => daemon.spec.ports.map(port => ({daemon: daemon.spec.name, port})));
 		assertPortsFree(wanted);
 		const began = Date.now();
+		this.remote?.start();
 		const readiness = new Map<string, Promise<boolean>>();
 		const bringUp = async (daemon: ManagedDaemon): Promise<boolean> => {
 			const waiting = Promise.all(daemon.spec.dependsOn.map(name => readiness.get(name)!));
@@ -178,6 +191,15 @@ export class Supervisor {
 			if (!dependencies.every(Boolean) || this.shuttingDown) {
 				if (!this.shuttingDown) this.setState(daemon, 'pending', `waiting for ${daemon.spec.dependsOn.join(', ')}, which did not start`);
 				return false;
+			}
+			if (daemon.spec.waitsForRemote && this.remote && !this.remote.allReachable()) {
+				// Checked once right away; only a dependency still away after that holds the daemon back with a reason.
+				await Promise.race([this.remote.whenAllReachable(), new Promise(resolve => setTimeout(resolve, 1600))]);
+				if (!this.remote.allReachable() && !this.shuttingDown) {
+					this.setState(daemon, 'pending', `waiting for ${this.remote.describeUnreachable()}`);
+					await this.remote.whenAllReachable();
+				}
+				if (this.shuttingDown) return false;
 			}
 			return this.launchAndAwaitReady(daemon);
 		};
@@ -235,6 +257,7 @@ export class Supervisor {
 
 	private async shutDown(reason: 'stopped' | 'quit', stopEverything: () => Promise<void>): Promise<void> {
 		this.shuttingDown = reason;
+		this.remote?.stop();
 		for (const daemon of this.daemons.values()) clearTimeout(daemon.restartTimer);
 		await stopEverything();
 		await Promise.all(this.exitTasks.map(task => task().catch(() => {})));

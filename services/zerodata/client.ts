@@ -1,6 +1,6 @@
-import http from 'node:http';
 import {AmpError} from '../errors.js';
 import {RequestSigner, type RequestSignerOptions} from '../keys/request-signing.js';
+import {transportFor, type ClientTls, type Transport} from '../tls/transport.js';
 import {
 	maxBatchSize,
 	zerodataPaths,
@@ -29,6 +29,8 @@ export interface ZerodataClientOptions extends RequestSignerOptions {
 	 * here, checked by zerodata) covers more operations.
 	 */
 	maxBatchesInFlight?: number;
+	/** For an https URL: the instance's CA and this host's certificate. */
+	tls?: ClientTls;
 }
 
 interface QueuedOperation {
@@ -41,7 +43,7 @@ interface QueuedOperation {
 export class ZerodataClient {
 	private readonly base: URL;
 	private readonly signer: RequestSigner;
-	private readonly agent: http.Agent;
+	private readonly transport: Transport;
 	private readonly coalesce: boolean;
 	private queue: QueuedOperation[] = [];
 	private flushScheduled = false;
@@ -50,9 +52,8 @@ export class ZerodataClient {
 
 	constructor(options: ZerodataClientOptions) {
 		this.base = new URL(options.url);
-		if (this.base.protocol !== 'http:') throw new AmpError(`zerodata URL ${options.url} must start with http://`);
+		this.transport = transportFor(this.base, 'zerodata', options.tls, options.maxSockets ?? 32);
 		this.signer = new RequestSigner(options);
-		this.agent = new http.Agent({keepAlive: true, maxSockets: options.maxSockets ?? 32});
 		this.coalesce = options.coalesce ?? true;
 		this.maxBatchesInFlight = options.maxBatchesInFlight ?? 4;
 	}
@@ -97,7 +98,7 @@ export class ZerodataClient {
 	}
 
 	close(): void {
-		this.agent.destroy();
+		this.transport.agent.destroy();
 	}
 
 	private single(operation: BatchOperation): Promise<BatchResult> {
@@ -162,8 +163,8 @@ export class ZerodataClient {
 			'content-length': String(body.length),
 		};
 		return new Promise((resolve, reject) => {
-			const request = http.request(
-				{host: this.base.hostname, port: this.base.port || 80, method: 'POST', path, headers, agent: this.agent},
+			const request = this.transport.request(
+				{host: this.base.hostname, port: this.base.port || this.transport.defaultPort, method: 'POST', path, headers, agent: this.transport.agent},
 				response => {
 					const chunks: Buffer[] = [];
 					response.on('data', (chunk: Buffer) => chunks.push(chunk));

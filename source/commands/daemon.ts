@@ -1,4 +1,5 @@
-import {loadInstanceConfig} from '../../services/config/amprun.js';
+import type {InstanceConfig} from '../../services/config/amprun.js';
+import {loadRunConfig} from '../../services/config/placement.js';
 import {UsageError} from '../../services/errors.js';
 import {resolveInstanceDirectory} from '../../services/instance/locate.js';
 
@@ -12,7 +13,7 @@ export interface DaemonRunOptions {
 }
 
 interface DaemonModule {
-	runDaemon(instanceDirectory: string, config: Awaited<ReturnType<typeof loadInstanceConfig>>, options: DaemonRunOptions): Promise<void>;
+	runDaemon(instanceDirectory: string, config: InstanceConfig, options: DaemonRunOptions): Promise<void>;
 }
 
 /** `ampzero daemon <logstore|zerodata|ampnode|postgresql> NAME [--port N] [--debug]`: one daemon in the foreground until SIGTERM. */
@@ -22,7 +23,7 @@ export async function daemonCommand(daemon: string, name: string, options: Recor
 	}
 	const port = parsePort(options['port']);
 	const instanceDirectory = resolveInstanceDirectory(name);
-	const config = await loadInstanceConfig(instanceDirectory);
+	const config = await loadRunConfig(instanceDirectory);
 	const module = (await importDaemon(daemon as ProjectDaemon)) as DaemonModule;
 	await module.runDaemon(instanceDirectory, config, {debug: options['debug'] === true, ...(port === undefined ? {} : {port})});
 	return typeof process.exitCode === 'number' ? process.exitCode : 0;

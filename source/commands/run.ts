@@ -1,5 +1,6 @@
 import path from 'node:path';
-import {loadInstanceConfig, type InstanceConfig} from '../../services/config/amprun.js';
+import type {InstanceConfig} from '../../services/config/amprun.js';
+import {hostEnvironmentVariable, loadRunConfig} from '../../services/config/placement.js';
 import {runPaths, type RunPaths} from '../../services/config/paths.js';
 import {frontendUrl} from '../../services/config/urls.js';
 import {AmpError, errorMessage, UsageError} from '../../services/errors.js';
@@ -16,7 +17,7 @@ import {assertPortsFree} from '../../services/supervisor/port-holders.js';
 import {groupMembers, isRunning} from '../../services/supervisor/proc.js';
 import {waitForRun} from '../../services/supervisor/run-watch.js';
 import {describeNat} from '../../services/nat/nat-status.js';
-import {daemonStatusLine, daemonStatusRecord} from '../../services/supervisor/status-format.js';
+import {daemonStatusLine, daemonStatusRecord, remoteStatusLine} from '../../services/supervisor/status-format.js';
 import {readPidFiles} from '../../services/supervisor/pid-files.js';
 import {isInteractive} from '../interactive.js';
 import {createBatchOutput, type BatchOutput} from '../output.js';
@@ -30,7 +31,9 @@ export async function runCommand(name: string, action: string | undefined, daemo
 	if (!actions.includes(chosen)) throw new UsageError(`unknown action "${action}": use start (the default), stop, quit, status, logs DAEMON or login`);
 	if (daemon !== undefined && chosen !== 'logs') throw new UsageError(`"${daemon}" is only allowed after logs: ampzero run ${name} logs DAEMON`);
 	const instanceDirectory = resolveInstanceDirectory(name);
-	const config = await loadInstanceConfig(instanceDirectory);
+	// The supervisor and every daemon it starts inherit the host named here.
+	if (typeof options['as'] === 'string') process.env[hostEnvironmentVariable] = options['as'];
+	const config = await loadRunConfig(instanceDirectory);
 	const paths = runPaths(config);
 	const out = createBatchOutput({json: Boolean(options['json'])});
 	switch (chosen) {
@@ -141,10 +144,10 @@ async function startInForeground(instanceDirectory: string, config: InstanceConf
 	if (!acquireSupervisorLock(paths)) throw new AmpError(`another supervisor of ${config.name} just started: attach with \`ampzero run ${instanceArgument(instanceDirectory)}\``);
 	try {
 		await endLeftovers(paths.pids);
-		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}});
+		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}, ...(plan.remote ? {remote: plan.remote} : {})});
 		const server = await serveControlSocket(supervisor, paths.supervisorSocket);
 		const running = supervisor.start();
-		const reachability = startReachability(supervisor, config, instanceDirectory, flags);
+		const reachability = startReachability(supervisor, config, instanceDirectory, plan.flags);
 		running.then(
 			outcome => (outcome.ok ? reachability.ready() : undefined),
 			async (error: unknown) => {
@@ -222,6 +225,7 @@ function printEvent(event: SupervisorEvent, out: BatchOutput): void {
 			out.event(event, event.text);
 			break;
 		case 'nat-state':
+		case 'remote-state':
 			out.event(event);
 			break;
 		case 'run-failed':
@@ -286,11 +290,12 @@ async function status(config: InstanceConfig, instanceDirectory: string, paths: 
 	const now = Date.now();
 	const {info} = snapshot;
 	out.event(
-		{type: 'run', instance: info.instance, supervisorPid: info.supervisorPid, frontendUrl: info.frontendUrl, loginUrl: info.loginUrl ?? null, nat: info.nat ?? null},
+		{type: 'run', instance: info.instance, supervisorPid: info.supervisorPid, frontendUrl: info.frontendUrl, loginUrl: info.loginUrl ?? null, nat: info.nat ?? null, remote: info.remote ?? []},
 		`${info.instance}: supervisor pid ${info.supervisorPid}, frontend ${info.frontendUrl}${info.nat ? `; ${describeNat(info.nat)}` : ''}`,
 	);
-	const width = Math.max(12, ...snapshot.daemons.map(daemon => daemon.name.length));
+	const width = Math.max(12, ...snapshot.daemons.map(daemon => daemon.name.length), ...(info.remote ?? []).map(dependency => dependency.name.length));
 	for (const daemon of snapshot.daemons) out.event(daemonStatusRecord(daemon, now), daemonStatusLine(daemon, now, width));
+	for (const dependency of info.remote ?? []) out.event({type: 'remote', ...dependency}, remoteStatusLine(dependency, width));
 	for (const notice of info.notices ?? []) out.event({type: 'notice', text: notice}, notice);
 	return 0;
 }

@@ -28,6 +28,8 @@ export interface SshTestHost {
 	homeDirectory: string;
 	/** The host's public key (ed25519), as ssh-keygen wrote it. */
 	hostPublicKeyFile: string;
+	/** The argv that runs `command` inside the host's namespaces, for a long-lived process the caller spawns (nsenter execs it: same pid). */
+	enterCommand(command: string[]): string[];
 	/** Runs a command inside the host's network, mount and UTS namespaces. */
 	exec(command: string[], options?: {timeoutMs?: number}): Promise<{code: number; stdout: string; stderr: string}>;
 	stopSshd(): Promise<void>;
@@ -312,6 +314,7 @@ function makeHost(plan: HostPlan): SshTestHost {
 		optDirectory,
 		homeDirectory,
 		hostPublicKeyFile: `${hostKey}.pub`,
+		enterCommand: enter,
 		exec: (command, options = {}) =>
 			new Promise(resolve => {
 				const [file, ...args] = enter(command) as [string, ...string[]];

@@ -38,6 +38,7 @@ export function testInstanceConfig(amprunRoot: string, ports: {logstore?: number
 		logstoreUrl: `http://127.0.0.1:${ports.logstore ?? defaultPorts.logstore}`,
 		zerodataUrl: `http://127.0.0.1:${ports.zerodata ?? defaultPorts.zerodata}`,
 		daemons: [],
+		hosts: [],
 	};
 }
 

@@ -32,6 +32,11 @@ Then open https://localhost:${config.ports.frontend}/ (the certificate in \`ngin
     logstore/            logstore.yaml; lib links to the daemon's code in the ampzero checkout
     zerodata/            zerodata.yaml; lib links to the daemon's code in the ampzero checkout
     nginx/               nginx.conf, server.cert and server.key, www/ (static files, the "being upgraded" page)
+    tls/                 the instance's own CA (ca.key is a secret, kept 0600) and, under hosts/, a certificate per host
+
+To run this instance over several hosts, list them under \`hosts:\` in amprun.yaml (the commented example
+there shows three) and run \`ampzero init --clobber\`: it writes the keyspace cluster's configs with their
+addresses and signs a certificate per host. Each host's \`ampzero run\` then starts what its entry says.
 
 Runtime files (logs, pids, data) live under \`${config.amprunRoot}/${config.name}/\`.
 

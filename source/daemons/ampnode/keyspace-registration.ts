@@ -1,3 +1,5 @@
+import type http from 'node:http';
+import {transportFor, type ClientTls, type Transport} from '../../../services/tls/transport.js';
 import type {Logger} from '../shared/logger.js';
 
 export interface RegistrationOptions {
@@ -7,6 +9,10 @@ export interface RegistrationOptions {
 	value: string;
 	ttlSeconds: number;
 	logger: Logger;
+	/** For https endpoints (a keyspace cluster across hosts): the instance's CA and this host's certificate. */
+	tls?: ClientTls;
+	/** How long start() keeps trying while keyspace comes up (default 5 s; a cluster across hosts waits for its quorum). */
+	startTimeoutMs?: number;
 }
 
 /**
@@ -19,14 +25,16 @@ export class KeyspaceRegistration {
 	private endpoint: string | undefined;
 	private timer: NodeJS.Timeout | undefined;
 	private stopped = false;
+	private readonly transports = new Map<string, Transport>();
 
 	constructor(private readonly options: RegistrationOptions) {}
 
 	/** Grants the lease and writes the key; retries for some 10 s while keyspace starts (soon at first). */
 	async start(): Promise<void> {
 		let lastError: unknown;
-		const deadline = Date.now() + 10_000;
-		for (let attempt = 0; Date.now() < deadline; attempt++) {
+		const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000);
+		for (let attempt = 0; attempt === 0 || Date.now() < deadline; attempt++) {
+			if (this.stopped) return;
 			try {
 				await this.register();
 				this.scheduleKeepAlive();
@@ -82,17 +90,13 @@ export class KeyspaceRegistration {
 	}
 
 	private async call(apiPath: string, body: unknown): Promise<unknown> {
-		const endpoints = this.endpoint ? [this.endpoint, ...this.options.endpoints] : this.options.endpoints;
+		// The one that answered last first, each tried once: a member that hangs costs one timeout, not two.
+		const endpoints = [...new Set(this.endpoint ? [this.endpoint, ...this.options.endpoints] : this.options.endpoints)];
 		let lastError: unknown;
 		for (const endpoint of endpoints) {
 			try {
-				const response = await fetch(new URL(apiPath, endpoint), {
-					method: 'POST',
-					body: JSON.stringify(body),
-					signal: AbortSignal.timeout(2_000),
-				});
-				const text = await response.text();
-				if (!response.ok) throw new Error(`${apiPath} answered ${response.status}: ${text.slice(0, 200)}`);
+				const {status, text} = await this.post(new URL(apiPath, endpoint), JSON.stringify(body));
+				if (status < 200 || status > 299) throw new Error(`${apiPath} answered ${status}: ${text.slice(0, 200)}`);
 				this.endpoint = endpoint;
 				// The keep-alive stream answers one JSON object per line; the first is the one for our request.
 				return JSON.parse(text.split('\n')[0] ?? '{}');
@@ -102,13 +106,44 @@ export class KeyspaceRegistration {
 		}
 		throw lastError instanceof Error ? lastError : new Error(String(lastError));
 	}
+
+	private transport(url: URL): Transport {
+		let transport = this.transports.get(url.origin);
+		if (!transport) {
+			transport = transportFor(url, 'keyspace', this.options.tls, 2);
+			this.transports.set(url.origin, transport);
+		}
+		return transport;
+	}
+
+	/** One POST with a 2 s limit on the whole exchange (the keep-alive answer is a stream that ends with the request). */
+	private post(url: URL, body: string): Promise<{status: number; text: string}> {
+		const transport = this.transport(url);
+		return new Promise((resolve, reject) => {
+			const request = transport.request(
+				{host: url.hostname, port: url.port || transport.defaultPort, method: 'POST', path: url.pathname, agent: transport.agent, headers: {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}, timeout: 2_000},
+				(response: http.IncomingMessage) => {
+					let text = '';
+					response.setEncoding('utf8');
+					response.on('data', (chunk: string) => (text += chunk));
+					response.on('end', () => resolve({status: response.statusCode ?? 0, text}));
+					response.on('error', reject);
+				},
+			);
+			const timer = setTimeout(() => request.destroy(new Error(`no answer from ${url.origin} in 2 s`)), 2_000);
+			request.on('close', () => clearTimeout(timer));
+			request.on('timeout', () => request.destroy(new Error(`no answer from ${url.origin} in 2 s`)));
+			request.on('error', reject);
+			request.end(body);
+		});
+	}
 }
 
 function base64(text: string): string {
 	return Buffer.from(text, 'utf8').toString('base64');
 }
 
-/** Where an ampnode registers: one key per host and port. */
-export function registrationKey(instance: string, hostId: number, port: number): string {
-	return `/ampzero/${instance}/ampnode/${hostId}/${port}`;
+/** Where an ampnode registers: one key per host and port (and per machine, for an instance over several: they share the host key). */
+export function registrationKey(instance: string, hostId: number, port: number, machine?: string): string {
+	return `/ampzero/${instance}/ampnode/${hostId}/${machine === undefined ? '' : `${machine}/`}${port}`;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
+import {clientTls} from '../../../services/config/placement.js';
 import {connectLiveRedis, connectWhenUp} from '../../../services/daemons/live-redis.js';
 import {AmpError, UsageError, errorMessage} from '../../../services/errors.js';
 import {keyFileName} from '../../../services/keys/identity.js';
@@ -33,7 +34,8 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 	const ampnodeDirectory = path.join(instanceDirectory, 'ampnode');
 	const settings = await readAmpnodeSettings(ampnodeDirectory);
 	const hostKey = await readPrivateKeyFile(path.join(ampnodeDirectory, keyFileName('host', config.hostId, 'private')));
-	const logHost = `host-${config.hostId}:${port}`;
+	// The hosts of an instance over several machines share the host key: the machine's name tells their logs apart.
+	const logHost = `host-${config.hostId}${config.placement ? `@${config.placement.host.name}` : ''}:${port}`;
 
 	const hostKeyFile = path.join(ampnodeDirectory, keyFileName('host', config.hostId, 'private'));
 	const signer = {
@@ -43,14 +45,15 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		// A host key rotated by `hub update` is picked up at the first refusal of the old one.
 		refreshSecretKey: async () => (await readPrivateKeyFile(hostKeyFile)).secretKey,
 	};
-	const logstore = new LogstoreClient({url: config.logstoreUrl, ...signer});
+	const tls = clientTls(config);
+	const logstore = new LogstoreClient({url: config.logstoreUrl, ...signer, ...(tls ? {tls} : {})});
 	const batcher = new LogBatcher({
 		send: records => logstore.append(records),
 		maxRecords: 100,
 		maxDelayMs: 500,
 		onError: (error, dropped) => logger.warn(`logstore: ${error.message}${dropped > 0 ? ` (${dropped} records dropped)` : ''}`),
 	});
-	const data = new ZerodataClient({url: config.zerodataUrl, ...signer});
+	const data = new ZerodataClient({url: config.zerodataUrl, ...signer, ...(tls ? {tls} : {})});
 
 	const redis = connectLiveRedis(config);
 	redis.on('error', error => logger.debug(`live redis: ${error.message}`));
@@ -86,10 +89,11 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 
 	const registration = new KeyspaceRegistration({
 		endpoints: config.keyspaceEndpoints,
-		key: registrationKey(config.name, config.hostId, port),
-		value: JSON.stringify({host: config.bindAddress, port, pid: process.pid, startedAt: Date.now()}),
+		key: registrationKey(config.name, config.hostId, port, config.placement?.host.name),
+		value: JSON.stringify({host: config.placement?.host.address ?? config.bindAddress, ...(config.placement ? {machine: config.placement.host.name} : {}), port, pid: process.pid, startedAt: Date.now()}),
 		ttlSeconds: settings.leaseTtlSeconds,
 		logger,
+		...(tls ? {tls, startTimeoutMs: 60_000} : {}),
 	});
 	try {
 		await registration.start();

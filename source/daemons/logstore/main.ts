@@ -3,6 +3,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {runPaths} from '../../../services/config/paths.js';
+import {sharedDaemonListen} from '../../../services/config/placement.js';
 import {AmpError} from '../../../services/errors.js';
 import {instanceHostKeys} from '../shared/instance-keys.js';
 import {createLogger} from '../shared/logger.js';
@@ -16,7 +17,7 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 	const logger = createLogger('logstore', {debug: options.debug});
 	const settings = readSettings(path.join(instanceDirectory, 'logstore', 'logstore.yaml'));
 	const logstore = await startLogstore({
-		host: config.bindAddress,
+		...sharedDaemonListen(config),
 		port: config.ports.logstore,
 		directory: path.join(runPaths(config).data, 'logstore'),
 		maxSegmentBytes: settings.maxSegmentBytes,

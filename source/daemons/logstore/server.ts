@@ -18,6 +18,8 @@ import {SegmentStore} from './segment-store.js';
 
 export interface LogstoreOptions {
 	host: string;
+	/** Serve HTTPS with this certificate and key (PEM): when other hosts reach it. */
+	tls?: {cert: string; key: string};
 	/** 0 picks a free port. */
 	port: number;
 	/** Where the segment files live. */
@@ -92,14 +94,15 @@ export async function startLogstore(options: LogstoreOptions): Promise<RunningLo
 	const server = await startHttpServer({
 		host: options.host,
 		port: options.port,
+		...(options.tls ? {tls: options.tls} : {}),
 		logger,
 		handle,
 		health: () => ({records: store.recordCount, segments: store.segments}),
 	});
-	logger.info(`listening on http://${options.host}:${server.port}`);
+	logger.info(`listening on ${options.tls ? 'https' : 'http'}://${options.host}:${server.port}`);
 	return {
 		port: server.port,
-		url: `http://${options.host}:${server.port}`,
+		url: `${options.tls ? 'https' : 'http'}://${options.host}:${server.port}`,
 		close: async () => {
 			await server.close();
 			nonces.close();

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type {AddressInfo} from 'node:net';
 import {HttpError} from './http-error.js';
 import type {Logger} from './logger.js';
@@ -26,6 +27,8 @@ export interface HttpServerOptions {
 	health?: () => Record<string, unknown>;
 	/** How long `close()` waits for in-flight requests before cutting connections. */
 	drainMs?: number;
+	/** Serve HTTPS with this certificate and key (PEM), as a daemon reached from other hosts does. */
+	tls?: {cert: string; key: string};
 }
 
 export interface RunningHttpServer {
@@ -38,10 +41,13 @@ export interface RunningHttpServer {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
 	const {logger, handle} = options;
 	let closing = false;
-	const server = http.createServer({keepAliveTimeout: 30_000}, (request, response) => {
+	const onRequest = (request: http.IncomingMessage, response: http.ServerResponse): void => {
 		if (closing) response.shouldKeepAlive = false;
 		void answer(request, response);
-	});
+	};
+	const server: http.Server = options.tls
+		? https.createServer({keepAliveTimeout: 30_000, cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2'}, onRequest)
+		: http.createServer({keepAliveTimeout: 30_000}, onRequest);
 
 	async function answer(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
 		const url = request.url ?? '/';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {runPaths} from '../../../services/config/paths.js';
+import {sharedDaemonListen} from '../../../services/config/placement.js';
 import {AmpError} from '../../../services/errors.js';
 import {socketUrl} from '../../../services/postgresql/cluster.js';
 import {createLogger} from '../shared/logger.js';
@@ -21,7 +22,7 @@ export {startZerodata} from './server.js';
 export async function runDaemon(instanceDirectory: string, config: InstanceConfig, options: {debug: boolean}): Promise<void> {
 	const logger = createLogger('zerodata', {debug: options.debug});
 	const zerodata = await startZerodata({
-		host: config.bindAddress,
+		...sharedDaemonListen(config),
 		port: config.ports.zerodata,
 		directory: path.join(runPaths(config).data, 'zerodata'),
 		engine: zerodataEngine(config, instanceDirectory),

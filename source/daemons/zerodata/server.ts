@@ -28,6 +28,8 @@ export type ZerodataEngine =
 
 export interface ZerodataOptions {
 	host: string;
+	/** Serve HTTPS with this certificate and key (PEM): when other hosts reach it. */
+	tls?: {cert: string; key: string};
 	/** 0 picks a free port. */
 	port: number;
 	/** Where `zerodata.db` (and its WAL) live with the SQLite engine. */
@@ -170,16 +172,23 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 
 	let server;
 	try {
-		server = await startHttpServer({host: options.host, port: options.port, logger, handle, health: () => ({engine: store.engine, knownHosts: options.hostKeys.knownHosts})});
+		server = await startHttpServer({
+			host: options.host,
+			port: options.port,
+			...(options.tls ? {tls: options.tls} : {}),
+			logger,
+			handle,
+			health: () => ({engine: store.engine, knownHosts: options.hostKeys.knownHosts}),
+		});
 	} catch (error) {
 		await nonces.close();
 		await store.close();
 		throw error;
 	}
-	logger.info(`listening on http://${options.host}:${server.port} (${store.engine}) for instance ${options.instance}`);
+	logger.info(`listening on ${options.tls ? 'https' : 'http'}://${options.host}:${server.port} (${store.engine}) for instance ${options.instance}`);
 	return {
 		port: server.port,
-		url: `http://${options.host}:${server.port}`,
+		url: `${options.tls ? 'https' : 'http'}://${options.host}:${server.port}`,
 		close: async () => {
 			await server.close();
 			await nonces.close();

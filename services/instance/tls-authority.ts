@@ -1,0 +1,122 @@
+import {X509Certificate, randomBytes} from 'node:crypto';
+import {access, chmod, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises';
+import path from 'node:path';
+import {secretFileMode, syncDirectory} from '../keys/atomic-write.js';
+import {runProgram} from './run-program.js';
+
+/**
+ * The instance's own small certificate authority: it signs one certificate per host of the topology,
+ * which that host uses for everything TLS between hosts (etcd peer and client traffic, serving zerodata
+ * and logstore, and as a client certificate). The CA key stays with the instance like the host's
+ * private key (0600, committed, shipped by deploy) so that a host added later gets a certificate too;
+ * `init --clobber` never replaces it.
+ */
+export const authorityFiles = {cert: 'tls/ca.cert', key: 'tls/ca.key'} as const;
+
+export function hostCertificateFiles(hostName: string): {cert: string; key: string} {
+	return {cert: `tls/hosts/${hostName}.cert`, key: `tls/hosts/${hostName}.key`};
+}
+
+export interface HostCertificateSubject {
+	name: string;
+	address: string;
+}
+
+async function exists(file: string): Promise<boolean> {
+	return access(file).then(
+		() => true,
+		() => false,
+	);
+}
+
+/** Makes the CA unless the instance has one; whether it made it. */
+export async function ensureAuthority(instanceRoot: string, instanceName: string, signal?: AbortSignal): Promise<boolean> {
+	const cert = path.join(instanceRoot, authorityFiles.cert);
+	const key = path.join(instanceRoot, authorityFiles.key);
+	if ((await exists(cert)) && (await exists(key))) return false;
+	await mkdir(path.dirname(cert), {recursive: true, mode: 0o755});
+	const suffix = randomBytes(6).toString('hex');
+	const temporaryCert = `${cert}.${suffix}.tmp`;
+	const temporaryKey = `${key}.${suffix}.tmp`;
+	try {
+		await runProgram('openssl', [
+			'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+			'-keyout', temporaryKey, '-out', temporaryCert, '-days', '3650',
+			'-subj', `/CN=ampzero instance ${instanceName} CA`,
+			'-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
+			'-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+		], {signal});
+		await chmod(temporaryKey, secretFileMode);
+		// The key first: a CA certificate without its key would stop init from ever making one again.
+		await rename(temporaryKey, key);
+		await rename(temporaryCert, cert);
+		await syncDirectory(path.dirname(cert));
+		return true;
+	} finally {
+		await rm(temporaryCert, {force: true});
+		await rm(temporaryKey, {force: true});
+	}
+}
+
+/** Whether the host's certificate exists, was signed by this CA and names the host's address. */
+export async function hostCertificateFits(instanceRoot: string, host: HostCertificateSubject): Promise<boolean> {
+	const files = hostCertificateFiles(host.name);
+	try {
+		const certificate = new X509Certificate(await readFile(path.join(instanceRoot, files.cert)));
+		const authority = new X509Certificate(await readFile(path.join(instanceRoot, authorityFiles.cert)));
+		if (!(await exists(path.join(instanceRoot, files.key)))) return false;
+		return certificate.checkIssued(authority) && certificate.verify(authority.publicKey) && certificate.checkIP(host.address) !== undefined;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * Signs a certificate for one host with the CA: server and client use, valid for the host's address,
+ * its name, and loopback. Replaces an older one atomically (key and certificate each by rename).
+ */
+export async function makeHostCertificate(instanceRoot: string, host: HostCertificateSubject, signal?: AbortSignal): Promise<void> {
+	const files = hostCertificateFiles(host.name);
+	const cert = path.join(instanceRoot, files.cert);
+	const key = path.join(instanceRoot, files.key);
+	await mkdir(path.dirname(cert), {recursive: true, mode: 0o755});
+	const suffix = randomBytes(6).toString('hex');
+	const temporary = (file: string): string => `${file}.${suffix}.tmp`;
+	const request = temporary(`${cert}.csr`);
+	const extensions = temporary(`${cert}.ext`);
+	const names = [...new Set([`IP:${host.address}`, `DNS:${host.name}`, 'DNS:localhost', 'IP:127.0.0.1'])];
+	try {
+		await runProgram('openssl', [
+			'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+			'-keyout', temporary(key), '-out', request, '-subj', `/CN=${host.name}`,
+		], {signal});
+		await writeFile(extensions, [
+			'basicConstraints=critical,CA:FALSE',
+			'keyUsage=critical,digitalSignature,keyEncipherment',
+			'extendedKeyUsage=serverAuth,clientAuth',
+			`subjectAltName=${names.join(',')}`,
+			'',
+		].join('\n'));
+		await runProgram('openssl', [
+			'x509', '-req', '-in', request, '-CA', path.join(instanceRoot, authorityFiles.cert), '-CAkey', path.join(instanceRoot, authorityFiles.key),
+			'-set_serial', `0x${randomBytes(16).toString('hex')}`, '-days', '3650', '-extfile', extensions, '-out', temporary(cert),
+		], {signal});
+		await chmod(temporary(key), secretFileMode);
+		await rename(temporary(key), key);
+		await rename(temporary(cert), cert);
+		await syncDirectory(path.dirname(cert));
+	} finally {
+		for (const file of [temporary(cert), temporary(key), request, extensions]) await rm(file, {force: true});
+	}
+}
+
+/** Makes the certificate of every host that has none fitting; the names of those made. */
+export async function ensureHostCertificates(instanceRoot: string, hosts: readonly HostCertificateSubject[], signal?: AbortSignal): Promise<string[]> {
+	const made: string[] = [];
+	for (const host of hosts) {
+		if (await hostCertificateFits(instanceRoot, host)) continue;
+		await makeHostCertificate(instanceRoot, host, signal);
+		made.push(host.name);
+	}
+	return made;
+}
