@@ -1,6 +1,6 @@
 import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {allPids, environmentHas, groupMembers, processStat, signalGroup} from './proc.js';
+import {allPids, environmentHas, groupMembers, mountNamespace, processStat, signalGroup} from './proc.js';
 
 /**
  * `pids/<daemon>.pid`: the pid on the first line (as every tool expects), then the process's start
@@ -71,8 +71,12 @@ export const runMarkerVariable = 'AMPZERO_RUN_PIDS';
 /** Process groups of this run that no pid file names (found by the marker in their environment). */
 function unrecordedGroups(pidsDirectory: string, recorded: Set<number>): PidRecord[] {
 	const groups = new Set<number>();
+	const ownFiles = mountNamespace(process.pid);
 	for (const pid of allPids()) {
 		if (pid === process.pid || !environmentHas(pid, runMarkerVariable, pidsDirectory)) continue;
+		// A process in another mount namespace (a container, a test host) sees another file system:
+		// the same path there is not this run's pid directory.
+		if (mountNamespace(pid) !== ownFiles) continue;
 		const stat = processStat(pid);
 		if (stat && stat.state !== 'Z' && stat.pgid > 1 && stat.pgid !== process.pid && !recorded.has(stat.pgid)) groups.add(stat.pgid);
 	}

@@ -39,6 +39,15 @@ export function commandLine(pid: number): string[] | undefined {
 	}
 }
 
+/** Which mount namespace a process is in (`mnt:[…]`), or undefined when it is gone or not ours to see. */
+export function mountNamespace(pid: number): string | undefined {
+	try {
+		return readlinkSync(`/proc/${pid}/ns/mnt`);
+	} catch {
+		return undefined;
+	}
+}
+
 export function allPids(): number[] {
 	try {
 		return readdirSync('/proc')

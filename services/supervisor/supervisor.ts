@@ -183,6 +183,7 @@ export class Supervisor {
 		const readiness = new Map<string, Promise<boolean>>();
 		const bringUp = async (daemon: ManagedDaemon): Promise<boolean> => {
 			const waiting = Promise.all(daemon.spec.dependsOn.map(name => readiness.get(name)!));
+			if (daemon.spec.waitsForRemote && !(await this.awaitRemoteDependencies(daemon))) return false;
 			if (daemon.spec.waitsForDependencies) {
 				const [own, dependencies] = await Promise.all([this.launchAndAwaitReady(daemon), waiting]);
 				return own && dependencies.every(Boolean);
@@ -191,15 +192,6 @@ export class Supervisor {
 			if (!dependencies.every(Boolean) || this.shuttingDown) {
 				if (!this.shuttingDown) this.setState(daemon, 'pending', `waiting for ${daemon.spec.dependsOn.join(', ')}, which did not start`);
 				return false;
-			}
-			if (daemon.spec.waitsForRemote && this.remote && !this.remote.allReachable()) {
-				// Checked once right away; only a dependency still away after that holds the daemon back with a reason.
-				await Promise.race([this.remote.whenAllReachable(), new Promise(resolve => setTimeout(resolve, 1600))]);
-				if (!this.remote.allReachable() && !this.shuttingDown) {
-					this.setState(daemon, 'pending', `waiting for ${this.remote.describeUnreachable()}`);
-					await this.remote.whenAllReachable();
-				}
-				if (this.shuttingDown) return false;
 			}
 			return this.launchAndAwaitReady(daemon);
 		};
@@ -211,6 +203,18 @@ export class Supervisor {
 			return {ok: true, elapsedMs};
 		}
 		return this.startFailure ?? {ok: false, daemon: '', error: 'stopped before every daemon was ready', lastLines: []};
+	}
+
+	/** Holds a daemon back (pending, saying why) until every remote dependency answers; false when the run stops meanwhile. */
+	private async awaitRemoteDependencies(daemon: ManagedDaemon): Promise<boolean> {
+		if (!this.remote || this.remote.allReachable()) return !this.shuttingDown;
+		// Checked once right away; only a dependency still away after that holds the daemon back with a reason.
+		await Promise.race([this.remote.whenAllReachable(), new Promise(resolve => setTimeout(resolve, 1600))]);
+		if (!this.remote.allReachable() && !this.shuttingDown) {
+			this.setState(daemon, 'pending', `waiting for ${this.remote.describeUnreachable()}`);
+			await this.remote.whenAllReachable();
+		}
+		return !this.shuttingDown;
 	}
 
 	async handle(command: SupervisorCommand): Promise<void> {
