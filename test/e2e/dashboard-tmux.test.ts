@@ -44,7 +44,8 @@ describe('ampzero run: the dashboard in a real terminal (tmux, 80×24)', () => {
 		}
 	}, 60_000);
 
-	const command = (): string => `AMPZERO_HOME=${quote(instance.home)} ${quote(ampzeroBin)} run ${quote(instance.directory)}`;
+	// No NAT search and no hub announce: a test never addresses anything beyond this machine.
+	const command = (): string => `AMPZERO_HOME=${quote(instance.home)} ${quote(ampzeroBin)} run ${quote(instance.directory)} --no-nat-bypass --no-hub`;
 
 	it('starts, stops and restarts a daemon, detaches, re-attaches to the same state, and `run NAME stop` ends it all', async () => {
 		const session = tmux!;

@@ -260,7 +260,8 @@ function makeHost(plan: HostPlan): SshTestHost {
 	inside('link', 'set', 'lo', 'up');
 	inside('address', 'add', `${address}/30`, 'dev', 'eth0');
 	inside('link', 'set', 'eth0', 'up');
-	inside('route', 'add', 'default', 'via', gateway);
+	// Only the harness's own range is routed: nothing a host sends can leave for another network.
+	inside('route', 'add', '10.199.0.0/16', 'via', gateway);
 
 	// A holder process keeps the host's mount and UTS namespaces (its /opt and /root, its host name) while sshd
 	// stops and starts; sshd and `exec` enter them through it.
