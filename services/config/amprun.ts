@@ -43,6 +43,8 @@ export interface InstanceConfig extends InitAnswers {
 	hostId: number;
 	/** Address every daemon binds to. */
 	bindAddress: string;
+	/** Address nginx's frontend (HTTPS and the HTTP redirect) listens on, when not bindAddress: `0.0.0.0` for a server's every address. */
+	frontendAddress?: string;
 	/** Generated at init; `requirepass` of both redis servers. */
 	redisPassword: string;
 	/** Where `--server` mode finds the shared daemons. */
@@ -85,6 +87,7 @@ const portKeys: Record<keyof PortMap, string> = {
 export function toYaml(config: InstanceConfig): string {
 	const document: Record<string, unknown> = {};
 	for (const [field, key] of Object.entries(yamlKeys)) document[key] = config[field as keyof typeof yamlKeys];
+	if (config.frontendAddress !== undefined) document['frontend_address'] = config.frontendAddress;
 	for (const [field, key] of Object.entries(portKeys)) document[key] = config.ports[field as keyof PortMap];
 	document['daemons'] = config.daemons.map(daemon => ({
 		name: daemon.name,
@@ -180,6 +183,7 @@ export function fromYaml(text: string, file: string): InstanceConfig {
 		userId: integer('user_id'),
 		hostId: integer('host_id'),
 		bindAddress,
+		...(record['frontend_address'] === undefined ? {} : {frontendAddress: string('frontend_address')}),
 		redisPassword: string('redis_password'),
 		ports,
 		keyspaceEndpoints: stringList('keyspace_endpoints', [`http://${bindAddress}:${ports.keyspaceClient}`]),

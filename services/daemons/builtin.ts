@@ -108,15 +108,19 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 			stopTimeoutMs: 6_000,
 		});
 	});
+	// While a deploy hands the frontend over, its bridge nginx holds these ports (both listen with reuseport).
+	const frontendHandoff = process.env['AMPZERO_FRONTEND_HANDOFF'] === '1';
+	const frontendAddress = config.frontendAddress ?? host;
+	const probeHost = frontendAddress === '0.0.0.0' || frontendAddress === '::' || frontendAddress === '[::]' ? host : frontendAddress;
 	specs.push({
 		name: 'nginx',
 		command: findProgram('nginx'),
 		args: ['-p', `${paths.nginxPrefix}/`, '-e', 'stderr', '-c', path.join(instanceDirectory, 'nginx', 'nginx.conf'), '-g', 'daemon off;'],
 		port: config.ports.frontend,
-		ports: [config.ports.frontend, config.ports.http],
+		ports: frontendHandoff ? [] : [config.ports.frontend, config.ports.http],
 		dependsOn: ampnodeNames,
 		// /health passes through nginx to an ampnode: ready means the whole front door answers.
-		ready: {kind: 'http', url: `https://${host}:${config.ports.frontend}/health`},
+		ready: {kind: 'http', url: `https://${probeHost}:${config.ports.frontend}/health`},
 		readyTimeoutMs: 15_000,
 		stopSignal: 'SIGQUIT',
 		stopTimeoutMs: 5_000,

@@ -18,7 +18,8 @@ export function nginxConf(config: InstanceConfig, instanceDirectory: string): st
 	const nginxDirectory = path.join(instanceDirectory, 'nginx');
 	const www = path.join(nginxDirectory, 'www');
 	const {upgradingFlag} = runPaths(config);
-	const listen = (port: number, ssl: boolean): string => `listen ${config.bindAddress}:${port}${ssl ? ' ssl' : ''};`;
+	// reuseport: during a deploy a second nginx (the bridge) listens beside this one, so the frontend never stops answering.
+	const listen = (port: number, ssl: boolean): string => `listen ${config.frontendAddress ?? config.bindAddress}:${port}${ssl ? ' ssl' : ''} reuseport;`;
 	const upstreamServers = config.ports.ampnode.map(port => `\t\tserver ${config.bindAddress}:${port} max_fails=1 fail_timeout=2s;`).join('\n');
 	// Only a root master may switch users; workers then run as root so they can read an instance under /root.
 	// Started by anyone else, nginx keeps its own user and the directive would only print a warning.
@@ -79,10 +80,18 @@ ${upstreamServers}
 		ssl_session_cache shared:ampzero_ssl:1m;
 		root ${www};
 
-		# While the deploy flag file exists every request gets the "being upgraded" page.
+		# While the deploy flag file exists every request but /health gets the "being upgraded" page
+		# (/health still reaches ampnode: the readiness and deploy health checks ask it).
 		# The named location is reached without re-running this server-level check.
 		error_page 503 @upgrading;
+		set $upgrading "";
 		if (-f ${upgradingFlag}) {
+			set $upgrading "on";
+		}
+		if ($uri = /health) {
+			set $upgrading "";
+		}
+		if ($upgrading) {
 			return 503;
 		}
 
