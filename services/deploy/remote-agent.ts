@@ -316,9 +316,14 @@ export function switchSymlink(directory: string, name: string, target: string): 
 	renameSync(temporary, path.join(directory, name));
 }
 
-/** Switches `ampify`, `instance`, `.current` and `.previous`; each change is one rename. */
-export function switchRelease(root: string, to: CurrentRecord, previous: CurrentRecord | undefined): void {
+/** Switches `ampify`, `instance`, `.current` and `.previous`; each change is one rename. `to` null: a host that had no release before goes back to none. */
+export function switchRelease(root: string, to: CurrentRecord | null, previous: CurrentRecord | null | undefined): void {
 	const dist = distDirectory(root);
+	if (to === null) {
+		for (const entry of ['.current', 'ampify', 'instance']) rmSync(path.join(dist, entry), {force: true});
+		if (previous) writeAtomically(path.join(dist, '.previous'), formatCurrent(previous));
+		return;
+	}
 	for (const release of [to.ampify, to.instance]) if (!existsSync(path.join(dist, safeName(release)))) throw new Error(`${release} is not on this host`);
 	if (previous) writeAtomically(path.join(dist, '.previous'), formatCurrent(previous));
 	else rmSync(path.join(dist, '.previous'), {force: true});
@@ -586,7 +591,7 @@ export async function agentMain(argv: string[], input: NodeJS.ReadableStream = p
 			case 'stop-old':
 				return answer(await stopOld(target, say));
 			case 'switch':
-				switchRelease(root, request['to'] as CurrentRecord, request['previous'] as CurrentRecord | undefined);
+				switchRelease(root, (request['to'] ?? null) as CurrentRecord | null, (request['previous'] ?? null) as CurrentRecord | null);
 				return answer(hostStatus(root));
 			case 'nginx-upgrade':
 				return answer(await nginxUpgrade(target, say));
