@@ -23,6 +23,8 @@ export interface SshTestHost {
 	target: string;
 	/** Host-side directory bind-mounted as this host's /opt. */
 	optDirectory: string;
+	/** The host's public key (ed25519), as ssh-keygen wrote it. */
+	hostPublicKeyFile: string;
 	/** Runs a command inside the host's network, mount and UTS namespaces. */
 	exec(command: string[], options?: {timeoutMs?: number}): Promise<{code: number; stdout: string; stderr: string}>;
 	stopSshd(): Promise<void>;
@@ -185,7 +187,7 @@ export async function startSshHosts(count: number, options: SshHostsOptions = {}
 
 		const knownHostsFile = path.join(directory, 'known_hosts');
 		const entries = hosts.map(host => {
-			const key = readFileSync(path.join(directory, host.name, 'ssh_host_ed25519_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+			const key = readFileSync(host.hostPublicKeyFile, 'utf8').split(' ').slice(0, 2).join(' ');
 			return `${port === 22 ? host.address : `[${host.address}]:${port}`} ${key}\n`;
 		});
 		writeFileSync(knownHostsFile, entries.join(''));
@@ -298,6 +300,7 @@ function makeHost(plan: HostPlan): SshTestHost {
 		user: 'root',
 		target: `root@${address}:${port}`,
 		optDirectory,
+		hostPublicKeyFile: `${hostKey}.pub`,
 		exec: (command, options = {}) =>
 			new Promise(resolve => {
 				const [file, ...args] = enter(command) as [string, ...string[]];
@@ -309,7 +312,7 @@ function makeHost(plan: HostPlan): SshTestHost {
 		startSshd: async () => {
 			await holderReady;
 			if (sshdPid !== undefined) return;
-			const [file, ...args] = enter(['/usr/sbin/sshd', '-D', '-e', '-f', sshdConfig]) as [string, ...string[]];
+			const [file, ...args] = enter(['/usr/sbin/sshd', '-D', '-e', ...(process.env['AMPZERO_SSHD_DEBUG'] ? ['-o', 'LogLevel=DEBUG1'] : []), '-f', sshdConfig]) as [string, ...string[]];
 			const log = openSync(sshdLog, 'a');
 			const sshd = spawn(file, args, {stdio: ['ignore', log, log], detached: true});
 			closeSync(log);
