@@ -256,7 +256,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		const session = await options.connect(host.config);
 		host.session = session;
 		host.agent = new AgentClient(session, host.config.root, (line, streamName) => output(host, 'connect', streamName === 'err' ? `! ${line}` : line));
-		await host.agent.install(Math.min(stepTimeout, config.ssh.connectTimeoutMs * 3), controller.signal);
+		await host.agent.install(stepTimeout, controller.signal);
 		host.status = await call<HostStatus>(host, 'connect', 'status', {});
 	};
 
