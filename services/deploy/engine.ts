@@ -191,6 +191,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		void step;
 		return agentOf(host).call<T>(agentStep, {...target(host), ...request}, {
 			timeoutMs: extra.timeoutMs ?? stepTimeout,
+			onLine: line => output(host, step, line),
 			...(extra.abortable === false ? {} : {signal: controller.signal}),
 			...(extra.stdin ? {stdin: extra.stdin} : {}),
 		});
@@ -257,6 +258,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		host.session = session;
 		host.agent = new AgentClient(session, host.config.root, (line, streamName) => output(host, 'connect', streamName === 'err' ? `! ${line}` : line));
 		await host.agent.install(stepTimeout, controller.signal);
+		await host.agent.serve(stepTimeout);
 		host.status = await call<HostStatus>(host, 'connect', 'status', {});
 	};
 
@@ -328,7 +330,8 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		if (host.state !== 'failed') setState(host, 'rolled-back');
 	};
 
-	const closeAll = (): void => {
+	const closeAll = async (): Promise<void> => {
+		await Promise.all(hosts.map(host => host.agent?.close().catch(() => {})));
 		for (const host of hosts) {
 			try {
 				host.session?.close();
@@ -336,7 +339,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		}
 	};
 
-	const finish = (ok: boolean, error?: string): boolean => {
+	const finish = async (ok: boolean, error?: string): Promise<boolean> => {
 		note('-', '-', `end ok=${ok}${error ? ` ${error}` : ''}`);
 		emit({
 			type: 'deploy-end',
@@ -346,7 +349,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 			...(error ? {error} : {}),
 			hosts: hosts.map(host => ({host: host.label, state: host.state, ...(host.release ? {release: host.release} : {}), stepMs: host.stepMs})),
 		});
-		closeAll();
+		await closeAll();
 		stream.end();
 		log.end();
 		return ok;
@@ -586,13 +589,13 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		return finish(tidyFailed.length === 0, tidyFailed[0]?.error ? `${tidyFailed[0].label}: ${tidyFailed[0].error} (every host runs the new release)` : undefined);
 	};
 
-	const done = main().then(ok => ({ok}), error => {
+	const done = main().then(ok => ({ok}), async error => {
 		for (const host of hosts) {
 			if (host.lockTaken && host.agent) void host.agent.call('unlock', {deployId}, {timeoutMs: 10_000}).catch(() => {});
 		}
 		phase = 'failed';
 		emit({type: 'phase', phase, at: Date.now()});
-		finish(false, errorMessage(error));
+		await finish(false, errorMessage(error));
 		return {ok: false, error};
 	});
 

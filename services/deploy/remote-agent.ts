@@ -200,9 +200,10 @@ function safeName(name: string): string {
 	return name;
 }
 
-function run(command: string, args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; say?: Say; timeoutMs?: number} = {}): Promise<void> {
+/** Runs a program to its end. `detached`: it leaves a daemon behind, so no pipes are given that the daemon would hold open. */
+function run(command: string, args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; say?: Say; timeoutMs?: number; detached?: boolean} = {}): Promise<void> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']});
+		const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: options.detached ? 'ignore' : ['ignore', 'pipe', 'pipe']});
 		const say = options.say ?? noSay;
 		const tail: string[] = [];
 		const onData = (chunk: Buffer): void => {
@@ -213,14 +214,14 @@ function run(command: string, args: string[], options: {cwd?: string; env?: Node
 				if (tail.length > 20) tail.shift();
 			}
 		};
-		child.stdout.on('data', onData);
-		child.stderr.on('data', onData);
+		child.stdout?.on('data', onData);
+		child.stderr?.on('data', onData);
 		const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
 		child.on('error', error => {
 			if (timer) clearTimeout(timer);
 			reject(new Error(`${command}: ${error.message}`));
 		});
-		child.on('close', (code, signal) => {
+		child.on(options.detached ? 'exit' : 'close', (code, signal) => {
 			if (timer) clearTimeout(timer);
 			if (code === 0) resolve();
 			else reject(new Error(`${path.basename(command)} ${args.slice(0, 2).join(' ')} exited ${signal ?? code}${tail.length > 0 ? `: ${tail.slice(-3).join(' | ')}` : ''}`));
@@ -469,7 +470,9 @@ async function startBridge(target: InstanceOnHost, say: Say): Promise<number> {
 	const running = readPid(pidFile);
 	if (running) return running;
 	mkdirSync(prefix, {recursive: true, mode: 0o700});
-	await run(findNginx(), ['-p', `${prefix}/`, '-e', 'stderr', '-c', path.join(instanceOf(target), 'nginx', 'nginx.conf')], {say, timeoutMs: 10_000});
+	// nginx daemonizes itself here; its log goes to a file, not to pipes it would keep open.
+	const errorLog = path.join(prefix, 'error.log');
+	await run(findNginx(), ['-p', `${prefix}/`, '-e', errorLog, '-c', path.join(instanceOf(target), 'nginx', 'nginx.conf')], {say, timeoutMs: 10_000, detached: true});
 	await waitFor(() => readPid(pidFile) !== undefined, 10_000, 'the bridge nginx to write its pid file');
 	const pid = readPid(pidFile)!;
 	say(`bridge nginx ${pid} holds the frontend`);
@@ -549,69 +552,96 @@ export async function preUpdate(target: InstanceOnHost, instanceRelease: string,
 
 // --- the command line the deploy drives over SSH ----------------------------------------------------
 
-/** Runs one step from `argv` (`<step> <json>`), printing JSON lines. */
+/** Runs one step; `say` passes its output lines on; `input` is the step's data (receive, verify-tree). */
+export async function runAgentStep(step: string, request: Record<string, any>, say: Say, input: NodeJS.ReadableStream): Promise<unknown> {
+	const root = String(request['root'] ?? '');
+	if (!root.startsWith('/')) throw new Error('root must be an absolute path');
+	const target = {root, name: String(request['name'] ?? ''), setup: request['setup'] === 'server' ? 'server' : 'single', embeddedHub: request['embeddedHub'] !== false, timeoutMs: Number(request['timeoutMs'] ?? 120_000)} as InstanceOnHost;
+	switch (step) {
+		case 'status':
+			return hostStatus(root, target.name || undefined);
+		case 'lock':
+			return takeLock(root, request['record'] as LockRecord, Boolean(request['force']));
+		case 'unlock':
+			return {released: releaseLock(root, String(request['deployId']))};
+		case 'receive':
+			return receive(root, String(request['file']), input);
+		case 'verify-received':
+			return verifyReceived(root, String(request['file']), String(request['sha256']));
+		case 'unpack':
+			return unpack(root, request['unpack'] as UnpackRequest, say);
+		case 'verify-tree': {
+			const chunks: Buffer[] = [];
+			for await (const chunk of input) chunks.push(Buffer.from(chunk as Buffer));
+			return verifyTree(root, String(request['release']), Buffer.concat(chunks).toString('utf8'));
+		}
+		case 'set-up':
+			return setUp(target, request['releases'] as CurrentRecord, say);
+		case 'pre-update':
+			await preUpdate(target, String(request['release']), String(request['script']), say);
+			return {};
+		case 'placeholder':
+			placeholder(target, Boolean(request['on']));
+			return {};
+		case 'stop-old':
+			return stopOld(target, say);
+		case 'switch':
+			switchRelease(root, (request['to'] ?? null) as CurrentRecord | null, (request['previous'] ?? null) as CurrentRecord | null);
+			return hostStatus(root);
+		case 'nginx-upgrade':
+			return nginxUpgrade(target, say);
+		case 'start-new':
+			await startNew(target, say);
+			return {};
+		case 'stop-bridge':
+			await stopBridge(target, say);
+			return {};
+		case 'clean-up':
+			return cleanUp(root, request['keep'] as string[]);
+		case 'discard':
+			return discard(root, request['releases'] as string[]);
+		default:
+			throw new Error(`unknown step ${JSON.stringify(step)}`);
+	}
+}
+
+/**
+ * `node agent.mjs <step> '<json>'` runs one step; `node agent.mjs serve` runs the steps that come
+ * as JSON lines on stdin (`{"id", "step", "request"}`), one at a time, so a deploy pays for one SSH
+ * channel and one Node start per host instead of one per step. Answers are JSON lines tagged by id.
+ */
 export async function agentMain(argv: string[], input: NodeJS.ReadableStream = process.stdin): Promise<number> {
 	const [step, json] = argv;
+	if (step === 'serve') return serve(input);
 	const say: Say = line => process.stdout.write(`${JSON.stringify({line})}\n`);
-	const answer = (result: unknown): number => {
+	try {
+		const result = await runAgentStep(step ?? '', JSON.parse(json ?? '{}') as Record<string, any>, say, input);
 		process.stdout.write(`${JSON.stringify({result: result ?? null})}\n`);
 		return 0;
-	};
-	try {
-		const request = JSON.parse(json ?? '{}') as Record<string, any>;
-		const root = String(request['root'] ?? '');
-		if (!root.startsWith('/')) throw new Error('root must be an absolute path');
-		const target = {root, name: String(request['name'] ?? ''), setup: request['setup'] === 'server' ? 'server' : 'single', embeddedHub: request['embeddedHub'] !== false, timeoutMs: Number(request['timeoutMs'] ?? 120_000)} as InstanceOnHost;
-		switch (step) {
-			case 'status':
-				return answer(hostStatus(root, target.name || undefined));
-			case 'lock':
-				return answer(takeLock(root, request['record'] as LockRecord, Boolean(request['force'])));
-			case 'unlock':
-				return answer({released: releaseLock(root, String(request['deployId']))});
-			case 'receive':
-				return answer(await receive(root, String(request['file']), input));
-			case 'verify-received':
-				return answer(await verifyReceived(root, String(request['file']), String(request['sha256'])));
-			case 'unpack':
-				return answer(await unpack(root, request['unpack'] as UnpackRequest, say));
-			case 'verify-tree': {
-				const chunks: Buffer[] = [];
-				for await (const chunk of input) chunks.push(Buffer.from(chunk as Buffer));
-				return answer(await verifyTree(root, String(request['release']), Buffer.concat(chunks).toString('utf8')));
-			}
-			case 'set-up':
-				return answer(await setUp(target, request['releases'] as CurrentRecord, say));
-			case 'pre-update':
-				await preUpdate(target, String(request['release']), String(request['script']), say);
-				return answer({});
-			case 'placeholder':
-				placeholder(target, Boolean(request['on']));
-				return answer({});
-			case 'stop-old':
-				return answer(await stopOld(target, say));
-			case 'switch':
-				switchRelease(root, (request['to'] ?? null) as CurrentRecord | null, (request['previous'] ?? null) as CurrentRecord | null);
-				return answer(hostStatus(root));
-			case 'nginx-upgrade':
-				return answer(await nginxUpgrade(target, say));
-			case 'start-new':
-				await startNew(target, say);
-				return answer({});
-			case 'stop-bridge':
-				await stopBridge(target, say);
-				return answer({});
-			case 'clean-up':
-				return answer(cleanUp(root, request['keep'] as string[]));
-			case 'discard':
-				return answer(discard(root, request['releases'] as string[]));
-			default:
-				throw new Error(`unknown step ${JSON.stringify(step)}`);
-		}
 	} catch (error) {
 		process.stdout.write(`${JSON.stringify({error: error instanceof Error ? error.message : String(error)})}\n`);
 		return 1;
 	}
+}
+
+async function serve(input: NodeJS.ReadableStream): Promise<number> {
+	const {createInterface} = await import('node:readline');
+	const {Readable} = await import('node:stream');
+	process.stdout.write(`${JSON.stringify({ready: true})}\n`);
+	for await (const text of createInterface({input, crlfDelay: Infinity})) {
+		if (text.trim() === '') continue;
+		let id: unknown;
+		try {
+			const message = JSON.parse(text) as {id: unknown; step: string; request: Record<string, any>};
+			id = message.id;
+			const say: Say = line => process.stdout.write(`${JSON.stringify({id, line})}\n`);
+			const result = await runAgentStep(message.step, message.request, say, Readable.from([]));
+			process.stdout.write(`${JSON.stringify({id, result: result ?? null})}\n`);
+		} catch (error) {
+			process.stdout.write(`${JSON.stringify({id, error: error instanceof Error ? error.message : String(error)})}\n`);
+		}
+	}
+	return 0;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

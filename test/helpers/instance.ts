@@ -1,4 +1,5 @@
 import {execFile} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,15 @@ import {fileURLToPath} from 'node:url';
 import {loadInstanceConfig, type InstanceConfig} from '../../services/config/amprun.js';
 import {freePorts} from './ports.js';
 
-export const checkoutDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The checkout: the nearest directory above this file with bin/ampzero (benchmarks run this file compiled, from dist/test/helpers/). */
+export const checkoutDirectory = findCheckout(path.dirname(fileURLToPath(import.meta.url)));
+
+function findCheckout(start: string): string {
+	for (let directory = start; path.dirname(directory) !== directory; directory = path.dirname(directory)) {
+		if (existsSync(path.join(directory, 'bin', 'ampzero'))) return directory;
+	}
+	return path.resolve(start, '../..');
+}
 export const ampzeroBin = path.join(checkoutDirectory, 'bin', 'ampzero');
 
 export interface CliResult {
