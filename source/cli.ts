@@ -74,7 +74,7 @@ export function buildProgram(): Command {
 			.description('ship the project and the instance to the hosts of deployment.yaml and switch them over')
 			.argument('<NAME>', 'instance name or path')
 			.argument('[ACTION]', 'status: each host\'s release, previous release, lock holder and HTTPS answer')
-			.option('--host <USER@HOST[:PORT]...>', 'deploy only to these hosts (repeatable)')
+			.option('--host <USER@HOST...>', 'deploy only to these hosts, as deployment.yaml names them (user@host or user@host:port; repeatable)')
 			.option('--config <FILE>', 'use this file instead of the instance deployment.yaml')
 			.option('--dry-run', 'print the plan (hosts × steps, patch or full, bytes) and change nothing', false)
 			.option('--rollback', 'switch every host back to its previous release', false)

@@ -183,11 +183,23 @@ export async function buildInstanceRelease(instanceDirectory: string, cache = de
 	}
 }
 
-/** A zstd patch turning `base`'s tarball into `release`'s, made once and kept in the cache. */
-export async function patchBetween(base: BuiltRelease, release: BuiltRelease, cache = deployCacheDirectory()): Promise<Patch> {
+const patchesMade = new Map<string, Promise<Patch>>();
+
+/** A zstd patch turning `base`'s tarball into `release`'s, made once (however many hosts ask at once) and kept in the cache. */
+export function patchBetween(base: BuiltRelease, release: BuiltRelease, cache = deployCacheDirectory()): Promise<Patch> {
 	const file = path.join(cache, `${base.name}--${release.name}.patch.zst`);
+	let made = patchesMade.get(file);
+	if (!made) {
+		made = makePatch(base, release, file);
+		patchesMade.set(file, made);
+		made.catch(() => patchesMade.delete(file));
+	}
+	return made;
+}
+
+async function makePatch(base: BuiltRelease, release: BuiltRelease, file: string): Promise<Patch> {
 	if (!existsSync(file)) {
-		const building = `${file}.${process.pid}.tmp`;
+		const building = `${file}.${process.pid}.${Date.now()}.tmp`;
 		await runTool('zstd', ['-q', '-f', '-T0', '-3', '--long=31', `--patch-from=${base.tarFile}`, release.tarFile, '-o', building]);
 		await rename(building, file);
 	}

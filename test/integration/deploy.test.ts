@@ -181,9 +181,17 @@ describe('ampzero deploy to three SSH hosts', () => {
 		for (const host of harness!.hosts) expect(await page(host)).toContain('third release');
 	}, 300_000);
 
-	it('--host deploys to the named host only', async () => {
+	it('--dry-run prints the plan and changes nothing; --host deploys to the named host only', async () => {
 		const others = harness!.hosts.slice(1).map(currentOf);
+		const all = harness!.hosts.map(currentOf);
 		changeInstanceFile(fixture!, 'fourth release');
+		const dry = await deploy(fixture!, ['--dry-run']);
+		expect(dry.code, why(dry)).toBe(0);
+		const dryPlan = dry.events.find(event => event.type === 'deploy-plan')!.plan;
+		expect(dryPlan.hosts.map((host: {transfer: string}) => host.transfer)).toEqual(['patch', 'patch', 'patch']);
+		expect(dry.events.some(event => event.type === 'step-start')).toBe(false);
+		expect(harness!.hosts.map(currentOf)).toEqual(all);
+		for (const host of harness!.hosts) expect(existsSync(path.join(distOf(host), dryPlan.instanceRelease))).toBe(false);
 		const result = await deploy(fixture!, ['--host', harness!.hosts[0]!.target]);
 		expect(result.code, why(result)).toBe(0);
 		expect(result.events.find(event => event.type === 'deploy-plan')!.plan.hosts.map((host: {host: string}) => host.host)).toEqual([harness!.hosts[0]!.target]);
