@@ -117,10 +117,12 @@ export class AgentClient {
 			});
 		this.serving = serving;
 		let timer: NodeJS.Timeout | undefined;
+		const endedEarly = serving.ended.then(() => Promise.reject(new AgentError('the deploy agent ended before it was ready')));
+		endedEarly.catch(() => {});
 		try {
 			await Promise.race([
 				isReady,
-				serving.ended.then(() => Promise.reject(new AgentError('the deploy agent ended before it was ready'))),
+				endedEarly,
 				new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new AgentError(`the deploy agent was not ready in ${timeoutMs} ms`)), timeoutMs))),
 			]);
 		} finally {

@@ -410,6 +410,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		}
 
 		let failed = hosts.filter(host => connectErrors.has(host));
+		if (controller.signal.aborted) for (const host of hosts) if (!failed.includes(host)) (host.error = 'aborted'), failed.push(host);
 		const failBeforeSwitch = async (why: HostRun[]): Promise<boolean> => {
 			setPhase('rolling-back');
 			await inPool(hosts, parallel, restore);

@@ -144,8 +144,8 @@ describe('ampzero deploy to three SSH hosts', () => {
 		git(fixture!.instance.directory, 'commit', '-q', '-am', 'frontend on loopback only');
 		const result = await deploy(fixture!);
 		expect(result.code).toBe(1);
-		expect(stepEnds(result.events, 'switch').every(end => end.ok)).toBe(true);
-		expect(stepEnds(result.events, 'health-check').some(end => !end.ok)).toBe(true);
+		expect(stepEnds(result.events, 'switch').every(end => end.ok), why(result)).toBe(true);
+		expect(stepEnds(result.events, 'health-check').some(end => !end.ok), why(result)).toBe(true);
 		expect(result.events.at(-1)).toMatchObject({type: 'deploy-end', ok: false, phase: 'rolled-back'});
 		for (const [index, host] of harness!.hosts.entries()) {
 			expect(currentOf(host)).toBe(before[index]);
