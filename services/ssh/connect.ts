@@ -1,3 +1,4 @@
+import net from 'node:net';
 import {homedir} from 'node:os';
 import path from 'node:path';
 import type {Duplex} from 'node:stream';
@@ -33,6 +34,15 @@ export const defaultKeepaliveIntervalMs = 15_000;
 
 export function knownHostsFileOf(settings: SshSettings): string {
 	return settings.knownHostsFile ?? path.join(homedir(), '.ssh', 'known_hosts');
+}
+
+function socketAnswers(file: string): Promise<boolean> {
+	return new Promise(resolve => {
+		const socket = net.connect(file);
+		const timer = setTimeout(() => (socket.destroy(), resolve(false)), 2000);
+		socket.once('connect', () => (clearTimeout(timer), socket.destroy(), resolve(true)));
+		socket.once('error', () => (clearTimeout(timer), resolve(false)));
+	});
 }
 
 /** How messages name a host: the alias as written, and where it really goes when the config maps it. */
@@ -96,18 +106,19 @@ function connectionError(error: Error & {code?: string; level?: string}, resolve
  * One SSH connection (one hop): host key checked against known_hosts, logged in with the agent and
  * identity files. `sock` is a channel forwarded by a jump host, else a TCP connection is made.
  */
-export function connectHop(resolved: ResolvedHost, settings: SshSettings, sock?: Duplex, via?: string): Promise<Client> {
+export async function connectHop(resolved: ResolvedHost, settings: SshSettings, sock?: Duplex, via?: string): Promise<Client> {
 	const knownHostsFile = knownHostsFileOf(settings);
 	const entries = readKnownHosts(knownHostsFile);
 	const timeoutMs = settings.connectTimeoutMs ?? defaultConnectTimeoutMs;
 	const agentSocket = settings.agent === false ? undefined : process.env['SSH_AUTH_SOCK'] || undefined;
+	// ssh2 gives up on the whole login when the agent cannot be reached, so a dead agent is left out.
+	const agentAnswers = agentSocket !== undefined && (await socketAnswers(agentSocket));
 	const identityFiles = [...(settings.identityFiles ?? []), ...resolved.identityFiles];
-	const auth = planAuth(resolved.user, identityFiles.length > 0 ? identityFiles : defaultIdentityFiles(), agentSocket);
+	const auth = planAuth(resolved.user, identityFiles.length > 0 ? identityFiles : defaultIdentityFiles(), agentAnswers ? agentSocket : undefined);
+	if (agentSocket !== undefined && !agentAnswers) auth.skipped.unshift(`no ssh-agent answers at SSH_AUTH_SOCK=${agentSocket}`);
 	if (auth.methods.length === 0) {
-		const skipped = auth.skipped.length > 0 ? `: ${auth.skipped.join('; ')}` : '';
-		return Promise.reject(
-			new AmpError(`no key to log in to ${describeHost(resolved)} with: no ssh-agent (SSH_AUTH_SOCK)${settings.agent === false ? ' (turned off)' : ''} and no usable identity file${skipped}`),
-		);
+		const noAgent = agentSocket === undefined ? `no ssh-agent (SSH_AUTH_SOCK ${settings.agent === false ? 'not used' : 'unset'}), ` : '';
+		throw new AmpError(`no key to log in to ${describeHost(resolved)} with: ${noAgent}no usable identity file${auth.skipped.length > 0 ? `; ${auth.skipped.join('; ')}` : ''}`);
 	}
 
 	return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import {createHash, createHmac, timingSafeEqual} from 'node:crypto';
+import {createHash, createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
 import {appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {AmpError} from '../errors.js';
@@ -109,16 +109,25 @@ export function readKnownHosts(file: string): KnownHostEntry[] {
 	}
 }
 
-/** Appends a host's key (accept-new), making the file 0600 in a 0700 directory when it is new. */
+/** A name as `ssh-keygen -H` hashes it: `|1|salt|HMAC-SHA1(salt, name)`. */
+export function hashHostName(name: string): string {
+	const salt = randomBytes(20);
+	return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+}
+
+/** Appends a host's key (accept-new), making the file 0600 in a 0700 directory when it is new; hashed when the file's names are. */
 export function appendKnownHost(file: string, host: string, port: number, key: Buffer): void {
 	const directory = path.dirname(file);
 	if (!existsSync(directory)) mkdirSync(directory, {recursive: true, mode: 0o700});
 	const isNew = !existsSync(file);
 	let prefix = '';
+	let hashed = false;
 	if (!isNew) {
 		const text = readFileSync(file, 'utf8');
 		if (text !== '' && !text.endsWith('\n')) prefix = '\n';
+		// A file whose names are hashed (HashKnownHosts) gets a hashed name too.
+		hashed = parseKnownHosts(text).some(entry => entry.patterns[0]?.startsWith('|1|'));
 	}
-	appendFileSync(file, `${prefix}${hostKeyName(host, port)} ${keyTypeOf(key)} ${key.toString('base64')}\n`, {mode: 0o600});
+	appendFileSync(file, `${prefix}${hashed ? hashHostName(hostKeyName(host, port)) : hostKeyName(host, port)} ${keyTypeOf(key)} ${key.toString('base64')}\n`, {mode: 0o600});
 	if (isNew) chmodSync(file, 0o600);
 }

@@ -64,15 +64,32 @@ function summarize(command: string): string {
 	return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
 }
 
-/** Runs one command on an open connection; see SshSession.exec. */
-export function execOnClient(client: Client, hostLabel: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+/**
+ * sshd frees a finished session's slot a moment after its channel closes, so with the slots nearly
+ * all in use a new channel can be refused ("open failed"): it is asked for again, a few times.
+ */
+const channelOpenAttempts = 10;
+const refusedChannel = Symbol('refused channel');
+
+/** Opens the channel and runs the command on it; the channel's events are listened to from the start. */
+function tryExec(client: Client, hostLabel: string, command: string, options: ExecOptions, lostReason: () => string | undefined, lastAttempt: boolean): Promise<ExecResult | typeof refusedChannel> {
 	return new Promise((resolve, reject) => {
-		if (options.signal?.aborted) return reject(new AmpError(`'${summarize(command)}' on ${hostLabel} was aborted before it started`));
 		client.exec(wrapRemoteCommand(command), (error, channel) => {
+			if (error && /open failed/i.test(error.message) && !lastAttempt) return resolve(refusedChannel);
 			if (error) return reject(new AmpError(`cannot run '${summarize(command)}' on ${hostLabel}: ${error.message}`));
-			runChannel(client, channel, hostLabel, command, options).then(resolve, reject);
+			runChannel(client, channel, hostLabel, command, options, lostReason).then(resolve, reject);
 		});
 	});
+}
+
+/** Runs one command on an open connection; see SshSession.exec. */
+export async function execOnClient(client: Client, hostLabel: string, command: string, options: ExecOptions = {}, lostReason: () => string | undefined = () => undefined): Promise<ExecResult> {
+	for (let attempt = 1; ; attempt++) {
+		if (options.signal?.aborted) throw new AmpError(`'${summarize(command)}' on ${hostLabel} was aborted before it started`);
+		const result = await tryExec(client, hostLabel, command, options, lostReason, attempt === channelOpenAttempts);
+		if (result !== refusedChannel) return result;
+		await new Promise(resolve => setTimeout(resolve, 25 * attempt));
+	}
 }
 
 function killGroup(client: Client, pid: number): void {
@@ -81,7 +98,7 @@ function killGroup(client: Client, pid: number): void {
 	});
 }
 
-function runChannel(client: Client, channel: ClientChannel, hostLabel: string, command: string, options: ExecOptions): Promise<ExecResult> {
+function runChannel(client: Client, channel: ClientChannel, hostLabel: string, command: string, options: ExecOptions, lostReason: () => string | undefined): Promise<ExecResult> {
 	return new Promise((resolve, reject) => {
 		const stdoutLines = lineSplitter(options.onStdoutLine);
 		const stderrLines = lineSplitter(options.onStderrLine);
@@ -113,25 +130,30 @@ function runChannel(client: Client, channel: ClientChannel, hostLabel: string, c
 
 		const onStderr = (chunk: Buffer) => {
 			if (announcement !== undefined) {
-				// Until the first newline, stderr is the wrapper's pid line.
+				// Until the wrapper's pid line is seen, stderr is held back; whatever a login script
+				// printed before it is passed on. A stream that never shows it is passed on whole.
 				announcement = Buffer.concat([announcement, chunk]);
-				const newline = announcement.indexOf(0x0a);
-				if (newline === -1) return;
-				const first = announcement.subarray(0, newline).toString('utf8');
-				chunk = announcement.subarray(newline + 1);
+				const at = announcement.indexOf(pidMarker);
+				const lineEnd = at === -1 ? -1 : announcement.indexOf(0x0a, at);
+				if (lineEnd === -1 && announcement.length < 65_536) return;
+				if (lineEnd === -1) {
+					chunk = announcement;
+				} else {
+					groupPid = Number(announcement.subarray(at + pidMarker.length, lineEnd).toString('latin1'));
+					chunk = Buffer.concat([announcement.subarray(0, at), announcement.subarray(lineEnd + 1)]);
+					if (stopReason) killGroup(client, groupPid);
+				}
 				announcement = undefined;
-				if (first.startsWith(pidMarker)) groupPid = Number(first.slice(pidMarker.length));
-				else chunk = Buffer.concat([Buffer.from(`${first}\n`), chunk]);
-				if (stopReason && groupPid !== undefined) killGroup(client, groupPid);
 			}
 			if (chunk.length > 0) stderr += stderrLines.push(chunk);
 		};
 		channel.on('data', (chunk: Buffer) => (stdout += stdoutLines.push(chunk)));
 		channel.stderr.on('data', onStderr);
-		channel.on('exit', (exitCode: number | null, signalName?: string) => {
+		const onExit = (exitCode: number | null, signalName?: string) => {
 			const signalNumber = signalName ? constants.signals[`SIG${signalName}` as NodeJS.Signals] : undefined;
 			code = exitCode ?? (signalNumber !== undefined ? 128 + signalNumber : 255);
-		});
+		};
+		channel.on('exit', onExit);
 		function finish() {
 			if (finished) return;
 			finished = true;
@@ -145,10 +167,19 @@ function runChannel(client: Client, channel: ClientChannel, hostLabel: string, c
 				channel.destroy();
 				return reject(stopReason);
 			}
-			if (code === undefined) return reject(new AmpError(`the connection to ${hostLabel} ended while '${summarize(command)}' ran`));
+			if (code === undefined) {
+				const why = lostReason();
+				return reject(new AmpError(`the connection to ${hostLabel} ended while '${summarize(command)}' ran${why ? ` (${why})` : ''}`));
+			}
 			resolve({code, stdout, stderr});
 		}
-		channel.on('close', finish);
+		channel.on('close', (exitCode?: number | null, signalName?: string) => {
+			// ssh2 repeats the exit status with 'close'.
+			if (code === undefined && (typeof exitCode === 'number' || signalName)) onExit(exitCode ?? null, signalName);
+			finish();
+		});
+		// Writing stdin to a channel the far side closed: the command's own exit tells the rest.
+		channel.on('error', () => undefined);
 
 		const stdin = options.stdin;
 		if (stdin === undefined) channel.end();

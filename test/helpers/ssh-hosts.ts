@@ -7,8 +7,9 @@ import {claimSubnet, releaseSubnet, takeOverStaleClaims, type SubnetClaim} from 
 
 /**
  * SSH test hosts on this machine: each an sshd (Debian's openssh-server) in its own network namespace
- * (own address, own loopback) and its own mount and UTS namespaces (own /opt, bind-mounted from a temp
- * directory, and own host name). Login sessions and every daemon they start see that host's /opt.
+ * (own address, own loopback) and its own mount and UTS namespaces (own /opt and /root, bind-mounted
+ * from temp directories, and own host name). Login sessions and every daemon they start see that
+ * host's /opt, and a home without this machine's dotfiles, as on a fresh server.
  *
  * Host i of a harness is 10.199.<subnet>.(4i+2), its veth peer in the root namespace 10.199.<subnet>.(4i+1);
  * the root-side veths forward, so hosts reach each other (a jump host reaches the host behind it).
@@ -23,6 +24,8 @@ export interface SshTestHost {
 	target: string;
 	/** Host-side directory bind-mounted as this host's /opt. */
 	optDirectory: string;
+	/** Host-side directory bind-mounted as this host's /root (empty at start: no dotfiles of this machine's). */
+	homeDirectory: string;
 	/** The host's public key (ed25519), as ssh-keygen wrote it. */
 	hostPublicKeyFile: string;
 	/** Runs a command inside the host's network, mount and UTS namespaces. */
@@ -113,14 +116,19 @@ export function removeLeftoverSshHosts(): void {
 	}
 }
 
+let exitHooked = false;
+
 function cleanupOnExit(cleanup: () => void): void {
 	live.add(cleanup);
-	if (live.size > 1) return;
+	if (exitHooked) return;
+	exitHooked = true;
 	process.on('exit', cleanupLive);
-	for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => {
-		cleanupLive();
-		process.kill(process.pid, signal);
-	});
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+		process.once(signal, () => {
+			cleanupLive();
+			process.kill(process.pid, signal);
+		});
+	}
 }
 
 function cleanupLive(): void {
@@ -236,7 +244,9 @@ function makeHost(plan: HostPlan): SshTestHost {
 	const gateway = `10.199.${subnet}.${4 * index + 1}`;
 	const hostDirectory = path.join(plan.directory, namespace);
 	const optDirectory = path.join(hostDirectory, 'opt');
+	const homeDirectory = path.join(hostDirectory, 'root');
 	mkdirSync(optDirectory, {recursive: true});
+	mkdirSync(homeDirectory, {mode: 0o700});
 
 	run('ip', ['netns', 'add', namespace]);
 	run('ip', ['link', 'add', namespace, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]);
@@ -250,11 +260,11 @@ function makeHost(plan: HostPlan): SshTestHost {
 	inside('link', 'set', 'eth0', 'up');
 	inside('route', 'add', 'default', 'via', gateway);
 
-	// A holder process keeps the host's mount and UTS namespaces (its /opt, its host name) while sshd
+	// A holder process keeps the host's mount and UTS namespaces (its /opt and /root, its host name) while sshd
 	// stops and starts; sshd and `exec` enter them through it.
 	const holder = spawn(
 		'ip',
-		['netns', 'exec', namespace, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', `hostname "$1" && mount --bind "$2" /opt && echo ready && exec sleep infinity`, 'sh', namespace, optDirectory],
+		['netns', 'exec', namespace, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', `hostname "$1" && mount --bind "$2" /opt && mount --bind "$3" /root && echo ready && exec sleep infinity`, 'sh', namespace, optDirectory, homeDirectory],
 		{stdio: ['ignore', 'pipe', 'inherit'], detached: true},
 	);
 	holder.unref();
@@ -303,6 +313,7 @@ function makeHost(plan: HostPlan): SshTestHost {
 		user: 'root',
 		target: `root@${address}:${port}`,
 		optDirectory,
+		homeDirectory,
 		hostPublicKeyFile: `${hostKey}.pub`,
 		exec: (command, options = {}) =>
 			new Promise(resolve => {

@@ -1,5 +1,5 @@
 import {execFile, execFileSync} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -28,7 +28,10 @@ function processesUnder(directory: string): number[] {
 
 beforeAll(async () => {
 	harness = await startSshHosts(3);
-	for (const host of harness.hosts) writeFileSync(path.join(host.optDirectory, 'marker'), `opt of ${host.name}\n`);
+	for (const host of harness.hosts) {
+		writeFileSync(path.join(host.optDirectory, 'marker'), `opt of ${host.name}\n`);
+		writeFileSync(path.join(host.homeDirectory, 'marker'), `home of ${host.name}\n`);
+	}
 });
 
 afterAll(async () => {
@@ -36,14 +39,14 @@ afterAll(async () => {
 });
 
 describe('SSH test hosts in network namespaces', () => {
-	it('each host answers OpenSSH with its own host name and its own /opt, its key checked', async () => {
+	it('each host answers OpenSSH with its own host name, /opt and /root, its key checked', async () => {
 		const {hosts, knownHostsFile} = harness!;
 		expect(new Set(hosts.map(host => host.address)).size).toBe(3);
 		for (const host of hosts) {
-			const result = await ssh(host, knownHostsFile, 'hostname; cat /opt/marker');
+			const result = await ssh(host, knownHostsFile, 'hostname; cat /opt/marker; cd && pwd && cat marker');
 			expect(result.stderr).toBe('');
 			expect(result.code).toBe(0);
-			expect(result.stdout).toBe(`${host.name}\nopt of ${host.name}\n`);
+			expect(result.stdout).toBe(`${host.name}\nopt of ${host.name}\n/root\nhome of ${host.name}\n`);
 		}
 	});
 
@@ -105,22 +108,34 @@ describe('leftovers of a harness whose process died', () => {
 		const claim = claimSubnet(subnet => ({namespaces: [`az${subnet}-0`], links: [`az${subnet}-0`], directories: [directory]}));
 		const namespace = claim.namespaces[0]!;
 		try {
-			// The claim now names a process that has ended, as after a SIGKILLed test run.
-			writeFileSync(path.join(claimsDirectory, `10.199.${claim.subnet}`), JSON.stringify({...claim, pid: Number(gone)}));
 			execFileSync('ip', ['netns', 'add', namespace]);
 			execFileSync('ip', ['link', 'add', namespace, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]);
 			mkdirSync(path.join(directory, 'opt'));
 			execFileSync('sh', ['-c', `ip netns exec ${namespace} setsid sleep 600 </dev/null >/dev/null 2>&1 &`]);
-			expect(execFileSync('ip', ['netns', 'pids', namespace], {encoding: 'utf8'}).trim()).not.toBe('');
+			const sleeper = Number(execFileSync('ip', ['netns', 'pids', namespace], {encoding: 'utf8'}).trim());
+			expect(sleeper).toBeGreaterThan(0);
+			// Now the claim names a process that has ended, as after a SIGKILLed test run.
+			writeFileSync(path.join(claimsDirectory, `10.199.${claim.subnet}`), JSON.stringify({...claim, pid: Number(gone)}));
 
 			removeLeftoverSshHosts();
 
-			expect(execFileSync('ip', ['netns', 'list'], {encoding: 'utf8'}).split('\n').map(line => line.split(' ')[0])).not.toContain(namespace);
-			expect(execFileSync('ip', ['-o', 'link', 'show'], {encoding: 'utf8'})).not.toContain(`${namespace}@`);
-			expect(existsSync(directory)).toBe(false);
-			expect(existsSync(path.join(claimsDirectory, `10.199.${claim.subnet}`))).toBe(false);
+			// Another harness starting meanwhile may be the one that removes them: wait for the outcome.
+			const removed = () =>
+				!execFileSync('ip', ['netns', 'list'], {encoding: 'utf8'}).split('\n').map(line => line.split(' ')[0]).includes(namespace) &&
+				!execFileSync('ip', ['-o', 'link', 'show'], {encoding: 'utf8'}).includes(`${namespace}@`) &&
+				!existsSync(directory) &&
+				!existsSync(path.join(claimsDirectory, `10.199.${claim.subnet}`));
+			const deadline = Date.now() + 10_000;
+			while (!removed() && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50));
+			expect(removed()).toBe(true);
+			expect(isAlive(sleeper) && processStat(sleeper)?.state !== 'Z').toBe(false);
 		} finally {
-			execFileSync('sh', ['-c', `ip netns pids ${namespace} 2>/dev/null | xargs -r kill -9; ip netns delete ${namespace} 2>/dev/null; ip link delete ${namespace} 2>/dev/null; rm -rf ${directory} ${claimsDirectory}/10.199.${claim.subnet}; true`]);
+			// Only while the subnet is still this test's: once released, another harness may hold it.
+			const file = path.join(claimsDirectory, `10.199.${claim.subnet}`);
+			const holder = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as {pid: number}).pid : undefined;
+			if (holder === Number(gone) || holder === process.pid) {
+				execFileSync('sh', ['-c', `ip netns pids ${namespace} 2>/dev/null | xargs -r kill -9; ip netns delete ${namespace} 2>/dev/null; ip link delete ${namespace} 2>/dev/null; rm -rf ${directory} ${file}; true`]);
+			}
 		}
 	});
 });

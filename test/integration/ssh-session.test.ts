@@ -80,6 +80,12 @@ describe('commands over an SSH session', () => {
 		expect((await session.exec('sha256sum', {stdin: Readable.from([...chunks, rest])})).stdout).toBe(expected);
 	});
 
+	it('runs more commands at once than sshd allows channels, queueing the rest', async () => {
+		const session = await open(hosts[0].target);
+		const results = await Promise.all(Array.from({length: 40}, (_, index) => session.exec(`sleep 0.${index % 3}; echo ${index}`)));
+		expect(results.map(result => result.stdout)).toEqual(Array.from({length: 40}, (_, index) => `${index}\n`));
+	});
+
 	it('stops a command that runs past its timeout, and everything it started, then goes on', async () => {
 		const session = await open(hosts[2].target);
 		const started = Date.now();
@@ -185,6 +191,12 @@ describe('~/.ssh/config and jump hosts', () => {
 		expect(client).toBe(hosts[0].address);
 		expect((await session.exec('hostname')).stdout).toBe(`${hosts[1].name}\n`);
 
+		// Two hops: through host 0, then host 1, to host 2.
+		writeFileSync(config, [`Host far`, `  HostName ${hosts[2].address}`, `  ProxyJump root@${hosts[0].address},root@${hosts[1].address}`, ''].join('\n'), {flag: 'a'});
+		const far = await open('root@far', {sshConfigFile: config});
+		expect((await far.exec('echo $SSH_CONNECTION')).stdout.split(' ')[0]).toBe(hosts[1].address);
+		expect((await far.exec('hostname')).stdout).toBe(`${hosts[2].name}\n`);
+
 		const onlyJump = path.join(scratch, 'known_hosts.only-jump');
 		writeFileSync(onlyJump, readFileSync(harness.knownHostsFile, 'utf8').split('\n').filter(line => line.startsWith(`${hosts[0].address} `)).join('\n') + '\n');
 		const error = await refusal('behind', {sshConfigFile: config, knownHostsFile: onlyJump});
@@ -213,7 +225,14 @@ describe('logging in', () => {
 		expect((await session.exec('hostname')).stdout).toBe(`${hosts[0].name}\n`);
 		// The same without the agent: nothing to offer, said plainly.
 		const error = await refusal(hosts[0].target, {identityFiles: [], agent: false});
-		expect(error.message).toMatch(/no key to log in to root@10\.199\.\d+\.\d+ with: no ssh-agent/);
+		expect(error.message).toMatch(/no key to log in to root@10\.199\.\d+\.\d+ with: no ssh-agent \(SSH_AUTH_SOCK not used\), no usable identity file/);
+		// An agent that has gone away does not stand in the way of a key file.
+		agent.kill('SIGTERM');
+		await new Promise(resolve => agent!.once('exit', resolve));
+		const withFile = await open(hosts[0].target, {agent: true});
+		expect((await withFile.exec('hostname')).stdout).toBe(`${hosts[0].name}\n`);
+		const dead = await refusal(hosts[0].target, {identityFiles: [], agent: true});
+		expect(dead.message).toContain(`no usable identity file; no ssh-agent answers at SSH_AUTH_SOCK=${socket}`);
 	});
 
 	it('names every key tried when the host refuses them, and a passphrase-protected key', async () => {
@@ -233,6 +252,10 @@ describe('logging in', () => {
 		try {
 			const refused = await refusal(hosts[2].target, {});
 			expect(refused.message).toBe(`${hosts[2].address}:22 refused the connection: is sshd running there, on port 22?`);
+			const config = path.join(scratch, 'ssh_config_jump_down');
+			writeFileSync(config, [`Host down`, `  HostName ${hosts[2].address}`, `  User root`, `  ProxyJump root@${hosts[0].address}`, ''].join('\n'));
+			const throughJump = await refusal('down', {sshConfigFile: config});
+			expect(throughJump.message).toMatch(new RegExp(`^the jump host root@${hosts[0].address.replaceAll('.', '\\.')} could not reach ${hosts[2].address.replaceAll('.', '\\.')}:22: .*(refused|failure)`, 'i'));
 		} finally {
 			await hosts[2].startSshd();
 		}
@@ -250,3 +273,37 @@ describe('logging in', () => {
 		expect(Date.now() - started).toBeLessThan(5000);
 	});
 });
+
+describe('a connection that goes away', () => {
+	it('fails the running command when the server side of the session dies', async () => {
+		const session = await open(hosts[0].target);
+		const running = session.exec('sleep 321').then(() => 'finished', (error: unknown) => error);
+		await new Promise(resolve => setTimeout(resolve, 300));
+		await hosts[0].exec(['pkill', '-KILL', '-f', '^sshd: root@notty']);
+		expect(String(await running)).toMatch(/AmpError: the connection to root@10\.199\.\d+\.\d+ ended while 'sleep 321' ran/);
+		await new Promise(resolve => setTimeout(resolve, 100));
+		expect(session.open).toBe(false);
+		await expect(session.exec('true')).rejects.toThrow(/is closed: cannot run true/);
+		await hosts[0].exec(['pkill', '-KILL', '-f', 'sleep 321']);
+	});
+
+	it('notices a host that stops answering, through keepalives', async () => {
+		const lonely = await startSshHosts(1);
+		try {
+			const [host] = lonely.hosts as [SshTestHost];
+			const session = await openSshSession(host.target, settings({identityFiles: [lonely.identityFile], knownHostsFile: lonely.knownHostsFile, keepaliveIntervalMs: 300}));
+			sessions.push(session);
+			const running = session.exec('sleep 322').then(() => 'finished', (error: unknown) => error);
+			await new Promise(resolve => setTimeout(resolve, 300));
+			// Every packet to and from the host is now dropped.
+			await host.exec(['ip', 'link', 'set', 'eth0', 'down']);
+			const started = Date.now();
+			expect(String(await running)).toMatch(/AmpError: the connection to root@10\.199\.\d+\.\d+ ended while 'sleep 322' ran \(Keepalive timeout\)/);
+			expect(Date.now() - started).toBeLessThan(5000);
+			expect(session.open).toBe(false);
+		} finally {
+			await lonely.cleanup();
+		}
+	});
+});
+
