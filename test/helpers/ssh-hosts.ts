@@ -296,9 +296,6 @@ function makeHost(plan: HostPlan): SshTestHost {
 			'AllowTcpForwarding yes',
 			'AllowAgentForwarding yes',
 			`PidFile ${path.join(hostDirectory, 'sshd.pid')}`,
-			// Every session runs root's login scripts; a version manager's rehash there waits up to a minute
-			// on a lock file that a stopped session can leave behind. Test sessions wait one second at most.
-			'SetEnv PYENV_REHASH_TIMEOUT=1',
 			'',
 		].join('\n'),
 	);
