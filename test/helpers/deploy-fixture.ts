@@ -86,8 +86,8 @@ export interface DeployResult {
 	events: Array<Record<string, any>>;
 }
 
-/** `ampzero deploy <instance> --config … --batch --json …` with the fixture's home and checkout. */
-export function deploy(fixture: DeployFixture, args: string[] = [], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000): Promise<DeployResult> {
+/** `ampzero deploy <instance> --config … --batch --json …` with the fixture's home and checkout; `onEvent` may signal the process. */
+export function deploy(fixture: DeployFixture, args: string[] = [], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000, onEvent?: (event: Record<string, any>, child: ReturnType<typeof spawn>) => void): Promise<DeployResult> {
 	return new Promise(resolve => {
 		const child = spawn(process.execPath, [ampzeroBin, 'deploy', fixture.instance.directory, '--config', fixture.configFile, '--batch', '--json', ...args], {
 			env: {...process.env, AMPZERO_HOME: fixture.home, AMPZERO_DEPLOY_CHECKOUT: fixture.checkout, CI: 'true', ...env},
@@ -95,7 +95,13 @@ export function deploy(fixture: DeployFixture, args: string[] = [], env: NodeJS.
 		});
 		let stdout = '';
 		let stderr = '';
-		child.stdout.on('data', chunk => (stdout += String(chunk)));
+		let seen = 0;
+		child.stdout.on('data', chunk => {
+			stdout += String(chunk);
+			const lines = stdout.split('\n');
+			for (const line of lines.slice(seen, -1)) if (line.startsWith('{')) onEvent?.(JSON.parse(line) as Record<string, any>, child);
+			seen = lines.length - 1;
+		});
 		child.stderr.on('data', chunk => (stderr += String(chunk)));
 		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
 		child.on('close', code => {

@@ -220,4 +220,25 @@ describe('ampzero deploy to three SSH hosts', () => {
 		for (const report of reports) expect(report).toMatchObject({https: 'HTTP 200', running: true});
 		expect(reports.map(report => `${report.release.replace(' ', '\n')}\n`)).toEqual([...harness!.hosts].sort((a, b) => a.target.localeCompare(b.target)).map(currentOf));
 	}, 240_000);
+
+	it('SIGINT during the deploy stops it and leaves every host on its old release, serving', async () => {
+		const before = harness!.hosts.map(currentOf);
+		changeInstanceFile(fixture!, 'interrupted release');
+		let sent = false;
+		const result = await deploy(fixture!, [], {}, 240_000, (event, child) => {
+			if (!sent && event.type === 'step-start' && event.step === 'stop-old') {
+				sent = true;
+				child.kill('SIGINT');
+			}
+		});
+		expect(sent).toBe(true);
+		expect(result.code).toBe(1);
+		expect(result.events.at(-1)).toMatchObject({type: 'deploy-end', ok: false, phase: 'aborted'});
+		for (const [index, host] of harness!.hosts.entries()) {
+			expect(currentOf(host)).toBe(before[index]);
+			expect(existsSync(path.join(distOf(host), 'lock-file'))).toBe(false);
+			expect((await https(host)).status).toBe(200);
+			expect(await page(host)).not.toContain('interrupted release');
+		}
+	}, 240_000);
 });
