@@ -238,11 +238,11 @@ function print(rounds: Round[]): void {
 	process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-// The 3-host figures are printed as soon as they are in; the 10-host round adds its lines after.
-const rounds = [await round(3, true)];
-print(rounds);
-if (process.env['DEPLOY_BENCH_TEN'] !== '0') {
-	rounds.push(await round(10, false));
+// DEPLOY_BENCH_HOSTS picks the rounds (default "3,10"); anchors run with the first. Each round's
+// figures are printed as soon as they are in.
+const counts = (process.env['DEPLOY_BENCH_HOSTS'] ?? '3,10').split(',').map(Number).filter(count => count > 0);
+const rounds: Round[] = [];
+for (const [index, count] of counts.entries()) {
+	rounds.push(await round(count, index === 0));
 	print(rounds);
 }
-
