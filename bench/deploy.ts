@@ -41,6 +41,8 @@ function pollHosts(addresses: string[], port: number): {stop(): Promise<Map<stri
 				const request = https.get({host: address, port, path: '/index.html', rejectUnauthorized: false, agent: false, timeout: 5000}, response => {
 					response.resume();
 					response.on('end', () => resolve(String(response.statusCode)));
+					// A body cut short still ends the wait (a promise resolves once; later calls do nothing).
+					response.on('close', () => resolve(response.complete ? String(response.statusCode) : `error body cut (${response.statusCode})`));
 				});
 				request.on('timeout', () => request.destroy(new Error('timeout')));
 				request.on('error', error => resolve(`error ${(error as NodeJS.ErrnoException).code ?? error.message}`));
