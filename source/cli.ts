@@ -75,12 +75,28 @@ export function buildProgram(): Command {
 			.command('deploy')
 			.description('ship the project and the instance to the hosts of deployment.yaml and switch them over')
 			.argument('<NAME>', 'instance name or path')
-			.option('--host <USER@HOST...>', 'deploy only to these hosts')
-			.option('--config <FILE>', 'use this file instead of the instance deployment.yaml'),
-	).action(async (name: string, options: Record<string, unknown>) => {
+			.argument('[ACTION]', 'status: each host\'s release, previous release, lock holder and HTTPS answer')
+			.option('--host <USER@HOST...>', 'deploy only to these hosts, as deployment.yaml names them (user@host or user@host:port; repeatable)')
+			.option('--config <FILE>', 'use this file instead of the instance deployment.yaml')
+			.option('--dry-run', 'print the plan (hosts × steps, patch or full, bytes) and change nothing', false)
+			.option('--rollback', 'switch every host back to its previous release', false)
+			.option('--force-unlock', 'remove a stale lock-file left by a deploy that is gone', false)
+			.option('--parallel <N>', 'SSH connections at once', '30'),
+	).action(async (name: string, action: string | undefined, options: Record<string, unknown>) => {
 		const {deployCommand} = await import('./commands/deploy.js');
-		process.exitCode = await deployCommand(name, options);
+		process.exitCode = await deployCommand(name, action, options);
 	});
+
+	program
+		.command('remote', {hidden: true})
+		.description('steps a deploy runs on a host with the release it unpacked there')
+		.argument('<STEP>', 'prepare-instance')
+		.argument('<DIRECTORY>', 'the unpacked instance release')
+		.requiredOption('--amprun-root <DIR>', 'the amprun root on this host')
+		.action(async (step: string, directory: string, options: Record<string, unknown>) => {
+			const {remoteCommand} = await import('./commands/remote.js');
+			process.exitCode = await remoteCommand(step, directory, options);
+		});
 
 	const hub = program.command('hub').description('the hub: assigns ids and signs public keys');
 	hub

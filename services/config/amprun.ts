@@ -55,6 +55,8 @@ export interface InstanceConfig extends InitAnswers {
 	hostId: number;
 	/** Address every daemon binds to. */
 	bindAddress: string;
+	/** Address nginx's frontend (HTTPS and the HTTP redirect) listens on, when not bindAddress: `0.0.0.0` for a server's every address. */
+	frontendAddress?: string;
 	/** Generated at init; `requirepass` of both redis servers. */
 	redisPassword: string;
 	/** Where `--server` mode finds the shared daemons. */
@@ -107,6 +109,7 @@ const portKeys: Record<keyof PortMap, string> = {
 export function toYaml(config: InstanceConfig): string {
 	const document: Record<string, unknown> = {};
 	for (const [field, key] of Object.entries(yamlKeys)) document[key] = config[field as keyof typeof yamlKeys];
+	if (config.frontendAddress !== undefined) document['frontend_address'] = config.frontendAddress;
 	for (const [field, key] of Object.entries(portKeys)) document[key] = config.ports[field as keyof PortMap];
 	if (config.natLeaseSeconds !== undefined) document['nat_lease_seconds'] = config.natLeaseSeconds;
 	if (config.hubRefreshSeconds !== undefined) document['hub_refresh_seconds'] = config.hubRefreshSeconds;
@@ -224,6 +227,7 @@ export function fromYaml(text: string, file: string): InstanceConfig {
 		userId: integer('user_id'),
 		hostId: integer('host_id'),
 		bindAddress,
+		...(record['frontend_address'] === undefined ? {} : {frontendAddress: string('frontend_address')}),
 		redisPassword: string('redis_password'),
 		ports,
 		keyspaceEndpoints: stringList('keyspace_endpoints', [`http://${bindAddress}:${ports.keyspaceClient}`]),

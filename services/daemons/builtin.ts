@@ -151,17 +151,21 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 			stopTimeoutMs: 6_000,
 		});
 	});
+	// While a deploy hands the frontend over, its bridge nginx holds these ports (both listen with reuseport).
+	const frontendHandoff = process.env['AMPZERO_FRONTEND_HANDOFF'] === '1';
+	const frontendAddress = placed?.address ?? config.frontendAddress ?? host;
+	const probeHost = frontendAddress === '0.0.0.0' || frontendAddress === '::' || frontendAddress === '[::]' ? host : frontendAddress;
 	specs.push({
 		name: 'nginx',
 		command: findProgram('nginx'),
 		args: ['-p', `${paths.nginxPrefix}/`, '-e', 'stderr', '-c', path.join(instanceDirectory, placed ? hostNginxConfFile(placed.name) : 'nginx/nginx.conf'), '-g', `daemon off;${options.runAs ? ` user ${options.runAs.name} ${options.runAs.group};` : ''}`],
 		port: config.ports.frontend,
-		ports: [config.ports.frontend, config.ports.http],
+		ports: frontendHandoff ? [] : [config.ports.frontend, config.ports.http],
 		dependsOn: ampnodeNames,
 		// /health passes through nginx to an ampnode: ready means the whole front door answers. Until
 		// an ampnode answers, nginx itself answers 502, so it can start with the rest.
 		waitsForDependencies: true,
-		ready: {kind: 'http', url: `https://${urlHost(placed?.address ?? host)}:${config.ports.frontend}/health`},
+		ready: {kind: 'http', url: `https://${urlHost(probeHost)}:${config.ports.frontend}/health`},
 		readyTimeoutMs: 15_000,
 		stopSignal: 'SIGQUIT',
 		stopTimeoutMs: 5_000,

@@ -1,5 +1,8 @@
 import {readFileSync} from 'node:fs';
-import {utils, type AnyAuthMethod, type ParsedKey} from 'ssh2';
+import ssh2, {type AnyAuthMethod, type ParsedKey} from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader gives only its default export.
+const {utils} = ssh2;
 
 /** The ways to log in that will be offered, and the keys that had to be left out (and why). */
 export interface AuthPlan {

@@ -2,7 +2,11 @@ import net from 'node:net';
 import {homedir} from 'node:os';
 import path from 'node:path';
 import type {Duplex} from 'node:stream';
-import {Client, type ConnectConfig} from 'ssh2';
+import ssh2, {type ConnectConfig} from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader gives only its default export.
+const {Client} = ssh2;
+type Client = InstanceType<typeof Client>;
 import {AmpError} from '../errors.js';
 import {planAuth} from './auth.js';
 import {appendKnownHost, checkHostKey, fingerprint, keyTypeOf, knownKeyTypes, readKnownHosts, type HostKeyVerdict} from './known-hosts.js';

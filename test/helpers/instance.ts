@@ -1,4 +1,5 @@
 import {execFile} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import {chmod, chown, mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,15 @@ export async function letDaemonUserIn(directory: string): Promise<void> {
 	await chmod(directory, 0o750);
 }
 
-export const checkoutDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The checkout: the nearest directory above this file with bin/ampzero (benchmarks run this file compiled, from dist/test/helpers/). */
+export const checkoutDirectory = findCheckout(path.dirname(fileURLToPath(import.meta.url)));
+
+function findCheckout(start: string): string {
+	for (let directory = start; path.dirname(directory) !== directory; directory = path.dirname(directory)) {
+		if (existsSync(path.join(directory, 'bin', 'ampzero'))) return directory;
+	}
+	return path.resolve(start, '../..');
+}
 export const ampzeroBin = path.join(checkoutDirectory, 'bin', 'ampzero');
 
 export interface CliResult {

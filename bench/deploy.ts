@@ -1,0 +1,250 @@
+/*
+ * `npm run bench:deploy`: on SSH hosts in network namespaces (test/helpers/ssh-hosts.ts), each
+ * running a whole instance,
+ * 1. a first deploy to 3 hosts and a one-file change: wall time and bytes sent;
+ * 2. during the change, a client requesting each host's front page every 20 ms: answers by status
+ *    (200 and the placeholder's 503 are fine; a connection error or a 502 is an error), how long
+ *    each host served the placeholder, and the skew between the hosts' switch times;
+ * 3. anchors on the same hosts and the same change: `pm2 deploy` of the instance repository
+ *    (fetch + reset + post-deploy `true`: less work than ours, no restart) and
+ *    `rsync -az --stats` of the unpacked releases (bytes sent);
+ * 4. the same first deploy and change to 10 hosts.
+ * Targets: change ≤ 0.5× pm2; patch bytes ≤ rsync's and ≤ 2% of the full tarball; skew ≤ 200 ms;
+ * placeholder ≤ 2 s per host; 0 client errors.
+ */
+import {execFile} from 'node:child_process';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {changeInstanceFile, deploy, makeDeployFixture, type DeployFixture, type DeployResult} from '../test/helpers/deploy-fixture.js';
+import {startSshHosts, type SshTestHosts} from '../test/helpers/ssh-hosts.js';
+
+const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface PollCounts {
+	byStatus: Map<string, number>;
+	errors: number;
+	firstPlaceholder?: number;
+	lastPlaceholder?: number;
+}
+
+/** Requests https://host/index.html every 20 ms (one at a time per host) until stopped. */
+function pollHosts(addresses: string[], port: number): {stop(): Promise<Map<string, PollCounts>>} {
+	let running = true;
+	const counts = new Map<string, PollCounts>(addresses.map(address => [address, {byStatus: new Map(), errors: 0}]));
+	const loops = addresses.map(async address => {
+		const mine = counts.get(address)!;
+		while (running) {
+			const began = Date.now();
+			const status = await new Promise<string>(resolve => {
+				const request = https.get({host: address, port, path: '/index.html', rejectUnauthorized: false, agent: false, timeout: 5000}, response => {
+					response.resume();
+					response.on('end', () => resolve(String(response.statusCode)));
+					// A body cut short still ends the wait (a promise resolves once; later calls do nothing).
+					response.on('close', () => resolve(response.complete ? String(response.statusCode) : `error body cut (${response.statusCode})`));
+				});
+				request.on('timeout', () => request.destroy(new Error('timeout')));
+				request.on('error', error => resolve(`error ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+			});
+			mine.byStatus.set(status, (mine.byStatus.get(status) ?? 0) + 1);
+			if (status.startsWith('error') || status === '502') mine.errors++;
+			if (status === '503') {
+				mine.firstPlaceholder ??= began;
+				mine.lastPlaceholder = Date.now();
+			}
+			await new Promise(resolve => setTimeout(resolve, Math.max(0, 20 - (Date.now() - began))));
+		}
+	});
+	return {
+		stop: async () => {
+			running = false;
+			await Promise.all(loops);
+			return counts;
+		},
+	};
+}
+
+function stepTimes(result: DeployResult, step: string): Map<string, {start: number; end: number}> {
+	const starts = new Map<string, number>();
+	const times = new Map<string, {start: number; end: number}>();
+	for (const event of result.events) {
+		if (event.type === 'step-start' && event.step === step) starts.set(event.host, event.at);
+		if (event.type === 'step-end' && event.step === step) times.set(event.host, {start: starts.get(event.host)!, end: starts.get(event.host)! + event.ms});
+	}
+	return times;
+}
+
+function bytesSent(result: DeployResult): number {
+	return result.events.filter(event => event.type === 'step-end' && (event.step === 'transfer' || event.step === 'verify-transfer')).reduce((sum, event) => sum + (event.bytes ?? 0), 0);
+}
+
+async function timed(work: () => Promise<DeployResult>): Promise<{result: DeployResult; ms: number}> {
+	const began = Date.now();
+	const result = await work();
+	if (result.code !== 0) throw new Error(`deploy failed (${result.code}): ${result.stderr}\n${result.stdout.split('\n').slice(-20).join('\n')}`);
+	return {result, ms: Date.now() - began};
+}
+
+function run(command: string, args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}): Promise<{code: number; stdout: string; stderr: string; ms: number}> {
+	const began = Date.now();
+	return new Promise(resolve => {
+		execFile(command, args, {cwd: options.cwd, env: {...process.env, ...options.env}, maxBuffer: 64 * 1024 * 1024, timeout: 600_000}, (error, stdout, stderr) => {
+			resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, ms: Date.now() - began});
+		});
+	});
+}
+
+function sshOptions(harness: SshTestHosts): string[] {
+	return ['-i', harness.identityFile, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${harness.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-F', '/dev/null'];
+}
+
+/** rsync -az --stats of the new unpacked releases onto a copy of the old ones on the host: bytes sent. */
+async function rsyncBytes(harness: SshTestHosts, fixture: DeployFixture, oldReleases: string[], newReleases: string[]): Promise<number> {
+	const host = harness.hosts[0]!;
+	const staging = path.join(fixture.root, 'rsync-new');
+	mkdirSync(staging, {recursive: true});
+	let total = 0;
+	for (const [index, release] of newReleases.entries()) {
+		const local = path.join(staging, release);
+		mkdirSync(local, {recursive: true});
+		const tar = await run('tar', ['-xf', path.join(fixture.home, 'deploy-cache', `${release}.tar`), '-C', local]);
+		if (tar.code !== 0) throw new Error(tar.stderr);
+		const remote = `/opt/rsync-anchor/${release.split('-')[0]}`;
+		const copy = await host.exec(['sh', '-c', `rm -rf ${remote} && mkdir -p /opt/rsync-anchor && cp -a /opt/ampzero/dist/${oldReleases[index]} ${remote}`]);
+		if (copy.code !== 0) throw new Error(copy.stderr);
+		const rsync = await run('rsync', ['-az', '--stats', '--delete', '-e', `ssh ${sshOptions(harness).join(' ')} -p ${host.port}`, `${local}/`, `root@${host.address}:${remote}/`]);
+		if (rsync.code !== 0) throw new Error(rsync.stderr);
+		total += Number(/Total bytes sent: ([\d,]+)/.exec(rsync.stdout)?.[1]?.replaceAll(',', '') ?? 'NaN');
+	}
+	return total;
+}
+
+/** pm2 deploy of the instance repository to the same hosts: setup once, then the timed update. */
+async function pm2Anchor(harness: SshTestHosts, fixture: DeployFixture, text: string): Promise<number> {
+	const ecosystem = path.join(fixture.root, 'ecosystem.config.cjs');
+	const branch = (await run('git', ['-C', fixture.instance.directory, 'rev-parse', '--abbrev-ref', 'HEAD'])).stdout.trim();
+	writeFileSync(
+		ecosystem,
+		`module.exports = {deploy: {production: {
+	user: 'root',
+	host: ${JSON.stringify(harness.hosts.map(host => host.address))},
+	key: ${JSON.stringify(harness.identityFile)},
+	ssh_options: ['IdentitiesOnly=yes', 'UserKnownHostsFile=${harness.knownHostsFile}', 'StrictHostKeyChecking=yes', 'BatchMode=yes'],
+	ref: 'origin/${branch}',
+	repo: ${JSON.stringify(fixture.instance.directory)},
+	path: '/opt/pm2-anchor',
+	'post-deploy': 'true',
+}}};
+`,
+	);
+	const pm2 = path.join(checkout, 'node_modules', '.bin', 'pm2');
+	const env = {PM2_HOME: path.join(fixture.root, 'pm2-home')};
+	const setup = await run(pm2, ['deploy', ecosystem, 'production', 'setup'], {cwd: fixture.root, env});
+	if (setup.code !== 0) throw new Error(`pm2 deploy setup failed: ${setup.stdout}${setup.stderr}`);
+	const first = await run(pm2, ['deploy', ecosystem, 'production', '--force'], {cwd: fixture.root, env});
+	if (first.code !== 0) throw new Error(`pm2 deploy failed: ${first.stdout}${first.stderr}`);
+	changeInstanceFile(fixture, text);
+	const update = await run(pm2, ['deploy', ecosystem, 'production', '--force'], {cwd: fixture.root, env});
+	if (update.code !== 0) throw new Error(`pm2 deploy failed: ${update.stdout}${update.stderr}`);
+	await run(pm2, ['kill'], {env});
+	return update.ms;
+}
+
+interface Round {
+	hosts: number;
+	firstMs: number;
+	firstBytes: number;
+	changeMs: number;
+	changeBytes: number;
+	fullBytes: number;
+	placeholderMs: number[];
+	clientPlaceholderMs: number[];
+	switchSkewMs: number;
+	counts: Map<string, PollCounts>;
+	pm2Ms?: number;
+	rsyncBytes?: number;
+}
+
+async function round(count: number, anchors: boolean): Promise<Round> {
+	const harness = await startSshHosts(count);
+	let fixture: DeployFixture | undefined;
+	try {
+		fixture = await makeDeployFixture(harness);
+		const first = await timed(() => deploy(fixture!));
+		const firstPlan = first.result.events.find(event => event.type === 'deploy-plan')!.plan;
+		changeInstanceFile(fixture, `change for ${count} hosts`);
+		const poller = pollHosts(
+			harness.hosts.map(host => host.address),
+			fixture.instance.config.ports.frontend,
+		);
+		await new Promise(resolve => setTimeout(resolve, 300));
+		const change = await timed(() => deploy(fixture!));
+		await new Promise(resolve => setTimeout(resolve, 300));
+		const counts = await poller.stop();
+		const changePlan = change.result.events.find(event => event.type === 'deploy-plan')!.plan;
+		const on = stepTimes(change.result, 'placeholder-on');
+		const off = stepTimes(change.result, 'placeholder-off');
+		const switches = [...stepTimes(change.result, 'switch').values()].map(time => time.end);
+		const fullInstance = JSON.parse(readFileSync(path.join(fixture.home, 'deploy-cache', `${changePlan.instanceRelease}.json`), 'utf8')) as {fullBytes: number};
+		const fullAmpify = JSON.parse(readFileSync(path.join(fixture.home, 'deploy-cache', `${changePlan.ampifyRelease}.json`), 'utf8')) as {fullBytes: number};
+		const result: Round = {
+			hosts: count,
+			firstMs: first.ms,
+			firstBytes: bytesSent(first.result),
+			changeMs: change.ms,
+			changeBytes: bytesSent(change.result),
+			fullBytes: fullInstance.fullBytes + fullAmpify.fullBytes,
+			placeholderMs: harness.hosts.map(host => off.get(host.target)!.end - on.get(host.target)!.start),
+			clientPlaceholderMs: harness.hosts.map(host => {
+				const seen = counts.get(host.address)!;
+				return seen.firstPlaceholder === undefined ? 0 : seen.lastPlaceholder! - seen.firstPlaceholder;
+			}),
+			switchSkewMs: Math.max(...switches) - Math.min(...switches),
+			counts,
+		};
+		if (anchors) {
+			result.rsyncBytes = await rsyncBytes(harness, fixture, [firstPlan.ampifyRelease, firstPlan.instanceRelease], [changePlan.ampifyRelease, changePlan.instanceRelease]);
+			result.pm2Ms = await pm2Anchor(harness, fixture, 'pm2 change');
+		}
+		return result;
+	} finally {
+		await harness.cleanup();
+		await fixture?.cleanup();
+	}
+}
+
+function print(rounds: Round[]): void {
+	const three = rounds[0]!;
+	const lines: string[] = [];
+	const row = (what: string, value: string, target = '', ok?: boolean): void => {
+		lines.push(`${what.padEnd(46)} ${value.padStart(16)}   ${target}${ok === undefined ? '' : ok ? '  ok' : '  MISSED'}`);
+	};
+	lines.push(`deploy benchmark (${three.hosts} hosts, each a whole instance in its own network namespace)`);
+	row('first deploy: time', `${three.firstMs} ms`);
+	row('first deploy: bytes sent (all hosts)', `${three.firstBytes}`);
+	row('one-file change: time', `${three.changeMs} ms`, three.pm2Ms ? `≤ 0.5 × pm2 (${three.pm2Ms} ms)` : '', three.pm2Ms ? three.changeMs <= 0.5 * three.pm2Ms : undefined);
+	row('one-file change: bytes sent per host', `${Math.round(three.changeBytes / three.hosts)}`, `≤ rsync (${three.rsyncBytes}) and ≤ 2% of full (${three.fullBytes})`, three.rsyncBytes !== undefined ? three.changeBytes / three.hosts <= three.rsyncBytes && three.changeBytes / three.hosts <= 0.02 * three.fullBytes : undefined);
+	row('placeholder per host (engine: on → off)', three.placeholderMs.map(ms => `${ms}`).join(' / ') + ' ms', '≤ 2000 ms', three.placeholderMs.every(ms => ms <= 2000));
+	row('placeholder per host (client: first → last 503)', three.clientPlaceholderMs.map(ms => `${ms}`).join(' / ') + ' ms');
+	row('switch skew between hosts', `${three.switchSkewMs} ms`, '≤ 200 ms', three.switchSkewMs <= 200);
+	const errors = [...three.counts.values()].reduce((sum, counts) => sum + counts.errors, 0);
+	row('client errors (connection error or 502)', `${errors}`, '0', errors === 0);
+	for (const [address, counts] of three.counts) row(`  client answers from ${address}`, [...counts.byStatus].map(([status, n]) => `${status}×${n}`).join(' '));
+	for (const more of rounds.slice(1)) {
+		row(`${more.hosts} hosts: first deploy / change`, `${more.firstMs} / ${more.changeMs} ms`, `3 hosts: ${three.firstMs} / ${three.changeMs} ms`);
+		row(`${more.hosts} hosts: switch skew, placeholder max`, `${more.switchSkewMs} / ${Math.max(...more.placeholderMs)} ms`);
+		const moreErrors = [...more.counts.values()].reduce((sum, counts) => sum + counts.errors, 0);
+		row(`${more.hosts} hosts: client errors`, `${moreErrors}`, '0', moreErrors === 0);
+	}
+	process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+// DEPLOY_BENCH_HOSTS picks the rounds (default "3,10"); anchors run with the first. Each round's
+// figures are printed as soon as they are in.
+const counts = (process.env['DEPLOY_BENCH_HOSTS'] ?? '3,10').split(',').map(Number).filter(count => count > 0);
+const rounds: Round[] = [];
+for (const [index, count] of counts.entries()) {
+	rounds.push(await round(count, index === 0));
+	print(rounds);
+}

@@ -1,0 +1,197 @@
+import {createHash} from 'node:crypto';
+import {existsSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {PassThrough} from 'node:stream';
+import {fileURLToPath} from 'node:url';
+import {checkoutDirectory} from '../instance/locate.js';
+
+/** What the deploy needs of an SSH connection (services/ssh's SshSession has this shape). */
+export interface RemoteSession {
+	exec(
+		command: string,
+		options?: {stdin?: Buffer | NodeJS.ReadableStream; timeoutMs?: number; onStdoutLine?: (line: string) => void; onStderrLine?: (line: string) => void; signal?: AbortSignal},
+	): Promise<{code: number; stdout: string; stderr: string}>;
+	close(): void;
+}
+
+export function shellQuote(text: string): string {
+	return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/** The compiled agent (one file, Node's own modules only) and its content hash. */
+export function agentSource(): {code: Buffer; hash: string} {
+	const beside = fileURLToPath(new URL('./remote-agent.js', import.meta.url));
+	const file = existsSync(beside) ? beside : path.join(checkoutDirectory, 'dist', 'services', 'deploy', 'remote-agent.js');
+	const code = readFileSync(file);
+	return {code, hash: createHash('sha256').update(code).digest('hex').slice(0, 10)};
+}
+
+export class AgentError extends Error {}
+
+interface Pending {
+	resolve(value: unknown): void;
+	reject(error: Error): void;
+	onLine?: (line: string) => void;
+}
+
+interface Serving {
+	input: PassThrough;
+	pending: Map<number, Pending>;
+	closed: boolean;
+	stop: AbortController;
+	ended: Promise<void>;
+}
+
+/**
+ * Runs the agent's steps on one host over one SSH session. `install` copies the agent to
+ * `<root>/var/deploy/agent-<hash>.mjs` (atomically, once per version); `serve` keeps one agent
+ * process answering steps over one exec channel; `call` runs a step there (or, for a step that
+ * reads data on stdin, or when that channel is gone, in an exec of its own) and returns its result.
+ */
+export class AgentClient {
+	private agentPath = '';
+	private serving: Serving | undefined;
+	private nextId = 1;
+
+	constructor(
+		readonly session: RemoteSession,
+		readonly root: string,
+		private readonly onLine: (line: string, stream: 'out' | 'err') => void,
+	) {}
+
+	async install(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+		const {code, hash} = agentSource();
+		const directory = `${this.root}/var/deploy`;
+		this.agentPath = `${directory}/agent-${hash}.mjs`;
+		const file = shellQuote(this.agentPath);
+		const command = `test -s ${file} || { umask 077 && mkdir -p ${shellQuote(directory)} && cat > ${file}.$$ && mv ${file}.$$ ${file}; }; node --version`;
+		const result = await this.session.exec(command, {stdin: code, timeoutMs, ...(signal ? {signal} : {})});
+		if (result.code !== 0 && result.code !== 127) throw new AgentError(`cannot install the deploy agent in ${directory}: ${result.stderr.trim() || `exit ${result.code}`}`);
+		const version = /v(\d+)\.\d+\.\d+/.exec(result.stdout);
+		if (!version || Number(version[1]) < 20) throw new AgentError(`this host needs Node 20 or later as \`node\` in PATH (found: ${version?.[0] ?? 'none'})`);
+	}
+
+	/** Starts the agent that answers every later step over one channel. */
+	async serve(timeoutMs: number): Promise<void> {
+		const input = new PassThrough();
+		const pending = new Map<number, Pending>();
+		const stop = new AbortController();
+		let ready: () => void = () => {};
+		const isReady = new Promise<void>(resolve => (ready = resolve));
+		const serving: Serving = {input, pending, closed: false, stop, ended: Promise.resolve()};
+		serving.ended = this.session
+			.exec(`node ${shellQuote(this.agentPath)} serve`, {
+				stdin: input,
+				timeoutMs: 7 * 24 * 3600_000,
+				signal: stop.signal,
+				onStdoutLine: text => {
+					let message: {id?: number; ready?: boolean; line?: string; result?: unknown; error?: string};
+					try {
+						message = JSON.parse(text) as typeof message;
+					} catch {
+						this.onLine(text, 'out');
+						return;
+					}
+					if (message.ready) return ready();
+					const waiting = message.id === undefined ? undefined : pending.get(message.id);
+					if (message.line !== undefined) (waiting?.onLine ?? (line => this.onLine(line, 'out')))(message.line);
+					if (!waiting) return;
+					if ('result' in message) {
+						pending.delete(message.id!);
+						waiting.resolve(message.result);
+					} else if (message.error !== undefined) {
+						pending.delete(message.id!);
+						waiting.reject(new AgentError(message.error));
+					}
+				},
+				onStderrLine: text => this.onLine(text, 'err'),
+			})
+			.then(
+				() => undefined,
+				() => undefined,
+			)
+			.finally(() => {
+				serving.closed = true;
+				for (const waiting of pending.values()) waiting.reject(new AgentError('the connection to the deploy agent closed'));
+				pending.clear();
+			});
+		this.serving = serving;
+		let timer: NodeJS.Timeout | undefined;
+		const endedEarly = serving.ended.then(() => Promise.reject(new AgentError('the deploy agent ended before it was ready')));
+		endedEarly.catch(() => {});
+		try {
+			await Promise.race([
+				isReady,
+				endedEarly,
+				new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new AgentError(`the deploy agent was not ready in ${timeoutMs} ms`)), timeoutMs))),
+			]);
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+
+	async call<T>(step: string, request: Record<string, unknown>, options: {timeoutMs: number; stdin?: Buffer | NodeJS.ReadableStream; signal?: AbortSignal; onLine?: (line: string) => void}): Promise<T> {
+		const serving = this.serving;
+		if (!options.stdin && serving && !serving.closed) return this.callServed<T>(serving, step, request, options);
+		return this.callOnce<T>(step, request, options);
+	}
+
+	private callServed<T>(serving: Serving, step: string, request: Record<string, unknown>, options: {timeoutMs: number; onLine?: (line: string) => void}): Promise<T> {
+		const id = this.nextId++;
+		return new Promise<T>((resolve, reject) => {
+			const timer = setTimeout(() => {
+				serving.pending.delete(id);
+				// A step that does not answer in time leaves the agent busy: this channel is given up (its processes stopped).
+				serving.stop.abort();
+				reject(new AgentError(`${step} did not finish within ${Math.round(options.timeoutMs / 1000)} s and was stopped`));
+			}, options.timeoutMs);
+			serving.pending.set(id, {
+				resolve: value => (clearTimeout(timer), resolve(value as T)),
+				reject: error => (clearTimeout(timer), reject(error)),
+				...(options.onLine ? {onLine: options.onLine} : {}),
+			});
+			serving.input.write(`${JSON.stringify({id, step, request: {root: this.root, ...request}})}\n`);
+		});
+	}
+
+	private async callOnce<T>(step: string, request: Record<string, unknown>, options: {timeoutMs: number; stdin?: Buffer | NodeJS.ReadableStream; signal?: AbortSignal; onLine?: (line: string) => void}): Promise<T> {
+		let result: T | undefined;
+		let error: string | undefined;
+		let answered = false;
+		const onLine = options.onLine ?? ((line: string) => this.onLine(line, 'out'));
+		const outcome = await this.session.exec(`node ${shellQuote(this.agentPath)} ${step} ${shellQuote(JSON.stringify({root: this.root, ...request}))}`, {
+			timeoutMs: options.timeoutMs,
+			...(options.stdin ? {stdin: options.stdin} : {}),
+			...(options.signal ? {signal: options.signal} : {}),
+			onStdoutLine: text => {
+				let message: {line?: string; result?: T; error?: string};
+				try {
+					message = JSON.parse(text) as typeof message;
+				} catch {
+					onLine(text);
+					return;
+				}
+				if (message.line !== undefined) onLine(message.line);
+				if ('result' in message) {
+					result = message.result;
+					answered = true;
+				}
+				if (message.error !== undefined) error = message.error;
+			},
+			onStderrLine: text => this.onLine(text, 'err'),
+		});
+		if (error !== undefined) throw new AgentError(error);
+		if (!answered) throw new AgentError(`${step} ended without an answer (exit ${outcome.code}${outcome.stderr.trim() ? `: ${outcome.stderr.trim().split('\n').slice(-2).join(' | ')}` : ''})`);
+		return result as T;
+	}
+
+	/** Ends the serving agent (it exits when its input ends). */
+	async close(): Promise<void> {
+		const serving = this.serving;
+		if (!serving || serving.closed) return;
+		serving.input.end();
+		const timer = setTimeout(() => serving.stop.abort(), 3000);
+		await serving.ended;
+		clearTimeout(timer);
+	}
+}

@@ -1,0 +1,612 @@
+import {spawn} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+import {createReadStream, createWriteStream, mkdirSync, type WriteStream} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {Transform} from 'node:stream';
+import {loadInstanceConfig, type InstanceConfig} from '../config/amprun.js';
+import {AmpError, errorMessage} from '../errors.js';
+import {ampzeroHome} from '../hub/open.js';
+import {AgentClient, type RemoteSession} from './agent-client.js';
+import type {DeployHostConfig, DeploymentConfig} from './config.js';
+import {DeployEventStream} from './event-stream.js';
+import {deploySteps, type DeployEvent, type DeployPhase, type DeployPlan, type DeployStep, type HostState} from './events.js';
+import {waitForHealthy} from './health.js';
+import {buildAmpifyRelease, buildInstanceRelease, cachedRelease, patchBetween, type BuiltRelease} from './release.js';
+import type {CurrentRecord, HostStatus, LockRecord} from './remote-agent.js';
+
+export interface DeployOptions {
+	instanceDirectory: string;
+	/** The ampzero checkout whose HEAD becomes the ampify release. */
+	checkout: string;
+	config: DeploymentConfig;
+	/** Only these hosts (`user@host[:port]` as in deployment.yaml). */
+	only?: string[];
+	dryRun?: boolean;
+	rollback?: boolean;
+	forceUnlock?: boolean;
+	parallel?: number;
+	/** Opens the one SSH connection a host gets for the whole deploy. */
+	connect: (host: DeployHostConfig) => Promise<RemoteSession>;
+	/** Test hook: `corrupt-transfer:<host>` flips a byte of the first file sent to that host. */
+	fault?: string;
+}
+
+export interface DeployRun {
+	/** Every event from the first, for each subscriber. */
+	events(): AsyncIterable<DeployEvent>;
+	/** Stops the deploy and rolls back as a failure would (^C, `a` on the screen). */
+	abort(reason?: string): void;
+	/** Resolves when the deploy has ended: ok only on success; `error` when it could not start (bad input, dirty tree…). */
+	done: Promise<{ok: boolean; error?: unknown}>;
+}
+
+interface Transfer {
+	release: BuiltRelease;
+	kind: 'patch' | 'full' | 'present';
+	/** Local file sent (patch or full tarball), its name on the host, sha256 and size. */
+	file?: string;
+	remoteName?: string;
+	sha256?: string;
+	bytes: number;
+	base?: string;
+}
+
+interface HostRun {
+	config: DeployHostConfig;
+	label: string;
+	session?: RemoteSession;
+	agent?: AgentClient;
+	status?: HostStatus;
+	transfers: Transfer[];
+	unpacked: string[];
+	lockTaken: boolean;
+	placeholderOn: boolean;
+	stoppedOld: boolean;
+	switched: boolean;
+	state: HostState;
+	stepMs: Partial<Record<DeployStep, number>>;
+	error?: string;
+	release?: string;
+}
+
+class StepFailure extends Error {}
+
+const rollbackSteps: DeployStep[] = ['connect', 'lock', 'placeholder-on', 'stop-old', 'switch', 'nginx-upgrade', 'start-new', 'health-check', 'placeholder-off', 'unlock'];
+
+function newDeployId(): string {
+	return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+function processAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+/** A lock whose holder ran on this machine and whose process is gone. Holders on other machines cannot be checked from here. */
+export function lockIsStale(lock: LockRecord): boolean {
+	return lock.host === os.hostname() && !processAlive(lock.pid);
+}
+
+export function describeLock(lock: LockRecord): string {
+	return `${lock.who} (pid ${lock.pid} on ${lock.host}, since ${lock.when}, deploying ${lock.version})`;
+}
+
+async function inPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+	const queue = [...items];
+	const workers = Array.from({length: Math.max(1, Math.min(limit, queue.length))}, async () => {
+		for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+	});
+	await Promise.all(workers);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	return Promise.race([
+		promise.finally(() => clearTimeout(timer)),
+		new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new StepFailure(`${what} timed out after ${Math.round(ms / 1000)} s`)), ms);
+		}),
+	]);
+}
+
+/** Flips one byte of what passes through (the first chunk only): the test hook for a corrupted copy. */
+function corruptOnce(): Transform {
+	let done = false;
+	return new Transform({
+		transform(chunk: Buffer, _encoding, callback) {
+			if (!done && chunk.length > 0) {
+				done = true;
+				const copy = Buffer.from(chunk);
+				const index = Math.min(copy.length - 1, 100);
+				copy[index] = copy[index]! ^ 0xff;
+				callback(null, copy);
+				return;
+			}
+			callback(null, chunk);
+		},
+	});
+}
+
+/**
+ * The deploy engine. Every step runs on every host (at most `parallel` at once) and no host starts
+ * a step before every host has finished the one before. A failure before the switch puts every host
+ * back on its old release; a failure after it switches every host back and restarts the old release.
+ */
+export function runDeploy(options: DeployOptions): DeployRun {
+	const stream = new DeployEventStream();
+	const controller = new AbortController();
+	const deployId = newDeployId();
+	const parallel = options.parallel ?? 30;
+	const config = options.config;
+	const began = Date.now();
+	const logDirectory = path.join(ampzeroHome(), 'deploy-logs');
+	mkdirSync(logDirectory, {recursive: true, mode: 0o700});
+	const logFile = path.join(logDirectory, `${path.basename(options.instanceDirectory)}-${deployId}.log`);
+	const log: WriteStream = createWriteStream(logFile, {flags: 'a', mode: 0o600});
+	const note = (host: string, step: DeployStep | '-', line: string): void => {
+		log.write(`${new Date().toISOString()} ${host} ${step} ${line}\n`);
+	};
+	const emit = (event: DeployEvent): void => stream.push(event);
+	const output = (host: HostRun, step: DeployStep, line: string): void => {
+		note(host.label, step, line);
+		emit({type: 'host-output', host: host.label, step, line});
+	};
+	const setState = (host: HostRun, state: HostState): void => {
+		if (host.state === state) return;
+		host.state = state;
+		emit({type: 'host-state', host: host.label, state});
+	};
+	let phase: DeployPhase = 'planning';
+	const setPhase = (next: DeployPhase): void => {
+		phase = next;
+		note('-', '-', `phase ${next}`);
+		emit({type: 'phase', phase: next, at: Date.now()});
+	};
+
+	const selected = options.only && options.only.length > 0 ? config.hosts.filter(host => options.only!.includes(host.target)) : config.hosts;
+	const missing = (options.only ?? []).filter(target => !config.hosts.some(host => host.target === target));
+	const hosts: HostRun[] = [...selected]
+		.sort((a, b) => a.target.localeCompare(b.target))
+		.map(host => ({config: host, label: host.target, transfers: [], unpacked: [], lockTaken: false, placeholderOn: false, stoppedOld: false, switched: false, state: 'waiting', stepMs: {}}));
+
+	let instanceConfig: InstanceConfig;
+	let ampify: BuiltRelease | undefined;
+	let instance: BuiltRelease | undefined;
+	const kind = options.rollback ? 'rollback' : 'deploy';
+	const steps: readonly DeployStep[] = options.rollback ? rollbackSteps : deploySteps;
+	const stepTimeout = config.stepTimeoutMs;
+
+	const agentOf = (host: HostRun): AgentClient => {
+		if (!host.agent) throw new StepFailure('not connected');
+		return host.agent;
+	};
+	const target = (host: HostRun): Record<string, unknown> => ({name: instanceConfig.name, setup: host.config.setup, embeddedHub: instanceConfig.hub === 'embedded', timeoutMs: Math.max(1000, stepTimeout - 2000)});
+	/** One agent step on a host. Rollback calls pass `abortable: false`: an abort must not cut its own clean-up short. */
+	const call = <T>(host: HostRun, step: DeployStep, agentStep: string, request: Record<string, unknown>, extra: {stdin?: Buffer | NodeJS.ReadableStream; timeoutMs?: number; abortable?: boolean} = {}): Promise<T> => {
+		void step;
+		return agentOf(host).call<T>(agentStep, {...target(host), ...request}, {
+			timeoutMs: extra.timeoutMs ?? stepTimeout,
+			onLine: line => output(host, step, line),
+			...(extra.abortable === false ? {} : {signal: controller.signal}),
+			...(extra.stdin ? {stdin: extra.stdin} : {}),
+		});
+	};
+
+	/** Runs one step on the given hosts; returns the hosts it failed on. */
+	const runStep = async (step: DeployStep, on: HostRun[], work: (host: HostRun) => Promise<number | void>): Promise<HostRun[]> => {
+		const failed: HostRun[] = [];
+		await inPool(on, parallel, async host => {
+			const start = Date.now();
+			emit({type: 'step-start', host: host.label, step, at: start});
+			setState(host, 'running');
+			note(host.label, step, 'start');
+			try {
+				if (controller.signal.aborted) throw new StepFailure('aborted');
+				const bytes = await withTimeout(Promise.resolve(work(host)), stepTimeout + 5000, step);
+				const ms = Date.now() - start;
+				host.stepMs[step] = ms;
+				note(host.label, step, `ok in ${ms} ms`);
+				emit({type: 'step-end', host: host.label, step, ok: true, ms, ...(typeof bytes === 'number' ? {bytes} : {})});
+				setState(host, 'waiting');
+			} catch (error) {
+				const ms = Date.now() - start;
+				host.stepMs[step] = ms;
+				host.error = `${step}: ${errorMessage(error)}`;
+				note(host.label, step, `failed in ${ms} ms: ${errorMessage(error)}`);
+				emit({type: 'step-end', host: host.label, step, ok: false, ms, error: errorMessage(error)});
+				setState(host, 'failed');
+				failed.push(host);
+			}
+		});
+		return failed;
+	};
+
+	/** The same local script once for every host of the step (pre_deploy, post_deploy). */
+	const localScript = async (step: DeployStep, script: string | undefined): Promise<HostRun[]> => {
+		if (!script) return runStep(step, hosts, async () => {});
+		let result: Promise<void> | undefined;
+		return runStep(step, hosts, host => {
+			result ??= new Promise<void>((resolve, reject) => {
+				const child = spawn('bash', ['-c', script], {cwd: options.instanceDirectory, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, AMPZERO_DEPLOY_ID: deployId, AMPZERO_DEPLOY_HOSTS: hosts.map(h => h.label).join(' ')}});
+				const lines = (chunk: Buffer): void => {
+					for (const line of String(chunk).split('\n').filter(Boolean)) for (const each of hosts) output(each, step, line);
+				};
+				child.stdout.on('data', lines);
+				child.stderr.on('data', lines);
+				const timer = setTimeout(() => child.kill('SIGKILL'), stepTimeout);
+				const onAbort = (): void => void child.kill('SIGTERM');
+				controller.signal.addEventListener('abort', onAbort, {once: true});
+				child.on('error', reject);
+				child.on('close', code => {
+					clearTimeout(timer);
+					controller.signal.removeEventListener('abort', onAbort);
+					code === 0 ? resolve() : reject(new StepFailure(`${step.replace('-', '_')} script exited ${code}`));
+				});
+			});
+			void host;
+			return result;
+		});
+	};
+
+	const connectHost = async (host: HostRun): Promise<void> => {
+		const session = await options.connect(host.config);
+		host.session = session;
+		host.agent = new AgentClient(session, host.config.root, (line, streamName) => output(host, 'connect', streamName === 'err' ? `! ${line}` : line));
+		await host.agent.install(stepTimeout, controller.signal);
+		await host.agent.serve(stepTimeout);
+		host.status = await call<HostStatus>(host, 'connect', 'status', {});
+	};
+
+	/** Chooses per release: already there, a patch against the release the host runs (when this machine still has its tarball), or the full tarball. */
+	const planTransfers = async (host: HostRun): Promise<void> => {
+		host.transfers = [];
+		for (const release of [ampify!, instance!]) {
+			const status = host.status!;
+			if (status.releases.includes(release.name) && status.tarballs.includes(release.name)) {
+				host.transfers.push({release, kind: 'present', bytes: 0});
+				continue;
+			}
+			const prefix = release.name.split('-')[0] as 'ampify' | 'instance';
+			const candidates = [status.current?.[prefix], status.previous?.[prefix]].filter((name): name is string => !!name && status.tarballs.includes(name));
+			let base: BuiltRelease | undefined;
+			for (const name of candidates) if ((base = await cachedRelease(name))) break;
+			if (base) {
+				const patch = await patchBetween(base, release);
+				if (patch.bytes < release.fullBytes) {
+					host.transfers.push({release, kind: 'patch', file: patch.file, remoteName: path.basename(patch.file), sha256: patch.sha256, bytes: patch.bytes, base: base.name});
+					continue;
+				}
+			}
+			host.transfers.push({release, kind: 'full', file: release.fullFile, remoteName: path.basename(release.fullFile), sha256: release.fullSha256, bytes: release.fullBytes});
+		}
+	};
+
+	let faultPending = options.fault?.startsWith('corrupt-transfer:') ? options.fault.slice('corrupt-transfer:'.length) : undefined;
+	const send = async (host: HostRun, transfer: Transfer, step: DeployStep): Promise<number> => {
+		let input: NodeJS.ReadableStream = createReadStream(transfer.file!);
+		if (faultPending === host.label) {
+			faultPending = undefined;
+			input = (input as ReturnType<typeof createReadStream>).pipe(corruptOnce());
+			note(host.label, step, 'test fault: corrupting this copy');
+		}
+		const received = await call<{bytes: number}>(host, step, 'receive', {file: transfer.remoteName}, {stdin: input});
+		return received.bytes;
+	};
+
+	const current = (): CurrentRecord => ({ampify: ampify!.name, instance: instance!.name});
+
+	/** Puts a host back as it was before this deploy (see the class comment); keeps going past errors, reporting them. */
+	const restore = async (host: HostRun): Promise<void> => {
+		const step: DeployStep = 'switch';
+		const before = host.status?.current;
+		const attempt = async (what: string, work: () => Promise<unknown>): Promise<void> => {
+			try {
+				await work();
+				output(host, step, `rollback: ${what}`);
+			} catch (error) {
+				output(host, step, `rollback: ${what} failed: ${errorMessage(error)}`);
+			}
+		};
+		if (host.state !== 'failed') setState(host, 'rolling-back');
+		if (!host.agent) return;
+		if (host.switched) {
+			await attempt('placeholder on', () => call(host, step, 'placeholder', {on: true}, {abortable: false}));
+			await attempt('stopped the new release', () => call(host, step, 'stop-old', {}, {abortable: false}));
+			await attempt(before ? `switched back to ${before.ampify} ${before.instance}` : 'removed the new release links', () => call(host, step, 'switch', {to: before ?? null, previous: host.status?.previous ?? null}, {abortable: false}));
+			if (before) await attempt('nginx upgraded onto the old config', () => call(host, step, 'nginx-upgrade', {}, {abortable: false}));
+			host.switched = false;
+			host.stoppedOld = true;
+		}
+		if (host.stoppedOld && before) await attempt(`started ${before.ampify} ${before.instance} again`, () => call(host, step, 'start-new', {}, {abortable: false}));
+		if (host.placeholderOn || host.switched) await attempt('placeholder off', () => call(host, step, 'placeholder', {on: false}, {abortable: false}));
+		if (kind === 'deploy') await attempt('removed the new release', () => call(host, step, 'discard', {releases: host.unpacked.length > 0 ? host.unpacked : host.transfers.map(t => t.release.name)}));
+		if (host.lockTaken) await attempt('lock released', () => call(host, step, 'unlock', {deployId}, {abortable: false}));
+		host.lockTaken = false;
+		if (host.state !== 'failed') setState(host, 'rolled-back');
+	};
+
+	const closeAll = async (): Promise<void> => {
+		await Promise.all(hosts.map(host => host.agent?.close().catch(() => {})));
+		for (const host of hosts) {
+			try {
+				host.session?.close();
+			} catch {}
+		}
+	};
+
+	const finish = async (ok: boolean, error?: string): Promise<boolean> => {
+		note('-', '-', `end ok=${ok}${error ? ` ${error}` : ''}`);
+		emit({
+			type: 'deploy-end',
+			ok,
+			phase,
+			ms: Date.now() - began,
+			...(error ? {error} : {}),
+			hosts: hosts.map(host => ({host: host.label, state: host.state, ...(host.release ? {release: host.release} : {}), stepMs: host.stepMs})),
+		});
+		await closeAll();
+		stream.end();
+		log.end();
+		return ok;
+	};
+
+	const main = async (): Promise<boolean> => {
+		setPhase('planning');
+		if (missing.length > 0) throw new AmpError(`--host ${missing.join(', ')}: not in ${config.file} (its hosts: ${config.hosts.map(host => host.target).join(', ') || 'none'})`, 2);
+		if (hosts.length === 0) throw new AmpError(`${config.file} lists no hosts: add them under hosts:`);
+		instanceConfig = await loadInstanceConfig(options.instanceDirectory);
+		if (!options.rollback) {
+			instance = await buildInstanceRelease(options.instanceDirectory);
+			ampify = await buildAmpifyRelease(options.checkout, line => note('-', '-', line));
+		}
+
+		// Connections are made while planning (a plan needs to know what each host has); their step events follow the plan.
+		const connectStarted = new Map<HostRun, number>();
+		const connectErrors = new Map<HostRun, string>();
+		await inPool(hosts, parallel, async host => {
+			connectStarted.set(host, Date.now());
+			try {
+				await withTimeout(connectHost(host), config.ssh.connectTimeoutMs + stepTimeout, 'connect');
+				if (!options.rollback) await planTransfers(host);
+			} catch (error) {
+				connectErrors.set(host, errorMessage(error));
+			}
+			host.stepMs.connect = Date.now() - connectStarted.get(host)!;
+		});
+		const plan: DeployPlan = {
+			deployId,
+			instance: instanceConfig.name,
+			ampifyRelease: ampify?.name ?? '',
+			instanceRelease: instance?.name ?? '',
+			hosts: hosts.map(host => ({
+				host: host.label,
+				transfer: host.transfers.some(transfer => transfer.kind === 'full') || host.transfers.length === 0 ? 'full' : 'patch',
+				bytes: host.transfers.length > 0 ? host.transfers.reduce((sum, transfer) => sum + transfer.bytes, 0) : (ampify?.fullBytes ?? 0) + (instance?.fullBytes ?? 0),
+			})),
+			steps,
+			logFile,
+			kind,
+		};
+		emit({type: 'deploy-plan', plan});
+		if (options.dryRun) {
+			for (const host of hosts) if (connectErrors.has(host)) output(host, 'connect', `cannot connect: ${connectErrors.get(host)}`);
+			setPhase(connectErrors.size > 0 ? 'failed' : 'done');
+			return finish(connectErrors.size === 0, connectErrors.size > 0 ? [...connectErrors.values()][0] : undefined);
+		}
+		setPhase('deploying');
+		for (const host of hosts) {
+			emit({type: 'step-start', host: host.label, step: 'connect', at: connectStarted.get(host)!});
+			const error = connectErrors.get(host);
+			emit({type: 'step-end', host: host.label, step: 'connect', ok: !error, ms: host.stepMs.connect ?? 0, ...(error ? {error} : {})});
+			if (error) {
+				host.error = `connect: ${error}`;
+				setState(host, 'failed');
+			}
+		}
+
+		let failed = hosts.filter(host => connectErrors.has(host));
+		if (controller.signal.aborted) for (const host of hosts) if (!failed.includes(host)) (host.error = 'aborted'), failed.push(host);
+		const failBeforeSwitch = async (why: HostRun[]): Promise<boolean> => {
+			setPhase('rolling-back');
+			await inPool(hosts, parallel, restore);
+			for (const host of hosts) if (host.state === 'waiting') setState(host, 'skipped');
+			setPhase(controller.signal.aborted ? 'aborted' : 'rolled-back');
+			const first = why[0];
+			return finish(false, first?.error ? `${first.label}: ${first.error}` : 'aborted');
+		};
+		if (failed.length > 0) return failBeforeSwitch(failed);
+
+		// Locks in sorted host order, one host at a time: two deploys racing meet at the first host.
+		failed = [];
+		for (const host of hosts) {
+			const lockFailed = await runStep('lock', [host], async each => {
+				const record: LockRecord = {
+					deployId,
+					who: `${os.userInfo().username}@${os.hostname()}`,
+					host: os.hostname(),
+					pid: process.pid,
+					when: new Date().toISOString(),
+					version: options.rollback ? `rollback to ${each.status?.previous?.ampify ?? '?'} ${each.status?.previous?.instance ?? '?'}` : `${ampify!.name} ${instance!.name}`,
+				};
+				let answer = await call<{taken: boolean; holder?: LockRecord}>(each, 'lock', 'lock', {record, force: false});
+				if (!answer.taken && answer.holder) {
+					const holder = answer.holder;
+					const stale = lockIsStale(holder);
+					const liveHere = holder.host === os.hostname() && !stale;
+					if (options.forceUnlock && !liveHere) {
+						output(each, 'lock', `removing ${stale ? 'the stale' : 'the'} lock of ${describeLock(holder)}`);
+						answer = await call(each, 'lock', 'lock', {record, force: true});
+					} else if (stale) {
+						throw new StepFailure(`stale lock: ${describeLock(holder)} is gone; remove it with --force-unlock`);
+					} else {
+						throw new StepFailure(`locked by ${describeLock(holder)}`);
+					}
+				}
+				if (!answer.taken) throw new StepFailure('the lock-file could not be taken');
+				each.lockTaken = true;
+			});
+			if (lockFailed.length > 0) {
+				failed = lockFailed;
+				break;
+			}
+		}
+		if (failed.length > 0) return failBeforeSwitch(failed);
+
+		const stepsBefore: Array<[DeployStep, (host: HostRun) => Promise<number | void>]> = [];
+		if (!options.rollback) {
+			stepsBefore.push(
+				['transfer', async host => {
+					let bytes = 0;
+					for (const transfer of host.transfers) {
+						if (transfer.kind === 'present') continue;
+						output(host, 'transfer', `${transfer.release.name}: ${transfer.kind === 'patch' ? `patch against ${transfer.base}` : 'full tarball'}, ${transfer.bytes} bytes`);
+						bytes += await send(host, transfer, 'transfer');
+					}
+					return bytes;
+				}],
+				['verify-transfer', async host => {
+					let resent = 0;
+					for (const transfer of host.transfers) {
+						if (transfer.kind === 'present') continue;
+						let check = await call<{ok: boolean; actual: string}>(host, 'verify-transfer', 'verify-received', {file: transfer.remoteName, sha256: transfer.sha256});
+						if (!check.ok) {
+							output(host, 'verify-transfer', `${transfer.remoteName} arrived with sha256 ${check.actual.slice(0, 12)}…, expected ${transfer.sha256!.slice(0, 12)}…: sending it once more`);
+							resent += await send(host, transfer, 'verify-transfer');
+							check = await call(host, 'verify-transfer', 'verify-received', {file: transfer.remoteName, sha256: transfer.sha256});
+							if (!check.ok) throw new StepFailure(`${transfer.remoteName} arrived damaged twice (sha256 ${check.actual.slice(0, 12)}…)`);
+						}
+					}
+					return resent;
+				}],
+				['unpack', async host => {
+					for (const transfer of host.transfers) {
+						const result = await call<{unpacked: boolean}>(host, 'unpack', 'unpack', {
+							unpack: {release: transfer.release.name, kind: transfer.kind, ...(transfer.remoteName ? {file: transfer.remoteName} : {}), ...(transfer.base ? {base: transfer.base} : {}), tarSha256: transfer.release.tarSha256},
+						});
+						if (result.unpacked) host.unpacked.push(transfer.release.name);
+					}
+				}],
+				['verify-unpack', async host => {
+					for (const transfer of host.transfers) {
+						if (!host.unpacked.includes(transfer.release.name)) continue;
+						const check = await call<{ok: boolean; differences: string[]}>(host, 'verify-unpack', 'verify-tree', {release: transfer.release.name}, {stdin: Buffer.from(transfer.release.manifest)});
+						if (!check.ok) throw new StepFailure(`${transfer.release.name} unpacked differs from its manifest: ${check.differences.join(', ')}`);
+					}
+				}],
+				['set-up', async host => {
+					await call(host, 'set-up', 'set-up', {releases: current()});
+				}],
+				['pre-update', async host => {
+					if (host.config.preUpdate) await call(host, 'pre-update', 'pre-update', {release: instance!.name, script: host.config.preUpdate});
+				}],
+			);
+		} else {
+			for (const host of hosts) {
+				const previous = host.status?.previous;
+				const missingRelease = !previous ? 'no previous release' : [previous.ampify, previous.instance].filter(name => !host.status!.releases.includes(name)).join(', ');
+				if (missingRelease) {
+					host.error = `rollback: ${missingRelease === 'no previous release' ? missingRelease : `${missingRelease} is gone`}`;
+					setState(host, 'failed');
+					failed.push(host);
+				}
+			}
+			if (failed.length > 0) return failBeforeSwitch(failed);
+		}
+		stepsBefore.push(
+			['placeholder-on', async host => {
+				host.placeholderOn = true;
+				await call(host, 'placeholder-on', 'placeholder', {on: true});
+			}],
+			['stop-old', async host => {
+				host.stoppedOld = true;
+				await call(host, 'stop-old', 'stop-old', {});
+			}],
+		);
+		if (!options.rollback) stepsBefore.unshift(['pre-deploy', async () => {}]);
+		for (const [step, work] of stepsBefore) {
+			failed = step === 'pre-deploy' ? await localScript('pre-deploy', config.preDeploy) : await runStep(step, hosts, work);
+			if (failed.length > 0 || controller.signal.aborted) return failBeforeSwitch(failed);
+		}
+
+		// The switch: from here a failure on any host switches every host back.
+		const failAfterSwitch = async (why: HostRun[]): Promise<boolean> => failBeforeSwitch(why);
+		const switchTo = (host: HostRun): {to: CurrentRecord; previous: CurrentRecord | null} =>
+			options.rollback ? {to: host.status!.previous!, previous: host.status!.current ?? null} : {to: current(), previous: host.status!.current ?? null};
+		const stepsAfter: Array<[DeployStep, (host: HostRun) => Promise<number | void>]> = [
+			['switch', async host => {
+				const {to, previous} = switchTo(host);
+				host.switched = true;
+				await call(host, 'switch', 'switch', {to, previous});
+				host.release = `${to.ampify} ${to.instance}`;
+			}],
+			['nginx-upgrade', async host => {
+				await call(host, 'nginx-upgrade', 'nginx-upgrade', {});
+			}],
+			['start-new', async host => {
+				await call(host, 'start-new', 'start-new', {});
+			}],
+			['health-check', async host => {
+				const port = instanceConfig.ports.frontend;
+				const answer = await waitForHealthy(host.config.host, port, config.healthPath, Math.min(config.healthTimeoutMs, stepTimeout), controller.signal);
+				if (!answer.ok) throw new StepFailure(`https://${host.config.host}:${port}${config.healthPath} did not answer 200 (last: ${answer.last})`);
+			}],
+			['placeholder-off', async host => {
+				await call(host, 'placeholder-off', 'placeholder', {on: false});
+				host.placeholderOn = false;
+			}],
+		];
+		for (const [step, work] of stepsAfter) {
+			failed = await runStep(step, hosts, work);
+			if (failed.length > 0 || controller.signal.aborted) return failAfterSwitch(failed);
+		}
+
+		// Past the point of no return: what follows only tidies up; a failure is reported, nothing is rolled back.
+		let tidyFailed: HostRun[] = [];
+		if (!options.rollback) {
+			tidyFailed.push(
+				...(await runStep('clean-up', hosts, async host => {
+					const previous = host.status?.current;
+					const keep = [ampify!.name, instance!.name, ...(previous ? [previous.ampify, previous.instance] : [])];
+					const {removed} = await call<{removed: string[]}>(host, 'clean-up', 'clean-up', {keep});
+					if (removed.length > 0) output(host, 'clean-up', `removed ${removed.join(', ')}`);
+				})),
+			);
+			tidyFailed.push(...(await localScript('post-deploy', config.postDeploy)));
+		}
+		tidyFailed.push(
+			...(await runStep('unlock', hosts, async host => {
+				await call(host, 'unlock', 'unlock', {deployId});
+				host.lockTaken = false;
+			})),
+		);
+		tidyFailed = [...new Set(tidyFailed)];
+		for (const host of hosts) if (!tidyFailed.includes(host)) setState(host, 'done');
+		setPhase(tidyFailed.length > 0 ? 'failed' : 'done');
+		return finish(tidyFailed.length === 0, tidyFailed[0]?.error ? `${tidyFailed[0].label}: ${tidyFailed[0].error} (every host runs the new release)` : undefined);
+	};
+
+	const done = main().then(ok => ({ok}), async error => {
+		for (const host of hosts) {
+			if (host.lockTaken && host.agent) void host.agent.call('unlock', {deployId}, {timeoutMs: 10_000}).catch(() => {});
+		}
+		phase = 'failed';
+		emit({type: 'phase', phase, at: Date.now()});
+		await finish(false, errorMessage(error));
+		return {ok: false, error};
+	});
+
+	return {
+		events: () => stream.subscribe(),
+		abort: reason => {
+			if (controller.signal.aborted) return;
+			note('-', '-', `abort: ${reason ?? 'asked'}`);
+			controller.abort(new Error(reason ?? 'aborted'));
+		},
+		done,
+	};
+}

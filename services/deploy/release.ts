@@ -1,0 +1,212 @@
+import {execFile, spawn} from 'node:child_process';
+import {cp, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile} from 'node:fs/promises';
+import {existsSync} from 'node:fs';
+import path from 'node:path';
+import {promisify} from 'node:util';
+import {AmpError} from '../errors.js';
+import {ampzeroHome} from '../hub/open.js';
+import {sha256File, treeManifest} from './remote-agent.js';
+
+const execFileAsync = promisify(execFile);
+
+/** A release as built on this machine and kept in the deploy cache. */
+export interface BuiltRelease {
+	/** `ampify-<10 hex>` or `instance-<10 hex>`. */
+	name: string;
+	commit: string;
+	/** The uncompressed tarball: what patches are made against. */
+	tarFile: string;
+	tarSha256: string;
+	/** The full tarball, zstd-compressed: what a host without a base receives. */
+	fullFile: string;
+	fullSha256: string;
+	fullBytes: number;
+	/** `treeManifest` of the unpacked release. */
+	manifest: string;
+}
+
+export interface Patch {
+	file: string;
+	sha256: string;
+	bytes: number;
+	base: string;
+}
+
+/** `~/.ampzero/deploy-cache` (0700): built tarballs and patches between them, by release name. */
+export function deployCacheDirectory(): string {
+	return path.join(ampzeroHome(), 'deploy-cache');
+}
+
+async function git(directory: string, args: string[]): Promise<string> {
+	try {
+		const {stdout} = await execFileAsync('git', ['-C', directory, ...args], {maxBuffer: 64 * 1024 * 1024});
+		return stdout;
+	} catch (error) {
+		throw new AmpError(`git ${args.join(' ')} in ${directory} failed: ${(error as {stderr?: string}).stderr?.trim() || (error as Error).message}`);
+	}
+}
+
+/** Refuses a work tree with changes or untracked files, naming them; returns HEAD's commit. */
+export async function cleanHead(directory: string, what: string): Promise<string> {
+	const status = await git(directory, ['status', '--porcelain', '--untracked-files=normal']);
+	const dirty = status.split('\n').filter(Boolean).map(line => line.slice(3));
+	if (dirty.length > 0) {
+		throw new AmpError(`${what} has changes that are not committed (${directory}): commit them or \`git stash\` first`, 1, dirty.slice(0, 30).concat(dirty.length > 30 ? [`… and ${dirty.length - 30} more`] : []));
+	}
+	return (await git(directory, ['rev-parse', 'HEAD'])).trim();
+}
+
+function runTool(command: string, args: string[], options: {cwd?: string} = {}): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(command, args, {cwd: options.cwd, stdio: ['ignore', 'ignore', 'pipe']});
+		let stderr = '';
+		child.stderr.on('data', chunk => (stderr += String(chunk)));
+		child.on('error', error => reject(new AmpError(`${command}: ${error.message}${(error as NodeJS.ErrnoException).code === 'ENOENT' ? ` (install Debian's ${command === 'zstd' ? 'zstd' : command})` : ''}`)));
+		child.on('close', code => (code === 0 ? resolve() : reject(new AmpError(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim().slice(-500)}`))));
+	});
+}
+
+async function gitArchiveInto(directory: string, commit: string, stage: string): Promise<void> {
+	await new Promise<void>((resolve, reject) => {
+		const archive = spawn('git', ['-C', directory, 'archive', '--format=tar', commit], {stdio: ['ignore', 'pipe', 'pipe']});
+		const extract = spawn('tar', ['-x', '-f', '-', '-C', stage], {stdio: ['pipe', 'ignore', 'pipe']});
+		archive.stdout.pipe(extract.stdin);
+		let failed = false;
+		const fail = (why: string): void => {
+			if (!failed) reject(new AmpError(why));
+			failed = true;
+		};
+		archive.on('close', code => code !== 0 && fail(`git archive ${commit} in ${directory} exited ${code}`));
+		extract.on('close', code => (code === 0 ? !failed && resolve() : fail(`tar -x of git archive exited ${code}`)));
+	});
+}
+
+/** A tarball whose bytes depend only on the tree: sorted names, one owner, one fixed time (so an unchanged file's header is unchanged and patches stay small). */
+async function deterministicTar(stage: string, output: string): Promise<void> {
+	await runTool('tar', ['--sort=name', '--mtime=@946684800', '--owner=0', '--group=0', '--numeric-owner', '--format=gnu', '-cf', output, '-C', stage, '.']);
+}
+
+/**
+ * The production dependencies of the checkout, copied from its node_modules as package-lock.json
+ * lists them (dev-only packages left out): the release runs without the npm registry.
+ */
+async function copyProductionModules(checkout: string, stage: string): Promise<void> {
+	const lock = JSON.parse(await readFile(path.join(checkout, 'package-lock.json'), 'utf8')) as {packages: Record<string, {dev?: boolean; devOptional?: boolean}>};
+	const keys = Object.entries(lock.packages)
+		.filter(([key, entry]) => key.startsWith('node_modules/') && !entry.dev && !entry.devOptional)
+		.map(([key]) => key)
+		.sort();
+	const copied: string[] = [];
+	for (const key of keys) {
+		if (copied.some(parent => key.startsWith(`${parent}/`))) continue;
+		const source = path.join(checkout, key);
+		if (!existsSync(source)) continue;
+		await cp(source, path.join(stage, key), {recursive: true, verbatimSymlinks: true});
+		copied.push(key);
+	}
+	if (existsSync(path.join(checkout, 'node_modules', '.bin'))) await mkdir(path.join(stage, 'node_modules', '.bin'), {recursive: true});
+}
+
+async function finishRelease(name: string, commit: string, stage: string, cache: string): Promise<BuiltRelease> {
+	const manifest = await treeManifest(stage);
+	const tarFile = path.join(cache, `${name}.tar`);
+	const building = `${tarFile}.${process.pid}.tmp`;
+	await deterministicTar(stage, building);
+	const fullBuilding = `${building}.zst`;
+	await runTool('zstd', ['-q', '-f', '-T0', '-6', '--long=27', building, '-o', fullBuilding]);
+	const release: BuiltRelease = {
+		name,
+		commit,
+		tarFile,
+		tarSha256: await sha256File(building),
+		fullFile: `${tarFile}.zst`,
+		fullSha256: await sha256File(fullBuilding),
+		fullBytes: (await stat(fullBuilding)).size,
+		manifest,
+	};
+	await rename(building, tarFile);
+	await rename(fullBuilding, release.fullFile);
+	await writeFile(path.join(cache, `${name}.json`), JSON.stringify(release), {mode: 0o600});
+	return release;
+}
+
+async function cached(cache: string, name: string): Promise<BuiltRelease | undefined> {
+	try {
+		const release = JSON.parse(await readFile(path.join(cache, `${name}.json`), 'utf8')) as BuiltRelease;
+		if (existsSync(release.tarFile) && existsSync(release.fullFile)) return release;
+	} catch {}
+	return undefined;
+}
+
+async function prepareCache(cache: string): Promise<void> {
+	await mkdir(cache, {recursive: true, mode: 0o700});
+}
+
+/**
+ * The ampify release: `git archive` of the ampzero checkout at HEAD, built (`dist/`), with its
+ * production node_modules for this machine's architecture and Node ABI (`dist/release.json` says which).
+ */
+export async function buildAmpifyRelease(checkout: string, say: (line: string) => void = () => {}, cache = deployCacheDirectory()): Promise<BuiltRelease> {
+	const commit = await cleanHead(checkout, 'the ampzero checkout');
+	const name = `ampify-${commit.slice(0, 10)}`;
+	await prepareCache(cache);
+	const hit = await cached(cache, name);
+	if (hit) return hit;
+	say(`building ${name} from ${checkout}`);
+	const stage = await mkdtemp(path.join(cache, `.${name}-`));
+	try {
+		await gitArchiveInto(checkout, commit, stage);
+		await symlink(path.join(checkout, 'node_modules'), path.join(stage, 'node_modules'));
+		await runTool(process.execPath, [path.join(checkout, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(stage, 'tsconfig.json')], {cwd: stage});
+		await rm(path.join(stage, 'node_modules'));
+		await copyProductionModules(checkout, stage);
+		await writeFile(path.join(stage, 'dist', 'release.json'), `${JSON.stringify({commit, arch: process.arch, abi: process.versions.modules, node: process.version})}\n`);
+		return await finishRelease(name, commit, stage, cache);
+	} finally {
+		await rm(stage, {recursive: true, force: true});
+	}
+}
+
+/** The instance release: the instance repository at HEAD (control keys are never committed). */
+export async function buildInstanceRelease(instanceDirectory: string, cache = deployCacheDirectory()): Promise<BuiltRelease> {
+	const commit = await cleanHead(instanceDirectory, 'the instance');
+	const name = `instance-${commit.slice(0, 10)}`;
+	await prepareCache(cache);
+	const hit = await cached(cache, name);
+	if (hit) return hit;
+	const stage = await mkdtemp(path.join(cache, `.${name}-`));
+	try {
+		await gitArchiveInto(instanceDirectory, commit, stage);
+		return await finishRelease(name, commit, stage, cache);
+	} finally {
+		await rm(stage, {recursive: true, force: true});
+	}
+}
+
+const patchesMade = new Map<string, Promise<Patch>>();
+
+/** A zstd patch turning `base`'s tarball into `release`'s, made once (however many hosts ask at once) and kept in the cache. */
+export function patchBetween(base: BuiltRelease, release: BuiltRelease, cache = deployCacheDirectory()): Promise<Patch> {
+	const file = path.join(cache, `${base.name}--${release.name}.patch.zst`);
+	let made = patchesMade.get(file);
+	if (!made) {
+		made = makePatch(base, release, file);
+		patchesMade.set(file, made);
+		made.catch(() => patchesMade.delete(file));
+	}
+	return made;
+}
+
+async function makePatch(base: BuiltRelease, release: BuiltRelease, file: string): Promise<Patch> {
+	if (!existsSync(file)) {
+		const building = `${file}.${process.pid}.${Date.now()}.tmp`;
+		await runTool('zstd', ['-q', '-f', '-T0', '-3', '--long=31', `--patch-from=${base.tarFile}`, release.tarFile, '-o', building]);
+		await rename(building, file);
+	}
+	return {file, sha256: await sha256File(file), bytes: (await stat(file)).size, base: base.name};
+}
+
+/** A release this machine built before (its tarball is still in the cache), by name. */
+export function cachedRelease(name: string, cache = deployCacheDirectory()): Promise<BuiltRelease | undefined> {
+	return cached(cache, name);
+}

@@ -1,0 +1,652 @@
+/**
+ * The deploy's hands on a host. `ampzero deploy` copies this one file (it imports only Node's
+ * own modules, so a bare host with Node 20 runs it) to `<root>/var/deploy/agent-<hash>.mjs` and
+ * runs `node agent.mjs <step> '<json>'` over the SSH exec channel for every remote step. Each run
+ * prints JSON lines: `{"line": …}` for output worth showing, and one `{"result": …}` or
+ * `{"error": …}` last. The same functions are tested locally against a temp root.
+ */
+import {spawn} from 'node:child_process';
+import {createHash, randomBytes} from 'node:crypto';
+import {createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
+import {hostname} from 'node:os';
+import path from 'node:path';
+import {pipeline} from 'node:stream/promises';
+import {fileURLToPath} from 'node:url';
+
+export interface LockRecord {
+	deployId: string;
+	/** Who deploys: `user@machine`. */
+	who: string;
+	/** The machine running the deploy and the pid of its ampzero there. */
+	host: string;
+	pid: number;
+	/** ISO time the lock was taken. */
+	when: string;
+	/** `ampify-<hash> instance-<hash>` being deployed. */
+	version: string;
+}
+
+export interface CurrentRecord {
+	ampify: string;
+	instance: string;
+}
+
+export interface HostStatus {
+	current?: CurrentRecord;
+	previous?: CurrentRecord;
+	lock?: LockRecord;
+	/** Release directories under dist/. */
+	releases: string[];
+	/** Tarballs kept under dist/patches/ (bases for the next patch). */
+	tarballs: string[];
+	arch: string;
+	abi: string;
+	hostName: string;
+	/** Whether `<root>/var/<name>/supervisor.pid` names a live process. */
+	running?: boolean;
+}
+
+type Say = (line: string) => void;
+const noSay: Say = () => {};
+
+export function distDirectory(root: string): string {
+	return path.join(root, 'dist');
+}
+
+function patchesDirectory(root: string): string {
+	return path.join(root, 'dist', 'patches');
+}
+
+/** Writes a file so that a reader sees the old content or the new, never half of it. */
+export function writeAtomically(file: string, content: string, mode = 0o644): void {
+	const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+	writeFileSync(temporary, content, {mode});
+	renameSync(temporary, file);
+}
+
+function readCurrent(file: string): CurrentRecord | undefined {
+	try {
+		const [ampify, instance] = readFileSync(file, 'utf8').split('\n');
+		return ampify && instance ? {ampify, instance} : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function formatCurrent(record: CurrentRecord): string {
+	return `${record.ampify}\n${record.instance}\n`;
+}
+
+function lockFile(root: string): string {
+	return path.join(distDirectory(root), 'lock-file');
+}
+
+export function readLock(root: string): LockRecord | undefined {
+	try {
+		return JSON.parse(readFileSync(lockFile(root), 'utf8')) as LockRecord;
+	} catch {
+		return undefined;
+	}
+}
+
+export function hostStatus(root: string, name?: string): HostStatus {
+	const dist = distDirectory(root);
+	let entries: string[] = [];
+	try {
+		entries = readdirSync(dist);
+	} catch {}
+	let tarballs: string[] = [];
+	try {
+		tarballs = readdirSync(patchesDirectory(root)).filter(entry => entry.endsWith('.tar')).map(entry => entry.slice(0, -4));
+	} catch {}
+	const current = readCurrent(path.join(dist, '.current'));
+	const previous = readCurrent(path.join(dist, '.previous'));
+	const lock = readLock(root);
+	let running: boolean | undefined;
+	if (name) {
+		try {
+			const pid = Number(readFileSync(path.join(root, 'var', name, 'supervisor.pid'), 'utf8').split('\n')[0]);
+			running = pid > 0 && processAlive(pid);
+		} catch {
+			running = false;
+		}
+	}
+	return {
+		...(current ? {current} : {}),
+		...(previous ? {previous} : {}),
+		...(lock ? {lock} : {}),
+		releases: entries.filter(entry => /^(ampify|instance)-[0-9a-f]{10}$/.test(entry)).sort(),
+		tarballs: tarballs.sort(),
+		arch: process.arch,
+		abi: process.versions.modules,
+		hostName: hostname(),
+		...(running === undefined ? {} : {running}),
+	};
+}
+
+function processAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+/**
+ * Takes the lock-file atomically: the record is written whole to a temp file, then hard-linked
+ * as `lock-file`, which fails if any lock exists. With `force` an existing lock is removed first.
+ */
+export function takeLock(root: string, record: LockRecord, force = false): {taken: true} | {taken: false; holder?: LockRecord} {
+	mkdirSync(patchesDirectory(root), {recursive: true, mode: 0o700});
+	mkdirSync(path.join(root, 'var'), {recursive: true, mode: 0o755});
+	const file = lockFile(root);
+	if (force) rmSync(file, {force: true});
+	const temporary = `${file}.${process.pid}.tmp`;
+	writeFileSync(temporary, `${JSON.stringify(record)}\n`, {mode: 0o644});
+	try {
+		linkSync(temporary, file);
+		return {taken: true};
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+		const holder = readLock(root);
+		return holder ? {taken: false, holder} : {taken: false};
+	} finally {
+		rmSync(temporary, {force: true});
+	}
+}
+
+/** Removes the lock if this deploy holds it. */
+export function releaseLock(root: string, deployId: string): boolean {
+	const holder = readLock(root);
+	if (!holder || holder.deployId !== deployId) return false;
+	rmSync(lockFile(root), {force: true});
+	return true;
+}
+
+export function sha256File(file: string): Promise<string> {
+	return new Promise((resolve, reject) => {
+		const hash = createHash('sha256');
+		createReadStream(file)
+			.on('data', chunk => hash.update(chunk))
+			.on('error', reject)
+			.on('end', () => resolve(hash.digest('hex')));
+	});
+}
+
+/** Receives stdin into `patches/<file>.part`. */
+export async function receive(root: string, file: string, input: NodeJS.ReadableStream): Promise<{bytes: number}> {
+	const directory = patchesDirectory(root);
+	mkdirSync(directory, {recursive: true, mode: 0o700});
+	const part = path.join(directory, `${safeName(file)}.part`);
+	await pipeline(input, createWriteStream(part, {mode: 0o600}));
+	return {bytes: statSync(part).size};
+}
+
+/** Checks `patches/<file>.part` against its sha256; keeps it as `patches/<file>` when it matches, removes it when not. */
+export async function verifyReceived(root: string, file: string, sha256: string): Promise<{ok: boolean; actual: string}> {
+	const part = path.join(patchesDirectory(root), `${safeName(file)}.part`);
+	const actual = await sha256File(part);
+	if (actual !== sha256) {
+		rmSync(part, {force: true});
+		return {ok: false, actual};
+	}
+	renameSync(part, path.join(patchesDirectory(root), safeName(file)));
+	return {ok: true, actual};
+}
+
+function safeName(name: string): string {
+	if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.')) throw new Error(`bad file name ${JSON.stringify(name)}`);
+	return name;
+}
+
+/** Runs a program to its end. `detached`: it leaves a daemon behind, so no pipes are given that the daemon would hold open. */
+function run(command: string, args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; say?: Say; timeoutMs?: number; detached?: boolean} = {}): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: options.detached ? 'ignore' : ['ignore', 'pipe', 'pipe']});
+		const say = options.say ?? noSay;
+		const tail: string[] = [];
+		const onData = (chunk: Buffer): void => {
+			for (const line of chunk.toString('utf8').split('\n')) {
+				if (line.trim() === '') continue;
+				say(line);
+				tail.push(line);
+				if (tail.length > 20) tail.shift();
+			}
+		};
+		child.stdout?.on('data', onData);
+		child.stderr?.on('data', onData);
+		const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
+		child.on('error', error => {
+			if (timer) clearTimeout(timer);
+			reject(new Error(`${command}: ${error.message}`));
+		});
+		child.on(options.detached ? 'exit' : 'close', (code, signal) => {
+			if (timer) clearTimeout(timer);
+			if (code === 0) resolve();
+			else reject(new Error(`${path.basename(command)} ${args.slice(0, 2).join(' ')} exited ${signal ?? code}${tail.length > 0 ? `: ${tail.slice(-3).join(' | ')}` : ''}`));
+		});
+	});
+}
+
+export interface UnpackRequest {
+	release: string;
+	/** The received file under patches/, or none when the tarball is already there. */
+	file?: string;
+	kind: 'patch' | 'full' | 'present';
+	/** For a patch: the release whose tarball the patch applies to. */
+	base?: string;
+	/** sha256 of the release's uncompressed tarball. */
+	tarSha256: string;
+}
+
+/**
+ * Rebuilds the release tarball (patch applied to the base, or the full one decompressed), checks its
+ * sha256 a second time, and unpacks it into `dist/<release>` through a temp directory and a rename.
+ */
+export async function unpack(root: string, request: UnpackRequest, say: Say = noSay): Promise<{unpacked: boolean}> {
+	const dist = distDirectory(root);
+	const patches = patchesDirectory(root);
+	const release = safeName(request.release);
+	const tarball = path.join(patches, `${release}.tar`);
+	if (request.kind !== 'present') {
+		const input = path.join(patches, safeName(request.file ?? ''));
+		const building = `${tarball}.${process.pid}.tmp`;
+		const args = ['-d', '-q', '-f', '--long=31', input, '-o', building];
+		if (request.kind === 'patch') args.splice(3, 0, `--patch-from=${path.join(patches, `${safeName(request.base ?? '')}.tar`)}`);
+		try {
+			await run('zstd', args, {say});
+			const actual = await sha256File(building);
+			if (actual !== request.tarSha256) throw new Error(`${release}.tar rebuilt from ${request.file} has sha256 ${actual.slice(0, 12)}…, expected ${request.tarSha256.slice(0, 12)}…`);
+			renameSync(building, tarball);
+		} finally {
+			rmSync(building, {force: true});
+			rmSync(input, {force: true});
+		}
+	} else if ((await sha256File(tarball)) !== request.tarSha256) {
+		throw new Error(`${release}.tar on this host does not match its sha256`);
+	}
+	const target = path.join(dist, release);
+	if (existsSync(target)) return {unpacked: false};
+	const temporary = path.join(dist, `.${release}.${process.pid}.unpacking`);
+	rmSync(temporary, {recursive: true, force: true});
+	mkdirSync(temporary, {mode: 0o700});
+	try {
+		await run('tar', ['-x', '--no-same-owner', '-f', tarball, '-C', temporary], {say});
+		renameSync(temporary, target);
+	} catch (error) {
+		rmSync(temporary, {recursive: true, force: true});
+		throw error;
+	}
+	return {unpacked: true};
+}
+
+/** Lines `<kind> <sha256 or link target> <path>`, sorted: what a tree holds, independent of modes and times. */
+export async function treeManifest(directory: string): Promise<string> {
+	const lines: string[] = [];
+	const walk = async (relative: string): Promise<void> => {
+		const entries = readdirSync(path.join(directory, relative), {withFileTypes: true});
+		for (const entry of entries) {
+			const child = relative ? `${relative}/${entry.name}` : entry.name;
+			const full = path.join(directory, child);
+			if (entry.isSymbolicLink()) lines.push(`l ${readlinkSync(full)} ${child}`);
+			else if (entry.isDirectory()) await walk(child);
+			else if (entry.isFile()) lines.push(`f ${await sha256File(full)} ${child}`);
+		}
+	};
+	await walk('');
+	return lines.sort().map(line => `${line}\n`).join('');
+}
+
+/** Compares an unpacked release with the manifest made where it was built; returns the paths that differ. */
+export async function verifyTree(root: string, release: string, expected: string): Promise<{ok: boolean; differences: string[]}> {
+	const actual = await treeManifest(path.join(distDirectory(root), safeName(release)));
+	if (actual === expected) return {ok: true, differences: []};
+	const want = new Set(expected.split('\n').filter(Boolean));
+	const have = new Set(actual.split('\n').filter(Boolean));
+	const pathOf = (line: string): string => line.slice(line.indexOf(' ', 2) + 1);
+	const differences = [...new Set([...[...want].filter(line => !have.has(line)), ...[...have].filter(line => !want.has(line))].map(pathOf))].sort();
+	return {ok: false, differences: differences.slice(0, 20)};
+}
+
+/** Points `name` at `target` by renaming a fresh symlink over it: there is never a moment without one. */
+export function switchSymlink(directory: string, name: string, target: string): void {
+	const temporary = path.join(directory, `.${name}.${process.pid}.link`);
+	rmSync(temporary, {force: true});
+	symlinkSync(target, temporary);
+	renameSync(temporary, path.join(directory, name));
+}
+
+/** Switches `ampify`, `instance`, `.current` and `.previous`; each change is one rename. `to` null: a host that had no release before goes back to none. */
+export function switchRelease(root: string, to: CurrentRecord | null, previous: CurrentRecord | null | undefined): void {
+	const dist = distDirectory(root);
+	if (to === null) {
+		for (const entry of ['.current', 'ampify', 'instance']) rmSync(path.join(dist, entry), {force: true});
+		if (previous) writeAtomically(path.join(dist, '.previous'), formatCurrent(previous));
+		return;
+	}
+	for (const release of [to.ampify, to.instance]) if (!existsSync(path.join(dist, safeName(release)))) throw new Error(`${release} is not on this host`);
+	if (previous) writeAtomically(path.join(dist, '.previous'), formatCurrent(previous));
+	else rmSync(path.join(dist, '.previous'), {force: true});
+	switchSymlink(dist, 'ampify', to.ampify);
+	switchSymlink(dist, 'instance', to.instance);
+	writeAtomically(path.join(dist, '.current'), formatCurrent(to));
+}
+
+/** Removes every release, tarball and received file not named in `keep`. */
+export function cleanUp(root: string, keep: string[]): {removed: string[]} {
+	const dist = distDirectory(root);
+	const patches = patchesDirectory(root);
+	const wanted = new Set(keep);
+	const removed: string[] = [];
+	for (const entry of safeList(dist)) {
+		const release = /^(ampify|instance)-[0-9a-f]{10}$/.test(entry) ? entry : /^\.((?:ampify|instance)-[0-9a-f]{10})\.\d+\.unpacking$/.exec(entry)?.[1];
+		if (release === undefined || (wanted.has(release) && release === entry)) continue;
+		rmSync(path.join(dist, entry), {recursive: true, force: true});
+		removed.push(entry);
+	}
+	for (const entry of safeList(patches)) {
+		if (entry.endsWith('.tar') && wanted.has(entry.slice(0, -4))) continue;
+		rmSync(path.join(patches, entry), {recursive: true, force: true});
+		removed.push(`patches/${entry}`);
+	}
+	return {removed};
+}
+
+/** Removes what this deploy added for releases that did not go live (new directories, tarballs, parts). */
+export function discard(root: string, releases: string[]): {removed: string[]} {
+	const dist = distDirectory(root);
+	const patches = patchesDirectory(root);
+	const current = readCurrent(path.join(dist, '.current'));
+	const previous = readCurrent(path.join(dist, '.previous'));
+	const live = new Set([current?.ampify, current?.instance, previous?.ampify, previous?.instance]);
+	const removed: string[] = [];
+	for (const release of releases) {
+		if (live.has(release)) continue;
+		for (const entry of [path.join(dist, release), path.join(patches, `${release}.tar`)]) {
+			if (existsSync(entry)) {
+				rmSync(entry, {recursive: true, force: true});
+				removed.push(path.relative(dist, entry));
+			}
+		}
+	}
+	for (const entry of safeList(patches)) {
+		if (entry.endsWith('.part') || entry.endsWith('.zst') || entry.endsWith('.tmp')) rmSync(path.join(patches, entry), {force: true});
+	}
+	return {removed};
+}
+
+function safeList(directory: string): string[] {
+	try {
+		return readdirSync(directory);
+	} catch {
+		return [];
+	}
+}
+
+// --- the instance's daemons and nginx on the host -------------------------------------------------
+
+export interface InstanceOnHost {
+	root: string;
+	/** The instance's name (amprun.yaml instance_name): its run files live in `<root>/var/<name>/`. */
+	name: string;
+	setup: 'single' | 'server';
+	/** The instance's hub setting: an embedded hub lives on the deploying machine, so the host does not announce. */
+	embeddedHub: boolean;
+	timeoutMs: number;
+}
+
+function runDirectory(target: InstanceOnHost): string {
+	return path.join(target.root, 'var', target.name);
+}
+
+export function placeholderFlag(target: Pick<InstanceOnHost, 'root' | 'name'>): string {
+	return path.join(target.root, 'var', target.name, 'upgrading');
+}
+
+export function placeholder(target: InstanceOnHost, on: boolean): void {
+	const flag = placeholderFlag(target);
+	if (on) {
+		mkdirSync(path.dirname(flag), {recursive: true, mode: 0o700});
+		writeFileSync(flag, `${new Date().toISOString()}\n`);
+	} else rmSync(flag, {force: true});
+}
+
+function ampzeroOf(target: InstanceOnHost): string {
+	return path.join(distDirectory(target.root), 'ampify', 'bin', 'ampzero');
+}
+
+function instanceOf(target: InstanceOnHost): string {
+	return path.join(distDirectory(target.root), 'instance');
+}
+
+function findNginx(): string {
+	for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx']) if (existsSync(candidate)) return candidate;
+	return 'nginx';
+}
+
+/** The nginx that holds the frontend while the instance's own nginx is down: its prefix and pid file. */
+function bridgePaths(target: InstanceOnHost): {prefix: string; pidFile: string} {
+	const prefix = path.join(runDirectory(target), 'nginx-bridge');
+	return {prefix, pidFile: path.join(prefix, 'nginx.pid')};
+}
+
+function readPid(file: string): number | undefined {
+	try {
+		const pid = Number(readFileSync(file, 'utf8').trim().split('\n')[0]);
+		return pid > 0 && processAlive(pid) ? pid : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!condition()) {
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		await new Promise(resolve => setTimeout(resolve, 25));
+	}
+}
+
+function supervisorRunning(target: InstanceOnHost): boolean {
+	return readPid(path.join(runDirectory(target), 'supervisor.pid')) !== undefined;
+}
+
+/**
+ * Stops the running release but keeps the frontend answering: a second nginx (the bridge, same
+ * config, listening with reuseport beside the instance's own) takes over the placeholder page,
+ * then `ampzero run … stop` of the current release stops every daemon, its nginx included.
+ */
+export async function stopOld(target: InstanceOnHost, say: Say = noSay): Promise<{stopped: boolean; bridge?: number}> {
+	if (!existsSync(path.join(distDirectory(target.root), '.current'))) return {stopped: false};
+	let bridge: number | undefined;
+	if (supervisorRunning(target)) bridge = await startBridge(target, say);
+	await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch'], {say, timeoutMs: target.timeoutMs, env: {...process.env, CI: 'true'}});
+	return {stopped: true, ...(bridge ? {bridge} : {})};
+}
+
+async function startBridge(target: InstanceOnHost, say: Say): Promise<number> {
+	const {prefix, pidFile} = bridgePaths(target);
+	const running = readPid(pidFile);
+	if (running) return running;
+	mkdirSync(prefix, {recursive: true, mode: 0o700});
+	// nginx daemonizes itself here; its log goes to a file, not to pipes it would keep open.
+	const errorLog = path.join(prefix, 'error.log');
+	await run(findNginx(), ['-p', `${prefix}/`, '-e', errorLog, '-c', path.join(instanceOf(target), 'nginx', 'nginx.conf')], {say, timeoutMs: 10_000, detached: true});
+	await waitFor(() => readPid(pidFile) !== undefined, 10_000, 'the bridge nginx to write its pid file');
+	const pid = readPid(pidFile)!;
+	say(`bridge nginx ${pid} holds the frontend`);
+	return pid;
+}
+
+/**
+ * After the switch: `nginx -t` of the new release's config, then the bridge nginx upgrades on the
+ * fly onto it: USR2 starts a new master that inherits the listening sockets, WINCH retires the old
+ * workers, QUIT ends the old master. Without a bridge (first deploy) only the config test runs.
+ */
+export async function nginxUpgrade(target: InstanceOnHost, say: Say = noSay): Promise<{upgraded: boolean}> {
+	const {prefix, pidFile} = bridgePaths(target);
+	const config = path.join(instanceOf(target), 'nginx', 'nginx.conf');
+	mkdirSync(prefix, {recursive: true, mode: 0o700});
+	await run(findNginx(), ['-t', '-q', '-p', `${prefix}/`, '-e', 'stderr', '-c', config], {say, timeoutMs: 10_000});
+	const old = readPid(pidFile);
+	if (old === undefined) return {upgraded: false};
+	process.kill(old, 'SIGUSR2');
+	await waitFor(() => existsSync(`${pidFile}.oldbin`) && readPid(pidFile) !== undefined && readPid(pidFile) !== old, 10_000, 'the new nginx master');
+	const fresh = readPid(pidFile)!;
+	process.kill(old, 'SIGWINCH');
+	process.kill(old, 'SIGQUIT');
+	await waitFor(() => !processAlive(old), 10_000, `the old nginx master ${old} to quit`);
+	say(`nginx upgraded on the fly: master ${old} → ${fresh}`);
+	return {upgraded: true};
+}
+
+/** `ampzero run` of the (new) current release; once it is up, the bridge nginx quits gracefully. */
+export async function startNew(target: InstanceOnHost, say: Say = noSay): Promise<void> {
+	if (supervisorRunning(target)) await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch'], {say, timeoutMs: target.timeoutMs, env: {...process.env, CI: 'true'}});
+	const args = [ampzeroOf(target), 'run', instanceOf(target), '--batch', '--no-nat-bypass'];
+	if (target.embeddedHub) args.push('--no-hub');
+	if (target.setup === 'server') args.push('--server');
+	await run(process.execPath, args, {say, timeoutMs: target.timeoutMs, env: {...process.env, CI: 'true', AMPZERO_FRONTEND_HANDOFF: '1'}});
+	await stopBridge(target, say);
+}
+
+export async function stopBridge(target: InstanceOnHost, say: Say = noSay): Promise<void> {
+	const {pidFile} = bridgePaths(target);
+	const pid = readPid(pidFile);
+	if (pid === undefined) return;
+	process.kill(pid, 'SIGQUIT');
+	await waitFor(() => !processAlive(pid), 10_000, `the bridge nginx ${pid} to quit`);
+	say(`bridge nginx ${pid} quit`);
+}
+
+/**
+ * Set-up of a new release on this host: the release's `bin/setup --release` installs the Debian
+ * packages that are missing; Node dependencies are rebuilt only when this host's architecture or
+ * Node ABI differs from the machine that built the release; the instance's generated files are
+ * made for this host's paths by the release's own ampzero.
+ */
+export async function setUp(target: InstanceOnHost, releases: CurrentRecord, say: Say = noSay): Promise<{rebuilt: boolean}> {
+	const dist = distDirectory(target.root);
+	const ampify = path.join(dist, safeName(releases.ampify));
+	let rebuilt = false;
+	try {
+		const built = JSON.parse(readFileSync(path.join(ampify, 'dist', 'release.json'), 'utf8')) as {arch: string; abi: string};
+		if (built.arch !== process.arch || built.abi !== process.versions.modules) {
+			say(`built for ${built.arch}/ABI ${built.abi}, this host is ${process.arch}/ABI ${process.versions.modules}: rebuilding native modules`);
+			await run('npm', ['rebuild', '--omit=dev', '--no-fund', '--no-audit'], {cwd: ampify, say, timeoutMs: target.timeoutMs});
+			rebuilt = true;
+		}
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+	}
+	await run('bash', [path.join(ampify, 'bin', 'setup'), '--release'], {cwd: ampify, say, timeoutMs: target.timeoutMs});
+	await run(process.execPath, [path.join(ampify, 'bin', 'ampzero'), 'remote', 'prepare-instance', path.join(dist, safeName(releases.instance)), '--amprun-root', path.join(target.root, 'var')], {say, timeoutMs: target.timeoutMs});
+	return {rebuilt};
+}
+
+export async function preUpdate(target: InstanceOnHost, instanceRelease: string, script: string, say: Say = noSay): Promise<void> {
+	const directory = path.join(distDirectory(target.root), safeName(instanceRelease));
+	await run('bash', ['-c', script], {cwd: directory, say, timeoutMs: target.timeoutMs, env: {...process.env, AMPZERO_RELEASE: directory, AMPZERO_ROOT: target.root}});
+}
+
+// --- the command line the deploy drives over SSH ----------------------------------------------------
+
+/** Runs one step; `say` passes its output lines on; `input` is the step's data (receive, verify-tree). */
+export async function runAgentStep(step: string, request: Record<string, any>, say: Say, input: NodeJS.ReadableStream): Promise<unknown> {
+	const root = String(request['root'] ?? '');
+	if (!root.startsWith('/')) throw new Error('root must be an absolute path');
+	const target = {root, name: String(request['name'] ?? ''), setup: request['setup'] === 'server' ? 'server' : 'single', embeddedHub: request['embeddedHub'] !== false, timeoutMs: Number(request['timeoutMs'] ?? 120_000)} as InstanceOnHost;
+	switch (step) {
+		case 'status':
+			return hostStatus(root, target.name || undefined);
+		case 'lock':
+			return takeLock(root, request['record'] as LockRecord, Boolean(request['force']));
+		case 'unlock':
+			return {released: releaseLock(root, String(request['deployId']))};
+		case 'receive':
+			return receive(root, String(request['file']), input);
+		case 'verify-received':
+			return verifyReceived(root, String(request['file']), String(request['sha256']));
+		case 'unpack':
+			return unpack(root, request['unpack'] as UnpackRequest, say);
+		case 'verify-tree': {
+			const chunks: Buffer[] = [];
+			for await (const chunk of input) chunks.push(Buffer.from(chunk as Buffer));
+			return verifyTree(root, String(request['release']), Buffer.concat(chunks).toString('utf8'));
+		}
+		case 'set-up':
+			return setUp(target, request['releases'] as CurrentRecord, say);
+		case 'pre-update':
+			await preUpdate(target, String(request['release']), String(request['script']), say);
+			return {};
+		case 'placeholder':
+			placeholder(target, Boolean(request['on']));
+			return {};
+		case 'stop-old':
+			return stopOld(target, say);
+		case 'switch':
+			switchRelease(root, (request['to'] ?? null) as CurrentRecord | null, (request['previous'] ?? null) as CurrentRecord | null);
+			return hostStatus(root);
+		case 'nginx-upgrade':
+			return nginxUpgrade(target, say);
+		case 'start-new':
+			await startNew(target, say);
+			return {};
+		case 'stop-bridge':
+			await stopBridge(target, say);
+			return {};
+		case 'clean-up':
+			return cleanUp(root, request['keep'] as string[]);
+		case 'discard':
+			return discard(root, request['releases'] as string[]);
+		default:
+			throw new Error(`unknown step ${JSON.stringify(step)}`);
+	}
+}
+
+/**
+ * `node agent.mjs <step> '<json>'` runs one step; `node agent.mjs serve` runs the steps that come
+ * as JSON lines on stdin (`{"id", "step", "request"}`), one at a time, so a deploy pays for one SSH
+ * channel and one Node start per host instead of one per step. Answers are JSON lines tagged by id.
+ */
+export async function agentMain(argv: string[], input: NodeJS.ReadableStream = process.stdin): Promise<number> {
+	const [step, json] = argv;
+	if (step === 'serve') return serve(input);
+	const say: Say = line => process.stdout.write(`${JSON.stringify({line})}\n`);
+	try {
+		const result = await runAgentStep(step ?? '', JSON.parse(json ?? '{}') as Record<string, any>, say, input);
+		process.stdout.write(`${JSON.stringify({result: result ?? null})}\n`);
+		return 0;
+	} catch (error) {
+		process.stdout.write(`${JSON.stringify({error: error instanceof Error ? error.message : String(error)})}\n`);
+		return 1;
+	}
+}
+
+async function serve(input: NodeJS.ReadableStream): Promise<number> {
+	const {createInterface} = await import('node:readline');
+	const {Readable} = await import('node:stream');
+	process.stdout.write(`${JSON.stringify({ready: true})}\n`);
+	for await (const text of createInterface({input, crlfDelay: Infinity})) {
+		if (text.trim() === '') continue;
+		let id: unknown;
+		try {
+			const message = JSON.parse(text) as {id: unknown; step: string; request: Record<string, any>};
+			id = message.id;
+			const say: Say = line => process.stdout.write(`${JSON.stringify({id, line})}\n`);
+			const result = await runAgentStep(message.step, message.request, say, Readable.from([]));
+			process.stdout.write(`${JSON.stringify({id, result: result ?? null})}\n`);
+		} catch (error) {
+			process.stdout.write(`${JSON.stringify({id, error: error instanceof Error ? error.message : String(error)})}\n`);
+		}
+	}
+	return 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+	agentMain(process.argv.slice(2)).then(code => {
+		process.exitCode = code;
+	});
+}
+

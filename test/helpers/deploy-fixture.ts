@@ -1,0 +1,125 @@
+import {execFileSync, spawn} from 'node:child_process';
+import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, appendFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {ampzeroBin, checkoutDirectory, makeTestInstance, type TestInstance} from './instance.js';
+import type {SshTestHosts} from './ssh-hosts.js';
+
+const gitIdentity = ['-c', 'user.name=ampzero test', '-c', 'user.email=test@localhost', '-c', 'commit.gpgsign=false'];
+
+export function git(directory: string, ...args: string[]): string {
+	return execFileSync('git', ['-C', directory, ...gitIdentity, ...args], {encoding: 'utf8'});
+}
+
+/**
+ * A clean ampzero checkout to release: this work tree's files (tracked and new, not ignored) committed
+ * in a temp repository, with node_modules linked in (the release build needs it, git ignores it).
+ */
+export function makeReleaseCheckout(parent: string): string {
+	const directory = path.join(parent, 'ampzero');
+	mkdirSync(directory, {recursive: true});
+	const files = execFileSync('git', ['-C', checkoutDirectory, 'ls-files', '-co', '--exclude-standard', '-z'], {encoding: 'utf8'}).split('\0').filter(Boolean);
+	for (const file of files) {
+		const source = path.join(checkoutDirectory, file);
+		try {
+			mkdirSync(path.dirname(path.join(directory, file)), {recursive: true});
+			copyFileSync(source, path.join(directory, file));
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+		}
+	}
+	execFileSync('git', ['-C', directory, 'init', '-q']);
+	git(directory, 'add', '-A');
+	git(directory, 'commit', '-q', '-m', 'release');
+	symlinkSync(path.join(checkoutDirectory, 'node_modules'), path.join(directory, 'node_modules'));
+	appendFileSync(path.join(directory, '.git', 'info', 'exclude'), 'node_modules\n');
+	return directory;
+}
+
+export interface DeployFixture {
+	root: string;
+	home: string;
+	checkout: string;
+	instance: TestInstance;
+	/** deployment.yaml outside the instance (so the instance tree stays clean). */
+	configFile: string;
+	writeConfig(extra?: string, hostOptions?: Record<string, string>): void;
+	cleanup(): Promise<void>;
+}
+
+/** An instance whose frontend listens on every address (each host's namespace address), committed, and a deployment.yaml for the hosts. */
+export async function makeDeployFixture(harness: SshTestHosts): Promise<DeployFixture> {
+	const root = mkdtempSync(path.join(os.tmpdir(), 'ampzero-deploy-'));
+	const home = path.join(root, 'home');
+	mkdirSync(home, {mode: 0o700});
+	const checkout = makeReleaseCheckout(root);
+	const instance = await makeTestInstance({name: 'fleet'});
+	appendFileSync(path.join(instance.directory, 'amprun.yaml'), 'frontend_address: 0.0.0.0\n');
+	git(instance.directory, 'commit', '-q', '-am', 'frontend on every address');
+	const configFile = path.join(root, 'deployment.yaml');
+	const writeConfig = (extra = '', hostOptions: Record<string, string> = {}): void => {
+		const hosts = harness.hosts.map(host => `  - host: ${host.target}\n${hostOptions[host.target] ? `    ${hostOptions[host.target]}\n` : ''}`).join('');
+		writeFileSync(
+			configFile,
+			`hosts:\n${hosts}ssh:\n  identity_files: [${harness.identityFile}]\n  known_hosts: ${harness.knownHostsFile}\n  agent: false\n  config_file: /dev/null\nstep_timeout_seconds: 90\nhealth_timeout_seconds: 20\n${extra}`,
+		);
+	};
+	writeConfig();
+	return {
+		root,
+		home,
+		checkout,
+		instance,
+		configFile,
+		writeConfig,
+		cleanup: async () => {
+			await instance.cleanup();
+			rmSync(root, {recursive: true, force: true});
+		},
+	};
+}
+
+export interface DeployResult {
+	code: number;
+	stdout: string;
+	stderr: string;
+	events: Array<Record<string, any>>;
+}
+
+/** `ampzero deploy <instance> --config … --batch --json …` with the fixture's home and checkout; `onEvent` may signal the process. */
+export function deploy(fixture: DeployFixture, args: string[] = [], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000, onEvent?: (event: Record<string, any>, child: ReturnType<typeof spawn>) => void): Promise<DeployResult> {
+	return new Promise(resolve => {
+		const child = spawn(process.execPath, [ampzeroBin, 'deploy', fixture.instance.directory, '--config', fixture.configFile, '--batch', '--json', ...args], {
+			env: {...process.env, AMPZERO_HOME: fixture.home, AMPZERO_DEPLOY_CHECKOUT: fixture.checkout, CI: 'true', ...env},
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let stdout = '';
+		let stderr = '';
+		let seen = 0;
+		child.stdout.on('data', chunk => {
+			stdout += String(chunk);
+			const lines = stdout.split('\n');
+			for (const line of lines.slice(seen, -1)) if (line.startsWith('{')) onEvent?.(JSON.parse(line) as Record<string, any>, child);
+			seen = lines.length - 1;
+		});
+		child.stderr.on('data', chunk => (stderr += String(chunk)));
+		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+		child.on('close', code => {
+			clearTimeout(timer);
+			const events = stdout
+				.split('\n')
+				.filter(line => line.startsWith('{'))
+				.map(line => JSON.parse(line) as Record<string, any>);
+			resolve({code: code ?? 1, stdout, stderr, events});
+		});
+	});
+}
+
+/** Commits a change to one file of the instance (its home page template). */
+export function changeInstanceFile(fixture: DeployFixture, text: string): void {
+	const file = path.join(fixture.instance.directory, 'nginx', 'www', 'index.html');
+	writeFileSync(file, readFileSync(file, 'utf8').replace(/<\/body>/, `<p>${text}</p></body>`));
+	git(fixture.instance.directory, 'commit', '-q', '-am', `change: ${text}`);
+}
+
+export {ampzeroBin};
