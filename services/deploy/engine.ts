@@ -245,7 +245,8 @@ export function runDeploy(options: DeployOptions): DeployRun {
 				child.on('close', code => {
 					clearTimeout(timer);
 					controller.signal.removeEventListener('abort', onAbort);
-					code === 0 ? resolve() : reject(new StepFailure(`${step.replace('-', '_')} script exited ${code}`));
+					if (code === 0) resolve();
+					else reject(new StepFailure(`${step.replace('-', '_')} script exited ${code}`));
 				});
 			});
 			void host;
@@ -335,7 +336,9 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		for (const host of hosts) {
 			try {
 				host.session?.close();
-			} catch {}
+			} catch {
+				// already closed
+			}
 		}
 	};
 
@@ -410,7 +413,13 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		}
 
 		let failed = hosts.filter(host => connectErrors.has(host));
-		if (controller.signal.aborted) for (const host of hosts) if (!failed.includes(host)) (host.error = 'aborted'), failed.push(host);
+		if (controller.signal.aborted) {
+			for (const host of hosts) {
+				if (failed.includes(host)) continue;
+				host.error = 'aborted';
+				failed.push(host);
+			}
+		}
 		const failBeforeSwitch = async (why: HostRun[]): Promise<boolean> => {
 			setPhase('rolling-back');
 			await inPool(hosts, parallel, restore);

@@ -134,7 +134,9 @@ async function cached(cache: string, name: string): Promise<BuiltRelease | undef
 	try {
 		const release = JSON.parse(await readFile(path.join(cache, `${name}.json`), 'utf8')) as BuiltRelease;
 		if (existsSync(release.tarFile) && existsSync(release.fullFile)) return release;
-	} catch {}
+	} catch {
+		// not built yet, or a cache entry from an older layout: build it again
+	}
 	return undefined;
 }
 

@@ -94,11 +94,15 @@ export function hostStatus(root: string, name?: string): HostStatus {
 	let entries: string[] = [];
 	try {
 		entries = readdirSync(dist);
-	} catch {}
+	} catch {
+		// no dist yet: a first deploy
+	}
 	let tarballs: string[] = [];
 	try {
 		tarballs = readdirSync(patchesDirectory(root)).filter(entry => entry.endsWith('.tar')).map(entry => entry.slice(0, -4));
-	} catch {}
+	} catch {
+		// no patches directory yet
+	}
 	const current = readCurrent(path.join(dist, '.current'));
 	const previous = readCurrent(path.join(dist, '.previous'));
 	const lock = readLock(root);
@@ -553,7 +557,7 @@ export async function preUpdate(target: InstanceOnHost, instanceRelease: string,
 // --- the command line the deploy drives over SSH ----------------------------------------------------
 
 /** Runs one step; `say` passes its output lines on; `input` is the step's data (receive, verify-tree). */
-export async function runAgentStep(step: string, request: Record<string, any>, say: Say, input: NodeJS.ReadableStream): Promise<unknown> {
+export async function runAgentStep(step: string, request: Record<string, unknown>, say: Say, input: NodeJS.ReadableStream): Promise<unknown> {
 	const root = String(request['root'] ?? '');
 	if (!root.startsWith('/')) throw new Error('root must be an absolute path');
 	const target = {root, name: String(request['name'] ?? ''), setup: request['setup'] === 'server' ? 'server' : 'single', embeddedHub: request['embeddedHub'] !== false, timeoutMs: Number(request['timeoutMs'] ?? 120_000)} as InstanceOnHost;
@@ -615,7 +619,7 @@ export async function agentMain(argv: string[], input: NodeJS.ReadableStream = p
 	if (step === 'serve') return serve(input);
 	const say: Say = line => process.stdout.write(`${JSON.stringify({line})}\n`);
 	try {
-		const result = await runAgentStep(step ?? '', JSON.parse(json ?? '{}') as Record<string, any>, say, input);
+		const result = await runAgentStep(step ?? '', JSON.parse(json ?? '{}') as Record<string, unknown>, say, input);
 		process.stdout.write(`${JSON.stringify({result: result ?? null})}\n`);
 		return 0;
 	} catch (error) {
@@ -632,7 +636,7 @@ async function serve(input: NodeJS.ReadableStream): Promise<number> {
 		if (text.trim() === '') continue;
 		let id: unknown;
 		try {
-			const message = JSON.parse(text) as {id: unknown; step: string; request: Record<string, any>};
+			const message = JSON.parse(text) as {id: unknown; step: string; request: Record<string, unknown>};
 			id = message.id;
 			const say: Say = line => process.stdout.write(`${JSON.stringify({id, line})}\n`);
 			const result = await runAgentStep(message.step, message.request, say, Readable.from([]));

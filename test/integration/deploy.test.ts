@@ -31,7 +31,9 @@ function why(result: {stderr: string; events: Array<Record<string, any>>}): stri
 	let log = '';
 	try {
 		log = readFileSync(plan.logFile, 'utf8').split('\n').slice(-60).join('\n');
-	} catch {}
+	} catch {
+		// no log file: the deploy ended before it made one
+	}
 	return `${result.stderr}\n${result.events.filter(event => event.type === 'step-end' && !event.ok).map(event => JSON.stringify(event)).join('\n')}\n${log}`;
 }
 
