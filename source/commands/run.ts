@@ -19,6 +19,7 @@ import {describeNat} from '../../services/nat/nat-status.js';
 import {daemonStatusLine, daemonStatusRecord} from '../../services/supervisor/status-format.js';
 import {readPidFiles} from '../../services/supervisor/pid-files.js';
 import {isInteractive} from '../interactive.js';
+import {onInterrupts} from '../interrupts.js';
 import {createBatchOutput, type BatchOutput} from '../output.js';
 
 const actions = ['start', 'stop', 'quit', 'status', 'logs', 'login'] as const;
@@ -170,18 +171,13 @@ async function startInForeground(instanceDirectory: string, config: InstanceConf
 
 /** --batch --no-daemon: every event as a line until stopped; the first ^C stops gracefully, the second forces. */
 async function printUntilStopped(supervisor: import('../../services/supervisor/supervisor.js').Supervisor, paths: RunPaths, out: BatchOutput): Promise<number> {
-	let interrupts = 0;
-	const onSignal = (): void => {
-		interrupts += 1;
-		if (interrupts === 1) {
+	const stopListening = onInterrupts({
+		first: () => {
 			out.error('stopping every daemon (^C again to force)');
 			void supervisor.stopAll();
-		} else {
-			void supervisor.quitAll();
-		}
-	};
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
+		},
+		again: () => void supervisor.quitAll(),
+	});
 	let failed = false;
 	try {
 		for await (const event of supervisor.events()) {
@@ -193,8 +189,7 @@ async function printUntilStopped(supervisor: import('../../services/supervisor/s
 			}
 		}
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
+		stopListening();
 	}
 	return failed || (await supervisor.exited) === 'failed' ? 1 : 0;
 }
