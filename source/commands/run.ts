@@ -12,7 +12,7 @@ import {acquireSupervisorLock, findSupervisor, releaseSupervisorLock} from '../.
 import {followLogFile, lastLogLines} from '../../services/supervisor/log-tail.js';
 import {endLeftovers} from '../../services/supervisor/pid-files.js';
 import type {RunFlags, RunPlan} from '../../services/supervisor/plan-file.js';
-import {assertPortsFree} from '../../services/supervisor/port-holders.js';
+import {assertPortsFree, PortsBusyError} from '../../services/supervisor/port-holders.js';
 import {groupMembers, isRunning} from '../../services/supervisor/proc.js';
 import {waitForRun} from '../../services/supervisor/run-watch.js';
 import {describeNat} from '../../services/nat/nat-status.js';
@@ -99,7 +99,7 @@ async function start(instanceDirectory: string, config: InstanceConfig, paths: R
 /** Ends what a crashed supervisor left behind, then checks every port before anything starts. */
 async function preflight(plan: RunPlan): Promise<void> {
 	await endLeftovers(plan.paths.pids);
-	assertPortsFree(plan.specs.flatMap(spec => spec.ports.map(port => ({daemon: spec.name, port}))));
+	assertPortsFree(plan.specs);
 }
 
 async function printReady(daemons: DaemonStatus[], config: InstanceConfig, instanceDirectory: string, out: BatchOutput, loginUrl?: string): Promise<void> {
@@ -150,7 +150,7 @@ async function startInForeground(instanceDirectory: string, config: InstanceConf
 			outcome => (outcome.ok ? reachability.ready() : undefined),
 			async (error: unknown) => {
 				await reachability.stop();
-				supervisor.abort('', errorMessage(error), error instanceof AmpError ? [...error.details] : []);
+				supervisor.abort(error instanceof PortsBusyError ? error.daemon : '', errorMessage(error), error instanceof AmpError ? [...error.details] : []);
 			},
 		);
 		let code: number;

@@ -187,6 +187,11 @@ describe('ampzero run on the real daemons of an instance', () => {
 			expect(result.code).toBe(1);
 			expect(result.stderr).toContain(`port ${instance.config.ports.logstore} (logstore) is in use by pid ${process.pid}`);
 			expect(processesMentioning(instance.root)).toEqual([]);
+			// --no-daemon goes through the same check, and names the daemon the same way.
+			const foreground = await ampzero('run', instance.directory, '--batch', '--no-daemon', '--no-nat-bypass', '--no-hub');
+			expect(foreground.code).toBe(1);
+			expect(foreground.stderr).toContain(`ampzero: logstore failed: port ${instance.config.ports.logstore} (logstore) is in use by pid ${process.pid}`);
+			expect(processesMentioning(instance.root)).toEqual([]);
 		} finally {
 			await new Promise<void>(resolve => holder.close(() => resolve()));
 		}
