@@ -3,7 +3,7 @@ import {access} from 'node:fs/promises';
 import os from 'node:os';
 import {AmpError, errorMessage} from '../errors.js';
 import {makeDirectories} from '../files/make-directories.js';
-import {runProgram} from './run-program.js';
+import {ProgramFailedError, runProgram} from './run-program.js';
 import type {AmprunRootProblem} from './types.js';
 
 /**
@@ -39,9 +39,8 @@ export async function runSudoCommands(commands: string[]): Promise<void> {
 		try {
 			await runProgram('sh', ['-c', command], {stdio: 'inherit'});
 		} catch (error) {
-			const details = error instanceof AmpError ? error.details : [];
-			const how = /\((exit \d+|killed by \w+)\)$/.exec(errorMessage(error))?.[1] ?? errorMessage(error);
-			throw new AmpError(`\`${command}\` failed (${how}); run it yourself, then try again`, 1, details);
+			if (!(error instanceof ProgramFailedError)) throw error;
+			throw new AmpError(`\`${command}\` failed (${error.how}); run it yourself, then try again`, 1, error.details);
 		}
 	}
 }

@@ -1,5 +1,16 @@
 import {AmpError} from '../errors.js';
 
+/** A program that ran and failed: `how` is `exit N` or `killed by SIGNAL`; the details are the last lines of its stderr. */
+export class ProgramFailedError extends AmpError {
+	constructor(
+		readonly command: string,
+		readonly how: string,
+		details: string[],
+	) {
+		super(`${command} failed (${how})`, 1, details);
+	}
+}
+
 export interface RunProgramOptions {
 	cwd?: string;
 	signal?: AbortSignal;
@@ -50,6 +61,6 @@ export async function runProgram(command: string, args: string[], options: RunPr
 	}
 	const lines = String(result.stderr ?? '').trim().split('\n').filter(Boolean).slice(-5);
 	if (result.timedOut) throw new AmpError(`${shown} did not finish within ${(options.timeout ?? 0) / 1000} s`, 1, lines);
-	const how = result.exitCode !== undefined ? `exit ${result.exitCode}` : result.signal !== undefined ? `killed by ${result.signal}` : (cause?.message ?? result.shortMessage);
-	throw new AmpError(`${shown} failed (${how})`, 1, lines);
+	const how = result.exitCode !== undefined ? `exit ${result.exitCode}` : result.signal !== undefined ? `killed by ${result.signal}` : (cause?.message ?? result.shortMessage ?? 'it could not run');
+	throw new ProgramFailedError(shown, how, lines);
 }
