@@ -1,5 +1,6 @@
 import {deploySteps, type DeployEvent, type DeployPhase, type DeployPlan, type DeployStep, type HostState} from '../services/deploy/events.js';
 import {formatBytes, formatDuration} from '../services/deploy/event-format.js';
+import {onInterrupts} from './interrupts.js';
 import type {BatchOutput} from './output.js';
 
 /**
@@ -250,23 +251,16 @@ export async function printDeploy(events: AsyncIterable<DeployEvent>, out: Batch
 }
 
 function abortOnSignals(abort: () => void, out: BatchOutput): () => void {
-	let count = 0;
-	const onSignal = (signal: NodeJS.Signals): void => {
-		count++;
-		if (count === 1) {
+	return onInterrupts({
+		first: signal => {
 			out.error(`ampzero: ${signal}: aborting the deploy; every host goes back to the release it had (${signal} again leaves at once)`);
 			abort();
-			return;
-		}
-		out.error('ampzero: left before the rollback finished: check the hosts with `ampzero deploy NAME status`, then `ampzero deploy NAME --rollback` if needed');
-		process.exit(130);
-	};
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
-	return () => {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
-	};
+		},
+		again: () => {
+			out.error('ampzero: left before the rollback finished: check the hosts with `ampzero deploy NAME status`, then `ampzero deploy NAME --rollback` if needed');
+			process.exit(130);
+		},
+	});
 }
 
 /** `--dry-run`: the plan, and nothing else happens. Hosts with what each gets, then the steps every host takes. */

@@ -3,6 +3,7 @@ import {AmpError, errorMessage} from '../services/errors.js';
 import {serveControlSocket} from '../services/supervisor/control-server.js';
 import {acquireSupervisorLock, releaseSupervisorLock} from '../services/supervisor/lock.js';
 import {endLeftovers} from '../services/supervisor/pid-files.js';
+import {PortsBusyError} from '../services/supervisor/port-holders.js';
 import {readPlan} from '../services/supervisor/plan-file.js';
 import {Supervisor} from '../services/supervisor/supervisor.js';
 
@@ -45,8 +46,7 @@ async function main(planPath: string): Promise<number> {
 			},
 			async (error: unknown) => {
 				await (await reachability.catch(() => undefined))?.stop();
-				const daemon = /\(([^)]+)\) is in use/.exec(errorMessage(error))?.[1] ?? '';
-				supervisor.abort(daemon, errorMessage(error), error instanceof AmpError ? [...error.details] : []);
+				supervisor.abort(error instanceof PortsBusyError ? error.daemon : '', errorMessage(error), error instanceof AmpError ? [...error.details] : []);
 			},
 		).catch(() => {});
 		const reason = await supervisor.exited;

@@ -1,6 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import {errorMessage} from '../errors.js';
+import {HttpError} from '../http/http-error.js';
+import {expectObject, readJsonBody} from '../http/request-body.js';
 import type {IdentityKind} from '../keys/identity.js';
 import {RegistrationLimiter, type RegistrationLimits} from './rate-limit.js';
 import {HubRefusal, type Hub} from './types.js';
@@ -14,7 +16,7 @@ const maxBodyBytes = 64 * 1024;
  *   POST /v1/update                  {kind, id, newPublicKey, signature} → {hubSignature, version}
  *   POST /v1/announce                {hostId, host, port, at, sequence, signature} → {}
  *   GET  /v1/records/<kind>/<id>     → the record
- * A refusal answers 400/403/404/409 with {error}; too many registrations, 429 with Retry-After.
+ * A refusal answers 400/403/404/409 with {error} (413 a body over 64 KiB); too many registrations, 429 with Retry-After.
  */
 export interface HubServerOptions {
 	/** Serve HTTPS with this certificate and key (PEM). */
@@ -30,6 +32,7 @@ export function createHubServer(hub: Hub, options: HubServerOptions = {}): http.
 			.then(result => reply(response, 200, result))
 			.catch((error: unknown) => {
 				if (error instanceof HubRefusal) reply(response, error.status, {error: error.message}, error.retryAfterSeconds);
+				else if (error instanceof HttpError) reply(response, error.status, {error: error.message});
 				else reply(response, 500, {error: `the hub failed: ${errorMessage(error)}`});
 			});
 	};
@@ -74,21 +77,7 @@ function stringField(body: Record<string, unknown>, name: string): string {
 }
 
 async function readBody(request: http.IncomingMessage): Promise<Record<string, unknown>> {
-	const chunks: Buffer[] = [];
-	let size = 0;
-	for await (const chunk of request as AsyncIterable<Buffer>) {
-		size += chunk.length;
-		if (size > maxBodyBytes) throw new HubRefusal('the request body is too large', 400);
-		chunks.push(chunk);
-	}
-	let body: unknown;
-	try {
-		body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-	} catch {
-		throw new HubRefusal('the request body is not JSON', 400);
-	}
-	if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HubRefusal('the request body must be a JSON object', 400);
-	return body as Record<string, unknown>;
+	return expectObject(await readJsonBody(request, maxBodyBytes), 'the request body');
 }
 
 function reply(response: http.ServerResponse, status: number, body: unknown, retryAfterSeconds?: number): void {

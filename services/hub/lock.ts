@@ -22,6 +22,7 @@ export async function withDirectoryLock<T>(directory: string, work: () => Promis
 function takeLock(file: string, signal: AbortSignal | undefined): Promise<() => Promise<void>> {
 	signal?.throwIfAborted();
 	return new Promise((resolve, reject) => {
+		// child_process, not execa: flock holds the lock for as long as this child lives, in its own process group.
 		const child = spawn('flock', ['--exclusive', '--wait', String(waitAtMostSeconds), file, 'sh', '-c', 'echo locked && exec cat >/dev/null'], {
 			stdio: ['pipe', 'pipe', 'pipe'],
 			detached: true,

@@ -1,9 +1,9 @@
-import {spawn} from 'node:child_process';
 import {constants} from 'node:fs';
 import {access} from 'node:fs/promises';
 import os from 'node:os';
 import {AmpError, errorMessage} from '../errors.js';
 import {makeDirectories} from '../files/make-directories.js';
+import {ProgramFailedError, runProgram} from './run-program.js';
 import type {AmprunRootProblem} from './types.js';
 
 /**
@@ -36,15 +36,11 @@ export function sudoCommandsFor(directory: string): string[] {
 /** Runs the commands one after another (sudo asks for a password on the terminal itself); stops at the first failure. */
 export async function runSudoCommands(commands: string[]): Promise<void> {
 	for (const command of commands) {
-		const {code, stderr} = await new Promise<{code: number | null; stderr: string}>((resolve, reject) => {
-			const child = spawn('sh', ['-c', command], {stdio: ['inherit', 'ignore', 'pipe']});
-			let stderr = '';
-			child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-			child.on('error', reject);
-			child.on('close', exitCode => resolve({code: exitCode, stderr}));
-		});
-		if (code !== 0) {
-			throw new AmpError(`\`${command}\` failed (exit ${code ?? 'by signal'}); run it yourself, then try again`, 1, stderr.trim().split('\n').filter(Boolean));
+		try {
+			await runProgram('sh', ['-c', command], {stdio: 'inherit'});
+		} catch (error) {
+			if (!(error instanceof ProgramFailedError)) throw error;
+			throw new AmpError(`\`${command}\` failed (${error.how}); run it yourself, then try again`, 1, error.details);
 		}
 	}
 }

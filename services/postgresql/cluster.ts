@@ -1,8 +1,7 @@
-import {execFile} from 'node:child_process';
 import {chmodSync, chownSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, mkdirSync} from 'node:fs';
 import path from 'node:path';
-import {promisify} from 'node:util';
 import {AmpError, errorMessage} from '../errors.js';
+import {runProgram} from '../instance/run-program.js';
 
 /*
  * A PostgreSQL server of our own (zerodata's engine, and the tests'): Debian's binaries, a data
@@ -11,7 +10,6 @@ import {AmpError, errorMessage} from '../errors.js';
  * `postgres` user that Debian's package creates.
  */
 
-const run = promisify(execFile);
 const binRoot = '/usr/lib/postgresql';
 
 /** The database role zerodata connects as; initdb makes it the superuser. */
@@ -84,15 +82,15 @@ export async function initCluster(dataDirectory: string, user: OsUser | undefine
 	mkdirSync(staging, {mode: 0o700});
 	if (user !== undefined) chownSync(staging, user.uid, user.gid);
 	try {
-		await run(
+		await runProgram(
 			postgresqlProgram('initdb'),
 			['-D', staging, '-U', databaseRole, '--auth-local=trust', '--auth-host=reject', '--encoding=UTF8', '--locale=C', '--no-instructions'],
-			{timeout: 120_000, ...(user !== undefined ? {uid: user.uid, gid: user.gid} : {}), cwd: '/'},
+			{timeout: 120_000, uid: user?.uid, gid: user?.gid, cwd: '/', install: 'install it with `sudo apt-get install -y postgresql`'},
 		);
 	} catch (error) {
 		rmSync(staging, {recursive: true, force: true});
-		const stderr = (error as {stderr?: string}).stderr?.trim();
-		throw new AmpError(`initdb of ${dataDirectory} failed: ${stderr || errorMessage(error)}`);
+		const details = error instanceof AmpError ? error.details.join('\n') : '';
+		throw new AmpError(`initdb of ${dataDirectory} failed: ${details || errorMessage(error)}`);
 	}
 	rmSync(dataDirectory, {recursive: true, force: true});
 	renameSync(staging, dataDirectory);

@@ -43,6 +43,7 @@ export async function ensureSupervisor(paths: RunPaths, writePlanFile: () => str
 	}
 	keepSupervisorLogBounded(supervisorLogFile(paths));
 	const log = openSync(supervisorLogFile(paths), 'a');
+	// child_process, not execa: the supervisor is detached into its own session and outlives this process.
 	const child = spawn(process.execPath, [supervisorEntry, writePlanFile()], {
 		detached: true,
 		stdio: ['ignore', log, log],

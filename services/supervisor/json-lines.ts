@@ -1,4 +1,4 @@
-import {StringDecoder} from 'node:string_decoder';
+import {TextLines} from './text-lines.js';
 
 /**
  * Splits a stream of JSON lines; a line that does not parse is skipped, never fatal. Bytes are
@@ -9,28 +9,22 @@ export function jsonLineReader<T>(
 	/** A line longer than `maxLineLength` characters is not waited for: `onOverflow` is called and the reader stops. */
 	bound?: {maxLineLength: number; onOverflow: () => void},
 ): (chunk: Buffer | string) => void {
-	const decoder = new StringDecoder('utf8');
-	let pending = '';
+	const lines = new TextLines();
 	let overflowed = false;
 	return chunk => {
 		if (overflowed) return;
-		pending += typeof chunk === 'string' ? chunk : decoder.write(chunk);
-		let newline = pending.indexOf('\n');
-		while (newline !== -1) {
-			const line = pending.slice(0, newline);
-			pending = pending.slice(newline + 1);
-			if (line.trim() !== '') {
-				try {
-					onValue(JSON.parse(line) as T);
-				} catch {
-					// Not JSON: ignore it rather than drop the connection.
-				}
+		for (const line of lines.push(chunk)) {
+			if (overflowed) return;
+			if (line.trim() === '') continue;
+			try {
+				onValue(JSON.parse(line) as T);
+			} catch {
+				// Not JSON: ignore it rather than drop the connection.
 			}
-			newline = pending.indexOf('\n');
 		}
-		if (bound && pending.length > bound.maxLineLength) {
+		if (bound && lines.pending.length > bound.maxLineLength) {
 			overflowed = true;
-			pending = '';
+			lines.reset();
 			bound.onOverflow();
 		}
 	};

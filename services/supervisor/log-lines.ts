@@ -1,4 +1,4 @@
-import {StringDecoder} from 'node:string_decoder';
+import {TextLines} from './text-lines.js';
 
 export const defaultMaxLineLength = 2000;
 
@@ -25,29 +25,25 @@ export function collapseCarriageReturns(line: string): string {
  * partial line that never ends is cut at a bound so memory stays bounded.
  */
 export class LineSplitter {
-	private readonly decoder = new StringDecoder('utf8');
-	private pending = '';
+	private readonly lines = new TextLines();
 
 	constructor(private readonly maxLineLength = defaultMaxLineLength) {}
 
 	push(chunk: Buffer | string): string[] {
-		const text = this.pending + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
-		const parts = text.split('\n');
-		this.pending = parts.pop() ?? '';
-		const lines = parts.map(part => capLine(collapseCarriageReturns(part), this.maxLineLength));
-		const lastReturn = this.pending.lastIndexOf('\r');
-		if (lastReturn !== -1 && lastReturn < this.pending.length - 1) this.pending = this.pending.slice(lastReturn + 1);
-		if (this.pending.length > this.maxLineLength * 4) {
-			lines.push(capLine(this.pending, this.maxLineLength));
-			this.pending = '';
+		const lines = this.lines.push(chunk).map(part => capLine(collapseCarriageReturns(part), this.maxLineLength));
+		const pending = this.lines.pending;
+		const lastReturn = pending.lastIndexOf('\r');
+		if (lastReturn !== -1 && lastReturn < pending.length - 1) this.lines.pending = pending.slice(lastReturn + 1);
+		if (this.lines.pending.length > this.maxLineLength * 4) {
+			lines.push(capLine(this.lines.pending, this.maxLineLength));
+			this.lines.pending = '';
 		}
 		return lines;
 	}
 
 	/** The unfinished last line, when the stream ends. */
 	flush(): string[] {
-		const rest = this.pending + this.decoder.end();
-		this.pending = '';
+		const rest = this.lines.end();
 		return rest === '' ? [] : [capLine(collapseCarriageReturns(rest), this.maxLineLength)];
 	}
 }

@@ -1,6 +1,6 @@
-import {StringDecoder} from 'node:string_decoder';
 import {closeSync, existsSync, openSync, readFileSync, readSync, statSync} from 'node:fs';
 import {collapseCarriageReturns} from './log-lines.js';
+import {TextLines} from './text-lines.js';
 
 /** The last `count` lines of a daemon's log, reaching into the rotated `.1` file when the current one is short. */
 export function lastLogLines(file: string, count: number): string[] {
@@ -21,9 +21,8 @@ export function lastLogLines(file: string, count: number): string[] {
 export async function followLogFile(file: string, onLines: (lines: string[]) => void, signal: AbortSignal, intervalMs = 100): Promise<void> {
 	let offset = existsSync(file) ? statSync(file).size : 0;
 	let inode = existsSync(file) ? statSync(file).ino : 0;
-	let pending = '';
-	// A read can end inside a character the daemon has not finished writing: decode as a stream.
-	let decoder = new StringDecoder('utf8');
+	// A read can end inside a character or a line the daemon has not finished writing.
+	const lines = new TextLines();
 	while (!signal.aborted) {
 		await new Promise(resolve => setTimeout(resolve, intervalMs));
 		if (!existsSync(file)) continue;
@@ -31,7 +30,7 @@ export async function followLogFile(file: string, onLines: (lines: string[]) => 
 		if (stat.ino !== inode || stat.size < offset) {
 			inode = stat.ino;
 			offset = 0;
-			decoder = new StringDecoder('utf8');
+			lines.reset();
 		}
 		if (stat.size === offset) continue;
 		const length = stat.size - offset;
@@ -43,8 +42,7 @@ export async function followLogFile(file: string, onLines: (lines: string[]) => 
 			closeSync(fd);
 		}
 		offset = stat.size;
-		const parts = (pending + decoder.write(buffer)).split('\n');
-		pending = parts.pop() ?? '';
+		const parts = lines.push(buffer);
 		if (parts.length > 0) onLines(parts.map(collapseCarriageReturns));
 	}
 }

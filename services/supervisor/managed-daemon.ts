@@ -71,6 +71,7 @@ export class ManagedDaemon {
 	spawn(onExit: (code: number | null, signal: NodeJS.Signals | null, generation: number) => void, onSpawnError: (error: Error, generation: number) => void): void {
 		const generation = ++this.generation;
 		this.sawReadyLine = false;
+		// child_process, not execa: a long-lived daemon in its own process group (stopped by group, tracked by pid file), its output streamed line by line.
 		const child = spawn(this.spec.command, this.spec.args, {
 			cwd: this.spec.cwd,
 			env: {...process.env, ...this.spec.env, [runMarkerVariable]: this.files.pids},

@@ -2,6 +2,7 @@ import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {AmpError} from '../errors.js';
 import {allPids, commandLine, socketInodes} from './proc.js';
+import type {DaemonSpec} from './spec.js';
 
 const listenState = '0A';
 
@@ -66,26 +67,39 @@ function holderFromSs(port: number): PortHolder | undefined {
 	}
 }
 
+/** Ports that are taken; `daemon` names the first daemon that wanted one of them. */
+export class PortsBusyError extends AmpError {
+	constructor(
+		readonly daemon: string,
+		message: string,
+		details: string[],
+	) {
+		super(message, 1, details);
+	}
+}
+
 /**
- * Every port the daemons will bind must be free before anything starts. A busy port is an error
- * naming the port, the daemon that wants it and, where it can, the process holding it.
+ * The one port check before start: every port the daemons will bind must be free before anything
+ * starts. A busy port is a PortsBusyError naming the port, the daemon that wants it and, where it
+ * can, the process holding it. `ampzero run` calls it before it spawns a supervisor (a busy port
+ * then spawns nothing); the supervisor calls it again in start(), for --no-daemon and for a port
+ * taken in between.
  */
-export function assertPortsFree(wanted: ReadonlyArray<{daemon: string; port: number}>): void {
-	const problems: string[] = [];
+export function assertPortsFree(specs: ReadonlyArray<Pick<DaemonSpec, 'name' | 'ports'>>): void {
+	const problems: Array<{daemon: string; text: string}> = [];
 	// Read once for every port: /proc/net/tcp is made afresh by the kernel on each read.
 	const sockets = listeningSockets();
-	for (const {daemon, port} of wanted) {
-		const inodes = sockets?.get(port);
-		if (inodes === undefined || inodes.length === 0) continue;
-		const holder = findPortHolder(port, inodes);
-		problems.push(
-			holder
-				? `port ${port} (${daemon}) is in use by pid ${holder.pid}: ${holder.command}`
-				: `port ${port} (${daemon}) is in use by another process`,
-		);
+	for (const {name: daemon, ports} of specs) {
+		for (const port of ports) {
+			const inodes = sockets?.get(port);
+			if (inodes === undefined || inodes.length === 0) continue;
+			const holder = findPortHolder(port, inodes);
+			problems.push({
+				daemon,
+				text: holder ? `port ${port} (${daemon}) is in use by pid ${holder.pid}: ${holder.command}` : `port ${port} (${daemon}) is in use by another process`,
+			});
+		}
 	}
-	if (problems.length > 0) {
-		const [first, ...rest] = problems;
-		throw new AmpError(`${first}; stop that process or choose other ports in amprun.yaml`, 1, rest);
-	}
+	const [first, ...rest] = problems;
+	if (first) throw new PortsBusyError(first.daemon, `${first.text}; stop that process or choose other ports in amprun.yaml`, rest.map(problem => problem.text));
 }

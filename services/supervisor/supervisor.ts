@@ -176,8 +176,7 @@ export class Supervisor {
 	 * Resolves when all are ready, or with the first daemon that failed to become ready.
 	 */
 	async start(): Promise<StartOutcome> {
-		const wanted = [...this.daemons.values()].flatMap(daemon => daemon.spec.ports.map(port => ({daemon: daemon.spec.name, port})));
-		assertPortsFree(wanted);
+		assertPortsFree([...this.daemons.values()].map(daemon => daemon.spec));
 		const began = Date.now();
 		this.remote?.start();
 		const readiness = new Map<string, Promise<boolean>>();

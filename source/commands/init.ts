@@ -11,6 +11,7 @@ import {instanceArgument, resolveInstanceDirectory} from '../../services/instanc
 import type {InitEvent, InstanceSummary} from '../../services/instance/types.js';
 import {hasErrors, validateAnswers} from '../../services/instance/validate.js';
 import {isInteractive} from '../interactive.js';
+import {onInterrupts} from '../interrupts.js';
 import {createBatchOutput, type BatchOutput} from '../output.js';
 
 type IsExplicit = (optionKey: string) => boolean;
@@ -87,9 +88,11 @@ function flagOf(field: string): string {
 
 async function runBatch(directory: string, answers: InitAnswers, clobber: boolean, hubKeyPin: string | undefined, output: BatchOutput): Promise<number> {
 	const abort = new AbortController();
-	const onInterrupt = (): void => abort.abort(new AmpError('interrupted'));
-	process.once('SIGINT', onInterrupt);
-	process.once('SIGTERM', onInterrupt);
+	const stopListening = onInterrupts({
+		first: () => abort.abort(new AmpError('interrupted')),
+		// The first one's clean-up is still running: a second signal does not wait for it.
+		again: () => process.exit(130),
+	});
 	let summary: InstanceSummary | undefined;
 	let failedStep = false;
 	try {
@@ -111,8 +114,7 @@ async function runBatch(directory: string, answers: InitAnswers, clobber: boolea
 		for (const detail of error.details) output.error(`  ${detail}`);
 		return error.exitCode;
 	} finally {
-		process.removeListener('SIGINT', onInterrupt);
-		process.removeListener('SIGTERM', onInterrupt);
+		stopListening();
 	}
 	if (!summary) return 1;
 	output.event({...summary}, `${clobber ? 'Regenerated' : 'Created'} ${summary.path} (user-${summary.userId}, host-${summary.hostId}). Start it with: ampzero run ${instanceArgument(summary.path)}`);

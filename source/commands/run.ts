@@ -13,13 +13,14 @@ import {acquireSupervisorLock, findSupervisor, releaseSupervisorLock} from '../.
 import {followLogFile, lastLogLines} from '../../services/supervisor/log-tail.js';
 import {endLeftovers} from '../../services/supervisor/pid-files.js';
 import type {RunFlags, RunPlan} from '../../services/supervisor/plan-file.js';
-import {assertPortsFree} from '../../services/supervisor/port-holders.js';
+import {assertPortsFree, PortsBusyError} from '../../services/supervisor/port-holders.js';
 import {groupMembers, isRunning} from '../../services/supervisor/proc.js';
 import {waitForRun} from '../../services/supervisor/run-watch.js';
 import {describeNat} from '../../services/nat/nat-status.js';
 import {daemonStatusLine, daemonStatusRecord, remoteStatusLine} from '../../services/supervisor/status-format.js';
 import {readPidFiles} from '../../services/supervisor/pid-files.js';
 import {isInteractive} from '../interactive.js';
+import {onInterrupts} from '../interrupts.js';
 import {createBatchOutput, type BatchOutput} from '../output.js';
 
 const actions = ['start', 'stop', 'quit', 'status', 'logs', 'login'] as const;
@@ -101,7 +102,7 @@ async function start(instanceDirectory: string, config: InstanceConfig, paths: R
 /** Ends what a crashed supervisor left behind, then checks every port before anything starts. */
 async function preflight(plan: RunPlan): Promise<void> {
 	await endLeftovers(plan.paths.pids);
-	assertPortsFree(plan.specs.flatMap(spec => spec.ports.map(port => ({daemon: spec.name, port}))));
+	assertPortsFree(plan.specs);
 }
 
 async function printReady(daemons: DaemonStatus[], config: InstanceConfig, instanceDirectory: string, out: BatchOutput, loginUrl?: string): Promise<void> {
@@ -152,7 +153,7 @@ async function startInForeground(instanceDirectory: string, config: InstanceConf
 			outcome => (outcome.ok ? reachability.ready() : undefined),
 			async (error: unknown) => {
 				await reachability.stop();
-				supervisor.abort('', errorMessage(error), error instanceof AmpError ? [...error.details] : []);
+				supervisor.abort(error instanceof PortsBusyError ? error.daemon : '', errorMessage(error), error instanceof AmpError ? [...error.details] : []);
 			},
 		);
 		let code: number;
@@ -173,18 +174,13 @@ async function startInForeground(instanceDirectory: string, config: InstanceConf
 
 /** --batch --no-daemon: every event as a line until stopped; the first ^C stops gracefully, the second forces. */
 async function printUntilStopped(supervisor: import('../../services/supervisor/supervisor.js').Supervisor, paths: RunPaths, out: BatchOutput): Promise<number> {
-	let interrupts = 0;
-	const onSignal = (): void => {
-		interrupts += 1;
-		if (interrupts === 1) {
+	const stopListening = onInterrupts({
+		first: () => {
 			out.error('stopping every daemon (^C again to force)');
 			void supervisor.stopAll();
-		} else {
-			void supervisor.quitAll();
-		}
-	};
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
+		},
+		again: () => void supervisor.quitAll(),
+	});
 	let failed = false;
 	try {
 		for await (const event of supervisor.events()) {
@@ -196,8 +192,7 @@ async function printUntilStopped(supervisor: import('../../services/supervisor/s
 			}
 		}
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
+		stopListening();
 	}
 	return failed || (await supervisor.exited) === 'failed' ? 1 : 0;
 }

@@ -1,10 +1,11 @@
+import {spawn} from 'node:child_process';
 import {readFileSync, statSync} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {listPorts} from '../../services/config/ports.js';
 import {daemonUser} from '../../services/daemons/daemon-user.js';
-import {makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
+import {ampzeroBin, makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
 import {killEverything, listenersOn, processesInGroups, processesMentioning, supervisorPid} from '../helpers/run-processes.js';
 
 const builtinNames = ['keyspace', 'redis-live', 'redis-data', 'logstore', 'zerodata', 'ampnode', 'nginx'];
@@ -187,8 +188,39 @@ describe('ampzero run on the real daemons of an instance', () => {
 			expect(result.code).toBe(1);
 			expect(result.stderr).toContain(`port ${instance.config.ports.logstore} (logstore) is in use by pid ${process.pid}`);
 			expect(processesMentioning(instance.root)).toEqual([]);
+			// --no-daemon goes through the same check, and names the daemon the same way.
+			const foreground = await ampzero('run', instance.directory, '--batch', '--no-daemon', '--no-nat-bypass', '--no-hub');
+			expect(foreground.code).toBe(1);
+			expect(foreground.stderr).toContain(`ampzero: logstore failed: port ${instance.config.ports.logstore} (logstore) is in use by pid ${process.pid}`);
+			expect(processesMentioning(instance.root)).toEqual([]);
 		} finally {
 			await new Promise<void>(resolve => holder.close(() => resolve()));
 		}
 	});
+
+	it('--no-daemon: the first ^C stops every daemon cleanly and exits 0, saying a second one forces', async () => {
+		const child = spawn(process.execPath, [ampzeroBin, 'run', instance.directory, '--batch', '--no-daemon', '--no-nat-bypass', '--no-hub'], {
+			env: {...process.env, AMPZERO_HOME: instance.home, CI: '1'},
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+		let stdout = '';
+		let stderr = '';
+		child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+		child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+		const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)));
+		try {
+			const deadline = Date.now() + 30_000;
+			while (!stdout.includes('all daemons ready') && Date.now() < deadline && child.exitCode === null) await new Promise(resolve => setTimeout(resolve, 50));
+			expect(stdout, stderr).toContain('all daemons ready');
+			child.kill('SIGINT');
+			expect(await exited).toBe(0);
+			expect(stderr).toContain('stopping every daemon (^C again to force)');
+			expect(processesMentioning(instance.root)).toEqual([]);
+			for (const port of instancePorts()) expect(listenersOn(port), `port ${port}`).toBe(0);
+		} finally {
+			clearTimeout(killer);
+			if (child.exitCode === null) child.kill('SIGKILL');
+		}
+	}, 90_000);
 });

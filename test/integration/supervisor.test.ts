@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {SupervisorEvent} from '../../services/supervisor/events.js';
+import {PortsBusyError} from '../../services/supervisor/port-holders.js';
 import {groupAlive} from '../../services/supervisor/proc.js';
 import {Supervisor} from '../../services/supervisor/supervisor.js';
 import {freePorts} from '../helpers/ports.js';
@@ -149,8 +150,19 @@ describe('supervisor with real processes', () => {
 		await new Promise<void>(resolve => holder.listen(0, '127.0.0.1', resolve));
 		cleanups.push(() => new Promise<void>(resolve => holder.close(() => resolve())));
 		const port = (holder.address() as net.AddressInfo).port;
-		const {supervisor} = supervise(run, [nodeDaemon('web', httpServerScript(port), run.root, {ports: [port]})]);
-		await expect(supervisor.start()).rejects.toThrow(new RegExp(`port ${port} \\(web\\) is in use by pid ${process.pid}: .*node`));
+		const second = net.createServer();
+		await new Promise<void>(resolve => second.listen(0, '127.0.0.1', resolve));
+		cleanups.push(() => new Promise<void>(resolve => second.close(() => resolve())));
+		const secondPort = (second.address() as net.AddressInfo).port;
+		const {supervisor} = supervise(run, [
+			nodeDaemon('web', httpServerScript(port), run.root, {ports: [port]}),
+			nodeDaemon('api', httpServerScript(secondPort), run.root, {ports: [secondPort]}),
+		]);
+		const error = (await supervisor.start().catch((caught: unknown) => caught)) as PortsBusyError;
+		expect(error).toBeInstanceOf(PortsBusyError);
+		expect(error.daemon).toBe('web');
+		expect(error.message).toMatch(new RegExp(`^port ${port} \\(web\\) is in use by pid ${process.pid}: .*node.*; stop that process or choose other ports in amprun.yaml$`));
+		expect(error.details).toEqual([expect.stringMatching(new RegExp(`^port ${secondPort} \\(api\\) is in use by pid ${process.pid}: `))]);
 		expect(processesMentioning(run.root)).toEqual([]);
 	});
 

@@ -150,6 +150,18 @@ describe('the HTTP hub', () => {
 		expect(((await response.json()) as {error: string}).error).toMatch(/publicKey must be a base64 Ed25519 public key/);
 	});
 
+	it('refuses bodies like the daemons do: 413 over the limit, 400 not JSON or not an object', async () => {
+		const client = await serve(new DirectoryHub(state, 'served'));
+		const answer = async (body: string): Promise<[number, string]> => {
+			const response = await fetch(`${client.location}/v1/register`, {method: 'POST', body});
+			return [response.status, ((await response.json()) as {error: string}).error];
+		};
+		expect(await answer(`{"pad":"${'x'.repeat(70_000)}"}`)).toEqual([413, 'the request body of 70010 bytes is over the limit of 65536 bytes']);
+		const [status, error] = await answer('{"kind":');
+		expect([status, error]).toEqual([400, expect.stringMatching(/^the request body is not valid JSON: /)]);
+		expect(await answer('"user"')).toEqual([400, 'the request body must be a JSON object']);
+	});
+
 	it('announceHost publishes the address signed with the instance host key', async () => {
 		const client = await serve(new DirectoryHub(state, 'served'));
 		const host = await createIdentity(client, 'host');

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import path from 'node:path';
+import {HttpError} from '../../../services/http/http-error.js';
+import {readBody} from '../../../services/http/request-body.js';
 import type {LogRecord} from '../../../services/logstore/records.js';
 import {listenWithDrain} from '../shared/http-server.js';
 import type {Logger} from '../shared/logger.js';
@@ -9,6 +11,9 @@ import type {LoadedServices} from './service-loader.js';
 import {clearedSessionCookie, readCookie, sessionCookie, sessionCookieName, type Session, type SessionStore} from './sessions.js';
 import {sendStaticFile} from './static-files.js';
 import {readTemplate} from './templates.js';
+
+/** The largest body a service's POST may send. */
+const maxServiceBodyBytes = 1_000_000;
 
 export interface AmpnodeServerOptions {
 	host: string;
@@ -105,7 +110,7 @@ export async function startAmpnodeServer(options: AmpnodeServerOptions): Promise
 	}
 
 	async function runService(service: ServiceRoute, request: http.IncomingMessage, url: URL, session: Session | undefined): Promise<Reply> {
-		const body = request.method === 'POST' ? await readText(request, 1_000_000) : '';
+		const body = request.method === 'POST' ? (await readBody(request, maxServiceBodyBytes)).toString('utf8') : '';
 		const serviceRequest: ServiceRequest = {
 			method: request.method ?? 'GET',
 			path: url.pathname,
@@ -173,6 +178,10 @@ export async function startAmpnodeServer(options: AmpnodeServerOptions): Promise
 			}
 			send(response, reply);
 		} catch (error) {
+			if (error instanceof HttpError && !response.headersSent) {
+				send(response, html(error.status, simplePage('Request refused', [error.message], options.title)));
+				return;
+			}
 			logError(`${request.method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, {path: url.pathname});
 			if (!response.headersSent) send(response, html(500, simplePage('Something went wrong', ['The ampnode log has the details.'], options.title)));
 			else response.destroy();
@@ -202,13 +211,3 @@ function clientAddress(request: http.IncomingMessage): string {
 	return real || request.socket.remoteAddress || '';
 }
 
-async function readText(request: http.IncomingMessage, limitBytes: number): Promise<string> {
-	const chunks: Buffer[] = [];
-	let size = 0;
-	for await (const chunk of request as AsyncIterable<Buffer>) {
-		size += chunk.length;
-		if (size > limitBytes) throw new Error(`request body over ${limitBytes} bytes`);
-		chunks.push(chunk);
-	}
-	return Buffer.concat(chunks).toString('utf8');
-}

@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto';
+import {parseCookie, stringifySetCookie, type SerializeOptions} from 'cookie';
 import type {Redis} from 'ioredis';
 import {liveKeys} from '../../../services/daemons/live-redis.js';
 import type {LoginGrant} from '../../../services/login.js';
@@ -47,17 +48,16 @@ export class SessionStore {
 	}
 }
 
+const sessionCookieOptions: SerializeOptions = {path: '/', httpOnly: true, secure: true, sameSite: 'lax'};
+
 export function sessionCookie(sessionId: string): string {
-	return `${sessionCookieName}=${sessionId}; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=${sessionTtlSeconds}`;
+	return stringifySetCookie(sessionCookieName, sessionId, {...sessionCookieOptions, maxAge: sessionTtlSeconds});
 }
 
-export const clearedSessionCookie = `${sessionCookieName}=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0`;
+export const clearedSessionCookie = stringifySetCookie(sessionCookieName, '', {...sessionCookieOptions, maxAge: 0});
 
+/** One cookie of a Cookie header, parsed by the `cookie` package (percent-encoded values decoded). */
 export function readCookie(header: string | undefined, name: string): string | undefined {
 	if (!header) return undefined;
-	for (const part of header.split(';')) {
-		const separator = part.indexOf('=');
-		if (separator !== -1 && part.slice(0, separator).trim() === name) return part.slice(separator + 1).trim();
-	}
-	return undefined;
+	return parseCookie(header)[name] || undefined;
 }

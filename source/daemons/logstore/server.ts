@@ -6,10 +6,10 @@ import {
 	type LogQuery,
 	type LogRecord,
 } from '../../../services/logstore/records.js';
-import {HttpError} from '../shared/http-error.js';
+import {HttpError} from '../../../services/http/http-error.js';
 import {startHttpServer, type RequestContext} from '../shared/http-server.js';
 import type {HostKeySource} from '../shared/host-keys.js';
-import {expectObject, parseJsonBody, readBody} from '../shared/json-body.js';
+import {expectObject, parseJsonBody, readBody} from '../../../services/http/request-body.js';
 import {silentLogger, type Logger} from '../shared/logger.js';
 import {FileNonceLog} from '../shared/nonce-log.js';
 import {RequestAuth} from '../shared/request-auth.js';

@@ -28,6 +28,7 @@ export async function runDaemon(_instanceDirectory: string, config: InstanceConf
 	giveDirectoryTo(ownDirectory, user, [paths.root, paths.data]);
 	giveDirectoryTo(paths.postgresqlSocketDirectory, user, []);
 	if (await initCluster(dataDirectory, user)) logger.info(`created the database cluster in ${dataDirectory}`);
+	// child_process, not execa: postgres is the long-lived server this daemon wraps; its output goes straight through.
 	const child = spawn(postgresqlProgram('postgres'), postgresArgs(dataDirectory, paths.postgresqlSocketDirectory), {
 		stdio: ['ignore', 'inherit', 'inherit'],
 		cwd: dataDirectory,

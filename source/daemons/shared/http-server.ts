@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type {AddressInfo} from 'node:net';
-import {HttpError} from './http-error.js';
+import {HttpError} from '../../../services/http/http-error.js';
 import type {Logger} from './logger.js';
 
 /** What a route answers: a status and a JSON-serialisable body, or JSON text already made. */

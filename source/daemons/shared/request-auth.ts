@@ -1,6 +1,6 @@
 import type {IncomingHttpHeaders} from 'node:http';
 import {signatureHeaders, signedStatement, verifyStatement} from '../../../services/keys/request-signing.js';
-import {HttpError} from './http-error.js';
+import {HttpError} from '../../../services/http/http-error.js';
 import type {HostKeySource} from './host-keys.js';
 import type {NonceLog} from './nonce-log.js';
 

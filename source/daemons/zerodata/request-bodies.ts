@@ -9,8 +9,8 @@ import {
 	type EntityKey,
 	type PropertyValue,
 } from '../../../services/zerodata/types.js';
-import {HttpError} from '../shared/http-error.js';
-import {expectObject} from '../shared/json-body.js';
+import {HttpError} from '../../../services/http/http-error.js';
+import {expectObject} from '../../../services/http/request-body.js';
 
 /** Turns request bodies into checked values; anything malformed is a 400 naming the field. */
 

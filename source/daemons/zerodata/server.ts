@@ -1,9 +1,9 @@
 import {mkdirSync} from 'node:fs';
 import path from 'node:path';
 import {zerodataPaths, type EntityId} from '../../../services/zerodata/types.js';
-import {HttpError} from '../shared/http-error.js';
+import {HttpError} from '../../../services/http/http-error.js';
 import {startHttpServer, type JsonReply, type RequestContext} from '../shared/http-server.js';
-import {parseJsonBody, readBody} from '../shared/json-body.js';
+import {parseJsonBody, readBody} from '../../../services/http/request-body.js';
 import type {HostKeySource} from '../shared/host-keys.js';
 import {silentLogger, type Logger} from '../shared/logger.js';
 import {FileNonceLog, type NonceLog} from '../shared/nonce-log.js';

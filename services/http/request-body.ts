@@ -1,12 +1,18 @@
 import type {IncomingMessage} from 'node:http';
 import {HttpError} from './http-error.js';
 
-/** Reads the whole body, refusing more than `limitBytes` with 413. */
+/*
+ * The one request-body reader of ampzero's HTTP servers (logstore, zerodata, ampnode, the hub),
+ * so they all refuse alike: 413 over the limit (each server sets its own), 400 a body that is not JSON.
+ * Content-Type is not checked: fetch() and curl label a JSON string text/plain or form data.
+ */
+
+/** Reads the whole body, refusing more than `limitBytes` with 413 (from Content-Length before reading, when declared). */
 export async function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
 	const declared = Number(request.headers['content-length'] ?? 0);
 	if (declared > limitBytes) {
 		request.resume();
-		throw new HttpError(413, `request body of ${declared} bytes is over the limit of ${limitBytes} bytes; send smaller batches`);
+		throw new HttpError(413, `the request body of ${declared} bytes is over the limit of ${limitBytes} bytes`);
 	}
 	const chunks: Buffer[] = [];
 	let size = 0;
@@ -14,7 +20,7 @@ export async function readBody(request: IncomingMessage, limitBytes: number): Pr
 		size += chunk.length;
 		if (size > limitBytes) {
 			request.resume();
-			throw new HttpError(413, `request body is over the limit of ${limitBytes} bytes; send smaller batches`);
+			throw new HttpError(413, `the request body is over the limit of ${limitBytes} bytes`);
 		}
 		chunks.push(chunk);
 	}
@@ -27,7 +33,7 @@ export function parseJsonBody(body: Buffer): unknown {
 	try {
 		return JSON.parse(body.toString('utf8'));
 	} catch (error) {
-		throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message}`);
+		throw new HttpError(400, `the request body is not valid JSON: ${(error as Error).message}`);
 	}
 }
 
