@@ -172,7 +172,7 @@ async function round(count: number, anchors: boolean): Promise<Round> {
 	try {
 		fixture = await makeDeployFixture(harness);
 		const first = await timed(() => deploy(fixture!));
-		const firstPlan = first.result.events.find(event => event.type === 'deploy-plan')!.plan;
+		const firstPlan = first.result.events.find(event => event.type === 'plan')!;
 		changeInstanceFile(fixture, `change for ${count} hosts`);
 		const poller = pollHosts(
 			harness.hosts.map(host => host.address),
@@ -182,7 +182,7 @@ async function round(count: number, anchors: boolean): Promise<Round> {
 		const change = await timed(() => deploy(fixture!));
 		await new Promise(resolve => setTimeout(resolve, 300));
 		const counts = await poller.stop();
-		const changePlan = change.result.events.find(event => event.type === 'deploy-plan')!.plan;
+		const changePlan = change.result.events.find(event => event.type === 'plan')!;
 		const on = stepTimes(change.result, 'placeholder-on');
 		const off = stepTimes(change.result, 'placeholder-off');
 		const switches = [...stepTimes(change.result, 'switch').values()].map(time => time.end);

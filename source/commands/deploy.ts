@@ -1,7 +1,6 @@
 import path from 'node:path';
-import {parseTarget, loadDeploymentConfig, type DeploymentConfig} from '../../services/deploy/config.js';
-import type {DeployEvent} from '../../services/deploy/events.js';
-import {AmpError, UsageError} from '../../services/errors.js';
+import {parseTarget, loadDeploymentConfig} from '../../services/deploy/config.js';
+import {UsageError} from '../../services/errors.js';
 import {checkoutDirectory, resolveInstanceDirectory} from '../../services/instance/locate.js';
 import {isInteractive} from '../interactive.js';
 import {createBatchOutput, type BatchOutput} from '../output.js';
@@ -42,56 +41,23 @@ export async function deployCommand(name: string, action: string | undefined, op
 		connect,
 		...(process.env['AMPZERO_DEPLOY_FAULT'] ? {fault: process.env['AMPZERO_DEPLOY_FAULT']} : {}),
 	});
-	const onSignal = (signal: NodeJS.Signals): void => run.abort(`${signal} received`);
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
-	try {
-		if (isInteractive({batch: Boolean(options['batch'])})) await showDeployScreen(run, out, config);
-		else await printEvents(run.events(), out, config);
-		const result = await run.done;
-		if (result.error instanceof AmpError) throw result.error;
-		if (result.error) throw result.error;
-		return result.ok ? 0 : 1;
-	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
-	}
-}
-
-/** The one place the interactive deploy screen is started: `runDeployApp(run.events(), run.abort)` from source/app/deploy-app.tsx. Until the screen lands, it prints the lines. */
-async function showDeployScreen(run: {events(): AsyncIterable<DeployEvent>; abort(reason?: string): void}, out: BatchOutput, config: DeploymentConfig): Promise<void> {
-	await printEvents(run.events(), out, config);
-}
-
-/** The minimal line printer of deploy events (`--json`: one event a line). */
-async function printEvents(events: AsyncIterable<DeployEvent>, out: BatchOutput, config: DeploymentConfig): Promise<void> {
-	for await (const event of events) {
-		switch (event.type) {
-			case 'deploy-plan': {
-				const plan = event.plan;
-				out.event(event, `${plan.kind} ${plan.instance}: ${plan.ampifyRelease || '-'} ${plan.instanceRelease || '-'} to ${plan.hosts.length} host(s) from ${config.file}; log ${plan.logFile}`);
-				for (const host of plan.hosts) out.event({type: 'plan-host', ...host}, `  ${host.host}: ${host.transfer}, ${host.bytes} bytes; steps ${plan.steps.join(' → ')}`);
-				break;
-			}
-			case 'step-end':
-				out.event(event, `${event.host} ${event.step} ${event.ok ? 'ok' : 'FAILED'} ${event.ms} ms${event.bytes !== undefined ? ` ${event.bytes} bytes` : ''}${event.error ? `: ${event.error}` : ''}`);
-				break;
-			case 'host-output':
-				out.event(event);
-				if (/^(rollback:|! )/.test(event.line) || event.line.includes('sending it once more')) out.line(`${event.host} ${event.step}: ${event.line}`);
-				break;
-			case 'phase':
-				out.event(event, `phase: ${event.phase}`);
-				break;
-			case 'deploy-end':
-				out.event(event, `${event.ok ? 'done' : event.phase} in ${event.ms} ms${event.error ? `: ${event.error}` : ''}`);
-				for (const host of event.hosts) out.line(`  ${host.host}: ${host.state}${host.release ? ` (${host.release})` : ''}`);
-				if (!event.ok && event.error) out.error(`ampzero: deploy ${event.phase}: ${event.error}`);
-				break;
-			default:
-				out.event(event);
+	const abort = (): void => run.abort('aborted by the user');
+	let code: number;
+	if (isInteractive({batch: Boolean(options['batch'])})) {
+		const {runDeployApp} = await import('../app/deploy-app.js');
+		code = await runDeployApp(run.events(), abort, {instance: name});
+	} else {
+		const {printDeploy, printDeployPlan} = await import('../deploy-output.js');
+		if (dryRun) {
+			for await (const event of run.events()) if (event.type === 'deploy-plan') printDeployPlan(event.plan, out);
+			code = 0;
+		} else {
+			code = await printDeploy(run.events(), out, {abort});
 		}
 	}
+	const result = await run.done;
+	if (result.error) throw result.error;
+	return result.ok ? code : 1;
 }
 
 function printStatus(hosts: Array<Record<string, unknown> & {host: string; line: string}>, out: BatchOutput): number {

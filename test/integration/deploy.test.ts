@@ -27,14 +27,14 @@ function https(host: {address: string}, urlPath = '/health'): Promise<{status?: 
 
 /** What a failed deploy said: stderr, its last events and the last lines of its log file. */
 function why(result: {stderr: string; events: Array<Record<string, any>>}): string {
-	const plan = result.events.find(event => event.type === 'deploy-plan')?.plan;
+	const plan = result.events.find(event => event.type === 'plan');
 	let log = '';
 	try {
 		log = readFileSync(plan.logFile, 'utf8').split('\n').slice(-60).join('\n');
 	} catch {
 		// no log file: the deploy ended before it made one
 	}
-	return `${result.stderr}\n${result.events.filter(event => event.type === 'step-end' && !event.ok).map(event => JSON.stringify(event)).join('\n')}\n${log}`;
+	return `${result.stderr}\n${result.events.filter(event => event.type === 'step-end' && event.state === 'failed').map(event => JSON.stringify(event)).join('\n')}\n${log}`;
 }
 
 function distOf(host: {optDirectory: string}): string {
@@ -66,7 +66,7 @@ describe('ampzero deploy to three SSH hosts', () => {
 	it('first deploy: every host serves the new release over HTTPS, in the README layout, no lock left', async () => {
 		const result = await deploy(fixture!);
 		expect(result.code, why(result)).toBe(0);
-		const plan = result.events.find(event => event.type === 'deploy-plan')!.plan;
+		const plan = result.events.find(event => event.type === 'plan')!;
 		expect(plan.hosts.map((host: {transfer: string}) => host.transfer)).toEqual(['full', 'full', 'full']);
 		for (const host of harness!.hosts) {
 			const dist = path.join(host.optDirectory, 'ampzero', 'dist');
@@ -103,10 +103,10 @@ describe('ampzero deploy to three SSH hosts', () => {
 		changeInstanceFile(fixture!, 'second release');
 		const result = await deploy(fixture!, [], {AMPZERO_DEPLOY_FAULT: `corrupt-transfer:${harness!.hosts[0]!.target}`});
 		expect(result.code, why(result)).toBe(0);
-		const plan = result.events.find(event => event.type === 'deploy-plan')!.plan;
+		const plan = result.events.find(event => event.type === 'plan')!;
 		expect(plan.hosts.map((host: {transfer: string}) => host.transfer)).toEqual(['patch', 'patch', 'patch']);
 		for (const end of stepEnds(result.events, 'transfer')) expect(end.bytes).toBeLessThan(20_000);
-		const resent = result.events.filter(event => event.type === 'host-output' && event.line.includes('sending it once more'));
+		const resent = result.events.filter(event => event.type === 'output' && event.line.includes('sending it once more'));
 		expect(resent.map(event => event.host)).toEqual([harness!.hosts[0]!.target]);
 		for (const host of harness!.hosts) {
 			expect(currentOf(host)).toBe(`${plan.ampifyRelease}\n${plan.instanceRelease}\n`);
@@ -122,9 +122,9 @@ describe('ampzero deploy to three SSH hosts', () => {
 		try {
 			const result = await deploy(fixture!);
 			expect(result.code).toBe(1);
-			expect(stepEnds(result.events, 'pre-update').filter(end => !end.ok).map(end => end.host)).toEqual([harness!.hosts[1]!.target]);
+			expect(stepEnds(result.events, 'pre-update').filter(end => end.state === 'failed').map(end => end.host)).toEqual([harness!.hosts[1]!.target]);
 			expect(result.events.some(event => event.type === 'step-start' && event.step === 'switch')).toBe(false);
-			const plan = result.events.find(event => event.type === 'deploy-plan')!.plan;
+			const plan = result.events.find(event => event.type === 'plan')!;
 			for (const [index, host] of harness!.hosts.entries()) {
 				expect(currentOf(host)).toBe(before[index]);
 				expect(existsSync(path.join(distOf(host), plan.instanceRelease))).toBe(false);
@@ -146,9 +146,9 @@ describe('ampzero deploy to three SSH hosts', () => {
 		git(fixture!.instance.directory, 'commit', '-q', '-am', 'frontend on loopback only');
 		const result = await deploy(fixture!);
 		expect(result.code).toBe(1);
-		expect(stepEnds(result.events, 'switch').every(end => end.ok), why(result)).toBe(true);
-		expect(stepEnds(result.events, 'health-check').some(end => !end.ok), why(result)).toBe(true);
-		expect(result.events.at(-1)).toMatchObject({type: 'deploy-end', ok: false, phase: 'rolled-back'});
+		expect(stepEnds(result.events, 'switch').every(end => end.state === 'ok'), why(result)).toBe(true);
+		expect(stepEnds(result.events, 'health-check').some(end => end.state === 'failed'), why(result)).toBe(true);
+		expect(result.events.at(-1)).toMatchObject({type: 'end', ok: false, state: 'rolled-back'});
 		for (const [index, host] of harness!.hosts.entries()) {
 			expect(currentOf(host)).toBe(before[index]);
 			expect(existsSync(path.join(distOf(host), 'lock-file'))).toBe(false);
@@ -165,7 +165,7 @@ describe('ampzero deploy to three SSH hosts', () => {
 			writeFileSync(lockFile, lock(holder.pid!));
 			const refused = await deploy(fixture!, ['--force-unlock']);
 			expect(refused.code).toBe(1);
-			expect(stepEnds(refused.events, 'lock').find(end => !end.ok)?.error).toMatch(new RegExp(`locked by someone@elsewhere \\(pid ${holder.pid}`));
+			expect(stepEnds(refused.events, 'lock').find(end => end.state === 'failed')?.error).toMatch(new RegExp(`locked by someone@elsewhere \\(pid ${holder.pid}`));
 			for (const host of harness!.hosts.slice(0, 2)) expect(existsSync(path.join(distOf(host), 'lock-file'))).toBe(false);
 			expect(existsSync(lockFile)).toBe(true);
 		} finally {
@@ -174,7 +174,7 @@ describe('ampzero deploy to three SSH hosts', () => {
 		await new Promise(resolve => holder.once('exit', resolve));
 		const stale = await deploy(fixture!);
 		expect(stale.code).toBe(1);
-		expect(stepEnds(stale.events, 'lock').find(end => !end.ok)?.error).toMatch(/stale lock: someone@elsewhere .* --force-unlock/);
+		expect(stepEnds(stale.events, 'lock').find(end => end.state === 'failed')?.error).toMatch(/stale lock: someone@elsewhere .* --force-unlock/);
 		git(fixture!.instance.directory, 'reset', '-q', '--hard', 'HEAD~1');
 		changeInstanceFile(fixture!, 'third release');
 		const forced = await deploy(fixture!, ['--force-unlock']);
@@ -189,14 +189,14 @@ describe('ampzero deploy to three SSH hosts', () => {
 		changeInstanceFile(fixture!, 'fourth release');
 		const dry = await deploy(fixture!, ['--dry-run']);
 		expect(dry.code, why(dry)).toBe(0);
-		const dryPlan = dry.events.find(event => event.type === 'deploy-plan')!.plan;
+		const dryPlan = dry.events.find(event => event.type === 'plan')!;
 		expect(dryPlan.hosts.map((host: {transfer: string}) => host.transfer)).toEqual(['patch', 'patch', 'patch']);
 		expect(dry.events.some(event => event.type === 'step-start')).toBe(false);
 		expect(harness!.hosts.map(currentOf)).toEqual(all);
 		for (const host of harness!.hosts) expect(existsSync(path.join(distOf(host), dryPlan.instanceRelease))).toBe(false);
 		const result = await deploy(fixture!, ['--host', harness!.hosts[0]!.target]);
 		expect(result.code, why(result)).toBe(0);
-		expect(result.events.find(event => event.type === 'deploy-plan')!.plan.hosts.map((host: {host: string}) => host.host)).toEqual([harness!.hosts[0]!.target]);
+		expect(result.events.find(event => event.type === 'plan')!.hosts.map((host: {host: string}) => host.host)).toEqual([harness!.hosts[0]!.target]);
 		expect(await page(harness!.hosts[0]!)).toContain('fourth release');
 		for (const [index, host] of harness!.hosts.slice(1).entries()) {
 			expect(currentOf(host)).toBe(others[index]);
@@ -235,7 +235,7 @@ describe('ampzero deploy to three SSH hosts', () => {
 		});
 		expect(sent).toBe(true);
 		expect(result.code).toBe(1);
-		expect(result.events.at(-1)).toMatchObject({type: 'deploy-end', ok: false, phase: 'aborted'});
+		expect(result.events.at(-1)).toMatchObject({type: 'end', ok: false, state: 'aborted'});
 		for (const [index, host] of harness!.hosts.entries()) {
 			expect(currentOf(host)).toBe(before[index]);
 			expect(existsSync(path.join(distOf(host), 'lock-file'))).toBe(false);
