@@ -30,7 +30,7 @@ function why(result: {stderr: string; events: Array<Record<string, any>>}): stri
 	const plan = result.events.find(event => event.type === 'plan');
 	let log = '';
 	try {
-		log = readFileSync(plan.logFile, 'utf8').split('\n').slice(-60).join('\n');
+		log = readFileSync(String(plan?.['logFile']), 'utf8').split('\n').slice(-60).join('\n');
 	} catch {
 		// no log file: the deploy ended before it made one
 	}
