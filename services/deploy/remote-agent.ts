@@ -142,6 +142,9 @@ function processAlive(pid: number): boolean {
  * as `lock-file`, which fails if any lock exists. With `force` an existing lock is removed first.
  */
 export function takeLock(root: string, record: LockRecord, force = false): {taken: true} | {taken: false; holder?: LockRecord} {
+	// The root and dist/ hold no secret (the instance release does, in a directory of its own): run as
+	// root, ampzero's daemons run as an unprivileged user, who must pass through them.
+	mkdirSync(distDirectory(root), {recursive: true, mode: 0o755});
 	mkdirSync(patchesDirectory(root), {recursive: true, mode: 0o700});
 	mkdirSync(path.join(root, 'var'), {recursive: true, mode: 0o755});
 	const file = lockFile(root);
@@ -274,7 +277,9 @@ export async function unpack(root: string, request: UnpackRequest, say: Say = no
 	if (existsSync(target)) return {unpacked: false};
 	const temporary = path.join(dist, `.${release}.${process.pid}.unpacking`);
 	rmSync(temporary, {recursive: true, force: true});
-	mkdirSync(temporary, {mode: 0o700});
+	// ampzero's own code is readable by the daemons' user; the instance (keys, passwords) stays
+	// the owner's until `ampzero run` lets that user's group in.
+	mkdirSync(temporary, {mode: release.startsWith('ampify-') ? 0o755 : 0o700});
 	try {
 		await run('tar', ['-x', '--no-same-owner', '-f', tarball, '-C', temporary], {say});
 		renameSync(temporary, target);
@@ -469,14 +474,31 @@ export async function stopOld(target: InstanceOnHost, say: Say = noSay): Promise
 	return {stopped: true, ...(bridge ? {bridge} : {})};
 }
 
+/**
+ * Run as root, the bridge's workers run as the user `ampzero run` gives every daemon (`ampzero`,
+ * else `nobody`), which can read the instance's pages and flag file; only the master stays root.
+ */
+function workerUser(): string[] {
+	if (process.getuid?.() !== 0) return [];
+	const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').map(line => line.split(':'));
+	const groups = readFileSync('/etc/group', 'utf8').split('\n').map(line => line.split(':'));
+	for (const name of ['ampzero', 'nobody']) {
+		const entry = passwd.find(fields => fields[0] === name);
+		if (!entry) continue;
+		const group = groups.find(fields => fields[2] === entry[3])?.[0] ?? entry[3];
+		return ['-g', `user ${name} ${group};`];
+	}
+	return [];
+}
+
 async function startBridge(target: InstanceOnHost, say: Say): Promise<number> {
 	const {prefix, pidFile} = bridgePaths(target);
 	const running = readPid(pidFile);
 	if (running) return running;
-	mkdirSync(prefix, {recursive: true, mode: 0o700});
+	mkdirSync(prefix, {recursive: true, mode: 0o711}); // the workers (not root) pass through to their temp directories
 	// nginx daemonizes itself here; its log goes to a file, not to pipes it would keep open.
 	const errorLog = path.join(prefix, 'error.log');
-	await run(findNginx(), ['-p', `${prefix}/`, '-e', errorLog, '-c', path.join(instanceOf(target), 'nginx', 'nginx.conf')], {say, timeoutMs: 10_000, detached: true});
+	await run(findNginx(), ['-p', `${prefix}/`, '-e', errorLog, '-c', path.join(instanceOf(target), 'nginx', 'nginx.conf'), ...workerUser()], {say, timeoutMs: 10_000, detached: true});
 	await waitFor(() => readPid(pidFile) !== undefined, 10_000, 'the bridge nginx to write its pid file');
 	const pid = readPid(pidFile)!;
 	say(`bridge nginx ${pid} holds the frontend`);
@@ -491,8 +513,8 @@ async function startBridge(target: InstanceOnHost, say: Say): Promise<number> {
 export async function nginxUpgrade(target: InstanceOnHost, say: Say = noSay): Promise<{upgraded: boolean}> {
 	const {prefix, pidFile} = bridgePaths(target);
 	const config = path.join(instanceOf(target), 'nginx', 'nginx.conf');
-	mkdirSync(prefix, {recursive: true, mode: 0o700});
-	await run(findNginx(), ['-t', '-q', '-p', `${prefix}/`, '-e', 'stderr', '-c', config], {say, timeoutMs: 10_000});
+	mkdirSync(prefix, {recursive: true, mode: 0o711}); // the workers (not root) pass through to their temp directories
+	await run(findNginx(), ['-t', '-q', '-p', `${prefix}/`, '-e', 'stderr', '-c', config, ...workerUser()], {say, timeoutMs: 10_000});
 	const old = readPid(pidFile);
 	if (old === undefined) return {upgraded: false};
 	process.kill(old, 'SIGUSR2');

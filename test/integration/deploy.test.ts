@@ -6,7 +6,9 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {httpsStatus} from '../../services/deploy/health.js';
 import {changeInstanceFile, deploy, git, makeDeployFixture, type DeployFixture} from '../helpers/deploy-fixture.js';
+import {ampzeroBin} from '../helpers/instance.js';
 import {startSshHosts, type SshTestHosts} from '../helpers/ssh-hosts.js';
+import {TmuxSession} from '../helpers/tmux.js';
 
 let harness: SshTestHosts | undefined;
 let fixture: DeployFixture | undefined;
@@ -243,4 +245,27 @@ describe('ampzero deploy to three SSH hosts', () => {
 			expect(await page(host)).not.toContain('interrupted release');
 		}
 	}, 240_000);
+
+	it('the deploy screen in tmux at 80×24 shows the three hosts at their steps, then the summary; q leaves with exit 0', async () => {
+		changeInstanceFile(fixture!, 'release watched on the screen');
+		const quote = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
+		const command = [process.execPath, ampzeroBin, 'deploy', fixture!.instance.directory, '--config', fixture!.configFile].map(quote).join(' ');
+		const screen = await TmuxSession.start(
+			`env -u CI AMPZERO_HOME=${quote(fixture!.home)} AMPZERO_DEPLOY_CHECKOUT=${quote(fixture!.checkout)} ${command}; echo "ampzero exited with $?"`,
+			{columns: 80, rows: 24},
+		);
+		try {
+			const during = await screen.waitFor(/step \d+\/19/, 60_000);
+			for (const host of harness!.hosts) expect(during).toContain(host.target);
+			expect(await screen.inAlternateScreen()).toBe(true);
+			const summary = await screen.waitFor(/deployed/, 200_000);
+			for (const host of harness!.hosts) expect(summary).toContain(host.target);
+			for (const line of summary.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+			await screen.sendKeys('q');
+			await screen.waitFor('ampzero exited with 0', 15_000);
+			for (const host of harness!.hosts) expect(await page(host)).toContain('release watched on the screen');
+		} finally {
+			await screen.kill();
+		}
+	}, 300_000);
 });
