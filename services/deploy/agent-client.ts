@@ -64,7 +64,8 @@ export class AgentClient {
 		const directory = `${this.root}/var/deploy`;
 		this.agentPath = `${directory}/agent-${hash}.mjs`;
 		const file = shellQuote(this.agentPath);
-		const command = `test -s ${file} || { umask 077 && mkdir -p ${shellQuote(directory)} && cat > ${file}.$$ && mv ${file}.$$ ${file}; }; node --version`;
+		// The root and var/ stay passable (the daemons' user runs below them); the agent's own directory is private.
+		const command = `test -s ${file} || { mkdir -p -m 755 ${shellQuote(this.root)} ${shellQuote(`${this.root}/var`)} && umask 077 && mkdir -p ${shellQuote(directory)} && cat > ${file}.$$ && mv ${file}.$$ ${file}; }; node --version`;
 		const result = await this.session.exec(command, {stdin: code, timeoutMs, ...(signal ? {signal} : {})});
 		if (result.code !== 0 && result.code !== 127) throw new AgentError(`cannot install the deploy agent in ${directory}: ${result.stderr.trim() || `exit ${result.code}`}`);
 		const version = /v(\d+)\.\d+\.\d+/.exec(result.stdout);
