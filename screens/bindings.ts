@@ -11,8 +11,9 @@ export type Screen = 'init' | 'dashboard' | 'deploy';
 export const commandDescriptions = {
 	'next-field': 'next field',
 	'previous-field': 'previous field',
-	'choice-next': 'switch: to the next choice (setup, hub)',
-	'choice-previous': 'switch: to the previous choice',
+	'choice-next': 'choose: the next choice (there Tab moves on)',
+	'choice-previous': 'choose: the previous choice',
+	'choice-pick': 'choose: a choice by its number',
 	'clear-field': 'clear the field',
 	submit: 'create the instance',
 	cancel: 'cancel: nothing is written',
@@ -69,10 +70,12 @@ export interface Binding {
 	modes?: readonly string[];
 	/** Whether the footer shows it (the help overlay lists every binding). */
 	footer?: boolean;
+	/** false: the help overlay leaves it out, as another binding of the command already lists its keys. */
+	help?: false;
 	match(input: string, key: Key): boolean;
 }
 
-/** The init form's modes: a text field is focused (it takes printable keys and ←/→), or a choice field. */
+/** The init form's modes: a text field is focused (its input takes printable keys, ←/→ and Backspace), or a choice field (its list takes ↑/↓). */
 const initForm = ['form-text', 'form-choice'];
 const dashboardLists = ['list', 'list-foreground'];
 
@@ -81,10 +84,15 @@ const dashboardLists = ['list', 'list-foreground'];
  * the input handlers all read this table, so a key is described where it is handled.
  */
 export const bindings: readonly Binding[] = [
-	{command: 'next-field', keys: 'Tab/↓', screens: ['init'], modes: initForm, footer: true, match: (_input, key) => (key.tab && !key.shift) || key.downArrow},
-	{command: 'previous-field', keys: 'S-Tab/↑', screens: ['init'], modes: initForm, footer: true, match: (_input, key) => (key.tab && key.shift) || key.upArrow},
-	{command: 'choice-next', keys: 'Space/→', screens: ['init'], modes: ['form-choice'], footer: true, match: (input, key) => input === ' ' || key.rightArrow},
-	{command: 'choice-previous', keys: '←', screens: ['init'], modes: ['form-choice'], match: (_input, key) => key.leftArrow},
+	{command: 'next-field', keys: 'Tab/↓', screens: ['init'], modes: ['form-text'], footer: true, match: (_input, key) => (key.tab && !key.shift) || key.downArrow},
+	{command: 'previous-field', keys: 'S-Tab/↑', screens: ['init'], modes: ['form-text'], footer: true, match: (_input, key) => (key.tab && key.shift) || key.upArrow},
+	// In a choice field the arrows choose, so only Tab moves between fields.
+	{command: 'next-field', keys: 'Tab', screens: ['init'], modes: ['form-choice'], footer: true, help: false, match: (_input, key) => key.tab && !key.shift},
+	{command: 'previous-field', keys: 'S-Tab', screens: ['init'], modes: ['form-choice'], footer: true, help: false, match: (_input, key) => key.tab && key.shift},
+	// The choice field's select list acts on these keys itself; the entries say what they do and keep them from other bindings.
+	{command: 'choice-next', keys: '↓/j', screens: ['init'], modes: ['form-choice'], footer: true, match: (input, key) => key.downArrow || input === 'j'},
+	{command: 'choice-previous', keys: '↑/k', screens: ['init'], modes: ['form-choice'], footer: true, match: (input, key) => key.upArrow || input === 'k'},
+	{command: 'choice-pick', keys: '1-9', screens: ['init'], modes: ['form-choice'], match: input => /^[1-9]$/.test(input)},
 	{command: 'clear-field', keys: '^U', screens: ['init'], modes: initForm, match: (input, key) => key.ctrl && input === 'u'},
 	{command: 'submit', keys: 'Enter', screens: ['init'], modes: initForm, footer: true, match: (_input, key) => key.return},
 	{command: 'cancel', keys: 'Esc', screens: ['init'], modes: initForm, footer: true, match: (_input, key) => key.escape},
