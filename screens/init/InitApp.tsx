@@ -85,7 +85,7 @@ export function InitApp({directory, initial, clobber, onResult, checkRoot = chec
 	}, [state, checkRoot, finish]);
 
 	const mode = phase.name === 'form' ? formMode(state) : phase.name;
-	useKeys((input, key) => {
+	useKeys((input, key, read) => {
 		if (help) {
 			if (matchCommand('init', input, key, 'help') !== undefined) setHelp(false);
 			return;
@@ -112,7 +112,11 @@ export function InitApp({directory, initial, clobber, onResult, checkRoot = chec
 			case 'abort':
 				return finish({type: 'cancelled'});
 		}
-		// Everything else (typing, editing, choosing) the focused field's input takes: see fieldEvents.
+		// Everything else (typing, editing, choosing) the focused field's input takes (see fieldEvents),
+		// unless the key came in one read with others: then the input's edit is dropped, and it is done here.
+		if (!read.split) return;
+		if (key.backspace || key.delete) return dispatch({type: 'erase-last'});
+		if (input !== '' && !key.ctrl && !key.meta) dispatch({type: 'type-text', text: input});
 	});
 
 	const fieldEvents = useMemo<FieldEvents>(

@@ -22,6 +22,12 @@ export type InitFormAction =
 	 * text that is no longer the field's (a key the table also acted on, such as ^U) is dropped.
 	 */
 	| {type: 'edit'; from: string; value: string}
+	/**
+	 * Text or Backspace that came in one read with other keys (^U, Tab, Enter…): the input saw the
+	 * read as one string and its edit is dropped, so the key handler gives them here one by one.
+	 */
+	| {type: 'type-text'; text: string}
+	| {type: 'erase-last'}
 	| {type: 'clear-field'}
 	/** The focused choice field's list moved to this choice. */
 	| {type: 'choose'; value: string}
@@ -55,6 +61,8 @@ function edit(state: InitFormState, value: string): InitFormState {
 	return withErrors({...state, values: {...state.values, [field.id]: value}});
 }
 
+const controlCharacter = /[\u0000-\u001F\u007F]/;
+
 /** The characters a field keeps: digits for ports, digits and commas for a port list, no control characters. */
 export function acceptable(kind: string, text: string): string {
 	const printable = [...text].filter(char => char >= ' ' && char !== '\u007F').join('');
@@ -73,8 +81,14 @@ export function initFormReducer(state: InitFormState, action: InitFormAction): I
 		case 'previous-field':
 			return focusOn(state, state.focus - 1);
 		case 'edit':
-			if (field.kind === 'choice' || action.from !== value) return state;
+			if (field.kind === 'choice' || action.from !== value || controlCharacter.test(action.value)) return state;
 			return edit(state, acceptable(field.kind, action.value));
+		case 'type-text':
+			if (field.kind === 'choice') return state;
+			return edit(state, value + acceptable(field.kind, action.text));
+		case 'erase-last':
+			if (field.kind === 'choice') return state;
+			return edit(state, value.slice(0, -1));
 		case 'clear-field':
 			if (field.kind === 'choice') return state;
 			return edit(state, '');

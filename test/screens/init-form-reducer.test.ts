@@ -45,6 +45,15 @@ describe('init form reducer', () => {
 		expect(formAnswers(cleared).title).toBe('');
 	});
 
+	it('drops an edit of a read that held control keys too, and takes its text and Backspace one by one', () => {
+		const state = initialFormState(fixedAnswers());
+		expect(type(state, 'Demo instance\u0015Shop')).toBe(state);
+		const typedAfterClear = run(state, {type: 'clear-field'}, {type: 'type-text', text: 'Shopx'}, {type: 'erase-last'});
+		expect(formAnswers(typedAfterClear).title).toBe('Shop');
+		const port = run(focusOn(state, 'ports.frontend'), {type: 'clear-field'}, {type: 'type-text', text: '90a4'});
+		expect(formAnswers(port).ports.frontend).toBe(904);
+	});
+
 	it('keeps only digits in a port field, and no control characters in text', () => {
 		const state = type(run(focusOn(initialFormState(fixedAnswers()), 'ports.frontend'), {type: 'clear-field'}), '9a0x4-0');
 		expect(formAnswers(state).ports.frontend).toBe(9040);
