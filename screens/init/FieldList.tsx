@@ -10,7 +10,7 @@ import {scrollTop, visibleCount, type InitFormState} from './init-form-reducer.j
  */
 export function FieldList({state, height, columns, events}: {state: InitFormState; height: number; columns: number; events: FieldEvents}) {
 	const previousTop = useRef(0);
-	const heights = fieldSpecs.map((spec, index) => fieldRows(spec, index === state.focus, state.errors[spec.id], columns));
+	const heights = fieldSpecs.map((spec, index) => fieldRows(spec, index === state.focus, state.values[spec.id] ?? '', state.errors[spec.id], columns));
 	const listHeight = Math.max(1, height - 2);
 	const top = scrollTop(heights, state.focus, listHeight, previousTop.current);
 	previousTop.current = top;

@@ -9,10 +9,13 @@ const errorIndent = 4;
 
 /**
  * Rows a field takes at this width: its line (a focused choice field lists its choices one per
- * row), plus its error wrapped under it.
+ * row; a focused text field wraps its whole text, with room for the cursor after it), plus its
+ * error wrapped under it. An unfocused field's text is cut to its one line.
  */
-export function fieldRows(spec: FieldSpec, focused: boolean, error: string | undefined, columns: number): number {
-	const own = focused && spec.kind === 'choice' ? Math.max(1, spec.choices?.length ?? 1) : 1;
+export function fieldRows(spec: FieldSpec, focused: boolean, value: string, error: string | undefined, columns: number): number {
+	let own = 1;
+	if (focused && spec.kind === 'choice') own = Math.max(1, spec.choices?.length ?? 1);
+	else if (focused) own = Math.max(1, Math.ceil((value.length + 1) / Math.max(1, columns - 2 - labelWidth)));
 	if (error === undefined) return own;
 	const width = Math.max(1, columns - errorIndent);
 	return own + Math.ceil((error.length + 2) / width);
@@ -73,7 +76,7 @@ function FocusedTextInput({value, onEdit}: {value: string; onEdit(from: string, 
 
 function Value({spec, value, focused, events}: {spec: FieldSpec; value: string; focused: boolean; events: FieldEvents}) {
 	if (spec.kind === 'choice') return focused ? <ChoiceList spec={spec} value={value} onChoose={events.onChoose} /> : <ChoiceValue spec={spec} value={value} />;
-	if (!focused) return <Text>{value}</Text>;
+	if (!focused) return <Text wrap="truncate-end">{value}</Text>;
 	// Only the focused field takes keys; the keys the bindings table holds (Tab, ↑/↓, Enter, Esc, ^C) it passes by.
 	return <FocusedTextInput value={value} onEdit={events.onEdit} />;
 }

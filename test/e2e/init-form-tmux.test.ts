@@ -104,8 +104,18 @@ describe('ampzero init: the form in a real terminal (tmux, 80×24)', () => {
 		await tmux.tmux('paste-buffer', '-b', 'long', '-t', tmux.session);
 		const pasted = await tmux.waitFor(/❯ Title\s+Pasted 0123/);
 		expect(pasted).not.toContain('the title cannot be empty');
+		// While focused the whole text shows, wrapped under the field; the fields below move down.
+		expect(pasted.replace(/\n\s+/g, '')).toContain(long);
+		expect(pasted).toMatch(/^ {2}User name/m);
 
-		// S-Tab wraps round to the setup choice; its list shows both choices, ↓ picks server, ↑ and ↓ again keep it.
+		// Unfocused, it is cut to its line.
+		await tmux.sendKeys(tmuxKeys.tab);
+		const left = await tmux.waitFor('❯ User name');
+		expect(left).toMatch(/^ {2}Title\s+Pasted 0123\d*…$/m);
+
+		// S-Tab twice wraps round to the setup choice; its list shows both choices, ↓ picks server, ↑ and ↓ again keep it.
+		await tmux.sendKeys(tmuxKeys.shiftTab);
+		await tmux.waitFor('❯ Title');
 		await tmux.sendKeys(tmuxKeys.shiftTab);
 		await tmux.waitFor(/❯ Setup\s+◉ single\s*\n\s+○ server/);
 		await tmux.sendKeys(tmuxKeys.down);
