@@ -44,6 +44,9 @@ export const commandDescriptions = {
 	'leave-stop': 'stop everything, then leave',
 	'leave-detach': 'detach: leave everything running',
 	'confirm-cancel': 'cancel: back to the dashboard',
+	'answer-next': 'choose: the next answer',
+	'answer-previous': 'choose: the previous answer',
+	'answer-given': 'answer: the chosen one (or its number)',
 	help: 'show or hide this help',
 	'close-help': 'close the help',
 	'deploy-interrupt': 'abort: asks first, a second ^C aborts; the rollback still runs',
@@ -78,6 +81,8 @@ export interface Binding {
 /** The init form's modes: a text field is focused (its input takes printable keys, ←/→ and Backspace), or a choice field (its list takes ↑/↓). */
 const initForm = ['form-text', 'form-choice'];
 const dashboardLists = ['list', 'list-foreground'];
+/** The dashboard's questions that are lists of answers. */
+const dashboardQuestions = ['confirm-leave', 'confirm-stop'];
 
 /**
  * Every keyboard shortcut of the app. The footer, the help overlay, the status line's hints and
@@ -141,7 +146,7 @@ export const bindings: readonly Binding[] = [
 		screens: ['dashboard'],
 		modes: ['confirm-leave', 'confirm-stop'],
 		footer: true,
-		match: (input, key) => input === 's' || input === 'y' || key.return,
+		match: input => input === 's' || input === 'y',
 	},
 	{command: 'leave-detach', keys: 'd', screens: ['dashboard'], modes: ['confirm-leave'], footer: true, match: input => input === 'd'},
 	{
@@ -152,6 +157,10 @@ export const bindings: readonly Binding[] = [
 		footer: true,
 		match: (input, key) => (!key.ctrl && (input === 'n' || input === 'N' || input === 'c')) || key.escape,
 	},
+	// The leave question's list acts on these keys itself; the entries say what they do and keep them from other bindings.
+	{command: 'answer-next', keys: '↓/j', screens: ['dashboard'], modes: dashboardQuestions, match: (input, key) => key.downArrow || input === 'j'},
+	{command: 'answer-previous', keys: '↑/k', screens: ['dashboard'], modes: dashboardQuestions, match: (input, key) => key.upArrow || input === 'k'},
+	{command: 'answer-given', keys: 'Enter', screens: ['dashboard'], modes: dashboardQuestions, match: (input, key) => key.return || /^[1-9]$/.test(input)},
 	// `?` where no text is typed; in the form, ^/, which a text field never takes (the dashboard's search has no help).
 	{
 		command: 'help',
