@@ -81,8 +81,8 @@ export interface Binding {
 /** The init form's modes: a text field is focused (its input takes printable keys, ←/→ and Backspace), or a choice field (its list takes ↑/↓). */
 const initForm = ['form-text', 'form-choice'];
 const dashboardLists = ['list', 'list-foreground'];
-/** The dashboard's questions that are lists of answers. */
-const dashboardQuestions = ['confirm-leave', 'confirm-stop'];
+/** The questions that are lists of answers: the dashboard's leave question, the deploy screen's abort question. */
+const questions = ['confirm-leave', 'confirm-stop', 'confirm-abort'];
 
 /**
  * Every keyboard shortcut of the app. The footer, the help overlay, the status line's hints and
@@ -157,10 +157,10 @@ export const bindings: readonly Binding[] = [
 		footer: true,
 		match: (input, key) => (!key.ctrl && (input === 'n' || input === 'N' || input === 'c')) || key.escape,
 	},
-	// The leave question's list acts on these keys itself; the entries say what they do and keep them from other bindings.
-	{command: 'answer-next', keys: '↓/j', screens: ['dashboard'], modes: dashboardQuestions, match: (input, key) => key.downArrow || input === 'j'},
-	{command: 'answer-previous', keys: '↑/k', screens: ['dashboard'], modes: dashboardQuestions, match: (input, key) => key.upArrow || input === 'k'},
-	{command: 'answer-given', keys: 'Enter', screens: ['dashboard'], modes: dashboardQuestions, match: (input, key) => key.return || /^[1-9]$/.test(input)},
+	// A question's list acts on these keys itself; the entries say what they do and keep them from other bindings.
+	{command: 'answer-next', keys: '↓/j', screens: ['dashboard', 'deploy'], modes: questions, match: (input, key) => key.downArrow || input === 'j'},
+	{command: 'answer-previous', keys: '↑/k', screens: ['dashboard', 'deploy'], modes: questions, match: (input, key) => key.upArrow || input === 'k'},
+	{command: 'answer-given', keys: 'Enter', screens: ['dashboard', 'deploy'], modes: questions, match: (input, key) => key.return || /^[1-9]$/.test(input)},
 	// `?` where no text is typed; in the form, ^/, which a text field never takes (the dashboard's search has no help).
 	{
 		command: 'help',
