@@ -11,8 +11,9 @@ export type Screen = 'init' | 'dashboard' | 'deploy';
 export const commandDescriptions = {
 	'next-field': 'next field',
 	'previous-field': 'previous field',
-	'choice-next': 'switch: to the next choice (setup, hub)',
-	'choice-previous': 'switch: to the previous choice',
+	'choice-next': 'choose: the next choice (there Tab moves on)',
+	'choice-previous': 'choose: the previous choice',
+	'choice-pick': 'choose: a choice by its number',
 	'clear-field': 'clear the field',
 	submit: 'create the instance',
 	cancel: 'cancel: nothing is written',
@@ -43,6 +44,9 @@ export const commandDescriptions = {
 	'leave-stop': 'stop everything, then leave',
 	'leave-detach': 'detach: leave everything running',
 	'confirm-cancel': 'cancel: back to the dashboard',
+	'answer-next': 'choose: the next answer',
+	'answer-previous': 'choose: the previous answer',
+	'answer-given': 'answer: the chosen one (or its number)',
 	help: 'show or hide this help',
 	'close-help': 'close the help',
 	'deploy-interrupt': 'abort: asks first, a second ^C aborts; the rollback still runs',
@@ -69,22 +73,31 @@ export interface Binding {
 	modes?: readonly string[];
 	/** Whether the footer shows it (the help overlay lists every binding). */
 	footer?: boolean;
+	/** false: the help overlay leaves it out, as another binding of the command already lists its keys. */
+	help?: false;
 	match(input: string, key: Key): boolean;
 }
 
-/** The init form's modes: a text field is focused (it takes printable keys and ←/→), or a choice field. */
+/** The init form's modes: a text field is focused (its input takes printable keys, ←/→ and Backspace), or a choice field (its list takes ↑/↓). */
 const initForm = ['form-text', 'form-choice'];
 const dashboardLists = ['list', 'list-foreground'];
+/** The questions that are lists of answers: the dashboard's leave question, the deploy screen's abort question. */
+const questions = ['confirm-leave', 'confirm-stop', 'confirm-abort'];
 
 /**
  * Every keyboard shortcut of the app. The footer, the help overlay, the status line's hints and
  * the input handlers all read this table, so a key is described where it is handled.
  */
 export const bindings: readonly Binding[] = [
-	{command: 'next-field', keys: 'Tab/↓', screens: ['init'], modes: initForm, footer: true, match: (_input, key) => (key.tab && !key.shift) || key.downArrow},
-	{command: 'previous-field', keys: 'S-Tab/↑', screens: ['init'], modes: initForm, footer: true, match: (_input, key) => (key.tab && key.shift) || key.upArrow},
-	{command: 'choice-next', keys: 'Space/→', screens: ['init'], modes: ['form-choice'], footer: true, match: (input, key) => input === ' ' || key.rightArrow},
-	{command: 'choice-previous', keys: '←', screens: ['init'], modes: ['form-choice'], match: (_input, key) => key.leftArrow},
+	{command: 'next-field', keys: 'Tab/↓', screens: ['init'], modes: ['form-text'], footer: true, match: (_input, key) => (key.tab && !key.shift) || key.downArrow},
+	{command: 'previous-field', keys: 'S-Tab/↑', screens: ['init'], modes: ['form-text'], footer: true, match: (_input, key) => (key.tab && key.shift) || key.upArrow},
+	// In a choice field the arrows choose, so only Tab moves between fields.
+	{command: 'next-field', keys: 'Tab', screens: ['init'], modes: ['form-choice'], footer: true, help: false, match: (_input, key) => key.tab && !key.shift},
+	{command: 'previous-field', keys: 'S-Tab', screens: ['init'], modes: ['form-choice'], footer: true, help: false, match: (_input, key) => key.tab && key.shift},
+	// The choice field's select list acts on these keys itself; the entries say what they do and keep them from other bindings.
+	{command: 'choice-next', keys: '↓/j', screens: ['init'], modes: ['form-choice'], footer: true, match: (input, key) => key.downArrow || input === 'j'},
+	{command: 'choice-previous', keys: '↑/k', screens: ['init'], modes: ['form-choice'], footer: true, match: (input, key) => key.upArrow || input === 'k'},
+	{command: 'choice-pick', keys: '1-9', screens: ['init'], modes: ['form-choice'], match: input => /^[1-9]$/.test(input)},
 	{command: 'clear-field', keys: '^U', screens: ['init'], modes: initForm, match: (input, key) => key.ctrl && input === 'u'},
 	{command: 'submit', keys: 'Enter', screens: ['init'], modes: initForm, footer: true, match: (_input, key) => key.return},
 	{command: 'cancel', keys: 'Esc', screens: ['init'], modes: initForm, footer: true, match: (_input, key) => key.escape},
@@ -133,7 +146,7 @@ export const bindings: readonly Binding[] = [
 		screens: ['dashboard'],
 		modes: ['confirm-leave', 'confirm-stop'],
 		footer: true,
-		match: (input, key) => input === 's' || input === 'y' || key.return,
+		match: input => input === 's' || input === 'y',
 	},
 	{command: 'leave-detach', keys: 'd', screens: ['dashboard'], modes: ['confirm-leave'], footer: true, match: input => input === 'd'},
 	{
@@ -144,6 +157,10 @@ export const bindings: readonly Binding[] = [
 		footer: true,
 		match: (input, key) => (!key.ctrl && (input === 'n' || input === 'N' || input === 'c')) || key.escape,
 	},
+	// A question's list acts on these keys itself; the entries say what they do and keep them from other bindings.
+	{command: 'answer-next', keys: '↓/j', screens: ['dashboard', 'deploy'], modes: questions, match: (input, key) => key.downArrow || input === 'j'},
+	{command: 'answer-previous', keys: '↑/k', screens: ['dashboard', 'deploy'], modes: questions, match: (input, key) => key.upArrow || input === 'k'},
+	{command: 'answer-given', keys: 'Enter', screens: ['dashboard', 'deploy'], modes: questions, match: (input, key) => key.return || /^[1-9]$/.test(input)},
 	// `?` where no text is typed; in the form, ^/, which a text field never takes (the dashboard's search has no help).
 	{
 		command: 'help',

@@ -6,7 +6,7 @@ import {useDaemonUsage, type UsageSource} from '../hooks/use-daemon-usage.js';
 import {useKeys} from '../hooks/use-keys.js';
 import {useSupervisor} from '../hooks/use-supervisor.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
-import {dashboardMode, interpretKey, keyPresses} from './dashboard-keys.js';
+import {commandOutcome, dashboardMode, interpretKey, keyPresses, type KeyOutcome} from './dashboard-keys.js';
 import {dashboardReducer, type DashboardState} from './dashboard-reducer.js';
 import {DashboardView} from './DashboardView.js';
 import {dashboardLayout} from './layout.js';
@@ -44,19 +44,21 @@ export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, size
 	const current = useRef(state);
 	current.current = state;
 
-	useKeys((input, key) => {
-		for (const [text, pressed] of keyPresses(input, key)) {
-			const {actions, commands} = interpretKey(current.current, text, pressed, {ownsSupervisor, logRows: layout.logRows});
-			for (const action of actions) {
-				current.current = dashboardReducer(current.current, action);
-				dispatch(action);
-			}
-			for (const command of commands) {
-				connection.send(command).catch((error: unknown) => {
-					dispatch({type: 'notice', text: `The supervisor did not take “${command.type}”: ${error instanceof Error ? error.message : String(error)}`});
-				});
-			}
+	const apply = ({actions, commands}: KeyOutcome): void => {
+		for (const action of actions) {
+			current.current = dashboardReducer(current.current, action);
+			dispatch(action);
 		}
+		for (const command of commands) {
+			connection.send(command).catch((error: unknown) => {
+				dispatch({type: 'notice', text: `The supervisor did not take “${command.type}”: ${error instanceof Error ? error.message : String(error)}`});
+			});
+		}
+	};
+	const context = {ownsSupervisor, logRows: layout.logRows};
+
+	useKeys((input, key) => {
+		for (const [text, pressed] of keyPresses(input, key)) apply(interpretKey(current.current, text, pressed, context));
 	});
 
 	const ended = state.ended;
@@ -67,5 +69,5 @@ export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, size
 		exit();
 	}, [ended, connection, onEnd, exit]);
 
-	return <DashboardView state={state} size={shown} now={now} ownsSupervisor={ownsSupervisor} color={color} usage={usage} />;
+	return <DashboardView state={state} size={shown} now={now} ownsSupervisor={ownsSupervisor} color={color} usage={usage} onAnswer={command => apply(commandOutcome(current.current, command, context))} />;
 }

@@ -1,5 +1,7 @@
 import {Box} from 'ink';
 import type {DaemonUsage} from '../../services/supervisor/usage.js';
+import type {Command} from '../bindings.js';
+import {ChoiceDialog} from '../components/ChoiceDialog.js';
 import {Footer} from '../components/Footer.js';
 import {dashboardMode} from './dashboard-keys.js';
 import {selectedDaemon, selectedLog, visibleWindow, type DashboardState} from './dashboard-reducer.js';
@@ -17,10 +19,19 @@ export interface DashboardViewProps {
 	ownsSupervisor: boolean;
 	color: boolean;
 	usage?: ReadonlyMap<string, DaemonUsage>;
+	/** An answer picked from the leave question's list (the same command as its direct key). */
+	onAnswer?(command: Command): void;
+}
+
+const ignore = (): void => undefined;
+
+/** The leave question's answers: with --no-daemon there is nothing to detach from. */
+function leaveAnswers(mode: string): Command[] {
+	return mode === 'confirm-leave' ? ['leave-stop', 'leave-detach', 'confirm-cancel'] : ['leave-stop', 'confirm-cancel'];
 }
 
 /** The whole screen for one state: header, daemon list beside the log pane, status line, footer. */
-export function DashboardView({state, size, now, ownsSupervisor, color, usage}: DashboardViewProps) {
+export function DashboardView({state, size, now, ownsSupervisor, color, usage, onAnswer = ignore}: DashboardViewProps) {
 	const mode = dashboardMode(state, ownsSupervisor);
 	const layout = dashboardLayout(size, state.daemons, mode);
 	const window = visibleWindow(state, layout.logRows);
@@ -43,20 +54,32 @@ export function DashboardView({state, size, now, ownsSupervisor, color, usage}: 
 						usage={usage}
 						{...(state.info?.remote ? {remote: state.info.remote} : {})}
 					/>
-					<LogPane
-						daemon={selectedDaemon(state)}
-						buffer={selectedLog(state)}
-						start={window.start}
-						end={window.end}
-						follow={state.follow}
-						pattern={search?.pattern}
-						match={search?.match}
-						width={layout.logWidth}
-						height={layout.paneHeight}
-						lineColumns={layout.logColumns}
-						color={color}
-						raw={state.raw}
-					/>
+					{mode === 'confirm-leave' || mode === 'confirm-stop' ? (
+						<ChoiceDialog
+							screen="dashboard"
+							mode={mode}
+							question={mode === 'confirm-leave' ? `Leave ${state.info?.instance ?? 'the instance'}:` : `Leave: every daemon of ${state.info?.instance ?? 'the instance'} stops`}
+							answers={leaveAnswers(mode)}
+							onAnswer={onAnswer}
+							width={layout.logWidth}
+							height={layout.paneHeight}
+						/>
+					) : (
+						<LogPane
+							daemon={selectedDaemon(state)}
+							buffer={selectedLog(state)}
+							start={window.start}
+							end={window.end}
+							follow={state.follow}
+							pattern={search?.pattern}
+							match={search?.match}
+							width={layout.logWidth}
+							height={layout.paneHeight}
+							lineColumns={layout.logColumns}
+							color={color}
+							raw={state.raw}
+						/>
+					)}
 				</Box>
 			)}
 			<StatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />

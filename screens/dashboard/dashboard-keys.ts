@@ -38,7 +38,8 @@ export function interpretKey(state: DashboardState, input: string, key: Key, con
 	return commandOutcome(state, command, context);
 }
 
-function commandOutcome(state: DashboardState, command: Command, context: KeyContext): KeyOutcome {
+/** What a command means in this state (a key gave it, or an answer picked from a question's list). */
+export function commandOutcome(state: DashboardState, command: Command, context: KeyContext): KeyOutcome {
 	const daemon = selectedDaemon(state);
 	const name = state.info?.instance ?? 'the instance';
 	const page = Math.max(1, context.logRows - 1);

@@ -6,7 +6,7 @@ import {useNow, type Clock} from '../dashboard/use-now.js';
 import {useDeployEvents} from '../hooks/use-deploy-events.js';
 import {useKeys} from '../hooks/use-keys.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
-import {interpretDeployKey} from './deploy-keys.js';
+import {deployCommandOutcome, interpretDeployKey, type DeployKeyOutcome} from './deploy-keys.js';
 import {deployReducer} from './deploy-reducer.js';
 import {deployLayout} from './deploy-layout.js';
 import {DeployView} from './DeployView.js';
@@ -37,8 +37,7 @@ export function DeployScreen({events, abort, onLeave, instance, clock = Date, co
 	const latest = useRef(state);
 	latest.current = state;
 	const left = useRef(false);
-	const press = (input: string, key: Key): void => {
-		const outcome = interpretDeployKey(latest.current, input, key, layout.listRows);
+	const apply = (outcome: DeployKeyOutcome): void => {
 		for (const action of outcome.actions) {
 			latest.current = deployReducer(latest.current, action);
 			dispatch(action);
@@ -49,6 +48,7 @@ export function DeployScreen({events, abort, onLeave, instance, clock = Date, co
 			exit();
 		}
 	};
+	const press = (input: string, key: Key): void => apply(interpretDeployKey(latest.current, input, key, layout.listRows));
 	useKeys((input, key) => {
 		// Letters typed faster than Ink reads them arrive together ("jjj"): one press each.
 		if (input.length > 1 && !key.ctrl && !key.meta) for (const char of input) press(char, {...key, shift: char !== char.toLowerCase()});
@@ -62,5 +62,5 @@ export function DeployScreen({events, abort, onLeave, instance, clock = Date, co
 		abort();
 	}, [state.abortRequested, abort]);
 
-	return <DeployView state={state} size={size} now={now} color={color} instance={instance} />;
+	return <DeployView state={state} size={size} now={now} color={color} instance={instance} onAnswer={command => apply(deployCommandOutcome(latest.current, command, layout.listRows))} />;
 }

@@ -1,4 +1,6 @@
 import {Box, Text} from 'ink';
+import type {Command} from '../bindings.js';
+import {ChoiceDialog} from '../components/ChoiceDialog.js';
 import {ScreenFrame} from '../components/ScreenFrame.js';
 import {listWindow, selectedHost, stepsOf, type DeployScreenState} from './deploy-reducer.js';
 import {deployMode} from './deploy-keys.js';
@@ -16,10 +18,14 @@ export interface DeployViewProps {
 	color: boolean;
 	/** The instance's name as the user typed it, before the plan arrives. */
 	instance?: string;
+	/** An answer picked from the abort question's list (the same command as its direct key). */
+	onAnswer?(command: Command): void;
 }
 
+const ignore = (): void => undefined;
+
 /** The deploy screen for one state: phase on top, the hosts, the selected host's output; the summary at the end. */
-export function DeployView({state, size, now, color, instance}: DeployViewProps) {
+export function DeployView({state, size, now, color, instance, onAnswer = ignore}: DeployViewProps) {
 	const mode = deployMode(state);
 	const layout = deployLayout(size, state.hosts);
 	const {first, end} = listWindow(state, layout.listRows);
@@ -34,7 +40,9 @@ export function DeployView({state, size, now, color, instance}: DeployViewProps)
 			)}
 			<DeployStatusLine state={state} mode={mode} color={color} />
 			<Box flexDirection="column" height={layout.outputRows + 1} overflow="hidden" flexShrink={0}>
-				{state.finished ? (
+				{mode === 'confirm-abort' ? (
+					<ChoiceDialog screen="deploy" mode={mode} answers={['deploy-abort-no', 'deploy-abort-yes']} onAnswer={onAnswer} framed={false} />
+				) : state.finished ? (
 					<StepTimes host={selectedHost(state)} steps={steps} rows={layout.outputRows} columns={layout.columns} color={color} />
 				) : (
 					<HostOutput host={selectedHost(state)} rows={layout.outputRows} columns={layout.columns} color={color} />

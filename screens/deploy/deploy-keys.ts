@@ -1,5 +1,5 @@
 import type {Key} from 'ink';
-import {matchCommand} from '../bindings.js';
+import {matchCommand, type Command} from '../bindings.js';
 import type {DeployAction, DeployScreenState} from './deploy-reducer.js';
 
 /** The bindings-table mode the deploy screen is in: it picks the footer and which keys apply. */
@@ -21,8 +21,14 @@ const none: DeployKeyOutcome = {actions: []};
 
 /** Turns a key press into meaningful actions; `listRows` is how many host rows the list shows. */
 export function interpretDeployKey(state: DeployScreenState, input: string, key: Key, listRows: number): DeployKeyOutcome {
+	const command = matchCommand('deploy', input, key, deployMode(state));
+	return command === undefined ? none : deployCommandOutcome(state, command, listRows);
+}
+
+/** What a command means in this state (a key gave it, or an answer picked from the abort question's list). */
+export function deployCommandOutcome(state: DeployScreenState, command: Command, listRows: number): DeployKeyOutcome {
 	const mode = deployMode(state);
-	switch (matchCommand('deploy', input, key, mode)) {
+	switch (command) {
 		case 'deploy-interrupt':
 			if (state.finished) return {actions: [], leave: true};
 			if (mode === 'confirm-abort') return {actions: [{type: 'confirm-abort'}]};

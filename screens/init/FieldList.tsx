@@ -1,16 +1,16 @@
 import {Box, Text} from 'ink';
 import {useRef} from 'react';
 import {fieldSpecs} from './fields.js';
-import {FieldRow, fieldRows} from './FieldRow.js';
+import {FieldRow, fieldRows, type FieldEvents} from './FieldRow.js';
 import {scrollTop, visibleCount, type InitFormState} from './init-form-reducer.js';
 
 /**
  * The fields that fit in `height` rows, scrolled so the focused one shows. One row above and one
  * below say how many fields are out of sight.
  */
-export function FieldList({state, height, columns}: {state: InitFormState; height: number; columns: number}) {
+export function FieldList({state, height, columns, events}: {state: InitFormState; height: number; columns: number; events: FieldEvents}) {
 	const previousTop = useRef(0);
-	const heights = fieldSpecs.map(spec => fieldRows(state.errors[spec.id], columns));
+	const heights = fieldSpecs.map((spec, index) => fieldRows(spec, index === state.focus, state.values[spec.id] ?? '', state.errors[spec.id], columns));
 	const listHeight = Math.max(1, height - 2);
 	const top = scrollTop(heights, state.focus, listHeight, previousTop.current);
 	previousTop.current = top;
@@ -28,9 +28,9 @@ export function FieldList({state, height, columns}: {state: InitFormState; heigh
 							key={spec.id}
 							spec={spec}
 							value={state.values[spec.id] ?? ''}
-							cursor={state.cursor}
 							focused={index === state.focus}
 							error={state.errors[spec.id]}
+							events={events}
 						/>
 					);
 				})}

@@ -1,38 +1,66 @@
 import {Box, Text} from 'ink';
-import {colorWanted} from '../colour.js';
+import SelectInput from 'ink-select-input';
+import TextInput from 'ink-text-input';
+import {useInputHandlersNow} from '../hooks/use-input-handlers-now.js';
 import type {FieldSpec} from './fields.js';
 
 export const labelWidth = 22;
 const errorIndent = 4;
 
-/** Rows a field takes at this width: its line, plus its error wrapped under it. */
-export function fieldRows(error: string | undefined, columns: number): number {
-	if (error === undefined) return 1;
+/**
+ * Rows a field takes at this width: its line (a focused choice field lists its choices one per
+ * row; a focused text field wraps its whole text, with room for the cursor after it), plus its
+ * error wrapped under it. An unfocused field's text is cut to its one line.
+ */
+export function fieldRows(spec: FieldSpec, focused: boolean, value: string, error: string | undefined, columns: number): number {
+	let own = 1;
+	if (focused && spec.kind === 'choice') own = Math.max(1, spec.choices?.length ?? 1);
+	else if (focused) own = Math.max(1, Math.ceil((value.length + 1) / Math.max(1, columns - 2 - labelWidth)));
+	if (error === undefined) return own;
 	const width = Math.max(1, columns - errorIndent);
-	return 1 + Math.ceil((error.length + 2) / width);
+	return own + Math.ceil((error.length + 2) / width);
 }
 
-function TextValue({value, cursor, focused}: {value: string; cursor: number; focused: boolean}) {
-	if (!focused) return <Text>{value}</Text>;
-	// Without styles an inverse cell is invisible: mark the cursor with a bar instead.
-	if (!colorWanted()) return <Text>{`${value.slice(0, cursor)}│${value.slice(cursor)}`}</Text>;
-	const at = value[cursor] ?? ' ';
+/** What a focused field tells the form: its text was edited, or another choice was picked. */
+export interface FieldEvents {
+	onEdit(from: string, value: string): void;
+	onChoose(value: string): void;
+}
+
+function ChoiceItem({label, isSelected = false}: {label: string; isSelected?: boolean}) {
 	return (
-		<Text>
-			{value.slice(0, cursor)}
-			<Text inverse>{at}</Text>
-			{value.slice(cursor + 1)}
+		<Text bold={isSelected} inverse={isSelected}>
+			{isSelected ? '◉' : '○'} {label}
 		</Text>
 	);
 }
 
-function ChoiceValue({spec, value, focused}: {spec: FieldSpec; value: string; focused: boolean}) {
+const noIndicator = () => null;
+
+/** The focused choice field: ↑/↓ (or k/j, or a digit) pick a choice at once; Enter confirms it. */
+function ChoiceList({spec, value, onChoose}: {spec: FieldSpec; value: string; onChoose(value: string): void}) {
+	const items = (spec.choices ?? []).map(choice => ({label: choice, value: choice}));
+	const pick = (item: {value: string}) => onChoose(item.value);
+	useInputHandlersNow([value]);
+	return (
+		<SelectInput
+			items={items}
+			initialIndex={Math.max(0, items.findIndex(item => item.value === value))}
+			indicatorComponent={noIndicator}
+			itemComponent={ChoiceItem}
+			onHighlight={pick}
+			onSelect={pick}
+		/>
+	);
+}
+
+function ChoiceValue({spec, value}: {spec: FieldSpec; value: string}) {
 	return (
 		<Text>
 			{(spec.choices ?? []).map((choice, index) => (
 				<Text key={choice}>
 					{index > 0 ? '  ' : ''}
-					<Text bold={choice === value} inverse={focused && choice === value}>
+					<Text bold={choice === value}>
 						{choice === value ? '◉' : '○'} {choice}
 					</Text>
 				</Text>
@@ -41,7 +69,19 @@ function ChoiceValue({spec, value, focused}: {spec: FieldSpec; value: string; fo
 	);
 }
 
-export function FieldRow({spec, value, cursor, focused, error}: {spec: FieldSpec; value: string; cursor: number; focused: boolean; error: string | undefined}) {
+function FocusedTextInput({value, onEdit}: {value: string; onEdit(from: string, value: string): void}) {
+	useInputHandlersNow([value]);
+	return <TextInput value={value} focus onChange={next => onEdit(value, next)} />;
+}
+
+function Value({spec, value, focused, events}: {spec: FieldSpec; value: string; focused: boolean; events: FieldEvents}) {
+	if (spec.kind === 'choice') return focused ? <ChoiceList spec={spec} value={value} onChoose={events.onChoose} /> : <ChoiceValue spec={spec} value={value} />;
+	if (!focused) return <Text wrap="truncate-end">{value}</Text>;
+	// Only the focused field takes keys; the keys the bindings table holds (Tab, ↑/↓, Enter, Esc, ^C) it passes by.
+	return <FocusedTextInput value={value} onEdit={events.onEdit} />;
+}
+
+export function FieldRow({spec, value, focused, error, events}: {spec: FieldSpec; value: string; focused: boolean; error: string | undefined; events: FieldEvents}) {
 	return (
 		<Box flexDirection="column">
 			<Box>
@@ -54,11 +94,7 @@ export function FieldRow({spec, value, cursor, focused, error}: {spec: FieldSpec
 					</Text>
 				</Box>
 				<Box flexGrow={1}>
-					{spec.kind === 'choice' ? (
-						<ChoiceValue spec={spec} value={value} focused={focused} />
-					) : (
-						<TextValue value={value} cursor={cursor} focused={focused} />
-					)}
+					<Value spec={spec} value={value} focused={focused} events={events} />
 				</Box>
 			</Box>
 			{error === undefined ? null : (

@@ -1,5 +1,5 @@
 import {Text, useApp} from 'ink';
-import {useCallback, useEffect, useReducer, useRef, useState} from 'react';
+import {useCallback, useEffect, useMemo, useReducer, useRef, useState} from 'react';
 import {checkAmprunRoot} from '../../services/instance/amprun-root.js';
 import type {AmprunRootProblem, InitAnswers} from '../../services/instance/types.js';
 import {matchCommand} from '../bindings.js';
@@ -8,6 +8,7 @@ import {Spinner} from '../components/Spinner.js';
 import {useKeys} from '../hooks/use-keys.js';
 import {useTerminalSize} from '../hooks/use-terminal-size.js';
 import {focusedField, formAnswers, initFormReducer, initialFormState, type InitFormState} from './init-form-reducer.js';
+import type {FieldEvents} from './FieldRow.js';
 import {InitForm} from './InitForm.js';
 import {RootProblem} from './RootProblem.js';
 
@@ -84,7 +85,7 @@ export function InitApp({directory, initial, clobber, onResult, checkRoot = chec
 	}, [state, checkRoot, finish]);
 
 	const mode = phase.name === 'form' ? formMode(state) : phase.name;
-	useKeys((input, key) => {
+	useKeys((input, key, read) => {
 		if (help) {
 			if (matchCommand('init', input, key, 'help') !== undefined) setHelp(false);
 			return;
@@ -107,22 +108,24 @@ export function InitApp({directory, initial, clobber, onResult, checkRoot = chec
 			case 'clear-field':
 			case 'submit':
 				return dispatch({type: command});
-			case 'choice-next':
-				return dispatch({type: 'choose', direction: 1});
-			case 'choice-previous':
-				return dispatch({type: 'choose', direction: -1});
 			case 'cancel':
 			case 'abort':
 				return finish({type: 'cancelled'});
 		}
-		// A text field's own editing keys.
-		if (key.backspace || key.delete) return dispatch({type: 'backspace'});
-		if (key.leftArrow) return dispatch({type: 'cursor', to: 'left'});
-		if (key.rightArrow) return dispatch({type: 'cursor', to: 'right'});
-		if (key.home || (key.ctrl && input === 'a')) return dispatch({type: 'cursor', to: 'home'});
-		if (key.end || (key.ctrl && input === 'e')) return dispatch({type: 'cursor', to: 'end'});
-		if (input !== '' && !key.ctrl && !key.meta) dispatch({type: 'insert', text: input});
+		// Everything else (typing, editing, choosing) the focused field's input takes (see fieldEvents),
+		// unless the key came in one read with others: then the input's edit is dropped, and it is done here.
+		if (!read.split) return;
+		if (key.backspace || key.delete) return dispatch({type: 'erase-last'});
+		if (input !== '' && !key.ctrl && !key.meta) dispatch({type: 'type-text', text: input});
 	});
+
+	const fieldEvents = useMemo<FieldEvents>(
+		() => ({
+			onEdit: (from, value) => dispatch({type: 'edit', from, value}),
+			onChoose: value => dispatch({type: 'choose', value}),
+		}),
+		[],
+	);
 
 	return (
 		<ScreenFrame screen="init" mode={mode} title={<InitTitle directory={directory} clobber={clobber} />} help={help}>
@@ -133,13 +136,13 @@ export function InitApp({directory, initial, clobber, onResult, checkRoot = chec
 					<Spinner /> Checking the amprun root…
 				</Text>
 			) : (
-				<InitForm state={state} height={bodyRows(rows)} columns={columns} />
+				<InitForm state={state} height={bodyRows(rows)} columns={columns} events={fieldEvents} />
 			)}
 		</ScreenFrame>
 	);
 }
 
-/** The bindings-table mode of the form: a choice field takes Space and ←/→; a text field takes them as text. */
+/** The bindings-table mode of the form: a choice field's list takes ↑/↓; a text field takes printable keys as text. */
 export function formMode(state: InitFormState): 'form-choice' | 'form-text' {
 	return focusedField(state).kind === 'choice' ? 'form-choice' : 'form-text';
 }

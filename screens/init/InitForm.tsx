@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import type {FieldEvents} from './FieldRow.js';
 import {FieldList} from './FieldList.js';
 import {errorCount, focusedField, type InitFormState} from './init-form-reducer.js';
 
@@ -12,10 +13,10 @@ function StatusLine({state}: {state: InitFormState}) {
 }
 
 /** Every question of init with its current answer; the focused one is editable. */
-export function InitForm({state, height, columns}: {state: InitFormState; height: number; columns: number}) {
+export function InitForm({state, height, columns, events}: {state: InitFormState; height: number; columns: number; events: FieldEvents}) {
 	return (
 		<Box flexDirection="column" height={height}>
-			<FieldList state={state} height={Math.max(3, height - 1)} columns={columns} />
+			<FieldList state={state} height={Math.max(3, height - 1)} columns={columns} events={events} />
 			<StatusLine state={state} />
 		</Box>
 	);

@@ -6,8 +6,6 @@ export interface InitFormState {
 	values: FieldValues;
 	/** Index into fieldSpecs of the focused field. */
 	focus: number;
-	/** Cursor position inside the focused field's text. */
-	cursor: number;
 	/** Problems with the values as they stand, by field id. */
 	errors: AnswerErrors;
 	/** Set once Enter was pressed on good answers: the form is done. */
@@ -19,18 +17,25 @@ export interface InitFormState {
 export type InitFormAction =
 	| {type: 'next-field'}
 	| {type: 'previous-field'}
-	| {type: 'insert'; text: string}
-	| {type: 'backspace'}
-	| {type: 'delete-forward'}
-	| {type: 'cursor'; to: 'left' | 'right' | 'home' | 'end'}
+	/**
+	 * The focused text field's input changed its text from `from` to `value`. An edit made from
+	 * text that is no longer the field's (a key the table also acted on, such as ^U) is dropped.
+	 */
+	| {type: 'edit'; from: string; value: string}
+	/**
+	 * Text or Backspace that came in one read with other keys (^U, Tab, Enter…): the input saw the
+	 * read as one string and its edit is dropped, so the key handler gives them here one by one.
+	 */
+	| {type: 'type-text'; text: string}
+	| {type: 'erase-last'}
 	| {type: 'clear-field'}
-	/** Space or ←/→: switches a choice field; in a text field it types the space or moves the cursor. */
-	| {type: 'choose'; direction: 1 | -1}
+	/** The focused choice field's list moved to this choice. */
+	| {type: 'choose'; value: string}
 	| {type: 'submit'};
 
 export function initialFormState(answers: InitAnswers): InitFormState {
 	const values = valuesFromAnswers(answers);
-	return withErrors({values, focus: 0, cursor: (values[fieldSpecs[0]!.id] ?? '').length, errors: {}, submitted: false, refusedSubmits: 0});
+	return withErrors({values, focus: 0, errors: {}, submitted: false, refusedSubmits: 0});
 }
 
 function withErrors(state: InitFormState): InitFormState {
@@ -47,16 +52,19 @@ export function focusedValue(state: InitFormState): string {
 
 function focusOn(state: InitFormState, index: number): InitFormState {
 	const focus = (index + fieldSpecs.length) % fieldSpecs.length;
-	return {...state, focus, cursor: (state.values[fieldSpecs[focus]!.id] ?? '').length};
+	return {...state, focus};
 }
 
-function edit(state: InitFormState, value: string, cursor: number): InitFormState {
+function edit(state: InitFormState, value: string): InitFormState {
 	const field = focusedField(state);
-	return withErrors({...state, values: {...state.values, [field.id]: value}, cursor});
+	if (value === focusedValue(state)) return state;
+	return withErrors({...state, values: {...state.values, [field.id]: value}});
 }
 
-/** Typed characters a field accepts: digits for ports, digits and commas for a port list, no control characters. */
-function acceptable(kind: string, text: string): string {
+const controlCharacter = /[\u0000-\u001F\u007F]/;
+
+/** The characters a field keeps: digits for ports, digits and commas for a port list, no control characters. */
+export function acceptable(kind: string, text: string): string {
 	const printable = [...text].filter(char => char >= ' ' && char !== '\u007F').join('');
 	if (kind === 'port') return printable.replace(/\D/g, '');
 	if (kind === 'ports') return printable.replace(/[^\d, ]/g, '');
@@ -72,31 +80,21 @@ export function initFormReducer(state: InitFormState, action: InitFormAction): I
 			return focusOn(state, state.focus + 1);
 		case 'previous-field':
 			return focusOn(state, state.focus - 1);
-		case 'insert': {
+		case 'edit':
+			if (field.kind === 'choice' || action.from !== value || controlCharacter.test(action.value)) return state;
+			return edit(state, acceptable(field.kind, action.value));
+		case 'type-text':
 			if (field.kind === 'choice') return state;
-			const text = acceptable(field.kind, action.text);
-			if (text === '') return state;
-			return edit(state, value.slice(0, state.cursor) + text + value.slice(state.cursor), state.cursor + text.length);
-		}
-		case 'backspace':
-			if (field.kind === 'choice' || state.cursor === 0) return state;
-			return edit(state, value.slice(0, state.cursor - 1) + value.slice(state.cursor), state.cursor - 1);
-		case 'delete-forward':
-			if (field.kind === 'choice' || state.cursor >= value.length) return state;
-			return edit(state, value.slice(0, state.cursor) + value.slice(state.cursor + 1), state.cursor);
-		case 'cursor': {
-			const to = {left: state.cursor - 1, right: state.cursor + 1, home: 0, end: value.length}[action.to];
-			return {...state, cursor: Math.max(0, Math.min(value.length, to))};
-		}
+			return edit(state, value + acceptable(field.kind, action.text));
+		case 'erase-last':
+			if (field.kind === 'choice') return state;
+			return edit(state, value.slice(0, -1));
 		case 'clear-field':
 			if (field.kind === 'choice') return state;
-			return edit(state, '', 0);
-		case 'choose': {
-			const choices = field.choices;
-			if (field.kind !== 'choice' || !choices) return state;
-			const next = choices[(choices.indexOf(value) + action.direction + choices.length) % choices.length]!;
-			return edit(state, next, next.length);
-		}
+			return edit(state, '');
+		case 'choose':
+			if (field.kind !== 'choice' || !field.choices?.includes(action.value)) return state;
+			return edit(state, action.value);
 		case 'submit': {
 			const firstBad = fieldSpecs.findIndex(spec => state.errors[spec.id] !== undefined);
 			if (firstBad === -1) return {...state, submitted: true};

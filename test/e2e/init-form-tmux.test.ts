@@ -3,6 +3,7 @@ import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import yaml from 'js-yaml';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {freePorts} from '../helpers/ports.js';
 import {TmuxSession, tmuxKeys} from '../helpers/tmux.js';
@@ -82,6 +83,56 @@ describe('ampzero init: the form in a real terminal (tmux, 80×24)', () => {
 		expect(amprun).toMatch(new RegExp(`^http_port: ${newPort}$`, 'm'));
 		expect(amprun).toMatch(new RegExp(`^frontend_port: ${session.ports[0]}$`, 'm'));
 		process.stdout.write(`first frame of \`ampzero init\` in tmux: ${firstFrameMs} ms\n`);
+	});
+
+	it('type, edit (Backspace, ^U), paste a long value, choose the setup with the arrows: the files say so', async () => {
+		const session = await startInit(temporary);
+		tmux = session.tmux;
+		await tmux.waitFor('❯ Title', 15_000);
+
+		await tmux.sendKeys(tmuxKeys.ctrlU);
+		await tmux.type('Shopx');
+		await tmux.waitFor(/❯ Title\s+Shopx/);
+		await tmux.sendKeys(tmuxKeys.backspace);
+		await tmux.waitFor(/❯ Title\s+Shop *$/m);
+		await tmux.sendKeys(tmuxKeys.ctrlU);
+		await tmux.waitFor('the title cannot be empty');
+
+		// A 300-character title, pasted as a terminal pastes it: one write of the whole text.
+		const long = `Pasted ${'0123456789'.repeat(30)}`.slice(0, 300);
+		await tmux.tmux('set-buffer', '-b', 'long', long);
+		await tmux.tmux('paste-buffer', '-b', 'long', '-t', tmux.session);
+		const pasted = await tmux.waitFor(/❯ Title\s+Pasted 0123/);
+		expect(pasted).not.toContain('the title cannot be empty');
+		// While focused the whole text shows, wrapped under the field; the fields below move down.
+		expect(pasted.replace(/\n\s+/g, '')).toContain(long);
+		expect(pasted).toMatch(/^ {2}User name/m);
+
+		// Unfocused, it is cut to its line.
+		await tmux.sendKeys(tmuxKeys.tab);
+		const left = await tmux.waitFor('❯ User name');
+		expect(left).toMatch(/^ {2}Title\s+Pasted 0123\d*…$/m);
+
+		// S-Tab twice wraps round to the setup choice; its list shows both choices, ↓ picks server, ↑ and ↓ again keep it.
+		await tmux.sendKeys(tmuxKeys.shiftTab);
+		await tmux.waitFor('❯ Title');
+		await tmux.sendKeys(tmuxKeys.shiftTab);
+		await tmux.waitFor(/❯ Setup\s+◉ single\s*\n\s+○ server/);
+		await tmux.sendKeys(tmuxKeys.down);
+		await tmux.waitFor(/❯ Setup\s+○ single\s*\n\s+◉ server/);
+		await tmux.sendKeys(tmuxKeys.up);
+		await tmux.waitFor(/❯ Setup\s+◉ single\s*\n\s+○ server/);
+		await tmux.sendKeys(tmuxKeys.down);
+		await tmux.waitFor(/❯ Setup\s+○ single\s*\n\s+◉ server/);
+
+		await tmux.sendKeys(tmuxKeys.enter);
+		await tmux.waitFor('Created the instance demo', 30_000);
+		await tmux.sendKeys(tmuxKeys.enter);
+		await tmux.waitFor('ampzero exited with 0');
+
+		const amprun = yaml.load(await readFile(path.join(temporary, 'demo', 'amprun.yaml'), 'utf8')) as Record<string, unknown>;
+		expect(amprun['title']).toBe(long);
+		expect(amprun['setup']).toBe('server');
 	});
 
 	it('an invalid port is shown in place and Enter does not create anything', async () => {

@@ -149,6 +149,31 @@ describe('dashboard screen', () => {
 		expect(connection.sent).toEqual([]);
 	});
 
+	it('the leave question is a list: ↓ chooses detach, ↑ goes back, Enter gives the chosen answer', async () => {
+		const {frame, until, type, app, connection, endings} = mount();
+		allReady(connection);
+		await until('all 7 ready');
+		await type('q', '❯ s      stop everything');
+		await type(keys.down, '❯ d      detach');
+		await type(keys.up, '❯ s      stop everything');
+		await type(keys.down, '❯ d      detach');
+		expect(frame()).toMatch(/^.* {3}s {6}stop everything/m);
+		app.stdin.write('\r');
+		await waitFor(() => endings.length === 1, 'the dashboard to end');
+		expect(endings[0]?.detached).toBe(true);
+		expect(connection.sent).toEqual([]);
+	});
+
+	it('the leave question: Enter at once stops everything, as s does', async () => {
+		const {until, type, app, connection} = mount();
+		allReady(connection);
+		await until('all 7 ready');
+		await type('q', '❯ s      stop everything');
+		app.stdin.write('\r');
+		await waitFor(() => connection.sent.length === 1, 'a command to the supervisor');
+		expect(connection.sent).toEqual([{type: 'stop-all'}]);
+	});
+
 	it('JSON log lines formatted as time level message key=value, v shows them raw, search looks at what is shown', async () => {
 		const {connection, frame, until, type} = mount({columns: 118, rows: 24});
 		connection.push({type: 'snapshot', info: runInfo, daemons: daemonsIn('ready'), logs: {keyspace: etcdLog()}}, {type: 'run-ready', elapsedMs: 2140});

@@ -1,6 +1,7 @@
 import {afterAll, afterEach, describe, expect, it} from 'vitest';
 import type {DeployEvent, DeployPlan} from '../../services/deploy/events.js';
 import {deployUpTo, fixedClock, fixedNow, hostNames, outputLines, planOf, ScriptedDeploy, startStep, stepAt, successEnd} from './deploy-fixtures.js';
+import {ARROW_DOWN, ENTER} from '../helpers/keys.js';
 import type {Rendered} from './ui.js';
 
 // Colour output is decided when chalk loads: force it before Ink is imported, so the difference NO_COLOR makes shows.
@@ -149,6 +150,23 @@ describe('deploy screen at 80×24', () => {
 		app.stdin.write('y');
 		await new Promise(resolve => setTimeout(resolve, 50));
 		expect(deploy.aborts).toBe(1);
+	});
+
+	it('the abort question is a list: Enter at once keeps deploying; ↓ then Enter aborts', async () => {
+		const {deploy, plan, app, screen} = await mount();
+		deploy.push(...deployUpTo(plan, 'transfer'), ...startStep(plan, 'transfer'));
+		await waitForContent(app, '3 running');
+		await sendInputAndWaitForChange(app, 'a');
+		expect(screen()).toContain('❯ n/Esc  no: keep deploying');
+		await sendInputAndWaitForChange(app, ENTER);
+		expect(screen()).not.toContain('Abort the deploy?');
+		expect(deploy.aborts).toBe(0);
+		await sendInputAndWaitForChange(app, 'a');
+		await sendInputAndWaitForChange(app, ARROW_DOWN);
+		expect(screen()).toContain('❯ y      yes: abort the deploy');
+		await sendInputAndWaitForChange(app, ENTER);
+		await waitForContent(app, 'Aborting: every host goes back');
+		await expect.poll(() => deploy.aborts).toBe(1);
 	});
 
 	it('? lists every deploy key from the bindings table', async () => {

@@ -8,6 +8,9 @@ import {noKey} from '../helpers/keys.js';
 import {fixedAnswers, fixedSummary} from './fixtures.js';
 
 const run = (state: InitFormState, ...actions: InitFormAction[]): InitFormState => actions.reduce(initFormReducer, state);
+/** The focused field's input turning its current text into `value`. */
+const typed = (state: InitFormState, value: string): InitFormAction => ({type: 'edit', from: state.values[focusedField(state).id] ?? '', value});
+const type = (state: InitFormState, value: string): InitFormState => initFormReducer(state, typed(state, value));
 const focusOn = (state: InitFormState, id: string): InitFormState => {
 	let next = state;
 	while (focusedField(next).id !== id) next = initFormReducer(next, {type: 'next-field'});
@@ -18,7 +21,6 @@ describe('init form reducer', () => {
 	it('starts on the title with the given answers and no errors', () => {
 		const state = initialFormState(fixedAnswers());
 		expect(focusedField(state).id).toBe('title');
-		expect(state.cursor).toBe('Demo instance'.length);
 		expect(errorCount(state)).toBe(0);
 		expect(formAnswers(state)).toEqual(fixedAnswers());
 	});
@@ -31,43 +33,66 @@ describe('init form reducer', () => {
 		expect(focusedField(run(state, ...all)).id).toBe('title');
 	});
 
-	it('edits text at the cursor', () => {
-		const state = run(initialFormState(fixedAnswers()), {type: 'clear-field'}, {type: 'insert', text: 'Shop'}, {type: 'cursor', to: 'home'}, {type: 'insert', text: 'My '}, {type: 'cursor', to: 'end'}, {type: 'backspace'});
-		expect(formAnswers(state).title).toBe('My Sho');
-		expect(state.cursor).toBe(6);
+	it('takes the text its input edited', () => {
+		const state = type(run(initialFormState(fixedAnswers()), {type: 'clear-field'}), 'My Shop');
+		expect(formAnswers(state).title).toBe('My Shop');
 	});
 
-	it('accepts only digits in a port field', () => {
-		const state = run(focusOn(initialFormState(fixedAnswers()), 'ports.frontend'), {type: 'clear-field'}, {type: 'insert', text: '9a0x4-0'});
+	it('drops an edit made from text the field no longer holds (^U acted first)', () => {
+		const state = initialFormState(fixedAnswers());
+		const stale = typed(state, 'Demo instanceu');
+		const cleared = run(state, {type: 'clear-field'}, stale);
+		expect(formAnswers(cleared).title).toBe('');
+	});
+
+	it('drops an edit of a read that held control keys too, and takes its text and Backspace one by one', () => {
+		const state = initialFormState(fixedAnswers());
+		expect(type(state, 'Demo instance\u0015Shop')).toBe(state);
+		const typedAfterClear = run(state, {type: 'clear-field'}, {type: 'type-text', text: 'Shopx'}, {type: 'erase-last'});
+		expect(formAnswers(typedAfterClear).title).toBe('Shop');
+		const port = run(focusOn(state, 'ports.frontend'), {type: 'clear-field'}, {type: 'type-text', text: '90a4'});
+		expect(formAnswers(port).ports.frontend).toBe(904);
+	});
+
+	it('keeps only digits in a port field, and no control characters in text', () => {
+		const state = type(run(focusOn(initialFormState(fixedAnswers()), 'ports.frontend'), {type: 'clear-field'}), '9a0x4-0');
 		expect(formAnswers(state).ports.frontend).toBe(9040);
+		const title = initialFormState(fixedAnswers());
+		expect(type(title, 'Demo instance\u001F')).toBe(title);
 	});
 
 	it('reads a comma-separated list of ampnode ports', () => {
-		const state = run(focusOn(initialFormState(fixedAnswers()), 'ports.ampnode'), {type: 'insert', text: ', 8049'});
+		const at = focusOn(initialFormState(fixedAnswers()), 'ports.ampnode');
+		const state = type(at, '8048, 8049');
 		expect(formAnswers(state).ports.ampnode).toEqual([8048, 8049]);
 	});
 
-	it('toggles the setup choice and ignores typing in it', () => {
+	it('sets the setup choice its list picks and ignores edits and unknown choices', () => {
 		const state = focusOn(initialFormState(fixedAnswers()), 'setup');
-		expect(formAnswers(run(state, {type: 'choose', direction: 1})).setup).toBe('server');
-		expect(formAnswers(run(state, {type: 'choose', direction: 1}, {type: 'choose', direction: -1})).setup).toBe('single');
-		expect(run(state, {type: 'insert', text: 'x'})).toBe(state);
+		expect(formAnswers(run(state, {type: 'choose', value: 'server'})).setup).toBe('server');
+		expect(formAnswers(run(state, {type: 'choose', value: 'server'}, {type: 'choose', value: 'single'})).setup).toBe('single');
+		expect(run(state, {type: 'choose', value: 'cluster'})).toBe(state);
+		expect(run(state, {type: 'edit', from: 'single', value: 'singlex'})).toBe(state);
 	});
 
-	it('a text field takes Space and ←/→ as text (its mode has no choice keys); a choice field switches with them', () => {
+	it('a text field takes Space, ←/→ and j/k as text; in a choice field the arrows choose and only Tab moves on', () => {
 		const state = initialFormState(fixedAnswers());
 		expect(formMode(state)).toBe('form-text');
 		expect(matchCommand('init', ' ', noKey, formMode(state))).toBeUndefined();
+		expect(matchCommand('init', 'j', noKey, formMode(state))).toBeUndefined();
 		expect(matchCommand('init', '', {...noKey, leftArrow: true}, formMode(state))).toBeUndefined();
+		expect(matchCommand('init', '', {...noKey, downArrow: true}, formMode(state))).toBe('next-field');
 		const setup = focusOn(state, 'setup');
 		expect(formMode(setup)).toBe('form-choice');
-		expect(matchCommand('init', ' ', noKey, 'form-choice')).toBe('choice-next');
-		expect(matchCommand('init', '', {...noKey, leftArrow: true}, 'form-choice')).toBe('choice-previous');
-		expect(run(state, {type: 'choose', direction: 1})).toBe(state);
+		expect(matchCommand('init', '', {...noKey, downArrow: true}, 'form-choice')).toBe('choice-next');
+		expect(matchCommand('init', '', {...noKey, upArrow: true}, 'form-choice')).toBe('choice-previous');
+		expect(matchCommand('init', '2', noKey, 'form-choice')).toBe('choice-pick');
+		expect(matchCommand('init', '', {...noKey, tab: true}, 'form-choice')).toBe('next-field');
+		expect(run(state, {type: 'choose', value: 'server'})).toBe(state);
 	});
 
 	it('shows a port used twice on both fields and refuses to submit, focusing the first', () => {
-		const state = run(focusOn(initialFormState(fixedAnswers()), 'ports.redisData'), {type: 'clear-field'}, {type: 'insert', text: '8044'});
+		const state = type(run(focusOn(initialFormState(fixedAnswers()), 'ports.redisData'), {type: 'clear-field'}), '8044');
 		expect(state.errors['ports.redisData']).toMatch(/8044 is already the redis live port/);
 		expect(state.errors['ports.redisLive']).toMatch(/8044/);
 		const refused = run(state, {type: 'submit'});
@@ -77,7 +102,7 @@ describe('init form reducer', () => {
 	});
 
 	it('reports a port out of range and an empty title', () => {
-		const ranged = run(focusOn(initialFormState(fixedAnswers()), 'ports.frontend'), {type: 'insert', text: '0'});
+		const ranged = type(focusOn(initialFormState(fixedAnswers()), 'ports.frontend'), '80400');
 		expect(ranged.errors['ports.frontend']).toMatch(/80400 is not a port/);
 		const untitled = run(initialFormState(fixedAnswers()), {type: 'clear-field'});
 		expect(untitled.errors['title']).toMatch(/cannot be empty/);
@@ -86,7 +111,7 @@ describe('init form reducer', () => {
 	it('submits good answers once and then ignores further keys', () => {
 		const state = run(initialFormState(fixedAnswers()), {type: 'submit'});
 		expect(state.submitted).toBe(true);
-		expect(run(state, {type: 'insert', text: 'x'})).toBe(state);
+		expect(type(state, 'x')).toBe(state);
 	});
 });
 

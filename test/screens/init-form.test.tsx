@@ -9,7 +9,7 @@ import {InitApp, InitTitle, type FormResult} from '../../screens/init/InitApp.js
 import type {InitProgress} from '../../screens/init/init-progress.js';
 import {RootProblem} from '../../screens/init/RootProblem.js';
 import type {InitAnswers} from '../../services/instance/types.js';
-import {BACKSPACE, CTRL_SLASH, CTRL_U, ENTER, ESC, SHIFT_TAB, SPACE, TAB} from '../helpers/keys.js';
+import {ARROW_DOWN, BACKSPACE, CTRL_SLASH, CTRL_U, ENTER, ESC, SHIFT_TAB, TAB} from '../helpers/keys.js';
 import {fixedAnswers, fixedSummary} from './fixtures.js';
 import {renderAt, resize, screenText, sendInput, sendInputAndWaitForChange, waitForContent} from './ui.js';
 
@@ -143,8 +143,12 @@ describe('init form: keys', () => {
 		await sendInputAndWaitForChange(rendered, SHIFT_TAB);
 		await sendInputAndWaitForChange(rendered, SHIFT_TAB);
 		expect(screenText(rendered)).toContain('❯ Setup');
-		await sendInputAndWaitForChange(rendered, SPACE);
+		// The focused choice field lists its choices; the arrows pick one at once.
+		expect(screenText(rendered)).toMatch(/◉ single\n\s+○ server/);
+		await sendInputAndWaitForChange(rendered, ARROW_DOWN);
 		expect(screenText(rendered)).toContain('◉ server');
+		await sendInputAndWaitForChange(rendered, TAB);
+		expect(screenText(rendered)).toMatch(/Setup\s+○ single {2}◉ server/);
 	});
 
 	it('an invalid port blocks Enter and says why', async () => {
