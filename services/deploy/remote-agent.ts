@@ -7,7 +7,7 @@
  */
 import {spawn} from 'node:child_process';
 import {createHash, randomBytes} from 'node:crypto';
-import {createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
+import {chmodSync, createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {hostname} from 'node:os';
 import path from 'node:path';
 import {pipeline} from 'node:stream/promises';
@@ -279,9 +279,12 @@ export async function unpack(root: string, request: UnpackRequest, say: Say = no
 	rmSync(temporary, {recursive: true, force: true});
 	// ampzero's own code is readable by the daemons' user; the instance (keys, passwords) stays
 	// the owner's until `ampzero run` lets that user's group in.
-	mkdirSync(temporary, {mode: release.startsWith('ampify-') ? 0o755 : 0o700});
+	const mode = release.startsWith('ampify-') ? 0o755 : 0o700;
+	mkdirSync(temporary, {mode});
 	try {
 		await run('tar', ['-x', '--no-same-owner', '-f', tarball, '-C', temporary], {say});
+		// The tarball's own `./` entry carries the mode of the directory it was built in.
+		chmodSync(temporary, mode);
 		renameSync(temporary, target);
 	} catch (error) {
 		rmSync(temporary, {recursive: true, force: true});
