@@ -58,7 +58,7 @@ describe("the instance's own CA", () => {
 			expect(certificate.checkIP(host.address)).toBe(host.address);
 			expect(certificate.checkIP('10.1.0.9')).toBeUndefined();
 			expect(mode(`tls/hosts/${host.name}.key`)).toBe(0o600);
-			expect(read(`nginx/nginx-${host.name}.conf`)).toContain(`listen ${host.address}:${instance.config.ports.frontend} ssl;`);
+			expect(read(`nginx/nginx-${host.name}.conf`)).toContain(`listen ${host.address}:${instance.config.ports.frontend} ssl reuseport;`);
 		}
 		expect(tracked()).toEqual(expect.arrayContaining(['tls/hosts/beta.cert', 'tls/hosts/beta.key', 'nginx/nginx-beta.conf']));
 		const member = yaml.load(read('keyspace/keyspace-1.conf')) as Record<string, unknown>;
