@@ -17,6 +17,7 @@ import yaml from 'js-yaml';
 import {loadInstanceConfig} from '../services/config/amprun.js';
 import {runPaths} from '../services/config/paths.js';
 import {commandLine, descendants, peakRssMb, procStat, treeCpu} from './proc-stats.js';
+import {letDaemonUserIn} from '../test/helpers/instance.js';
 import {freePorts} from '../test/helpers/ports.js';
 import {TmuxControl} from './tmux-control.js';
 
@@ -33,6 +34,8 @@ const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const emitter = path.join(checkout, 'bench', 'flood-emitter.js');
 const ampzero = path.join(checkout, 'bin', 'ampzero');
 const temporary = mkdtempSync(path.join(tmpdir(), 'ampzero-flood-'));
+// Run as root, the daemons run as the daemons' user, who must enter this (0700) directory through its group.
+await letDaemonUserIn(temporary);
 const sockets: string[] = [];
 const started: number[] = [];
 

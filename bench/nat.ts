@@ -11,6 +11,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {runInForeground} from '../test/helpers/foreground-run.js';
+import {letDaemonUserIn} from '../test/helpers/instance.js';
 import {freePorts} from '../test/helpers/ports.js';
 import {startNatLab} from '../test/helpers/nat-gateway.js';
 import {execFile} from 'node:child_process';
@@ -31,6 +32,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 
 async function main(): Promise<void> {
 	const root = await mkdtemp(path.join(tmpdir(), 'ampzero-bench-nat-'));
+	await letDaemonUserIn(root);
 	const directory = path.join(root, 'benchnat');
 	const home = path.join(root, 'home');
 	const ports = (await freePorts(9)).map(String);

@@ -18,6 +18,7 @@ import {planRun} from '../services/supervisor/plan.js';
 import {groupMembers} from '../services/supervisor/proc.js';
 import {readPidFiles} from '../services/supervisor/pid-files.js';
 import {Supervisor} from '../services/supervisor/supervisor.js';
+import {letDaemonUserIn} from '../test/helpers/instance.js';
 import {freePorts} from '../test/helpers/ports.js';
 import {processesMentioning, processesInGroups} from '../test/helpers/run-processes.js';
 
@@ -35,6 +36,7 @@ interface TestInstance {
 /** A fresh instance from `init --batch` in a temp directory, every port free. */
 async function makeInstance(): Promise<TestInstance> {
 	const root = await mkdtemp(path.join(tmpdir(), 'ampzero-bench-run-'));
+	await letDaemonUserIn(root);
 	const directory = path.join(root, 'benchrun');
 	const home = path.join(root, 'home');
 	const ports = (await freePorts(9)).map(String);
