@@ -8,7 +8,7 @@
  * same way, and the ratio.
  */
 import {execFile, execFileSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -16,6 +16,7 @@ import {promisify} from 'node:util';
 import yaml from 'js-yaml';
 import {loadInstanceConfig} from '../services/config/amprun.js';
 import {runPaths} from '../services/config/paths.js';
+import {daemonUser} from '../services/daemons/daemon-user.js';
 import {commandLine, descendants, peakRssMb, procStat, treeCpu} from './proc-stats.js';
 import {letDaemonUserIn} from '../test/helpers/instance.js';
 import {freePorts} from '../test/helpers/ports.js';
@@ -205,8 +206,13 @@ async function floodInstance(mode: Mode): Promise<{directory: string; home: stri
 		'--redis-live-port', port(4), '--redis-data-port', port(5), '--logstore-port', port(6), '--zerodata-port', port(7),
 		'--ampnode-ports', port(8),
 	], {env: {...process.env, AMPZERO_HOME: home}, stdio: ['ignore', 'ignore', 'inherit']});
-	const trigger = path.join(temporary, `${mode}.trigger`);
-	const done = path.join(temporary, `${mode}.done`);
+	// The emitter runs as the daemons' user when this runs as root: its done file goes where that user may write.
+	const signals = path.join(temporary, `signals-${mode}`);
+	mkdirSync(signals, {mode: 0o700});
+	const user = daemonUser();
+	if (user) chownSync(signals, user.uid, user.gid);
+	const trigger = path.join(signals, 'trigger');
+	const done = path.join(signals, 'done');
 	const amprun = path.join(directory, 'amprun.yaml');
 	const document = yaml.load(readFileSync(amprun, 'utf8')) as Record<string, unknown>;
 	document['daemons'] = [{name: 'flood', command: `exec node ${emitter} ${lineCount} ${trigger} ${done}`, ready: {log: 'flood: waiting'}}];
