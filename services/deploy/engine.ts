@@ -14,6 +14,7 @@ import {deploySteps, type DeployEvent, type DeployPhase, type DeployPlan, type D
 import {waitForHealthy} from './health.js';
 import {buildAmpifyRelease, buildInstanceRelease, cachedRelease, patchBetween, type BuiltRelease} from './release.js';
 import type {CurrentRecord, HostStatus, LockRecord} from './remote-agent.js';
+import {isAlive} from '../supervisor/proc.js';
 
 export interface DeployOptions {
 	instanceDirectory: string;
@@ -78,18 +79,10 @@ function newDeployId(): string {
 	return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-function processAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
-}
 
 /** A lock whose holder ran on this machine and whose process is gone. Holders on other machines cannot be checked from here. */
 export function lockIsStale(lock: LockRecord): boolean {
-	return lock.host === os.hostname() && !processAlive(lock.pid);
+	return lock.host === os.hostname() && !isAlive(lock.pid);
 }
 
 export function describeLock(lock: LockRecord): string {

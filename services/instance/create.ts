@@ -8,6 +8,7 @@ import {hubKeyFingerprint, matchesFingerprint} from '../hub/fingerprint.js';
 import type {Hub} from '../hub/types.js';
 import {makeDirectories} from '../files/make-directories.js';
 import {syncDirectory, writeFileAtomic} from '../keys/atomic-write.js';
+import {isAlive} from '../supervisor/proc.js';
 import {createIdentity} from '../keys/create-identity.js';
 import type {HubPublicKeyRecord} from '../keys/identity.js';
 import {hubPublicKeyFileContent, hubPublicKeyFileName, readHubPublicKeyFile, readIdentityKeys, writeIdentityKeys} from '../keys/store.js';
@@ -94,14 +95,6 @@ async function removeLeftovers(parent: string, name: string): Promise<void> {
 	}
 }
 
-function isAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
-}
 
 async function* createNewInstance(target: string, answers: InitAnswers, signal: AbortSignal | undefined, hubKeyPin: string | undefined): AsyncGenerator<InitEvent, InstanceSummary> {
 	const name = instanceName(target);

@@ -2,6 +2,7 @@ import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
 import {closeSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {isAlive} from '../../services/supervisor/proc.js';
 
 /*
  * A real NAT router for tests: Debian's miniupnpd in a network namespace (`azn<N>g`) routing for
@@ -55,14 +56,6 @@ function claimSubnet(): {index: number; lock: string} {
 	throw new Error('no free 10.198.N.0/24 for a NAT test namespace');
 }
 
-function isAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
-}
 
 function ip(...args: string[]): void {
 	execFileSync('ip', args, {stdio: ['ignore', 'ignore', 'pipe']});

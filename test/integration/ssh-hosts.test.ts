@@ -112,7 +112,11 @@ describe('leftovers of a harness whose process died', () => {
 			execFileSync('ip', ['link', 'add', namespace, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]);
 			mkdirSync(path.join(directory, 'opt'));
 			execFileSync('sh', ['-c', `ip netns exec ${namespace} setsid sleep 600 </dev/null >/dev/null 2>&1 &`]);
-			const sleeper = Number(execFileSync('ip', ['netns', 'pids', namespace], {encoding: 'utf8'}).trim());
+			// The backgrounded `ip netns exec` enters the namespace a moment after the shell returns.
+			let sleeper = 0;
+			for (const deadline = Date.now() + 5000; sleeper === 0 && Date.now() < deadline; await new Promise(resolve => setTimeout(resolve, 20))) {
+				sleeper = Number(execFileSync('ip', ['netns', 'pids', namespace], {encoding: 'utf8'}).trim().split('\n')[0] || 0);
+			}
 			expect(sleeper).toBeGreaterThan(0);
 			// Now the claim names a process that has ended, as after a SIGKILLed test run.
 			writeFileSync(path.join(claimsDirectory, `10.199.${claim.subnet}`), JSON.stringify({...claim, pid: Number(gone)}));
