@@ -6,6 +6,7 @@ import {afterAll, beforeAll, expect, test} from 'vitest';
 import {createLoginLink} from '../../services/login.js';
 import {startInstanceDaemons, type RunningDaemons} from '../helpers/daemons.js';
 import {checkoutDirectory, makeTestInstance, type TestInstance} from '../helpers/instance.js';
+import {gotoSteadily} from '../helpers/browser.js';
 
 const screenshot = path.join(checkoutDirectory, 'test-artifacts', 'landing.png');
 
@@ -39,7 +40,7 @@ test('a real browser opens the login link and lands on the page saying who is si
 	const {config} = instance;
 	const page = await context!.newPage();
 
-	await page.goto(`https://localhost:${config.ports.frontend}/`);
+	await gotoSteadily(page, `https://localhost:${config.ports.frontend}/`);
 	expect(new URL(page.url()).pathname).toBe('/signed-out');
 	expect(await page.textContent('body')).toContain(`ampzero run ${config.name} login`);
 

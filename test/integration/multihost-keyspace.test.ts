@@ -7,6 +7,7 @@ import {chromium} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ampzeroBin, letDaemonUserIn, makeTestInstance, type TestInstance} from '../helpers/instance.js';
 import {startSshHosts, type SshTestHost, type SshTestHosts} from '../helpers/ssh-hosts.js';
+import {gotoSteadily} from '../helpers/browser.js';
 import {cookieFrom, getUrl} from '../helpers/https-request.js';
 import {LogstoreClient} from '../../services/logstore/client.js';
 import {keyFileName} from '../../services/keys/identity.js';
@@ -305,15 +306,15 @@ describe('one instance over three hosts', () => {
 		try {
 			const page = await context.newPage();
 			const {userName, userId, hostId} = instance!.config;
-			await page.goto(`${frontend(1)}${await loginPath(1)}`);
+			await gotoSteadily(page, async () => `${frontend(1)}${await loginPath(1)}`);
 			expect(await page.textContent('body')).toContain(`Signed in as ${userName} (user ${userId}) on host ${hostId}`);
-			await page.goto(`${frontend(1)}/note/save?text=${encodeURIComponent('typed in the browser on beta')}`);
+			await gotoSteadily(page, `${frontend(1)}/note/save?text=${encodeURIComponent('typed in the browser on beta')}`);
 			expect(JSON.parse((await page.textContent('body'))!)).toEqual({saved: true});
-			await page.goto(`${frontend(2)}/note`);
+			await gotoSteadily(page, `${frontend(2)}/note`);
 			expect(JSON.parse((await page.textContent('body'))!)).toEqual({error: 'log in first'});
-			await page.goto(`${frontend(2)}${await loginPath(2)}`);
+			await gotoSteadily(page, async () => `${frontend(2)}${await loginPath(2)}`);
 			expect(await page.textContent('body')).toContain(`Signed in as ${userName}`);
-			await page.goto(`${frontend(2)}/note`);
+			await gotoSteadily(page, `${frontend(2)}/note`);
 			expect(JSON.parse((await page.textContent('body'))!)).toEqual({user: userName, note: 'typed in the browser on beta'});
 		} finally {
 			await context.close();
