@@ -17,6 +17,18 @@ const withoutInkDevtools = {
 	},
 };
 
+/**
+ * Ink's output stage starts every frame from nothing; screens/ink-output/frame-output.ts does the
+ * same job remembering what the last frame drew. The bundle takes it in place of Ink's own.
+ */
+const frameOutput = path.join(checkout, 'dist', 'screens', 'ink-output', 'frame-output.js');
+const withFrameOutput = {
+	name: 'with-frame-output',
+	setup(bundle) {
+		bundle.onResolve({filter: /^\.\/output\.js$/}, ({importer}) => (importer.endsWith(`${path.sep}ink${path.sep}build${path.sep}renderer.js`) ? {path: frameOutput} : undefined));
+	},
+};
+
 await build({
 	entryPoints: [path.join(app, 'dashboard-screen.js')],
 	outfile: path.join(app, 'dashboard-screen.bundle.js'),
@@ -25,7 +37,7 @@ await build({
 	format: 'esm',
 	target: 'node20',
 	define: {'process.env.NODE_ENV': '"production"'},
-	plugins: [withoutInkDevtools],
+	plugins: [withoutInkDevtools, withFrameOutput],
 	// The CommonJS inside (React) calls require() for Node's modules: give the ES module one.
 	banner: {js: "import {createRequire as bundleRequire} from 'node:module'; const require = bundleRequire(import.meta.url);"},
 	logLevel: 'warning',

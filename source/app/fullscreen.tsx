@@ -1,6 +1,7 @@
 import './no-color.js';
 import {render} from 'ink';
 import type React from 'react';
+import {changedRowsStdout} from './changed-rows-stdout.js';
 
 export interface FullscreenApp {
 	/** Resolves when the app has unmounted and the terminal is restored; rejects with a render error. */
@@ -76,6 +77,7 @@ export function renderFullscreen(
 
 	stdout.write(enterAlternateScreen + hideCursor);
 	const instance = render(element, {
+		stdout: changedRowsStdout(stdout),
 		exitOnCtrlC: false,
 		patchConsole: true,
 		// No frame cap here: a key's effect is drawn at once. What arrives in floods (log lines) is
