@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /*
  * The flood of `npm run bench:flood`: waits until the trigger file exists, then prints COUNT
- * numbered lines to stdout as fast as the reader takes them, writes the done file, and sleeps
- * until it is stopped. Lines are 24 bytes: `flood 0000001 abcdefghi`.
+ * numbered lines to stdout as fast as the reader takes them and writes the done file. Then the
+ * same again for TRIGGER_FILE.2 and DONE_FILE.2, .3 and so on (the numbers go on from the last
+ * round's), until it is stopped. Lines are 24 bytes: `flood 0000001 abcdefghi`.
  *
  *   node bench/flood-emitter.js COUNT TRIGGER_FILE DONE_FILE
  */
@@ -17,10 +18,13 @@ if (!Number.isInteger(count) || count <= 0 || !trigger || !done) {
 
 const linesPerChunk = 4096;
 
-function flood() {
-	for (let first = 1; first <= count; first += linesPerChunk) {
+const roundFile = (file, round) => (round === 1 ? file : `${file}.${round}`);
+
+function flood(round) {
+	const end = round * count;
+	for (let first = (round - 1) * count + 1; first <= end; first += linesPerChunk) {
 		let chunk = '';
-		const last = Math.min(count, first + linesPerChunk - 1);
+		const last = Math.min(end, first + linesPerChunk - 1);
 		for (let n = first; n <= last; n++) chunk += `flood ${String(n).padStart(7, '0')} abcdefghi\n`;
 		const bytes = Buffer.from(chunk);
 		// Blocking writes: the emitter goes exactly as fast as the reader drains the pipe or pty.
@@ -32,15 +36,15 @@ function flood() {
 			}
 		}
 	}
-	writeFileSync(done, `${count}\n`);
+	writeFileSync(roundFile(done, round), `${count}\n`);
 	process.stdout.write(`flood: done, ${count} lines\n`);
-	setInterval(() => {}, 60_000);
 }
 
 process.stdout.write(`flood: waiting for ${trigger}\n`);
-const poll = setInterval(() => {
-	if (!existsSync(trigger)) return;
-	clearInterval(poll);
-	flood();
+let round = 1;
+setInterval(() => {
+	if (!existsSync(roundFile(trigger, round))) return;
+	flood(round);
+	round++;
 }, 10);
 process.on('SIGTERM', () => process.exit(0));

@@ -1,4 +1,4 @@
-import {collapseCarriageReturns} from '../../services/supervisor/log-lines.js';
+import {collapseCarriageReturns, defaultMaxLineLength} from '../../services/supervisor/log-lines.js';
 
 /**
  * A daemon's recent log lines as the dashboard keeps them: capped in lines and in bytes, so a
@@ -18,7 +18,8 @@ export interface LogLimits {
 	maxLineLength: number;
 }
 
-export const defaultLogLimits: LogLimits = {maxLines: 2000, maxBytes: 1024 * 1024, maxLineLength: 1000};
+// As long a line as the supervisor passes on: a long JSON line (etcd's first) cut shorter could no longer be formatted.
+export const defaultLogLimits: LogLimits = {maxLines: 2000, maxBytes: 1024 * 1024, maxLineLength: defaultMaxLineLength};
 
 export const emptyLogBuffer: LogBuffer = {lines: [], bytes: 0, total: 0};
 

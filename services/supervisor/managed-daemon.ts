@@ -8,6 +8,9 @@ import {LineRing} from './ring-buffer.js';
 import {RotatingLogFile, type RotationOptions} from './rotating-log.js';
 import type {DaemonSpec} from './spec.js';
 
+/** A read this large says the daemon is writing faster than it is read (pipe reads are 64 kB at most). */
+const yieldAfterBytes = 16 * 1024;
+
 export interface OutputLimits {
 	ringLines: number;
 	ringBytes: number;
@@ -82,8 +85,18 @@ export class ManagedDaemon {
 		this.child = child;
 		const stdout = new LineSplitter(this.maxLineLength);
 		const stderr = new LineSplitter(this.maxLineLength);
-		child.stdout?.on('data', (chunk: Buffer) => this.output(chunk, stdout));
-		child.stderr?.on('data', (chunk: Buffer) => this.output(chunk, stderr));
+		for (const [stream, splitter] of [[child.stdout, stdout], [child.stderr, stderr]] as const) {
+			stream?.on('data', (chunk: Buffer) => {
+				this.output(chunk, splitter);
+				// A full read means more is waiting: Node would go on reading the pipe (up to 32 reads
+				// of 64 kB in one go) before anything else runs. A pause until the next turn lets the
+				// keys of a dashboard in this process (--no-daemon), timers and other daemons in between.
+				if (chunk.length >= yieldAfterBytes) {
+					stream.pause();
+					setImmediate(() => stream.resume());
+				}
+			});
+		}
 		child.stdout?.on('end', () => this.lines(stdout.flush()));
 		child.stderr?.on('end', () => this.lines(stderr.flush()));
 		this.exited = new Promise(resolve => {

@@ -1,9 +1,7 @@
 import type {InstanceConfig} from '../config/amprun.js';
 import {createLoginLink} from '../login.js';
-import {announceHost} from '../hub/announce.js';
-import {GatewayPortMapper} from '../nat/gateway-port-mapper.js';
-import {NatMappingKeeper} from '../nat/mapping-keeper.js';
-import {describeNat} from '../nat/nat-status.js';
+import type {NatMappingKeeper} from '../nat/mapping-keeper.js';
+import {describeNat, type NatStatus} from '../nat/nat-status.js';
 import {HostAnnouncer, type AnnounceOutcome} from './announce-host.js';
 import type {RunFlags} from './plan-file.js';
 import type {Supervisor} from './supervisor.js';
@@ -33,7 +31,8 @@ export function startReachability(supervisor: Supervisor, config: InstanceConfig
 	let lastAnnounce: string | undefined;
 	const announcer = flags.hub
 		? new HostAnnouncer(
-				(host, port, signal) => announceHost(instanceDirectory, config, host, port, signal).then(() => {}),
+				// The hub's client and the signing keys are loaded only by a run that announces (not with --no-hub).
+				(host, port, signal) => import('../hub/announce.js').then(({announceHost}) => announceHost(instanceDirectory, config, host, port, signal)).then(() => {}),
 				outcome => {
 					// Refreshes that change nothing stay quiet; a failure, a recovery or a new address is said.
 					const text = describeAnnounce(config, outcome);
@@ -49,11 +48,11 @@ export function startReachability(supervisor: Supervisor, config: InstanceConfig
 		announcer.setAddress(external?.host ?? config.hostName, external?.port ?? frontend);
 	};
 
-	let keeper: NatMappingKeeper | undefined;
+	let keeper: Promise<NatMappingKeeper> | undefined;
 	if (flags.natBypass && !flags.server) {
 		// A notice when the story changes (mapped, lost, a new address), not on every renewal or retry.
 		let lastNotice: string | undefined;
-		keeper = new NatMappingKeeper(new GatewayPortMapper(), frontend, {leaseSeconds: config.natLeaseSeconds ?? defaultNatLeaseSeconds}, status => {
+		const onStatus = (status: NatStatus): void => {
 			supervisor.setNat(status);
 			if (status.state !== 'searching' && status.state !== 'renewing' && describeNat(status) !== lastNotice) {
 				lastNotice = describeNat(status);
@@ -64,9 +63,15 @@ export function startReachability(supervisor: Supervisor, config: InstanceConfig
 				natSettled = true;
 				announceWhenKnown();
 			}
+		};
+		// The UPnP/NAT-PMP client (with its XML parsers) is loaded only by a run that maps a port.
+		keeper = Promise.all([import('../nat/gateway-port-mapper.js'), import('../nat/mapping-keeper.js')]).then(([{GatewayPortMapper}, {NatMappingKeeper}]) => {
+			const started = new NatMappingKeeper(new GatewayPortMapper(), frontend, {leaseSeconds: config.natLeaseSeconds ?? defaultNatLeaseSeconds}, onStatus);
+			void started.start();
+			return started;
 		});
-		void keeper.start();
-		supervisor.beforeExit(() => keeper!.stop());
+		const stopping = keeper;
+		supervisor.beforeExit(async () => (await stopping).stop());
 	}
 	supervisor.beforeExit(async () => announcer?.stop());
 
@@ -85,7 +90,7 @@ export function startReachability(supervisor: Supervisor, config: InstanceConfig
 		},
 		async stop() {
 			announcer?.stop();
-			await keeper?.stop();
+			await (await keeper)?.stop();
 		},
 	};
 }

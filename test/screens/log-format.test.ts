@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest';
+import {appendLines, emptyLogBuffer, lineAt} from '../../screens/dashboard/log-buffer.js';
 import {shownLine} from '../../screens/dashboard/log-format.js';
 
 const etcd =
@@ -35,5 +36,13 @@ describe('log lines as the pane shows them', () => {
 
 	it('shows every line as written in raw mode', () => {
 		expect(shownLine(etcd, true)).toEqual({text: etcd});
+	});
+
+	it("formats etcd's long first line (some 1,500 characters) once it has passed through the log buffer", () => {
+		const fields = Array.from({length: 40}, (_, index) => `"setting-${index}":"value-of-setting-${index}"`).join(',');
+		const long = `{"level":"info","ts":"2026-11-30T15:02:53.288Z","caller":"embed/etcd.go:305","msg":"starting an etcd server",${fields}}`;
+		expect(long.length).toBeGreaterThan(1400);
+		const kept = lineAt(appendLines(emptyLogBuffer, [long]), 0)!;
+		expect(shownLine(kept).text).toMatch(/^15:02:53\.288 INFO  starting an etcd server setting-0=value-of-setting-0 .* caller=embed\/etcd\.go:305$/);
 	});
 });
