@@ -225,6 +225,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		let result: Promise<void> | undefined;
 		return runStep(step, hosts, host => {
 			result ??= new Promise<void>((resolve, reject) => {
+				// child_process, not execa: the hook's output is shown line by line while it runs, on every host's row.
 				const child = spawn('bash', ['-c', script], {cwd: options.instanceDirectory, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, AMPZERO_DEPLOY_ID: deployId, AMPZERO_DEPLOY_HOSTS: hosts.map(h => h.label).join(' ')}});
 				const lines = (chunk: Buffer): void => {
 					for (const line of String(chunk).split('\n').filter(Boolean)) for (const each of hosts) output(each, step, line);

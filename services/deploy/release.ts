@@ -1,13 +1,13 @@
-import {execFile, spawn} from 'node:child_process';
 import {cp, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile} from 'node:fs/promises';
 import {existsSync} from 'node:fs';
 import path from 'node:path';
-import {promisify} from 'node:util';
 import {AmpError} from '../errors.js';
 import {ampzeroHome} from '../hub/open.js';
+import {runProgram} from '../instance/run-program.js';
 import {sha256File, treeManifest} from './remote-agent.js';
 
-const execFileAsync = promisify(execFile);
+/** What to install when a program a release needs is missing. */
+const installHint = (command: string): string => `install it with \`apt-get install -y ${command}\``;
 
 /** A release as built on this machine and kept in the deploy cache. */
 export interface BuiltRelease {
@@ -39,10 +39,9 @@ export function deployCacheDirectory(): string {
 
 async function git(directory: string, args: string[]): Promise<string> {
 	try {
-		const {stdout} = await execFileAsync('git', ['-C', directory, ...args], {maxBuffer: 64 * 1024 * 1024});
-		return stdout;
+		return await runProgram('git', ['-C', directory, ...args], {install: installHint('git')});
 	} catch (error) {
-		throw new AmpError(`git ${args.join(' ')} in ${directory} failed: ${(error as {stderr?: string}).stderr?.trim() || (error as Error).message}`);
+		throw new AmpError(`git ${args.join(' ')} in ${directory} failed: ${error instanceof AmpError ? [error.message, ...error.details].join(': ') : String(error)}`);
 	}
 }
 
@@ -56,29 +55,19 @@ export async function cleanHead(directory: string, what: string): Promise<string
 	return (await git(directory, ['rev-parse', 'HEAD'])).trim();
 }
 
-function runTool(command: string, args: string[], options: {cwd?: string} = {}): Promise<void> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(command, args, {cwd: options.cwd, stdio: ['ignore', 'ignore', 'pipe']});
-		let stderr = '';
-		child.stderr.on('data', chunk => (stderr += String(chunk)));
-		child.on('error', error => reject(new AmpError(`${command}: ${error.message}${(error as NodeJS.ErrnoException).code === 'ENOENT' ? ` (install Debian's ${command === 'zstd' ? 'zstd' : command})` : ''}`)));
-		child.on('close', code => (code === 0 ? resolve() : reject(new AmpError(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim().slice(-500)}`))));
-	});
+async function runTool(command: string, args: string[], options: {cwd?: string} = {}): Promise<void> {
+	await runProgram(command, args, {...options, install: installHint(command)});
 }
 
+/** The commit's tree, unpacked into `stage` (through a tarball beside it, removed after). */
 async function gitArchiveInto(directory: string, commit: string, stage: string): Promise<void> {
-	await new Promise<void>((resolve, reject) => {
-		const archive = spawn('git', ['-C', directory, 'archive', '--format=tar', commit], {stdio: ['ignore', 'pipe', 'pipe']});
-		const extract = spawn('tar', ['-x', '-f', '-', '-C', stage], {stdio: ['pipe', 'ignore', 'pipe']});
-		archive.stdout.pipe(extract.stdin);
-		let failed = false;
-		const fail = (why: string): void => {
-			if (!failed) reject(new AmpError(why));
-			failed = true;
-		};
-		archive.on('close', code => code !== 0 && fail(`git archive ${commit} in ${directory} exited ${code}`));
-		extract.on('close', code => (code === 0 ? !failed && resolve() : fail(`tar -x of git archive exited ${code}`)));
-	});
+	const tarball = `${stage}.git-archive.tar`;
+	try {
+		await git(directory, ['archive', '--format=tar', `--output=${tarball}`, commit]);
+		await runTool('tar', ['-x', '-f', tarball, '-C', stage]);
+	} finally {
+		await rm(tarball, {force: true});
+	}
 }
 
 /** A tarball whose bytes depend only on the tree: sorted names, one owner, one fixed time (so an unchanged file's header is unchanged and patches stay small). */

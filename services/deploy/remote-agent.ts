@@ -207,7 +207,11 @@ function safeName(name: string): string {
 	return name;
 }
 
-/** Runs a program to its end. `detached`: it leaves a daemon behind, so no pipes are given that the daemon would hold open. */
+/**
+ * Runs a program to its end (zstd, tar, nginx -t …). child_process and not execa as elsewhere:
+ * this file must run on a host that has Node and nothing of ampzero's. `detached`: it leaves a
+ * daemon behind, so no pipes are given that the daemon would hold open.
+ */
 function run(command: string, args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; say?: Say; timeoutMs?: number; detached?: boolean} = {}): Promise<void> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: options.detached ? 'ignore' : ['ignore', 'pipe', 'pipe']});
