@@ -5,7 +5,7 @@ import {GenerationCache} from './generation-cache.js';
 
 /**
  * A drop-in for Ink's `Output` (ink/build/output.js), the stage that turns a frame's text writes
- * into the screen's lines; the dashboard's bundle uses it in place of Ink's (bin/bundle-screens.mjs).
+ * into the screen's lines; the dashboard's bundle uses it in place of Ink's (bin/bundle.mjs).
  * Same input, same output, byte for byte (test/unit/frame-output.test.ts compares the two), but
  * it remembers across frames, where Ink starts from nothing each frame:
  * - a written line's styled characters (Ink tokenises every line of every frame again);

@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs';
 import path from 'node:path';
 import type {InstanceConfig} from '../config/amprun.js';
 import {runPaths} from '../config/paths.js';
@@ -19,11 +20,17 @@ export interface BuiltinOptions {
 	runAs?: DaemonUser;
 }
 
-/** The project's own daemons run as `node <checkout>/bin/ampzero daemon <name> <instance>`. */
+/**
+ * The project's own daemons run as `node <checkout>/dist/source/daemons/<name>.bundle.js <instance>`,
+ * the one-file build of `node <checkout>/bin/ampzero daemon <name> <instance>` (which is used where
+ * the build made no bundles: a release built on a deploy host).
+ */
 function ampzeroDaemon(name: 'logstore' | 'zerodata' | 'ampnode' | 'postgresql', instanceDirectory: string, extraArgs: string[], debug: boolean, placedAs?: string): Pick<DaemonSpec, 'command' | 'args' | 'cwd' | 'env'> {
+	const bundle = path.join(checkoutDirectory, 'dist', 'source', 'daemons', `${name}.bundle.js`);
+	const start = existsSync(bundle) ? [bundle] : [path.join(checkoutDirectory, 'bin', 'ampzero'), 'daemon', name];
 	return {
 		command: process.execPath,
-		args: [path.join(checkoutDirectory, 'bin', 'ampzero'), 'daemon', name, instanceDirectory, ...extraArgs, ...(debug ? ['--debug'] : [])],
+		args: [...start, instanceDirectory, ...extraArgs, ...(debug ? ['--debug'] : [])],
 		cwd: instanceDirectory,
 		// On a host of `hosts:` the daemon takes the same place as the run that starts it.
 		...(placedAs === undefined ? {} : {env: {[hostEnvironmentVariable]: placedAs}}),

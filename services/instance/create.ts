@@ -23,6 +23,7 @@ import {clobberedInstanceConfig, newInstanceConfig} from './instance-config.js';
 import {instanceName} from './locate.js';
 import type {CreateInstanceOptions, InitAnswers, InitEvent, InstanceSummary} from './types.js';
 import {hasErrors, validateAnswers} from './validate.js';
+import {untilAborted} from '../until-aborted.js';
 
 /**
  * Creates the instance at `directory` (or, with `clobber`, regenerates an existing one), yielding
@@ -62,16 +63,6 @@ async function* step<T>(id: string, label: string, signal: AbortSignal | undefin
 		yield {type: 'step-failed', step: id, error: signal?.aborted ? 'cancelled' : errorMessage(error)};
 		throw error;
 	}
-}
-
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-	if (!signal) return work;
-	return new Promise((resolve, reject) => {
-		const onAbort = (): void => reject(signal.reason);
-		if (signal.aborted) return onAbort();
-		signal.addEventListener('abort', onAbort, {once: true});
-		work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-	});
 }
 
 /** Waits at most `ms` for the step still running after an abort, so that it does not write into what is being removed. */

@@ -1,5 +1,6 @@
 import {pmpNat, upnpNat, type Gateway} from '@achingbrain/nat-port-mapper';
 import {defaultGateway, localAddressFacing} from './local-network.js';
+import {untilAborted} from '../until-aborted.js';
 import {NoGateway, type GatewayMapping, type PortMapper} from './port-mapper.js';
 
 const description = 'ampzero';
@@ -50,9 +51,9 @@ export class GatewayPortMapper implements PortMapper {
 		this.current = undefined;
 		if (!gateway) return;
 		try {
-			if (current) await gateway.unmap(current.port, {signal});
+			if (current) await untilAborted(gateway.unmap(current.port, {signal}), signal);
 		} finally {
-			await gateway.stop({signal}).catch(() => {});
+			await untilAborted(gateway.stop({signal}), signal).catch(() => {});
 		}
 	}
 
@@ -75,11 +76,13 @@ export class GatewayPortMapper implements PortMapper {
 		// The library documents `ttl` in milliseconds, and its UPnP side divides by 1000, but its NAT-PMP
 		// side (4.0.5) writes the number as seconds into the request: give each side what it really sends.
 		const ttl = via === 'NAT-PMP' ? leaseSeconds : leaseSeconds * 1000;
-		const mapped = await gateway.map(port, internalHost, {externalPort: port, protocol: 'TCP', ttl, autoRefresh: false, description, signal});
+		// The library takes the signal but does not always give up when it aborts (a NAT-PMP gateway
+		// gone silent): the wait ends with the signal all the same.
+		const mapped = await untilAborted(gateway.map(port, internalHost, {externalPort: port, protocol: 'TCP', ttl, autoRefresh: false, description, signal}), signal);
 		// Held from here: a stop while the address is asked for must still remove the mapping.
 		this.gateway = gateway;
 		this.current = {externalIp: '', externalPort: mapped.externalPort, internalHost, via, port, leaseSeconds};
-		const externalIp = await gateway.externalIp({signal});
+		const externalIp = await untilAborted(gateway.externalIp({signal}), signal);
 		this.current.externalIp = externalIp;
 		return {externalIp, externalPort: mapped.externalPort, internalHost, via};
 	}

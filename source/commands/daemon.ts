@@ -12,7 +12,7 @@ export interface DaemonRunOptions {
 	port?: number;
 }
 
-interface DaemonModule {
+export interface DaemonModule {
 	runDaemon(instanceDirectory: string, config: InstanceConfig, options: DaemonRunOptions): Promise<void>;
 }
 
@@ -21,10 +21,14 @@ export async function daemonCommand(daemon: string, name: string, options: Recor
 	if (!(projectDaemons as readonly string[]).includes(daemon)) {
 		throw new UsageError(`unknown daemon "${daemon}": choose one of ${projectDaemons.join(', ')} (etcd, redis and nginx are run by \`ampzero run\`)`);
 	}
+	return runProjectDaemon((await importDaemon(daemon as ProjectDaemon)) as DaemonModule, name, options);
+}
+
+/** One daemon's module run for an instance: what `ampzero daemon` and a daemon's own bundle (daemon-entry.ts) do. */
+export async function runProjectDaemon(module: DaemonModule, name: string, options: Record<string, unknown>): Promise<number> {
 	const port = parsePort(options['port']);
 	const instanceDirectory = resolveInstanceDirectory(name);
 	const config = await loadRunConfig(instanceDirectory);
-	const module = (await importDaemon(daemon as ProjectDaemon)) as DaemonModule;
 	await module.runDaemon(instanceDirectory, config, {debug: options['debug'] === true, ...(port === undefined ? {} : {port})});
 	return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }

@@ -114,8 +114,8 @@ async function printReady(daemons: DaemonStatus[], config: InstanceConfig, insta
 	out.event({type: 'frontend', url: frontend}, `frontend: ${frontend}`);
 	if (!names.has('redis-live') || !names.has('nginx')) return;
 	try {
-		const {createLoginLink} = await import('../../services/login.js');
-		const link = loginUrl ?? (await createLoginLink(config, instanceDirectory));
+		// The supervisor makes one once every daemon is ready; only when it has not yet does this command load the redis client (some 50 ms) to make its own.
+		const link = loginUrl ?? (await (await import('../../services/login.js')).createLoginLink(config, instanceDirectory));
 		out.event({type: 'login', url: link}, `log in:   ${link}`);
 	} catch (error) {
 		out.error(`login link: ${errorMessage(error)}`);

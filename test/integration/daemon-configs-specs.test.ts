@@ -6,7 +6,7 @@ import {builtinDaemons} from '../../services/daemons/builtin.js';
 import {extraDaemons} from '../../services/daemons/extra.js';
 import {findProgram} from '../../services/daemons/programs.js';
 import {AmpError} from '../../services/errors.js';
-import {makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
+import {checkoutDirectory, makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
 
 describe('the daemon specs the supervisor runs', () => {
 	let instance: TestInstance;
@@ -30,7 +30,8 @@ describe('the daemon specs the supervisor runs', () => {
 		expect(nginx.ports).toEqual([instance.config.ports.frontend, instance.config.ports.http]);
 		const ampnodes = specs.filter(spec => spec.name.startsWith('ampnode'));
 		expect(ampnodes.map(spec => spec.args.slice(-2))).toEqual(instance.config.ports.ampnode.map(port => ['--port', String(port)]));
-		expect(ampnodes[0]!.args.slice(1, 4)).toEqual(['daemon', 'ampnode', instance.directory]);
+		// The build's one-file bundle of the daemon (npm run build makes it before the tests run).
+		expect(ampnodes[0]!.args.slice(0, 2)).toEqual([path.join(checkoutDirectory, 'dist', 'source', 'daemons', 'ampnode.bundle.js'), instance.directory]);
 		const redisData = specs.find(spec => spec.name === 'redis-data')!;
 		expect(redisData.args[redisData.args.indexOf('--appendonly') + 1]).toBe('yes');
 		expect(redisData.ready).toEqual({kind: 'redis', host: instance.config.bindAddress, port: instance.config.ports.redisData, password: instance.config.redisPassword});

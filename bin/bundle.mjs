@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Part of `npm run build`, after tsc: bundles the dashboard (dist/source/app/dashboard-screen.js)
-// with React and Ink into one file, dist/source/app/dashboard-screen.bundle.js. See that module.
+// Part of `npm run build`, after tsc: bundles what must start fast into single files:
+// - the dashboard (dist/source/app/dashboard-screen.js) with React and Ink, as
+//   dist/source/app/dashboard-screen.bundle.js (see that module);
+// - the daemonised supervisor (dist/source/supervisor-main.js), as dist/source/supervisor-main.bundle.js;
+// - each of ampzero's own daemons (dist/source/daemons/NAME/entry.js) with its libraries, as
+//   dist/source/daemons/NAME.bundle.js (see source/daemons/daemon-entry.ts).
+// Where a bundle is missing (a tree built with tsc alone) the unbundled modules are used.
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {build} from 'esbuild';
@@ -37,8 +42,31 @@ await build({
 	format: 'esm',
 	target: 'node20',
 	define: {'process.env.NODE_ENV': '"production"'},
+	// Whitespace and syntax only: names stay, so a crash's stack still says where.
+	minifyWhitespace: true,
+	minifySyntax: true,
 	plugins: [withoutInkDevtools, withFrameOutput],
 	// The CommonJS inside (React) calls require() for Node's modules: give the ES module one.
 	banner: {js: "import {createRequire as bundleRequire} from 'node:module'; const require = bundleRequire(import.meta.url);"},
 	logLevel: 'warning',
 });
+
+// Native and optional modules stay outside, and the NAT client (it reads its own package.json
+// beside itself, and only a run that maps a port loads it): they are loaded from node_modules as before.
+const processes = [
+	['supervisor-main.js', 'supervisor-main.bundle.js'],
+	...['ampnode', 'logstore', 'zerodata', 'postgresql'].map(daemon => [path.join('daemons', daemon, 'entry.js'), path.join('daemons', `${daemon}.bundle.js`)]),
+];
+for (const [entry, bundle] of processes) {
+	await build({
+		entryPoints: [path.join(checkout, 'dist', 'source', entry)],
+		outfile: path.join(checkout, 'dist', 'source', bundle),
+		bundle: true,
+		platform: 'node',
+		format: 'esm',
+		target: 'node20',
+		external: ['better-sqlite3', 'pg-native', '@achingbrain/nat-port-mapper'],
+		banner: {js: "import {createRequire as bundleRequire} from 'node:module'; const require = bundleRequire(import.meta.url);"},
+		logLevel: 'warning',
+	});
+}
