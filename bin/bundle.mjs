@@ -51,8 +51,8 @@ await build({
 	logLevel: 'warning',
 });
 
-// Native and optional modules stay outside, and the NAT client (it reads its own package.json
-// beside itself, and only a run that maps a port loads it): they are loaded from node_modules as before.
+// Native and optional modules stay outside: they are loaded from node_modules as before. (A module
+// left outside is loaded when the bundle starts; one inside, only when first imported.)
 const processes = [
 	['supervisor-main.js', 'supervisor-main.bundle.js'],
 	...['ampnode', 'logstore', 'zerodata', 'postgresql'].map(daemon => [path.join('daemons', daemon, 'entry.js'), path.join('daemons', `${daemon}.bundle.js`)]),
@@ -65,7 +65,7 @@ for (const [entry, bundle] of processes) {
 		platform: 'node',
 		format: 'esm',
 		target: 'node20',
-		external: ['better-sqlite3', 'pg-native', '@achingbrain/nat-port-mapper'],
+		external: ['better-sqlite3', 'pg-native'],
 		banner: {js: "import {createRequire as bundleRequire} from 'node:module'; const require = bundleRequire(import.meta.url);"},
 		logLevel: 'warning',
 	});

@@ -181,6 +181,8 @@ export class Supervisor {
 		this.remote?.start();
 		const readiness = new Map<string, Promise<boolean>>();
 		const bringUp = async (daemon: ManagedDaemon): Promise<boolean> => {
+			// Launched here and now, in dependency order: the daemons everything waits for (keyspace, redis) are spawned first.
+			if (daemon.spec.dependsOn.length === 0 && !daemon.spec.waitsForRemote) return this.launchAndAwaitReady(daemon);
 			const waiting = Promise.all(daemon.spec.dependsOn.map(name => readiness.get(name)!));
 			if (daemon.spec.waitsForRemote && !(await this.awaitRemoteDependencies(daemon))) return false;
 			if (daemon.spec.waitsForDependencies) {
