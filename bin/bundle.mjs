@@ -5,7 +5,10 @@
 // - the daemonised supervisor (dist/source/supervisor-main.js), as dist/source/supervisor-main.bundle.js;
 // - each of ampzero's own daemons (dist/source/daemons/NAME/entry.js) with its libraries, as
 //   dist/source/daemons/NAME.bundle.js (see source/daemons/daemon-entry.ts).
+// - the command line (dist/source/cli.js) split into chunks that load as a command needs them, in
+//   dist/source/cli-bundle/ (bin/ampzero starts it: `run` reaches its supervisor sooner).
 // Where a bundle is missing (a tree built with tsc alone) the unbundled modules are used.
+import {rm} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {build} from 'esbuild';
@@ -70,3 +73,19 @@ for (const [entry, bundle] of processes) {
 		logLevel: 'warning',
 	});
 }
+
+// ssh2 carries a native binding beside its code; Ink's devtools client is loaded only with DEV=true.
+const cliBundle = path.join(checkout, 'dist', 'source', 'cli-bundle');
+await rm(cliBundle, {recursive: true, force: true});
+await build({
+	entryPoints: [path.join(checkout, 'dist', 'source', 'cli.js')],
+	outdir: cliBundle,
+	bundle: true,
+	splitting: true,
+	platform: 'node',
+	format: 'esm',
+	target: 'node20',
+	external: ['better-sqlite3', 'pg-native', 'ssh2', 'react-devtools-core'],
+	banner: {js: "import {createRequire as bundleRequire} from 'node:module'; const require = bundleRequire(import.meta.url);"},
+	logLevel: 'warning',
+});

@@ -1,8 +1,7 @@
 import {createHash} from 'node:crypto';
-import {existsSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {PassThrough} from 'node:stream';
-import {fileURLToPath} from 'node:url';
 import {checkoutDirectory} from '../instance/locate.js';
 
 /** What the deploy needs of an SSH connection (services/ssh's SshSession has this shape). */
@@ -20,8 +19,8 @@ export function shellQuote(text: string): string {
 
 /** The compiled agent (one file, Node's own modules only) and its content hash. */
 export function agentSource(): {code: Buffer; hash: string} {
-	const beside = fileURLToPath(new URL('./remote-agent.js', import.meta.url));
-	const file = existsSync(beside) ? beside : path.join(checkoutDirectory, 'dist', 'services', 'deploy', 'remote-agent.js');
+	// The compiled file in the checkout, also when this module runs from the command line's bundle or from its TypeScript source.
+	const file = path.join(checkoutDirectory, 'dist', 'services', 'deploy', 'remote-agent.js');
 	const code = readFileSync(file);
 	return {code, hash: createHash('sha256').update(code).digest('hex').slice(0, 10)};
 }

@@ -1,17 +1,19 @@
 import {spawn} from 'node:child_process';
 import {closeSync, existsSync, openSync, readFileSync, renameSync, statSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
+import path from 'node:path';
 import type {RunPaths} from '../config/paths.js';
 import {AmpError} from '../errors.js';
+import {checkoutDirectory} from '../instance/locate.js';
 import {findSupervisor, socketAnswers} from './lock.js';
 import {supervisorLogFile} from './plan-file.js';
 
 /**
  * The entry of the daemonised supervisor: the build's one-file bundle of dist/source/supervisor-main.js
  * (bin/bundle.mjs; it starts in half the time), or that module where the tree was built without bundles.
+ * Found from the checkout, not from this module's own place: this module may itself run from a bundle.
  */
-export const supervisorEntry = [new URL('../../source/supervisor-main.bundle.js', import.meta.url), new URL('../../source/supervisor-main.js', import.meta.url)]
-	.map(url => fileURLToPath(url))
+export const supervisorEntry = ['supervisor-main.bundle.js', 'supervisor-main.js']
+	.map(file => path.join(checkoutDirectory, 'dist', 'source', file))
 	.find(file => existsSync(file))!;
 
 const lockHeldExitCode = 3;

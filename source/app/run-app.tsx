@@ -1,6 +1,8 @@
 import {existsSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
+import path from 'node:path';
+import {pathToFileURL} from 'node:url';
 import v8 from 'node:v8';
+import {checkoutDirectory} from '../../services/instance/locate.js';
 import type {SupervisorConnection} from '../../services/supervisor/events.js';
 
 /**
@@ -48,8 +50,9 @@ export async function runDashboardApp(
 async function loadScreen(): Promise<typeof import('./dashboard-screen.js')> {
 	// The screen holds little (the log rings are capped); trading a little CPU for a heap that stays small.
 	v8.setFlagsFromString('--optimize-for-size');
-	const bundle = new URL('./dashboard-screen.bundle.js', import.meta.url);
-	if (existsSync(fileURLToPath(bundle))) return (await import(bundle.href)) as typeof import('./dashboard-screen.js');
+	// Found from the checkout: this module may itself run from the command line's bundle.
+	const bundle = path.join(checkoutDirectory, 'dist', 'source', 'app', 'dashboard-screen.bundle.js');
+	if (existsSync(bundle)) return (await import(pathToFileURL(bundle).href)) as typeof import('./dashboard-screen.js');
 	const previous = process.env['NODE_ENV'];
 	process.env['NODE_ENV'] = previous ?? 'production';
 	try {
