@@ -74,7 +74,12 @@ for (const [entry, bundle] of processes) {
 	});
 }
 
-// ssh2 carries a native binding beside its code; Ink's devtools client is loaded only with DEV=true.
+// ssh2 carries a native binding beside its code; Ink's devtools client is loaded only with DEV=true;
+// ioredis (CommonJS) is imported by name after `await import()`, which a split bundle would answer with
+// its default export only: Node's own loader gives the names. The NAT client reads its package.json
+// through a path relative to itself (in the supervisor's bundle that path happens to reach the
+// checkout's package.json; from cli-bundle/ it would reach nothing). Each is loaded only with the
+// chunk that imports it.
 const cliBundle = path.join(checkout, 'dist', 'source', 'cli-bundle');
 await rm(cliBundle, {recursive: true, force: true});
 await build({
@@ -85,7 +90,7 @@ await build({
 	platform: 'node',
 	format: 'esm',
 	target: 'node20',
-	external: ['better-sqlite3', 'pg-native', 'ssh2', 'react-devtools-core'],
+	external: ['better-sqlite3', 'pg-native', 'ssh2', 'react-devtools-core', 'ioredis', '@achingbrain/nat-port-mapper'],
 	banner: {js: "import {createRequire as bundleRequire} from 'node:module'; const require = bundleRequire(import.meta.url);"},
 	logLevel: 'warning',
 });
