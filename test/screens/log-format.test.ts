@@ -43,6 +43,6 @@ describe('log lines as the pane shows them', () => {
 		const long = `{"level":"info","ts":"2026-11-30T15:02:53.288Z","caller":"embed/etcd.go:305","msg":"starting an etcd server",${fields}}`;
 		expect(long.length).toBeGreaterThan(1400);
 		const kept = lineAt(appendLines(emptyLogBuffer, [long]), 0)!;
-		expect(shownLine(kept).text).toMatch(/^15:02:53\.288 INFO  starting an etcd server setting-0=value-of-setting-0 .* caller=embed\/etcd\.go:305$/);
+		expect(shownLine(kept).text).toMatch(/^15:02:53\.288 INFO {2}starting an etcd server setting-0=value-of-setting-0 .* caller=embed\/etcd\.go:305$/);
 	});
 });
