@@ -75,8 +75,8 @@ for (const [entry, bundle] of processes) {
 }
 
 // ssh2 carries a native binding beside its code; Ink's devtools client is loaded only with DEV=true;
-// ioredis (CommonJS) is imported by name after `await import()`, which a split bundle would answer with
-// its default export only: Node's own loader gives the names. The NAT client reads its package.json
+// ioredis and React (CommonJS) are imported by name after `await import()`, which a split bundle
+// would answer with their default export only: Node's own loader gives the names. The NAT client reads its package.json
 // through a path relative to itself (in the supervisor's bundle that path happens to reach the
 // checkout's package.json; from cli-bundle/ it would reach nothing). Each is loaded only with the
 // chunk that imports it.
@@ -90,7 +90,7 @@ await build({
 	platform: 'node',
 	format: 'esm',
 	target: 'node20',
-	external: ['better-sqlite3', 'pg-native', 'ssh2', 'react-devtools-core', 'ioredis', '@achingbrain/nat-port-mapper'],
+	external: ['better-sqlite3', 'pg-native', 'ssh2', 'react-devtools-core', 'ioredis', 'react', '@achingbrain/nat-port-mapper'],
 	banner: {js: "import {createRequire as bundleRequire} from 'node:module'; const require = bundleRequire(import.meta.url);"},
 	logLevel: 'warning',
 });

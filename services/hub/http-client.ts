@@ -1,6 +1,7 @@
 import {AmpError, errorMessage} from '../errors.js';
 import type {HubPublicKeyRecord, IdentityKind} from '../keys/identity.js';
 import {HubRefusal, type HostAnnouncement, type Hub, type HubRecord} from './types.js';
+import {deadlineSignal} from '../deadline-signal.js';
 
 /** How long to wait for a hub before saying it cannot be reached. */
 export const hubTimeoutMs = 3000;
@@ -38,7 +39,7 @@ export class HttpHub implements Hub {
 				method,
 				headers: body === undefined ? {} : {'content-type': 'application/json'},
 				body: body === undefined ? undefined : JSON.stringify(body),
-				signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(hubTimeoutMs)]) : AbortSignal.timeout(hubTimeoutMs),
+				signal: deadlineSignal(hubTimeoutMs, signal),
 			});
 		} catch (error) {
 			if (signal?.aborted) throw signal.reason;

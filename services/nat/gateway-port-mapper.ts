@@ -2,6 +2,7 @@ import {pmpNat, upnpNat, type Gateway} from '@achingbrain/nat-port-mapper';
 import {defaultGateway, localAddressFacing} from './local-network.js';
 import {untilAborted} from '../until-aborted.js';
 import {NoGateway, type GatewayMapping, type PortMapper} from './port-mapper.js';
+import {deadlineSignal} from '../deadline-signal.js';
 
 const description = 'ampzero';
 
@@ -21,7 +22,7 @@ export class GatewayPortMapper implements PortMapper {
 	) {}
 
 	async map(port: number, leaseSeconds: number, signal: AbortSignal): Promise<GatewayMapping> {
-		const upnpBudget = AbortSignal.any([signal, AbortSignal.timeout(this.upnpSearchMs)]);
+		const upnpBudget = deadlineSignal(this.upnpSearchMs, signal);
 		const viaUpnp = await this.mapWithUpnp(port, leaseSeconds, upnpBudget).catch(() => undefined);
 		if (viaUpnp) return viaUpnp;
 		signal.throwIfAborted();

@@ -1,6 +1,7 @@
 import {errorMessage} from '../errors.js';
 import type {NatStatus} from './nat-status.js';
 import type {PortMapper} from './port-mapper.js';
+import {deadlineSignal} from '../deadline-signal.js';
 
 export interface KeeperOptions {
 	/** The lease asked of the gateway. */
@@ -54,7 +55,7 @@ export class NatMappingKeeper {
 		this.set({state: 'searching'});
 		const timeoutMs = this.options.searchTimeoutMs ?? 3000;
 		try {
-			const mapping = await this.mapper.map(this.port, this.options.leaseSeconds, AbortSignal.any([this.inFlight.signal, AbortSignal.timeout(timeoutMs)]));
+			const mapping = await this.mapper.map(this.port, this.options.leaseSeconds, deadlineSignal(timeoutMs, this.inFlight.signal));
 			if (this.stopping) return;
 			this.set({state: 'mapped', externalIp: mapping.externalIp, port: mapping.externalPort, via: mapping.via});
 			this.scheduleRenewal();
@@ -76,7 +77,7 @@ export class NatMappingKeeper {
 		const previous = this.status;
 		this.set({...previous, state: 'renewing'});
 		try {
-			const mapping = await this.mapper.renew(AbortSignal.any([this.inFlight.signal, AbortSignal.timeout(this.options.requestTimeoutMs ?? 5000)]));
+			const mapping = await this.mapper.renew(deadlineSignal(this.options.requestTimeoutMs ?? 5000, this.inFlight.signal));
 			if (this.stopping) return;
 			this.set({state: 'mapped', externalIp: mapping.externalIp, port: mapping.externalPort, via: mapping.via});
 		} catch (error) {
@@ -91,7 +92,7 @@ export class NatMappingKeeper {
 		this.inFlight.abort();
 		await this.started?.catch(() => {});
 		try {
-			await this.mapper.release(AbortSignal.timeout(this.options.requestTimeoutMs ?? 5000));
+			await this.mapper.release(deadlineSignal(this.options.requestTimeoutMs ?? 5000));
 		} catch {
 			// The lease ends on its own; a gateway that does not answer now cannot be helped.
 		}
