@@ -38,8 +38,10 @@ interface RowMemory {
 const blank: StyledChar = {type: 'char', value: ' ', fullWidth: false, styles: []};
 
 // Lines come and go with the log (a flood writes millions): these keep what the last frames used.
-const styledLines = new GenerationCache<string, StyledChar[]>(4000);
-const widths = new GenerationCache<string, number>(8000);
+// A frame writes at most a few hundred lines (50 rows of a list, a pane and borders), and a line's
+// styled characters take some 50 bytes each: enough for two frames, and no more.
+const styledLines = new GenerationCache<string, StyledChar[]>(400);
+const widths = new GenerationCache<string, number>(2000);
 /** Equal style lists share one array, so that comparing two characters' styles is mostly `===`. */
 const styleLists = new GenerationCache<string, AnsiCode[]>(500);
 let previousFrame: {width: number; rows: RowMemory[]} | undefined;
