@@ -81,8 +81,8 @@ export interface Binding {
 /** The init form's modes: a text field is focused (its input takes printable keys, ←/→ and Backspace), or a choice field (its list takes ↑/↓). */
 const initForm = ['form-text', 'form-choice'];
 const dashboardLists = ['list', 'list-foreground'];
-/** The questions that are lists of answers: the dashboard's leave question, the deploy screen's abort question. */
-const questions = ['confirm-leave', 'confirm-stop', 'confirm-abort'];
+/** The questions that are lists of answers: the dashboard's leave and force-quit questions, the deploy screen's abort question. */
+const questions = ['confirm-leave', 'confirm-stop', 'confirm-quit-all', 'confirm-abort'];
 
 /**
  * Every keyboard shortcut of the app. The footer, the help overlay, the status line's hints and

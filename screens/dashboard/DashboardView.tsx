@@ -25,9 +25,15 @@ export interface DashboardViewProps {
 
 const ignore = (): void => undefined;
 
-/** The leave question's answers: with --no-daemon there is nothing to detach from. */
-function leaveAnswers(mode: string): Command[] {
+/** The answers of the question asked in this mode: with --no-daemon there is nothing to detach from; cancel comes first where the answer is SIGKILL. */
+function answersIn(mode: string): Command[] {
+	if (mode === 'confirm-quit-all') return ['confirm-cancel', 'confirm-yes'];
 	return mode === 'confirm-leave' ? ['leave-stop', 'leave-detach', 'confirm-cancel'] : ['leave-stop', 'confirm-cancel'];
+}
+
+function questionIn(mode: string, instance: string): string {
+	if (mode === 'confirm-quit-all') return `Force-quit: SIGKILL every daemon of ${instance}`;
+	return mode === 'confirm-leave' ? `Leave ${instance}:` : `Leave: every daemon of ${instance} stops`;
 }
 
 /** The whole screen for one state: header, daemon list beside the log pane, status line, footer. */
@@ -54,12 +60,12 @@ export function DashboardView({state, size, now, ownsSupervisor, color, usage, o
 						usage={usage}
 						{...(state.info?.remote ? {remote: state.info.remote} : {})}
 					/>
-					{mode === 'confirm-leave' || mode === 'confirm-stop' ? (
+					{mode === 'confirm-leave' || mode === 'confirm-stop' || mode === 'confirm-quit-all' ? (
 						<ChoiceDialog
 							screen="dashboard"
 							mode={mode}
-							question={mode === 'confirm-leave' ? `Leave ${state.info?.instance ?? 'the instance'}:` : `Leave: every daemon of ${state.info?.instance ?? 'the instance'} stops`}
-							answers={leaveAnswers(mode)}
+							question={questionIn(mode, state.info?.instance ?? 'the instance')}
+							answers={answersIn(mode)}
 							onAnswer={onAnswer}
 							width={layout.logWidth}
 							height={layout.paneHeight}

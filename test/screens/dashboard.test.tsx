@@ -122,14 +122,23 @@ describe('dashboard screen', () => {
 		expect(frame()).not.toContain('search “');
 	});
 
-	it('Q asks to confirm; n cancels, y sends quit-all', async () => {
+	it('Q asks to confirm in a list that starts at cancel; n or Enter cancels, y or ↓ Enter sends quit-all', async () => {
 		const {frame, until, type, connection} = mount();
 		allReady(connection);
 		await until('all 7 ready');
 		await type('Q', 'Force-quit every daemon');
 		expect(frame()).toMatchSnapshot();
+		expect(frame()).toContain('❯ n/Esc  cancel');
 		await type('n', 'stop all');
+		await type('Q', 'Force-quit every daemon');
+		await type(keys.enter, 'stop all');
 		expect(connection.sent).toEqual([]);
+		await type('Q', 'Force-quit every daemon');
+		await type(keys.down, '❯ y      yes: force-quit every daemon');
+		await type(keys.enter, 'force-quitting');
+		await waitFor(() => connection.sent.length === 1, 'the command to be sent');
+		expect(connection.sent).toEqual([{type: 'quit-all'}]);
+		connection.sent.length = 0;
 		await type('Q', 'Force-quit every daemon');
 		await type('y', 'force-quitting');
 		await waitFor(() => connection.sent.length === 1, 'the command to be sent');
