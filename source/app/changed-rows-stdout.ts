@@ -30,8 +30,10 @@ export function changedRowsStdout(stdout: NodeJS.WriteStream): NodeJS.WriteStrea
 		if (before?.length !== rows.length) return data;
 		let update = '';
 		for (let row = 0; row < rows.length; row++) {
-			// Ink's rows end with their styles reset: erasing the rest of the row leaves no colour behind.
-			if (rows[row] !== before[row]) update += `\u001B[${row + 1};1H${rows[row]}\u001B[K`;
+			// The row is erased before it is written, not after: after a row as wide as the screen an
+			// erase would take its last character with it (xterm). Ink's rows end with their styles
+			// reset, so the erase leaves no colour behind.
+			if (rows[row] !== before[row]) update += `\u001B[${row + 1};1H\u001B[2K${rows[row]}`;
 		}
 		return update;
 	};

@@ -25,7 +25,7 @@ describe('the terminal the full-screen app writes to', () => {
 		const stdout = changedRowsStdout(stream);
 		stdout.write(`${clear}header\n› keyspace\n  nginx`);
 		stdout.write(`${clear}header\n  keyspace\n› nginx`);
-		expect(written).toEqual([`${clear}header\n› keyspace\n  nginx`, '\u001B[2;1H  keyspace\u001B[K\u001B[3;1H› nginx\u001B[K']);
+		expect(written).toEqual([`${clear}header\n› keyspace\n  nginx`, '\u001B[2;1H\u001B[2K  keyspace\u001B[3;1H\u001B[2K› nginx']);
 	});
 
 	it('writes nothing for an unchanged frame, and still calls back', async () => {
@@ -52,7 +52,7 @@ describe('the terminal the full-screen app writes to', () => {
 		expect(written).toEqual([
 			`${clear}a\nb\nc`,
 			'\u001B[?2026h',
-			'\u001B[2;1HB\u001B[K',
+			'\u001B[2;1H\u001B[2KB',
 			'\u001B[?2026l',
 			'console output\n',
 			`${clear}a\nB\nc`,
