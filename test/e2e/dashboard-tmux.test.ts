@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ampzeroBin, makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
-import {killEverything, processesInGroups, processesMentioning} from '../helpers/run-processes.js';
+import {endInstance, processesInGroups, processesMentioning} from '../helpers/run-processes.js';
 import {TmuxSession} from '../helpers/tmux.js';
 
 const quote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
@@ -37,11 +37,7 @@ describe('ampzero run: the dashboard in a real terminal (tmux, 80×24)', () => {
 
 	afterAll(async () => {
 		await tmux?.kill();
-		if (instance) {
-			await runAmpzero(['run', instance.directory, 'quit'], {home: instance.home, env: {CI: '1'}}).catch(() => undefined);
-			killEverything(instance.root, [...groups]);
-			await instance.cleanup();
-		}
+		await endInstance(instance, groups);
 	}, 60_000);
 
 	// No NAT search and no hub announce: a test never addresses anything beyond this machine.

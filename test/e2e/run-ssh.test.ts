@@ -6,7 +6,7 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {checkoutDirectory, makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
 import {freePorts} from '../helpers/ports.js';
-import {killEverything, processesMentioning} from '../helpers/run-processes.js';
+import {endInstance, processesMentioning} from '../helpers/run-processes.js';
 
 interface StatusRecord {
 	type: string;
@@ -83,11 +83,7 @@ afterAll(async () => {
 	} catch {
 		// No tmux server left.
 	}
-	if (instance) {
-		await runAmpzero(['run', instance.directory, 'quit'], {home: instance.home, env: {CI: '1'}});
-		killEverything(instance.root, [...seenGroups]);
-		await instance.cleanup();
-	}
+	await endInstance(instance, seenGroups);
 	sshd?.kill('SIGTERM');
 	if (sshDirectory) rmSync(sshDirectory, {recursive: true, force: true});
 }, 60_000);

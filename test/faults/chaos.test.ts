@@ -10,7 +10,7 @@ import {findSupervisor} from '../../services/supervisor/lock.js';
 import {ZerodataClient} from '../../services/zerodata/client.js';
 import {getUrl} from '../helpers/https-request.js';
 import {makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
-import {killEverything, processesInGroups, processesMentioning} from '../helpers/run-processes.js';
+import {endInstance, processesInGroups, processesMentioning} from '../helpers/run-processes.js';
 
 /*
  * The fault suite: while a load writes to zerodata and logstore (recording what was acknowledged)
@@ -58,12 +58,7 @@ beforeAll(async () => {
 	await startRun();
 }, 120_000);
 
-afterAll(async () => {
-	if (!instance) return;
-	await ampzero('run', instance.directory, 'quit');
-	killEverything(instance.root, [...seenGroups]);
-	await instance.cleanup();
-}, 60_000);
+afterAll(() => endInstance(instance, seenGroups), 60_000);
 
 describe(`faults: ${kills} SIGKILLs of random daemons and the supervisor under load`, () => {
 	it('afterwards every daemon is ready, no process is orphaned, no acknowledged write is lost', async () => {

@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {listeningInodes} from '../../services/supervisor/port-holders.js';
 import {allPids, commandLine, isRunning, processStat, signalGroup} from '../../services/supervisor/proc.js';
+import {runAmpzero, type TestInstance} from './instance.js';
 
 /** Processes (not zombies) whose command line mentions `marker`: the instance's temp root. */
 export function processesMentioning(marker: string): number[] {
@@ -39,4 +40,15 @@ export function killEverything(marker: string, pgids: readonly number[]): void {
 			// Gone already.
 		}
 	}
+}
+
+/**
+ * A test's last word on an instance it ran: `run quit`, then SIGKILL to whatever of it is left
+ * (the process groups it saw, any process naming its root), then its files.
+ */
+export async function endInstance(instance: TestInstance | undefined, groups: Iterable<number> = []): Promise<void> {
+	if (!instance) return;
+	await runAmpzero(['run', instance.directory, 'quit'], {home: instance.home, env: {CI: '1'}});
+	killEverything(instance.root, [...groups]);
+	await instance.cleanup();
 }

@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {listPorts} from '../../services/config/ports.js';
 import {daemonUser} from '../../services/daemons/daemon-user.js';
 import {ampzeroBin, makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
-import {killEverything, listenersOn, processesInGroups, processesMentioning, supervisorPid} from '../helpers/run-processes.js';
+import {endInstance, listenersOn, processesInGroups, processesMentioning, supervisorPid} from '../helpers/run-processes.js';
 
 const builtinNames = ['keyspace', 'redis-live', 'redis-data', 'logstore', 'zerodata', 'ampnode', 'nginx'];
 
@@ -56,12 +56,7 @@ beforeAll(async () => {
 	instance = await makeTestInstance({name: 'runtest'});
 }, 120_000);
 
-afterAll(async () => {
-	if (!instance) return;
-	await ampzero('run', instance.directory, 'quit');
-	killEverything(instance.root, [...seenGroups]);
-	await instance.cleanup();
-}, 60_000);
+afterAll(() => endInstance(instance, seenGroups), 60_000);
 
 describe('ampzero run on the real daemons of an instance', () => {
 	it('--batch starts every daemon, prints a line for each and a login link, and exits 0', async () => {

@@ -13,7 +13,7 @@ import {postgresqlOsUser, socketUrl} from '../../services/postgresql/cluster.js'
 import {ZerodataClient} from '../../services/zerodata/client.js';
 import {startSpecs, type RunningDaemons} from '../helpers/daemons.js';
 import {makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
-import {killEverything, processesMentioning} from '../helpers/run-processes.js';
+import {endInstance, processesMentioning} from '../helpers/run-processes.js';
 
 describe('an instance whose zerodata runs on its own PostgreSQL', () => {
 	let instance: TestInstance;
@@ -33,11 +33,7 @@ describe('an instance whose zerodata runs on its own PostgreSQL', () => {
 	afterAll(async () => {
 		for (const client of clients) client.close();
 		await daemons?.stopAll();
-		if (instance !== undefined) {
-			await runAmpzero(['run', instance.directory, 'quit'], {home: instance.home, env: {CI: '1'}});
-			killEverything(instance.root, []);
-			await instance.cleanup();
-		}
+		await endInstance(instance);
 	}, 60_000);
 
 	/** The postgresql and zerodata daemons exactly as `ampzero run` specifies them. */
