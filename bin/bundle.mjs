@@ -16,6 +16,17 @@ import {build} from 'esbuild';
 const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const app = path.join(checkout, 'dist', 'source', 'app');
 
+/** What every bundle is: one ES module for Node 20. */
+const common = {
+	bundle: true,
+	platform: 'node',
+	format: 'esm',
+	target: 'node20',
+	// The CommonJS inside (React, ioredis …) calls require() for Node's modules: give the ES module one.
+	banner: {js: "import {createRequire as bundleRequire} from 'node:module'; const require = bundleRequire(import.meta.url);"},
+	logLevel: 'warning',
+};
+
 /** Ink loads its React devtools bridge only when DEV=true; the bundle leaves it (and its optional dependency) out. */
 const withoutInkDevtools = {
 	name: 'without-ink-devtools',
@@ -38,20 +49,14 @@ const withFrameOutput = {
 };
 
 await build({
+	...common,
 	entryPoints: [path.join(app, 'dashboard-screen.js')],
 	outfile: path.join(app, 'dashboard-screen.bundle.js'),
-	bundle: true,
-	platform: 'node',
-	format: 'esm',
-	target: 'node20',
 	define: {'process.env.NODE_ENV': '"production"'},
 	// Whitespace and syntax only: names stay, so a crash's stack still says where.
 	minifyWhitespace: true,
 	minifySyntax: true,
 	plugins: [withoutInkDevtools, withFrameOutput],
-	// The CommonJS inside (React) calls require() for Node's modules: give the ES module one.
-	banner: {js: "import {createRequire as bundleRequire} from 'node:module'; const require = bundleRequire(import.meta.url);"},
-	logLevel: 'warning',
 });
 
 // Native and optional modules stay outside: they are loaded from node_modules as before. (A module
@@ -62,35 +67,25 @@ const processes = [
 ];
 for (const [entry, bundle] of processes) {
 	await build({
+		...common,
 		entryPoints: [path.join(checkout, 'dist', 'source', entry)],
 		outfile: path.join(checkout, 'dist', 'source', bundle),
-		bundle: true,
-		platform: 'node',
-		format: 'esm',
-		target: 'node20',
 		external: ['better-sqlite3', 'pg-native'],
-		banner: {js: "import {createRequire as bundleRequire} from 'node:module'; const require = bundleRequire(import.meta.url);"},
-		logLevel: 'warning',
 	});
 }
 
 // ssh2 carries a native binding beside its code; Ink's devtools client is loaded only with DEV=true;
 // ioredis and React (CommonJS) are imported by name after `await import()`, which a split bundle
-// would answer with their default export only: Node's own loader gives the names. The NAT client reads its package.json
-// through a path relative to itself (in the supervisor's bundle that path happens to reach the
+// would answer with their default export only: Node's own loader gives the names. The NAT client
+// reads its package.json through a path relative to itself (in the supervisor's bundle that path happens to reach the
 // checkout's package.json; from cli-bundle/ it would reach nothing). Each is loaded only with the
 // chunk that imports it.
 const cliBundle = path.join(checkout, 'dist', 'source', 'cli-bundle');
 await rm(cliBundle, {recursive: true, force: true});
 await build({
+	...common,
 	entryPoints: [path.join(checkout, 'dist', 'source', 'cli.js')],
 	outdir: cliBundle,
-	bundle: true,
 	splitting: true,
-	platform: 'node',
-	format: 'esm',
-	target: 'node20',
 	external: ['better-sqlite3', 'pg-native', 'ssh2', 'react-devtools-core', 'ioredis', 'react', '@achingbrain/nat-port-mapper'],
-	banner: {js: "import {createRequire as bundleRequire} from 'node:module'; const require = bundleRequire(import.meta.url);"},
-	logLevel: 'warning',
 });
