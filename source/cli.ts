@@ -1,6 +1,6 @@
 import {Command, CommanderError, Option} from 'commander';
 import {defaultPorts} from '../services/config/ports.js';
-import {AmpError} from '../services/errors.js';
+import {reportError} from './report-error.js';
 import {version} from './version.js';
 
 /**
@@ -178,13 +178,7 @@ function handleError(error: unknown, program: Command, argv: string[]): number {
 		process.stderr.write(`Usage: ${commandPath(command)} ${command.usage()}\n`);
 		return 2;
 	}
-	if (error instanceof AmpError) {
-		process.stderr.write(`ampzero: ${error.message}\n`);
-		for (const detail of error.details) process.stderr.write(`  ${detail}\n`);
-		return error.exitCode;
-	}
-	process.stderr.write(`ampzero: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-	return 1;
+	return reportError(error, 'ampzero');
 }
 
 function findCommand(program: Command, argv: string[]): Command {

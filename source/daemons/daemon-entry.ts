@@ -1,5 +1,6 @@
-import {AmpError, UsageError} from '../../services/errors.js';
+import {UsageError} from '../../services/errors.js';
 import {runProjectDaemon, type DaemonModule} from '../commands/daemon.js';
+import {reportError} from '../report-error.js';
 
 /**
  * The start of a daemon's own bundle (dist/source/daemons/NAME.bundle.js, made by the build):
@@ -13,14 +14,7 @@ export async function runDaemonEntry(name: string, module: DaemonModule, argv: r
 		const {instance, options} = parseArguments(argv);
 		process.exitCode = await runProjectDaemon(module, instance, options);
 	} catch (error) {
-		if (error instanceof AmpError) {
-			process.stderr.write(`ampzero daemon ${name}: ${error.message}\n`);
-			for (const detail of error.details) process.stderr.write(`  ${detail}\n`);
-			process.exitCode = error.exitCode;
-		} else {
-			process.stderr.write(`ampzero daemon ${name}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-			process.exitCode = 1;
-		}
+		process.exitCode = reportError(error, `ampzero daemon ${name}`);
 	}
 }
 
