@@ -1,4 +1,4 @@
-import {diffAnsiCodes, styledCharsFromTokens, tokenize, type AnsiCode, type StyledChar} from '@alcalzone/ansi-tokenize';
+import {ansiCodesToString, diffAnsiCodes, styledCharsFromTokens, tokenize, type AnsiCode, type StyledChar} from '@alcalzone/ansi-tokenize';
 import sliceAnsi from 'slice-ansi';
 import stringWidth from 'string-width';
 import {GenerationCache} from './generation-cache.js';
@@ -61,11 +61,12 @@ function widestLine(text: string): number {
 	return widest;
 }
 
+/** The shared list of these styles: escape codes end where they end, so their text names the list (and each code's end code follows from it). */
 function sharedStyles(styles: AnsiCode[]): AnsiCode[] {
 	if (styles.length === 0) return blank.styles;
 	const key = styles.map(code => code.code).join('');
 	const known = styleLists.get(key);
-	if (known && known.length === styles.length && known.every((code, index) => code.code === styles[index]!.code && code.endCode === styles[index]!.endCode)) return known;
+	if (known) return known;
 	styleLists.set(key, styles);
 	return styles;
 }
@@ -79,23 +80,18 @@ function styledCharacters(line: string): StyledChar[] {
 	return characters;
 }
 
-function codesToString(codes: readonly AnsiCode[]): string {
-	if (codes.length === 0) return '';
-	return [...new Set(codes.map(code => code.code))].join('');
-}
-
 /** Ink's styledCharsToString, skipping the style difference where two characters share their styles. */
 function rowToString(characters: StyledChar[]): string {
 	let text = '';
 	for (let index = 0; index < characters.length; index++) {
 		const character = characters[index]!;
-		if (index === 0) text += codesToString(character.styles);
+		if (index === 0) text += ansiCodesToString(character.styles);
 		else {
 			const before = characters[index - 1]!.styles;
-			if (before !== character.styles) text += codesToString(diffAnsiCodes(before, character.styles));
+			if (before !== character.styles) text += ansiCodesToString(diffAnsiCodes(before, character.styles));
 		}
 		text += character.value;
-		if (index === characters.length - 1 && character.styles.length > 0) text += codesToString(diffAnsiCodes(character.styles, []));
+		if (index === characters.length - 1 && character.styles.length > 0) text += ansiCodesToString(diffAnsiCodes(character.styles, []));
 	}
 	return text;
 }
