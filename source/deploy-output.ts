@@ -14,7 +14,7 @@ import type {BatchOutput} from './output.js';
 export interface DeployRecord {
 	/** The deploy's id (from the plan; null before it). */
 	deploy: string | null;
-	type: 'plan' | 'phase' | 'step-start' | 'step-end' | 'output' | 'host-state' | 'end';
+	type: 'build' | 'plan' | 'phase' | 'step-start' | 'step-end' | 'output' | 'host-state' | 'end';
 	host: string | null;
 	step: DeployStep | null;
 	/** `running` (step-start), `ok`/`failed` (step-end), a host state (host-state), a phase (phase, end). */
@@ -29,6 +29,8 @@ const blank = {host: null, step: null, state: null, bytes: null, ms: null};
 /** The JSON record of an event. */
 export function deployRecord(event: DeployEvent, deployId: string | null): DeployRecord {
 	switch (event.type) {
+		case 'build-step':
+			return {deploy: deployId, type: 'build', ...blank, state: event.state, ms: event.ms ?? null, what: event.what, at: event.at, ...(event.error === undefined ? {} : {error: event.error})};
 		case 'deploy-plan': {
 			const {plan} = event;
 			const bytes = plan.hosts.reduce((sum, host) => sum + host.bytes, 0);
@@ -74,7 +76,8 @@ export function deployRecord(event: DeployEvent, deployId: string | null): Deplo
 				ms: event.ms,
 				ok: event.ok,
 				...(event.error === undefined ? {} : {error: event.error}),
-				hosts: event.hosts.map(host => ({host: host.host, state: host.state, release: host.release ?? null, stepMs: host.stepMs})),
+				hosts: event.hosts.map(host => ({host: host.host, state: host.state, release: host.release ?? null, stepMs: host.stepMs, ...(host.rollbackErrors ? {rollbackErrors: host.rollbackErrors} : {})})),
+				locksLeft: event.locksLeft ?? [],
 			};
 	}
 }
@@ -83,7 +86,7 @@ export function deployRecord(event: DeployEvent, deployId: string | null): Deplo
 const failedOutputLines = 5;
 
 /** Host states worth a line of their own in plain mode (a failure already has its step's line). */
-const statesToPrint: ReadonlySet<HostState> = new Set(['rolling-back', 'rolled-back', 'skipped']);
+const statesToPrint: ReadonlySet<HostState> = new Set(['rolling-back', 'rolled-back', 'rollback-failed', 'skipped']);
 
 const phaseWords: Record<DeployPhase, string> = {
 	planning: 'planning',
@@ -92,6 +95,7 @@ const phaseWords: Record<DeployPhase, string> = {
 	done: 'done',
 	failed: 'failed',
 	'rolled-back': 'rolled back',
+	'rollback-failed': 'rollback failed',
 	aborted: 'aborted',
 };
 
@@ -106,9 +110,12 @@ export class DeployPrinter {
 	constructor(private readonly out: BatchOutput) {}
 
 	/** Whether the deploy-end event came, and said it succeeded. */
-	get ended(): {ok: boolean} | undefined {
-		return this.end ? {ok: this.end.ok} : undefined;
+	get ended(): {ok: boolean; phase: DeployPhase} | undefined {
+		return this.end ? {ok: this.end.ok, phase: this.end.phase} : undefined;
 	}
+
+	/** Building steps running now, with when they started: `--batch` says every 10 s that they still run. */
+	readonly building = new Map<string, number>();
 
 	print(event: DeployEvent): void {
 		this.observe(event);
@@ -142,6 +149,10 @@ export class DeployPrinter {
 			case 'deploy-end':
 				this.end = event;
 				break;
+			case 'build-step':
+				if (event.state === 'running') this.building.set(event.what, event.at);
+				else this.building.delete(event.what);
+				break;
 			default:
 				break;
 		}
@@ -155,6 +166,9 @@ export class DeployPrinter {
 	/** The plain lines of an event, after it was observed. */
 	lines(event: DeployEvent): string[] {
 		switch (event.type) {
+			case 'build-step':
+				if (event.state === 'running') return [`build: ${event.what} …`];
+				return [`build: ${event.what} ${event.state === 'ok' ? 'ok' : 'FAILED'} ${formatDuration(event.ms ?? 0)}${event.error ? `: ${event.error}` : ''}`];
 			case 'deploy-plan':
 				return [planHeadline(event.plan)];
 			case 'phase':
@@ -197,7 +211,12 @@ export class DeployPrinter {
 				host.release ?? '-',
 			].join(' ');
 		});
-		return ['summary:', ...rows, closingLine(event, this.plan)];
+		const broken = event.hosts.flatMap(host => (host.rollbackErrors ?? []).map(error => `  ${host.host}: ${error}`));
+		const locks = (event.locksLeft ?? []).map(
+			lock =>
+				`  the lock on ${lock.host} could not be released: once the host answers, \`ampzero deploy ${this.plan?.instance ?? 'NAME'} --force-unlock --host ${lock.host}\` removes it with the next deploy (or delete ${lock.file} there)`,
+		);
+		return ['summary:', ...rows, ...(broken.length > 0 ? ['rollback failures:', ...broken] : []), ...(locks.length > 0 ? ['locks left:', ...locks] : []), closingLine(event, this.plan)];
 	}
 
 	private pad(host: string): string {
@@ -219,6 +238,7 @@ function closingLine(event: Extract<DeployEvent, {type: 'deploy-end'}>, plan: De
 		return `deployed ${plan ? `${plan.ampifyRelease} ${plan.instanceRelease} ` : ''}to ${count} in ${took}`;
 	}
 	const why = event.error ? `: ${event.error}` : '';
+	if (event.phase === 'rollback-failed') return `rollback FAILED after ${took}${why}`;
 	const back = event.phase === 'rolled-back' || event.phase === 'aborted';
 	const where = back
 		? 'every host is back on the release it had'
@@ -234,12 +254,19 @@ function closingLine(event: Extract<DeployEvent, {type: 'deploy-end'}>, plan: De
 export async function printDeploy(events: AsyncIterable<DeployEvent>, out: BatchOutput, options: {abort?: () => void} = {}): Promise<number> {
 	const printer = new DeployPrinter(out);
 	const removeSignals = options.abort ? abortOnSignals(options.abort, out) : () => {};
+	// A building step can take a while before any host shows: say every 10 s that it still runs, and for how long.
+	const ticker = out.json
+		? undefined
+		: setInterval(() => {
+				for (const [what, at] of printer.building) out.line(`build: ${what} … ${formatDuration(Date.now() - at)}`);
+			}, 10_000);
 	try {
 		for await (const event of events) printer.print(event);
 	} catch (error) {
 		out.error(`ampzero: the deploy stopped: ${error instanceof Error ? error.message : String(error)}`);
 		return 1;
 	} finally {
+		if (ticker) clearInterval(ticker);
 		removeSignals();
 	}
 	const ended = printer.ended;
@@ -247,7 +274,13 @@ export async function printDeploy(events: AsyncIterable<DeployEvent>, out: Batch
 		out.error('ampzero: the deploy stopped without reporting its end; check the hosts with `ampzero deploy NAME status`');
 		return 1;
 	}
-	return ended.ok ? 0 : 1;
+	return exitCodeOf(ended);
+}
+
+/** 0 deployed, 1 failed (every host back on the release it had), 3 the rollback failed on a host. */
+export function exitCodeOf(ended: {ok: boolean; phase: DeployPhase}): number {
+	if (ended.ok) return 0;
+	return ended.phase === 'rollback-failed' ? 3 : 1;
 }
 
 function abortOnSignals(abort: () => void, out: BatchOutput): () => void {

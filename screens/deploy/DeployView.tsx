@@ -45,7 +45,7 @@ export function DeployView({state, size, now, color, instance, onAnswer = ignore
 				) : state.finished ? (
 					<StepTimes host={selectedHost(state)} steps={steps} rows={layout.outputRows} columns={layout.columns} color={color} />
 				) : (
-					<HostOutput host={selectedHost(state)} rows={layout.outputRows} columns={layout.columns} color={color} />
+					<HostOutput host={selectedHost(state)} rows={layout.outputRows} columns={layout.columns} color={color} {...(state.hosts.length === 0 ? {building: state.building, now} : {})} />
 				)}
 			</Box>
 		</ScreenFrame>

@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import {memo} from 'react';
-import type {DeployHostView} from './deploy-reducer.js';
+import {formatDuration} from '../../services/deploy/event-format.js';
+import type {BuildStepView, DeployHostView} from './deploy-reducer.js';
 
 export interface HostOutputProps {
 	host?: DeployHostView;
@@ -8,18 +9,28 @@ export interface HostOutputProps {
 	rows: number;
 	columns: number;
 	color: boolean;
+	/** Before the first host: the building steps, the running one with its time so far. */
+	building?: readonly BuildStepView[];
+	now?: number;
 }
 
 /**
  * The selected host's output: the last lines of its current step; after a failure, the error of
  * the step that failed above the last lines that step (and then the rollback) wrote.
  */
-export const HostOutput = memo(function HostOutput({host, rows, columns, color}: HostOutputProps) {
+export const HostOutput = memo(function HostOutput({host, rows, columns, color, building = [], now = Date.now()}: HostOutputProps) {
 	if (!host) {
+		const shown = building.slice(Math.max(0, building.length - rows));
 		return (
 			<Box flexDirection="column" flexShrink={0}>
-				<Rule text="output" columns={columns} />
-				<Text dimColor>(no host yet)</Text>
+				<Rule text={building.length > 0 ? 'building the releases' : 'output'} columns={columns} />
+				{shown.length === 0 ? <Text dimColor>(no host yet)</Text> : null}
+				{shown.map(step => (
+					<Text key={step.what} wrap="truncate-end">
+						<Text color={color ? (step.state === 'failed' ? 'redBright' : step.state === 'ok' ? 'green' : 'cyan') : undefined}>{step.state === 'ok' ? '✓' : step.state === 'failed' ? '✗' : '▸'}</Text>{' '}
+						{step.what} <Text dimColor>{formatDuration(step.ms ?? Math.max(0, now - step.at))}</Text>
+					</Text>
+				))}
 			</Box>
 		);
 	}

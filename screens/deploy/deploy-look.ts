@@ -8,6 +8,7 @@ export const hostSymbols: Record<HostState, string> = {
 	failed: '✗',
 	'rolling-back': '↶',
 	'rolled-back': '↺',
+	'rollback-failed': '!',
 	skipped: '-',
 };
 
@@ -18,6 +19,7 @@ export const hostColors: Record<HostState, string> = {
 	failed: 'redBright',
 	'rolling-back': 'yellow',
 	'rolled-back': 'yellow',
+	'rollback-failed': 'redBright',
 	skipped: 'gray',
 };
 
@@ -28,6 +30,7 @@ export const phaseColors: Record<DeployPhase, string> = {
 	done: 'green',
 	failed: 'redBright',
 	'rolled-back': 'yellow',
+	'rollback-failed': 'redBright',
 	aborted: 'yellow',
 };
 
@@ -39,5 +42,6 @@ export const phaseWords: Record<DeployPhase, string> = {
 	done: 'deployed',
 	failed: 'failed',
 	'rolled-back': 'rolled back',
+	'rollback-failed': 'rollback failed',
 	aborted: 'aborted',
 };

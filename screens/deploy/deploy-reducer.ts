@@ -37,8 +37,18 @@ export interface DeployFinished {
 	cutShort?: boolean;
 }
 
+/** A building step on this machine before any host shows (archive, build, production modules, tarball, patch). */
+export interface BuildStepView {
+	what: string;
+	state: 'running' | 'ok' | 'failed';
+	at: number;
+	ms?: number;
+}
+
 export interface DeployScreenState {
 	plan?: DeployPlan;
+	/** The building steps, in the order they started. */
+	building: BuildStepView[];
 	phase: DeployPhase;
 	/** When the first step started (the engine's clock). */
 	startedAt?: number;
@@ -77,7 +87,7 @@ export type DeployAction =
 export const defaultOutputLimit = 200;
 
 export function initialDeployState(outputLimit: number = defaultOutputLimit): DeployScreenState {
-	return {phase: 'planning', hosts: [], selected: 0, selectionMoved: false, scroll: 0, abortRequested: false, outputLimit};
+	return {phase: 'planning', building: [], hosts: [], selected: 0, selectionMoved: false, scroll: 0, abortRequested: false, outputLimit};
 }
 
 export function deployReducer(state: DeployScreenState, action: DeployAction): DeployScreenState {
@@ -140,6 +150,12 @@ function isRollingBack(state: DeployScreenState): boolean {
 
 function foldEvent(state: DeployScreenState, event: DeployEvent): DeployScreenState {
 	switch (event.type) {
+		case 'build-step': {
+			const step: BuildStepView = {what: event.what, state: event.state, at: event.at, ...(event.ms === undefined ? {} : {ms: event.ms})};
+			const known = state.building.findIndex(each => each.what === event.what);
+			const building = known === -1 ? [...state.building, step] : state.building.map((each, index) => (index === known ? step : each));
+			return {...state, building, startedAt: state.startedAt ?? event.at};
+		}
 		case 'deploy-plan':
 			return {
 				...state,
@@ -239,7 +255,7 @@ export function selectedHost(state: DeployScreenState): DeployHostView | undefin
 
 /** How many hosts are in each state, in the order of the states' lifecycle. */
 export function hostCounts(state: DeployScreenState): Array<[HostState, number]> {
-	const order: HostState[] = ['running', 'waiting', 'done', 'failed', 'rolling-back', 'rolled-back', 'skipped'];
+	const order: HostState[] = ['running', 'waiting', 'done', 'failed', 'rolling-back', 'rolled-back', 'rollback-failed', 'skipped'];
 	return order.map((hostState): [HostState, number] => [hostState, state.hosts.filter(host => host.state === hostState).length]).filter(([, count]) => count > 0);
 }
 

@@ -11,6 +11,8 @@ export interface RemoteSession {
 		options?: {stdin?: Buffer | NodeJS.ReadableStream; timeoutMs?: number; onStdoutLine?: (line: string) => void; onStderrLine?: (line: string) => void; signal?: AbortSignal},
 	): Promise<{code: number; stdout: string; stderr: string}>;
 	close(): void;
+	/** Where the connection really went (after ~/.ssh/config): the health check asks there, never at an alias. */
+	readonly resolved?: {hostName: string};
 }
 
 export function shellQuote(text: string): string {

@@ -1,4 +1,7 @@
+import {existsSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
+import {homedir} from 'node:os';
+import path from 'node:path';
 import yaml from 'js-yaml';
 import {AmpError} from '../errors.js';
 
@@ -12,7 +15,12 @@ export interface DeployHostConfig {
 	port: number;
 	/** Where releases live on this host: `<root>/dist` and `<root>/var`. */
 	root: string;
-	setup: 'single' | 'server';
+	/** The entry of amprun.yaml `hosts:` this host is (`name:`); absent: matched by address, or a single-machine instance. */
+	name?: string;
+	/** Where the health check asks, as a client would (`health_url:`); absent: the frontend address from amprun.yaml. */
+	healthUrl?: string;
+	/** The line of the entry in deployment.yaml, for errors found later (the link to amprun.yaml). */
+	line: number;
 	/** Run on the host (from the new instance release) after set-up, before the switch. */
 	preUpdate?: string;
 }
@@ -46,7 +54,7 @@ export interface DeploymentConfig {
 }
 
 const topKeys = ['hosts', 'root', 'pre_deploy', 'post_deploy', 'ssh', 'step_timeout_seconds', 'health_timeout_seconds', 'health_path', 'keep_releases'] as const;
-const hostKeys = ['host', 'root', 'setup', 'pre_update'] as const;
+const hostKeys = ['host', 'name', 'root', 'pre_update', 'health_url'] as const;
 const sshKeys = ['identity_files', 'agent', 'known_hosts', 'strict_host_key_checking', 'connect_timeout_seconds', 'keepalive_seconds', 'config_file'] as const;
 
 export const defaultRoot = '/opt/ampzero';
@@ -58,6 +66,16 @@ export function parseTarget(text: string): {user: string; host: string; port: nu
 	const port = match[3] === undefined ? 22 : Number(match[3]);
 	if (port < 1 || port > 65535) return undefined;
 	return {user: match[1]!, host: match[2]!.replace(/^\[|\]$/g, ''), port};
+}
+
+/**
+ * A path as deployment.yaml writes it: `~` and `~/…` are the home directory of the user running the
+ * deploy, a relative path is relative to the file's directory.
+ */
+export function expandPath(text: string, file: string, home = homedir()): string {
+	if (text === '~') return home;
+	if (text.startsWith('~/')) return path.join(home, text.slice(2));
+	return path.resolve(path.dirname(path.resolve(file)), text);
 }
 
 /** Parses `deployment.yaml` text. Every error names `file:line`; nothing here touches the network. */
@@ -74,6 +92,11 @@ export function parseDeploymentConfig(text: string, file: string): DeploymentCon
 	const lineOf = (key: string, from = 0): number => {
 		const pattern = new RegExp(`^\\s*(?:-\\s+)?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`);
 		for (let index = Math.max(0, from - 1); index < lines.length; index++) if (pattern.test(lines[index]!)) return index + 1;
+		return from || 1;
+	};
+	/** The line (1-based) of the first list item (`- …`) after line `from`. */
+	const entryLineAfter = (from: number): number => {
+		for (let index = from; index < lines.length; index++) if (/^\s*-\s/.test(lines[index]!)) return index + 1;
 		return from || 1;
 	};
 	const fail = (line: number, message: string): never => {
@@ -103,11 +126,12 @@ export function parseDeploymentConfig(text: string, file: string): DeploymentCon
 	const hosts: DeployHostConfig[] = [];
 	let searchFrom = hostsLine;
 	for (const [index, entry] of ((hostsValue ?? []) as unknown[]).entries()) {
-		const entryLine = lineOf('host', searchFrom + (index === 0 ? 0 : 1));
+		const entryLine = entryLineAfter(searchFrom);
 		searchFrom = entryLine;
 		const where = `hosts entry ${index + 1}`;
 		const fields: Record<string, unknown> = typeof entry === 'string' ? {host: entry} : (entry as Record<string, unknown>);
 		if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return fail(entryLine, `${where} must be user@host or a mapping with host:`);
+		if ('setup' in fields) fail(lineOf('setup', entryLine), `${where}: setup is not set here: amprun.yaml says what each host runs (setup:, or server: true of its entry in hosts:)`);
 		checkKeys(fields, hostKeys, key => fail(lineOf(key, entryLine), `unknown key "${key}" in ${where} (known: ${hostKeys.join(', ')})`));
 		const target = fields['host'];
 		if (typeof target !== 'string') return fail(entryLine, `${where}: host must be user@host[:port]`);
@@ -115,11 +139,13 @@ export function parseDeploymentConfig(text: string, file: string): DeploymentCon
 		if (!parsed) return fail(entryLine, `${where}: "${target}" is not user@host[:port]`);
 		const root = optionalString(fields['root'], 'root', lineOf('root', entryLine)) ?? defaultHostRoot;
 		if (!root.startsWith('/')) fail(lineOf('root', entryLine), `${where}: root must be an absolute path`);
-		const setup = fields['setup'] ?? 'single';
-		if (setup !== 'single' && setup !== 'server') fail(lineOf('setup', entryLine), `${where}: setup must be single or server, not "${String(setup)}"`);
 		const preUpdate = optionalString(fields['pre_update'], 'pre_update', lineOf('pre_update', entryLine));
+		const name = optionalString(fields['name'], 'name', lineOf('name', entryLine));
+		const healthUrl = optionalString(fields['health_url'], 'health_url', lineOf('health_url', entryLine));
+		if (healthUrl !== undefined && !/^https?:\/\/[^/]+/.test(healthUrl)) fail(lineOf('health_url', entryLine), `${where}: health_url must be an http:// or https:// URL, not "${healthUrl}"`);
 		if (hosts.some(host => host.target === target)) fail(entryLine, `${where}: ${target} is listed twice`);
-		hosts.push({target, ...parsed, root: root.replace(/\/+$/, ''), setup: setup as 'single' | 'server', ...(preUpdate ? {preUpdate} : {})});
+		if (name !== undefined && hosts.some(host => host.name === name)) fail(lineOf('name', entryLine), `${where}: name ${name} is given to two hosts`);
+		hosts.push({target, ...parsed, root: root.replace(/\/+$/, ''), line: entryLine, ...(name ? {name} : {}), ...(healthUrl ? {healthUrl} : {}), ...(preUpdate ? {preUpdate} : {})});
 	}
 
 	const sshValue = record['ssh'] ?? {};
@@ -152,13 +178,13 @@ export function parseDeploymentConfig(text: string, file: string): DeploymentCon
 		...(optionalString(record['pre_deploy'], 'pre_deploy', lineOf('pre_deploy')) ? {preDeploy: record['pre_deploy'] as string} : {}),
 		...(optionalString(record['post_deploy'], 'post_deploy', lineOf('post_deploy')) ? {postDeploy: record['post_deploy'] as string} : {}),
 		ssh: {
-			identityFiles: identityList as string[],
-			agent,
-			...(knownHosts ? {knownHostsFile: knownHosts} : {}),
+			identityFiles: (identityList as string[]).map(item => expandPath(item, file)),
+			agent: typeof agent === 'string' ? expandPath(agent, file) : agent,
+			...(knownHosts ? {knownHostsFile: expandPath(knownHosts, file)} : {}),
 			strictHostKeyChecking: strict as StrictHostKeyChecking,
 			connectTimeoutMs: seconds(ssh['connect_timeout_seconds'], 'ssh.connect_timeout_seconds', 10, lineOf('connect_timeout_seconds', sshLine)),
 			keepaliveIntervalMs: seconds(ssh['keepalive_seconds'], 'ssh.keepalive_seconds', 15, lineOf('keepalive_seconds', sshLine)),
-			...(configFile ? {configFile} : {}),
+			...(configFile ? {configFile: expandPath(configFile, file)} : {}),
 		},
 		stepTimeoutMs: seconds(record['step_timeout_seconds'], 'step_timeout_seconds', 120, lineOf('step_timeout_seconds')),
 		healthTimeoutMs: seconds(record['health_timeout_seconds'], 'health_timeout_seconds', 60, lineOf('health_timeout_seconds')),
@@ -179,5 +205,20 @@ export async function loadDeploymentConfig(file: string): Promise<DeploymentConf
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new AmpError(`${file} does not exist: list your hosts there (init writes an example) or pass --config FILE`);
 		throw error;
 	}
-	return parseDeploymentConfig(text, file);
+	const config = parseDeploymentConfig(text, file);
+	// A file named but missing would leave every host unknown (or, with accept-new, trust whoever answers): an error, never a default.
+	const named: Array<[string, string | undefined]> = [
+		['known_hosts', config.ssh.knownHostsFile],
+		['config_file', config.ssh.configFile],
+		...config.ssh.identityFiles.map((identity): [string, string] => ['identity_files', identity]),
+	];
+	for (const [key, named_] of named) {
+		if (named_ !== undefined && !existsSync(named_)) throw new AmpError(`${file}:${lineNumberOf(text, key)}: ssh.${key} names ${named_}, which does not exist`);
+	}
+	return config;
+}
+
+function lineNumberOf(text: string, key: string): number {
+	const index = text.split('\n').findIndex(line => new RegExp(`^\\s*${key}\\s*:`).test(line));
+	return index === -1 ? 1 : index + 1;
 }

@@ -4,16 +4,20 @@ import {createReadStream, createWriteStream, mkdirSync, type WriteStream} from '
 import os from 'node:os';
 import path from 'node:path';
 import {Transform} from 'node:stream';
+import {readFile} from 'node:fs/promises';
 import {loadInstanceConfig, type InstanceConfig} from '../config/amprun.js';
+import type {TopologyHost} from '../config/hosts.js';
 import {AmpError, errorMessage} from '../errors.js';
 import {ampzeroHome} from '../hub/open.js';
 import {AgentClient, type RemoteSession} from './agent-client.js';
 import type {DeployHostConfig, DeploymentConfig} from './config.js';
 import {DeployEventStream} from './event-stream.js';
 import {deploySteps, type DeployEvent, type DeployPhase, type DeployPlan, type DeployStep, type HostState} from './events.js';
-import {waitForHealthy} from './health.js';
-import {buildAmpifyRelease, buildInstanceRelease, cachedRelease, patchBetween, type BuiltRelease} from './release.js';
-import type {CurrentRecord, HostStatus, LockRecord} from './remote-agent.js';
+import {healthUrlOf, waitForHealthy} from './health.js';
+import {linkHosts} from './host-link.js';
+import {redactSecrets} from './redact.js';
+import {buildAmpifyRelease, buildInstanceRelease, cachedRelease, patchBetween, type BuildStep, type BuiltRelease} from './release.js';
+import type {CurrentRecord, HostStatus, LockRecord, MadeByDeploy} from './remote-agent.js';
 import {isAlive} from '../supervisor/proc.js';
 
 export interface DeployOptions {
@@ -38,8 +42,11 @@ export interface DeployRun {
 	events(): AsyncIterable<DeployEvent>;
 	/** Stops the deploy and rolls back as a failure would (^C, `a` on the screen). */
 	abort(reason?: string): void;
-	/** Resolves when the deploy has ended: ok only on success; `error` when it could not start (bad input, dirty tree…). */
-	done: Promise<{ok: boolean; error?: unknown}>;
+	/**
+	 * Resolves when the deploy has ended: ok only on success; `rollbackFailed` when a host could not be
+	 * put back as it was; `error` when it could not start (bad input, dirty tree…).
+	 */
+	done: Promise<{ok: boolean; rollbackFailed?: boolean; error?: unknown}>;
 }
 
 interface Transfer {
@@ -56,12 +63,19 @@ interface Transfer {
 interface HostRun {
 	config: DeployHostConfig;
 	label: string;
+	/** Its entry of amprun.yaml `hosts:` (undefined for a single-machine instance). */
+	entry?: TopologyHost;
 	session?: RemoteSession;
 	agent?: AgentClient;
 	status?: HostStatus;
 	transfers: Transfer[];
-	unpacked: string[];
+	/** What this deploy made on the host: all that a discard may remove. */
+	made: MadeByDeploy;
 	lockTaken: boolean;
+	/** The lock was taken but could not be given back (the host stopped answering). */
+	lockLeft: boolean;
+	/** What went wrong while putting the host back; empty when the rollback worked. */
+	rollbackErrors: string[];
 	placeholderOn: boolean;
 	stoppedOld: boolean;
 	switched: boolean;
@@ -145,7 +159,8 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		log.write(`${new Date().toISOString()} ${host} ${step} ${line}\n`);
 	};
 	const emit = (event: DeployEvent): void => stream.push(event);
-	const output = (host: HostRun, step: DeployStep, line: string): void => {
+	const output = (host: HostRun, step: DeployStep, text: string): void => {
+		const line = redactSecrets(text);
 		note(host.label, step, line);
 		emit({type: 'host-output', host: host.label, step, line});
 	};
@@ -165,7 +180,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 	const missing = (options.only ?? []).filter(target => !config.hosts.some(host => host.target === target));
 	const hosts: HostRun[] = [...selected]
 		.sort((a, b) => a.target.localeCompare(b.target))
-		.map(host => ({config: host, label: host.target, transfers: [], unpacked: [], lockTaken: false, placeholderOn: false, stoppedOld: false, switched: false, state: 'waiting', stepMs: {}}));
+		.map(host => ({config: host, label: host.target, transfers: [], made: {releases: [], tarballs: [], files: []}, lockTaken: false, lockLeft: false, rollbackErrors: [], placeholderOn: false, stoppedOld: false, switched: false, state: 'waiting', stepMs: {}}));
 
 	let instanceConfig: InstanceConfig;
 	let ampify: BuiltRelease | undefined;
@@ -178,7 +193,13 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		if (!host.agent) throw new StepFailure('not connected');
 		return host.agent;
 	};
-	const target = (host: HostRun): Record<string, unknown> => ({name: instanceConfig.name, setup: host.config.setup, embeddedHub: instanceConfig.hub === 'embedded', timeoutMs: Math.max(1000, stepTimeout - 2000)});
+	const target = (host: HostRun): Record<string, unknown> => ({
+		name: instanceConfig.name,
+		setup: instanceConfig.setup,
+		...(host.entry ? {as: host.entry.name} : {}),
+		embeddedHub: instanceConfig.hub === 'embedded',
+		timeoutMs: Math.max(1000, stepTimeout - 2000),
+	});
 	/** One agent step on a host. Rollback calls pass `abortable: false`: an abort must not cut its own clean-up short. */
 	const call = <T>(host: HostRun, step: DeployStep, agentStep: string, request: Record<string, unknown>, extra: {stdin?: Buffer | NodeJS.ReadableStream; timeoutMs?: number; abortable?: boolean} = {}): Promise<T> => {
 		void step;
@@ -248,6 +269,24 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		});
 	};
 
+	/** Where the health check asks this host, as a client would (see healthUrlOf). */
+	const healthUrl = (host: HostRun): string => healthUrlOf(host.config, host.entry, instanceConfig, config.healthPath, host.session?.resolved?.hostName);
+
+	/** A building step before any host is reached (archive, build, production modules, tarball, patch): shown with its time. */
+	const buildStep: BuildStep = async (what, work) => {
+		const at = Date.now();
+		note('-', '-', `build ${what}`);
+		emit({type: 'build-step', what, state: 'running', at});
+		try {
+			const result = await work();
+			emit({type: 'build-step', what, state: 'ok', at, ms: Date.now() - at});
+			return result;
+		} catch (error) {
+			emit({type: 'build-step', what, state: 'failed', at, ms: Date.now() - at, error: errorMessage(error)});
+			throw error;
+		}
+	};
+
 	const connectHost = async (host: HostRun): Promise<void> => {
 		const session = await options.connect(host.config);
 		host.session = session;
@@ -271,7 +310,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 			let base: BuiltRelease | undefined;
 			for (const name of candidates) if ((base = await cachedRelease(name))) break;
 			if (base) {
-				const patch = await patchBetween(base, release);
+				const patch = await buildStep(`patch ${base.name} → ${release.name}`, () => patchBetween(base, release));
 				if (patch.bytes < release.fullBytes) {
 					host.transfers.push({release, kind: 'patch', file: patch.file, remoteName: path.basename(patch.file), sha256: patch.sha256, bytes: patch.bytes, base: base.name});
 					continue;
@@ -295,20 +334,29 @@ export function runDeploy(options: DeployOptions): DeployRun {
 
 	const current = (): CurrentRecord => ({ampify: ampify!.name, instance: instance!.name});
 
-	/** Puts a host back as it was before this deploy (see the class comment); keeps going past errors, reporting them. */
+	/**
+	 * Puts a host back as it was before this deploy. Nothing is touched on a host whose lock this deploy
+	 * does not hold. Every failure is kept in `rollbackErrors` (and shown); the host's state says whether it worked.
+	 */
 	const restore = async (host: HostRun): Promise<void> => {
 		const step: DeployStep = 'switch';
 		const before = host.status?.current;
-		const attempt = async (what: string, work: () => Promise<unknown>): Promise<void> => {
+		const attempt = async (what: string, work: () => Promise<unknown>): Promise<boolean> => {
 			try {
 				await work();
 				output(host, step, `rollback: ${what}`);
+				return true;
 			} catch (error) {
+				host.rollbackErrors.push(`${what}: ${errorMessage(error)}`);
 				output(host, step, `rollback: ${what} failed: ${errorMessage(error)}`);
+				return false;
 			}
 		};
+		if (!host.agent || !host.lockTaken) {
+			if (host.state === 'waiting') setState(host, 'skipped');
+			return;
+		}
 		if (host.state !== 'failed') setState(host, 'rolling-back');
-		if (!host.agent) return;
 		if (host.switched) {
 			await attempt('placeholder on', () => call(host, step, 'placeholder', {on: true}, {abortable: false}));
 			await attempt('stopped the new release', () => call(host, step, 'stop-old', {}, {abortable: false}));
@@ -317,12 +365,24 @@ export function runDeploy(options: DeployOptions): DeployRun {
 			host.switched = false;
 			host.stoppedOld = true;
 		}
-		if (host.stoppedOld && before) await attempt(`started ${before.ampify} ${before.instance} again`, () => call(host, step, 'start-new', {}, {abortable: false}));
-		if (host.placeholderOn || host.switched) await attempt('placeholder off', () => call(host, step, 'placeholder', {on: false}, {abortable: false}));
-		if (kind === 'deploy') await attempt('removed the new release', () => call(host, step, 'discard', {releases: host.unpacked.length > 0 ? host.unpacked : host.transfers.map(t => t.release.name)}));
-		if (host.lockTaken) await attempt('lock released', () => call(host, step, 'unlock', {deployId}, {abortable: false}));
-		host.lockTaken = false;
-		if (host.state !== 'failed') setState(host, 'rolled-back');
+		let restarted = false;
+		if (host.stoppedOld && before) restarted = await attempt(`started ${before.ampify} ${before.instance} again`, () => call(host, step, 'start-new', {}, {abortable: false}));
+		if (host.placeholderOn || host.stoppedOld) await attempt('placeholder off', () => call(host, step, 'placeholder', {on: false}, {abortable: false}));
+		if (restarted || (host.placeholderOn && before)) {
+			// The old release must answer as it did before the deploy: asked as a client would.
+			const url = healthUrl(host);
+			const answer = await waitForHealthy(url, Math.min(config.healthTimeoutMs, stepTimeout));
+			if (answer.ok) output(host, step, `rollback: ${url} answers 200`);
+			else {
+				host.rollbackErrors.push(`${url} does not answer 200 after the rollback (last: ${answer.last})`);
+				output(host, step, `rollback: ${url} does not answer 200 (last: ${answer.last})`);
+			}
+		}
+		if (kind === 'deploy') await attempt('removed what this deploy sent', () => call(host, step, 'discard', {made: host.made}, {abortable: false}));
+		if (await attempt('lock released', () => call(host, step, 'unlock', {deployId}, {abortable: false}))) host.lockTaken = false;
+		else host.lockLeft = true;
+		if (host.rollbackErrors.length > 0) setState(host, 'rollback-failed');
+		else if (host.state !== 'failed') setState(host, 'rolled-back');
 	};
 
 	const closeAll = async (): Promise<void> => {
@@ -344,7 +404,8 @@ export function runDeploy(options: DeployOptions): DeployRun {
 			phase,
 			ms: Date.now() - began,
 			...(error ? {error} : {}),
-			hosts: hosts.map(host => ({host: host.label, state: host.state, ...(host.release ? {release: host.release} : {}), stepMs: host.stepMs})),
+			hosts: hosts.map(host => ({host: host.label, state: host.state, ...(host.release ? {release: host.release} : {}), stepMs: host.stepMs, ...(host.rollbackErrors.length > 0 ? {rollbackErrors: host.rollbackErrors} : {})})),
+			locksLeft: hosts.filter(host => host.lockLeft || host.lockTaken).map(host => ({host: host.label, file: `${host.config.root}/dist/lock-file`})),
 		});
 		await closeAll();
 		stream.end();
@@ -357,9 +418,15 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		if (missing.length > 0) throw new AmpError(`--host ${missing.join(', ')}: not in ${config.file} (its hosts: ${config.hosts.map(host => host.target).join(', ') || 'none'})`, 2);
 		if (hosts.length === 0) throw new AmpError(`${config.file} lists no hosts: add them under hosts:`);
 		instanceConfig = await loadInstanceConfig(options.instanceDirectory);
+		// deployment.yaml and amprun.yaml hosts: must agree before anything connects.
+		const links = linkHosts(config, instanceConfig, options.instanceDirectory);
+		for (const host of hosts) {
+			const entry = links.get(host.config.target);
+			if (entry) host.entry = entry;
+		}
 		if (!options.rollback) {
-			instance = await buildInstanceRelease(options.instanceDirectory);
-			ampify = await buildAmpifyRelease(options.checkout, line => note('-', '-', line));
+			instance = await buildInstanceRelease(options.instanceDirectory, undefined, buildStep);
+			ampify = await buildAmpifyRelease(options.checkout, line => note('-', '-', line), undefined, buildStep);
 		}
 
 		// Connections are made while planning (a plan needs to know what each host has); their step events follow the plan.
@@ -418,9 +485,21 @@ export function runDeploy(options: DeployOptions): DeployRun {
 			setPhase('rolling-back');
 			await inPool(hosts, parallel, restore);
 			for (const host of hosts) if (host.state === 'waiting') setState(host, 'skipped');
-			setPhase(controller.signal.aborted ? 'aborted' : 'rolled-back');
 			const first = why[0];
-			return finish(false, first?.error ? `${first.label}: ${first.error}` : 'aborted');
+			const cause = first?.error ? `${first.label}: ${first.error}` : 'aborted';
+			const broken = hosts.filter(host => host.rollbackErrors.length > 0);
+			if (broken.length > 0) {
+				rollbackFailed = true;
+				setPhase('rollback-failed');
+				const name = path.basename(options.instanceDirectory);
+				return finish(
+					false,
+					`${cause}; the rollback failed on ${broken.map(host => `${host.label} (${host.rollbackErrors.join('; ')})`).join(', ')}: ` +
+						`see what each host runs with \`ampzero deploy ${name} status\`, fix what the error names on the host, then deploy again`,
+				);
+			}
+			setPhase(controller.signal.aborted ? 'aborted' : 'rolled-back');
+			return finish(false, cause);
 		};
 		if (failed.length > 0) return failBeforeSwitch(failed);
 
@@ -452,6 +531,15 @@ export function runDeploy(options: DeployOptions): DeployRun {
 				}
 				if (!answer.taken) throw new StepFailure('the lock-file could not be taken');
 				each.lockTaken = true;
+				// What the host runs may have changed since it was first asked (another deploy ended in between): ask again, under the lock.
+				const fresh = await call<HostStatus>(each, 'lock', 'status', {});
+				const seen = (status?: HostStatus): string => JSON.stringify([status?.current, status?.previous, status?.releases, status?.tarballs]);
+				if (seen(fresh) !== seen(each.status)) {
+					output(each, 'lock', `the host changed since planning (now on ${fresh.current ? `${fresh.current.ampify} ${fresh.current.instance}` : 'no release'}): planning its transfer again`);
+					each.status = fresh;
+					if (!options.rollback) await planTransfers(each);
+				}
+				each.status = fresh;
 			});
 			if (lockFailed.length > 0) {
 				failed = lockFailed;
@@ -468,6 +556,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 					for (const transfer of host.transfers) {
 						if (transfer.kind === 'present') continue;
 						output(host, 'transfer', `${transfer.release.name}: ${transfer.kind === 'patch' ? `patch against ${transfer.base}` : 'full tarball'}, ${transfer.bytes} bytes`);
+						host.made.files.push(transfer.remoteName!);
 						bytes += await send(host, transfer, 'transfer');
 					}
 					return bytes;
@@ -488,20 +577,28 @@ export function runDeploy(options: DeployOptions): DeployRun {
 				}],
 				['unpack', async host => {
 					for (const transfer of host.transfers) {
-						const result = await call<{unpacked: boolean}>(host, 'unpack', 'unpack', {
+						const result = await call<{unpacked: boolean; tarballMade: boolean}>(host, 'unpack', 'unpack', {
 							unpack: {release: transfer.release.name, kind: transfer.kind, ...(transfer.remoteName ? {file: transfer.remoteName} : {}), ...(transfer.base ? {base: transfer.base} : {}), tarSha256: transfer.release.tarSha256},
 						});
-						if (result.unpacked) host.unpacked.push(transfer.release.name);
+						if (result.tarballMade) host.made.tarballs.push(transfer.release.name);
+						if (result.unpacked) host.made.releases.push(transfer.release.name);
 					}
 				}],
 				['verify-unpack', async host => {
 					for (const transfer of host.transfers) {
-						if (!host.unpacked.includes(transfer.release.name)) continue;
+						if (!host.made.releases.includes(transfer.release.name)) continue;
 						const check = await call<{ok: boolean; differences: string[]}>(host, 'verify-unpack', 'verify-tree', {release: transfer.release.name}, {stdin: Buffer.from(transfer.release.manifest)});
 						if (!check.ok) throw new StepFailure(`${transfer.release.name} unpacked differs from its manifest: ${check.differences.join(', ')}`);
 					}
 				}],
 				['set-up', async host => {
+					if (host.entry) {
+						// The host's own TLS key, sent to it alone (the release carries no host's key, and never the CA's).
+						const file = `tls/hosts/${host.entry.name}.key`;
+						const key = await readFile(path.join(options.instanceDirectory, file));
+						await call(host, 'set-up', 'install-key', {release: instance!.name, file}, {stdin: key});
+						output(host, 'set-up', `installed its own key ${file}`);
+					}
 					await call(host, 'set-up', 'set-up', {releases: current()});
 				}],
 				['pre-update', async host => {
@@ -554,9 +651,10 @@ export function runDeploy(options: DeployOptions): DeployRun {
 				await call(host, 'start-new', 'start-new', {});
 			}],
 			['health-check', async host => {
-				const port = instanceConfig.ports.frontend;
-				const answer = await waitForHealthy(host.config.host, port, config.healthPath, Math.min(config.healthTimeoutMs, stepTimeout), controller.signal);
-				if (!answer.ok) throw new StepFailure(`https://${host.config.host}:${port}${config.healthPath} did not answer 200 (last: ${answer.last})`);
+				const url = healthUrl(host);
+				const answer = await waitForHealthy(url, Math.min(config.healthTimeoutMs, stepTimeout), controller.signal);
+				if (!answer.ok) throw new StepFailure(`${url} did not answer 200 (last: ${answer.last})`);
+				output(host, 'health-check', `${url} answers 200`);
 			}],
 			['placeholder-off', async host => {
 				await call(host, 'placeholder-off', 'placeholder', {on: false});
@@ -583,7 +681,12 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		}
 		tidyFailed.push(
 			...(await runStep('unlock', hosts, async host => {
-				await call(host, 'unlock', 'unlock', {deployId});
+				try {
+					await call(host, 'unlock', 'unlock', {deployId});
+				} catch (error) {
+					host.lockLeft = true;
+					throw error;
+				}
 				host.lockTaken = false;
 			})),
 		);
@@ -593,10 +696,19 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		return finish(tidyFailed.length === 0, tidyFailed[0]?.error ? `${tidyFailed[0].label}: ${tidyFailed[0].error} (every host runs the new release)` : undefined);
 	};
 
-	const done = main().then(ok => ({ok}), async error => {
-		for (const host of hosts) {
-			if (host.lockTaken && host.agent) void host.agent.call('unlock', {deployId}, {timeoutMs: 10_000}).catch(() => {});
-		}
+	let rollbackFailed = false;
+	const done = main().then(ok => ({ok, ...(rollbackFailed ? {rollbackFailed} : {})}), async error => {
+		await Promise.all(
+			hosts.map(async host => {
+				if (!host.lockTaken || !host.agent) return;
+				try {
+					await host.agent.call('unlock', {deployId}, {timeoutMs: 10_000});
+					host.lockTaken = false;
+				} catch {
+					host.lockLeft = true;
+				}
+			}),
+		);
 		phase = 'failed';
 		emit({type: 'phase', phase, at: Date.now()});
 		await finish(false, errorMessage(error));

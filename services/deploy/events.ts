@@ -36,10 +36,11 @@ export type HostState =
 	| 'failed' // a step failed on it (the deploy rolls back)
 	| 'rolling-back'
 	| 'rolled-back'
+	| 'rollback-failed' // putting it back failed, or it does not answer after it: see the summary for what to do
 	| 'skipped'; // not reached (another host failed first)
 
 /** The overall phase shown on top of the deploy screen. */
-export type DeployPhase = 'planning' | 'deploying' | 'rolling-back' | 'done' | 'failed' | 'rolled-back' | 'aborted';
+export type DeployPhase = 'planning' | 'deploying' | 'rolling-back' | 'done' | 'failed' | 'rolled-back' | 'rollback-failed' | 'aborted';
 
 export interface DeployHostPlan {
 	/** `user@host[:port]` as deployment.yaml names it. */
@@ -63,7 +64,16 @@ export interface DeployPlan {
 	kind: 'deploy' | 'rollback';
 }
 
+/** A lock this deploy took and could not give back: where it is. */
+export interface LockLeft {
+	host: string;
+	/** The lock-file's path on the host. */
+	file: string;
+}
+
 export type DeployEvent =
+	/** Before any host: a building step on this machine (archive, build, production modules, tarball, patch). */
+	| {type: 'build-step'; what: string; state: 'running' | 'ok' | 'failed'; at: number; ms?: number; error?: string}
 	/** First event: what will happen. `--dry-run` prints this and stops. */
 	| {type: 'deploy-plan'; plan: DeployPlan}
 	| {type: 'phase'; phase: DeployPhase; at: number}
@@ -81,5 +91,7 @@ export type DeployEvent =
 			phase: DeployPhase;
 			ms: number;
 			error?: string;
-			hosts: Array<{host: string; state: HostState; release?: string; stepMs: Partial<Record<DeployStep, number>>}>;
+			hosts: Array<{host: string; state: HostState; release?: string; stepMs: Partial<Record<DeployStep, number>>; rollbackErrors?: string[]}>;
+			/** Locks this deploy could not release (the host stopped answering). */
+			locksLeft?: LockLeft[];
 	  };

@@ -1,6 +1,7 @@
 import {loadInstanceConfig} from '../config/amprun.js';
 import {applyPlans} from '../instance/apply-plans.js';
 import {generatedFilePlans} from '../instance/file-plans.js';
+import {makeInstancePrivate} from '../instance/privacy.js';
 
 /** The generated files that name paths of the machine they were made on (the amprun root, the instance and checkout directories). */
 const hostSpecificFiles = new Set([
@@ -17,13 +18,29 @@ const hostSpecificFiles = new Set([
 	'nginx/nginx.conf',
 ]);
 
+/** `nginx/nginx-HOST.conf`: one per host of `hosts:`, naming this release's paths too. */
+const hostNginxConfig = /^nginx\/nginx-[a-z][a-z0-9-]*\.conf$/;
+
+/**
+ * The address a deployed single-machine instance's frontend listens on when amprun.yaml sets no
+ * `frontend_address`: every IPv4 address of the host, where its clients reach it. (On the machine
+ * that ran init the default stays loopback; a host of `hosts:` listens on its own address.)
+ */
+export const deployedFrontendAddress = '0.0.0.0';
+
 /**
  * Makes an unpacked instance release right for the host it landed on: its amprun root becomes
- * `<root>/var`, and every generated file that names a path is made again for this host's paths
- * (the release's own directory, this ampzero release's daemons). The user's own files stay as committed.
+ * `<root>/var`, every generated file that names a path is made again for this host's paths
+ * (the release's own directory, this ampzero release's daemons), the frontend listens where clients
+ * reach it, and the release is made private as init makes an instance (the directory 0700, every
+ * secret 0600). The user's own files stay as committed.
  */
 export async function prepareInstanceRelease(instanceDirectory: string, amprunRoot: string): Promise<string[]> {
-	const config = {...(await loadInstanceConfig(instanceDirectory)), amprunRoot};
-	const plans = generatedFilePlans(config, instanceDirectory).filter(plan => hostSpecificFiles.has(plan.path));
-	return applyPlans(instanceDirectory, plans);
+	const committed = await loadInstanceConfig(instanceDirectory);
+	const frontendAddress = committed.frontendAddress ?? deployedFrontendAddress;
+	const config = {...committed, amprunRoot, frontendAddress};
+	const plans = generatedFilePlans(config, instanceDirectory).filter(plan => hostSpecificFiles.has(plan.path) || hostNginxConfig.test(plan.path));
+	const changed = await applyPlans(instanceDirectory, plans);
+	await makeInstancePrivate(instanceDirectory, {git: false});
+	return changed;
 }

@@ -1,10 +1,26 @@
-import {cp, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile} from 'node:fs/promises';
+import {cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile} from 'node:fs/promises';
 import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {AmpError} from '../errors.js';
 import {ampzeroHome} from '../hub/open.js';
 import {runProgram} from '../instance/run-program.js';
 import {sha256File, treeManifest} from './remote-agent.js';
+
+/** Runs one building step (archive, build, production modules, tarball, patch), reporting it by name while it runs. */
+export type BuildStep = <T>(what: string, work: () => Promise<T>) => Promise<T>;
+
+const silently: BuildStep = (_what, work) => work();
+
+/**
+ * Files of the instance repository that never go into its release: the CA's key stays on the machine
+ * that made it, and each host's TLS key goes to that host alone (sent on its own at set-up).
+ */
+export function keptBackFromRelease(file: string): boolean {
+	return file === 'tls/ca.key' || /^tls\/hosts\/[^/]+\.key$/.test(file);
+}
+
+/** Bumped when what a cached release holds changes: an entry of another layout is built again. */
+const cacheLayout = 2;
 
 /** What to install when a program a release needs is missing. */
 const installHint = (command: string): string => `install it with \`apt-get install -y ${command}\``;
@@ -23,6 +39,7 @@ export interface BuiltRelease {
 	fullBytes: number;
 	/** `treeManifest` of the unpacked release. */
 	manifest: string;
+	layout?: number;
 }
 
 export interface Patch {
@@ -96,7 +113,11 @@ async function copyProductionModules(checkout: string, stage: string): Promise<v
 	if (existsSync(path.join(checkout, 'node_modules', '.bin'))) await mkdir(path.join(stage, 'node_modules', '.bin'), {recursive: true});
 }
 
-async function finishRelease(name: string, commit: string, stage: string, cache: string): Promise<BuiltRelease> {
+async function finishRelease(name: string, commit: string, stage: string, cache: string, step: BuildStep): Promise<BuiltRelease> {
+	return step(`${name}: tarball`, () => packRelease(name, commit, stage, cache));
+}
+
+async function packRelease(name: string, commit: string, stage: string, cache: string): Promise<BuiltRelease> {
 	const manifest = await treeManifest(stage);
 	const tarFile = path.join(cache, `${name}.tar`);
 	const building = `${tarFile}.${process.pid}.tmp`;
@@ -112,6 +133,7 @@ async function finishRelease(name: string, commit: string, stage: string, cache:
 		fullSha256: await sha256File(fullBuilding),
 		fullBytes: (await stat(fullBuilding)).size,
 		manifest,
+		layout: cacheLayout,
 	};
 	await rename(building, tarFile);
 	await rename(fullBuilding, release.fullFile);
@@ -122,7 +144,7 @@ async function finishRelease(name: string, commit: string, stage: string, cache:
 async function cached(cache: string, name: string): Promise<BuiltRelease | undefined> {
 	try {
 		const release = JSON.parse(await readFile(path.join(cache, `${name}.json`), 'utf8')) as BuiltRelease;
-		if (existsSync(release.tarFile) && existsSync(release.fullFile)) return release;
+		if (release.layout === cacheLayout && existsSync(release.tarFile) && existsSync(release.fullFile)) return release;
 	} catch {
 		// not built yet, or a cache entry from an older layout: build it again
 	}
@@ -137,7 +159,7 @@ async function prepareCache(cache: string): Promise<void> {
  * The ampify release: `git archive` of the ampzero checkout at HEAD, built (`dist/`), with its
  * production node_modules for this machine's architecture and Node ABI (`dist/release.json` says which).
  */
-export async function buildAmpifyRelease(checkout: string, say: (line: string) => void = () => {}, cache = deployCacheDirectory()): Promise<BuiltRelease> {
+export async function buildAmpifyRelease(checkout: string, say: (line: string) => void = () => {}, cache = deployCacheDirectory(), step: BuildStep = silently): Promise<BuiltRelease> {
 	const commit = await cleanHead(checkout, 'the ampzero checkout');
 	const name = `ampify-${commit.slice(0, 10)}`;
 	await prepareCache(cache);
@@ -146,20 +168,22 @@ export async function buildAmpifyRelease(checkout: string, say: (line: string) =
 	say(`building ${name} from ${checkout}`);
 	const stage = await mkdtemp(path.join(cache, `.${name}-`));
 	try {
-		await gitArchiveInto(checkout, commit, stage);
-		await symlink(path.join(checkout, 'node_modules'), path.join(stage, 'node_modules'));
-		await runTool(process.execPath, [path.join(checkout, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(stage, 'tsconfig.json')], {cwd: stage});
-		await rm(path.join(stage, 'node_modules'));
-		await copyProductionModules(checkout, stage);
+		await step(`${name}: archive`, () => gitArchiveInto(checkout, commit, stage));
+		await step(`${name}: build`, async () => {
+			await symlink(path.join(checkout, 'node_modules'), path.join(stage, 'node_modules'));
+			await runTool(process.execPath, [path.join(checkout, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(stage, 'tsconfig.json')], {cwd: stage});
+			await rm(path.join(stage, 'node_modules'));
+		});
+		await step(`${name}: production modules`, () => copyProductionModules(checkout, stage));
 		await writeFile(path.join(stage, 'dist', 'release.json'), `${JSON.stringify({commit, arch: process.arch, abi: process.versions.modules, node: process.version})}\n`);
-		return await finishRelease(name, commit, stage, cache);
+		return await finishRelease(name, commit, stage, cache, step);
 	} finally {
 		await rm(stage, {recursive: true, force: true});
 	}
 }
 
 /** The instance release: the instance repository at HEAD (control keys are never committed). */
-export async function buildInstanceRelease(instanceDirectory: string, cache = deployCacheDirectory()): Promise<BuiltRelease> {
+export async function buildInstanceRelease(instanceDirectory: string, cache = deployCacheDirectory(), step: BuildStep = silently): Promise<BuiltRelease> {
 	const commit = await cleanHead(instanceDirectory, 'the instance');
 	const name = `instance-${commit.slice(0, 10)}`;
 	await prepareCache(cache);
@@ -167,8 +191,12 @@ export async function buildInstanceRelease(instanceDirectory: string, cache = de
 	if (hit) return hit;
 	const stage = await mkdtemp(path.join(cache, `.${name}-`));
 	try {
-		await gitArchiveInto(instanceDirectory, commit, stage);
-		return await finishRelease(name, commit, stage, cache);
+		await step(`${name}: archive`, async () => {
+			await gitArchiveInto(instanceDirectory, commit, stage);
+			const keys = await readdir(path.join(stage, 'tls', 'hosts')).catch(() => [] as string[]);
+			for (const file of ['tls/ca.key', ...keys.map(key => `tls/hosts/${key}`)]) if (keptBackFromRelease(file)) await rm(path.join(stage, file), {force: true});
+		});
+		return await finishRelease(name, commit, stage, cache, step);
 	} finally {
 		await rm(stage, {recursive: true, force: true});
 	}

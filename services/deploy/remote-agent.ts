@@ -255,11 +255,12 @@ export interface UnpackRequest {
  * Rebuilds the release tarball (patch applied to the base, or the full one decompressed), checks its
  * sha256 a second time, and unpacks it into `dist/<release>` through a temp directory and a rename.
  */
-export async function unpack(root: string, request: UnpackRequest, say: Say = noSay): Promise<{unpacked: boolean}> {
+export async function unpack(root: string, request: UnpackRequest, say: Say = noSay): Promise<{unpacked: boolean; tarballMade: boolean}> {
 	const dist = distDirectory(root);
 	const patches = patchesDirectory(root);
 	const release = safeName(request.release);
 	const tarball = path.join(patches, `${release}.tar`);
+	const tarballMade = request.kind !== 'present' && !existsSync(tarball);
 	if (request.kind !== 'present') {
 		const input = path.join(patches, safeName(request.file ?? ''));
 		const building = `${tarball}.${process.pid}.tmp`;
@@ -278,7 +279,7 @@ export async function unpack(root: string, request: UnpackRequest, say: Say = no
 		throw new Error(`${release}.tar on this host does not match its sha256`);
 	}
 	const target = path.join(dist, release);
-	if (existsSync(target)) return {unpacked: false};
+	if (existsSync(target)) return {unpacked: false, tarballMade};
 	const temporary = path.join(dist, `.${release}.${process.pid}.unpacking`);
 	rmSync(temporary, {recursive: true, force: true});
 	// ampzero's own code is readable by the daemons' user; the instance (keys, passwords) stays
@@ -294,7 +295,7 @@ export async function unpack(root: string, request: UnpackRequest, say: Say = no
 		rmSync(temporary, {recursive: true, force: true});
 		throw error;
 	}
-	return {unpacked: true};
+	return {unpacked: true, tarballMade};
 }
 
 /** Lines `<kind> <sha256 or link target> <path>`, sorted: what a tree holds, independent of modes and times. */
@@ -369,25 +370,34 @@ export function cleanUp(root: string, keep: string[]): {removed: string[]} {
 	return {removed};
 }
 
-/** Removes what this deploy added for releases that did not go live (new directories, tarballs, parts). */
-export function discard(root: string, releases: string[]): {removed: string[]} {
+/** What one deploy made on a host: release directories it unpacked, tarballs it rebuilt, files it received (names under patches/). */
+export interface MadeByDeploy {
+	releases: string[];
+	tarballs: string[];
+	files: string[];
+}
+
+/**
+ * Removes what this deploy made for releases that did not go live, and nothing else: another deploy's
+ * files in flight, and releases that are current or previous, are left alone.
+ */
+export function discard(root: string, made: MadeByDeploy): {removed: string[]} {
 	const dist = distDirectory(root);
 	const patches = patchesDirectory(root);
 	const current = readCurrent(path.join(dist, '.current'));
 	const previous = readCurrent(path.join(dist, '.previous'));
 	const live = new Set([current?.ampify, current?.instance, previous?.ampify, previous?.instance]);
 	const removed: string[] = [];
-	for (const release of releases) {
-		if (live.has(release)) continue;
-		for (const entry of [path.join(dist, release), path.join(patches, `${release}.tar`)]) {
-			if (existsSync(entry)) {
-				rmSync(entry, {recursive: true, force: true});
-				removed.push(path.relative(dist, entry));
-			}
-		}
-	}
-	for (const entry of safeList(patches)) {
-		if (entry.endsWith('.part') || entry.endsWith('.zst') || entry.endsWith('.tmp')) rmSync(path.join(patches, entry), {force: true});
+	const remove = (entry: string): void => {
+		if (!existsSync(entry)) return;
+		rmSync(entry, {recursive: true, force: true});
+		removed.push(path.relative(dist, entry));
+	};
+	for (const release of made.releases) if (!live.has(release)) remove(path.join(dist, safeName(release)));
+	for (const release of made.tarballs) if (!live.has(release)) remove(path.join(patches, `${safeName(release)}.tar`));
+	for (const file of made.files) {
+		remove(path.join(patches, safeName(file)));
+		remove(path.join(patches, `${safeName(file)}.part`));
 	}
 	return {removed};
 }
@@ -410,6 +420,8 @@ export interface InstanceOnHost {
 	/** The instance's hub setting: an embedded hub lives on the deploying machine, so the host does not announce. */
 	embeddedHub: boolean;
 	timeoutMs: number;
+	/** The entry of amprun.yaml `hosts:` this host is (`run --as`); absent for a single-machine instance. */
+	as?: string;
 }
 
 function runDirectory(target: InstanceOnHost): string {
@@ -434,6 +446,16 @@ function ampzeroOf(target: InstanceOnHost): string {
 
 function instanceOf(target: InstanceOnHost): string {
 	return path.join(distDirectory(target.root), 'instance');
+}
+
+/** The nginx config this host's frontend runs with: its own (`nginx/nginx-HOST.conf`) on a host of `hosts:`. */
+function nginxConfigOf(target: InstanceOnHost): string {
+	return path.join(instanceOf(target), 'nginx', target.as ? `nginx-${target.as}.conf` : 'nginx.conf');
+}
+
+/** The environment of `ampzero run` on this host: non-interactive, and which host of `hosts:` it is. */
+function runEnvironment(target: InstanceOnHost, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+	return {...process.env, CI: 'true', ...(target.as ? {AMPZERO_HOST: target.as} : {}), ...extra};
 }
 
 function findNginx(): string {
@@ -477,7 +499,7 @@ export async function stopOld(target: InstanceOnHost, say: Say = noSay): Promise
 	if (!existsSync(path.join(distDirectory(target.root), '.current'))) return {stopped: false};
 	let bridge: number | undefined;
 	if (supervisorRunning(target)) bridge = await startBridge(target, say);
-	await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch'], {say, timeoutMs: target.timeoutMs, env: {...process.env, CI: 'true'}});
+	await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch'], {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
 	return {stopped: true, ...(bridge ? {bridge} : {})};
 }
 
@@ -505,7 +527,7 @@ async function startBridge(target: InstanceOnHost, say: Say): Promise<number> {
 	mkdirSync(prefix, {recursive: true, mode: 0o711}); // the workers (not root) pass through to their temp directories
 	// nginx daemonizes itself here; its log goes to a file, not to pipes it would keep open.
 	const errorLog = path.join(prefix, 'error.log');
-	await run(findNginx(), ['-p', `${prefix}/`, '-e', errorLog, '-c', path.join(instanceOf(target), 'nginx', 'nginx.conf'), ...workerUser()], {say, timeoutMs: 10_000, detached: true});
+	await run(findNginx(), ['-p', `${prefix}/`, '-e', errorLog, '-c', nginxConfigOf(target), ...workerUser()], {say, timeoutMs: 10_000, detached: true});
 	await waitFor(() => readPid(pidFile) !== undefined, 10_000, 'the bridge nginx to write its pid file');
 	const pid = readPid(pidFile)!;
 	say(`bridge nginx ${pid} holds the frontend`);
@@ -519,7 +541,7 @@ async function startBridge(target: InstanceOnHost, say: Say): Promise<number> {
  */
 export async function nginxUpgrade(target: InstanceOnHost, say: Say = noSay): Promise<{upgraded: boolean}> {
 	const {prefix, pidFile} = bridgePaths(target);
-	const config = path.join(instanceOf(target), 'nginx', 'nginx.conf');
+	const config = nginxConfigOf(target);
 	mkdirSync(prefix, {recursive: true, mode: 0o711}); // the workers (not root) pass through to their temp directories
 	await run(findNginx(), ['-t', '-q', '-p', `${prefix}/`, '-e', 'stderr', '-c', config, ...workerUser()], {say, timeoutMs: 10_000});
 	const old = readPid(pidFile);
@@ -536,11 +558,11 @@ export async function nginxUpgrade(target: InstanceOnHost, say: Say = noSay): Pr
 
 /** `ampzero run` of the (new) current release; once it is up, the bridge nginx quits gracefully. */
 export async function startNew(target: InstanceOnHost, say: Say = noSay): Promise<void> {
-	if (supervisorRunning(target)) await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch'], {say, timeoutMs: target.timeoutMs, env: {...process.env, CI: 'true'}});
+	if (supervisorRunning(target)) await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch'], {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
 	const args = [ampzeroOf(target), 'run', instanceOf(target), '--batch', '--no-nat-bypass'];
 	if (target.embeddedHub) args.push('--no-hub');
 	if (target.setup === 'server') args.push('--server');
-	await run(process.execPath, args, {say, timeoutMs: target.timeoutMs, env: {...process.env, CI: 'true', AMPZERO_FRONTEND_HANDOFF: '1'}});
+	await run(process.execPath, args, {say, timeoutMs: target.timeoutMs, env: runEnvironment(target, {AMPZERO_FRONTEND_HANDOFF: '1'})});
 	await stopBridge(target, say);
 }
 
@@ -578,6 +600,20 @@ export async function setUp(target: InstanceOnHost, releases: CurrentRecord, say
 	return {rebuilt};
 }
 
+/**
+ * Writes this host's own TLS key (`tls/hosts/HOST.key`) into an instance release, owner-only: the
+ * release tarball, the same for every host, carries no host's key and never the CA's.
+ */
+export function installKey(root: string, release: string, file: string, content: Buffer): void {
+	if (!/^tls\/hosts\/[a-z][a-z0-9-]*\.key$/.test(file)) throw new Error(`bad key file name ${JSON.stringify(file)}`);
+	const target = path.join(distDirectory(root), safeName(release), file);
+	mkdirSync(path.dirname(target), {recursive: true, mode: 0o700});
+	const temporary = `${target}.${process.pid}.tmp`;
+	writeFileSync(temporary, content, {mode: 0o600});
+	chmodSync(temporary, 0o600);
+	renameSync(temporary, target);
+}
+
 export async function preUpdate(target: InstanceOnHost, instanceRelease: string, script: string, say: Say = noSay): Promise<void> {
 	const directory = path.join(distDirectory(target.root), safeName(instanceRelease));
 	await run('bash', ['-c', script], {cwd: directory, say, timeoutMs: target.timeoutMs, env: {...process.env, AMPZERO_RELEASE: directory, AMPZERO_ROOT: target.root}});
@@ -589,7 +625,8 @@ export async function preUpdate(target: InstanceOnHost, instanceRelease: string,
 export async function runAgentStep(step: string, request: Record<string, unknown>, say: Say, input: NodeJS.ReadableStream): Promise<unknown> {
 	const root = String(request['root'] ?? '');
 	if (!root.startsWith('/')) throw new Error('root must be an absolute path');
-	const target = {root, name: String(request['name'] ?? ''), setup: request['setup'] === 'server' ? 'server' : 'single', embeddedHub: request['embeddedHub'] !== false, timeoutMs: Number(request['timeoutMs'] ?? 120_000)} as InstanceOnHost;
+	const as = typeof request['as'] === 'string' && /^[a-z][a-z0-9-]*$/.test(request['as']) ? request['as'] : undefined;
+	const target = {root, name: String(request['name'] ?? ''), setup: request['setup'] === 'server' ? 'server' : 'single', embeddedHub: request['embeddedHub'] !== false, timeoutMs: Number(request['timeoutMs'] ?? 120_000), ...(as ? {as} : {})} as InstanceOnHost;
 	switch (step) {
 		case 'status':
 			return hostStatus(root, target.name || undefined);
@@ -632,7 +669,13 @@ export async function runAgentStep(step: string, request: Record<string, unknown
 		case 'clean-up':
 			return cleanUp(root, request['keep'] as string[]);
 		case 'discard':
-			return discard(root, request['releases'] as string[]);
+			return discard(root, request['made'] as MadeByDeploy);
+		case 'install-key': {
+			const chunks: Buffer[] = [];
+			for await (const chunk of input) chunks.push(Buffer.from(chunk as Buffer));
+			installKey(root, String(request['release']), String(request['file']), Buffer.concat(chunks));
+			return {};
+		}
 		default:
 			throw new Error(`unknown step ${JSON.stringify(step)}`);
 	}

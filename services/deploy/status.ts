@@ -3,7 +3,8 @@ import {errorMessage} from '../errors.js';
 import {AgentClient, type RemoteSession} from './agent-client.js';
 import type {DeployHostConfig, DeploymentConfig} from './config.js';
 import {describeLock, lockIsStale} from './engine.js';
-import {httpsStatus} from './health.js';
+import {healthUrlOf, urlStatus} from './health.js';
+import {linkHosts} from './host-link.js';
 import type {HostStatus} from './remote-agent.js';
 
 export interface HostReport {
@@ -28,6 +29,7 @@ export async function deployStatus(options: {
 	connect: (host: DeployHostConfig) => Promise<RemoteSession>;
 }): Promise<HostReport[]> {
 	const instance = await loadInstanceConfig(options.instanceDirectory);
+	const links = linkHosts(options.config, instance, options.instanceDirectory);
 	const hosts = options.config.hosts.filter(host => options.only.length === 0 || options.only.includes(host.target)).sort((a, b) => a.target.localeCompare(b.target));
 	const reports: HostReport[] = new Array(hosts.length);
 	let next = 0;
@@ -40,7 +42,7 @@ export async function deployStatus(options: {
 				const agent = new AgentClient(session, host.root, () => {});
 				await agent.install(options.config.ssh.connectTimeoutMs, undefined);
 				const status = await agent.call<HostStatus>('status', {name: instance.name}, {timeoutMs: options.config.stepTimeoutMs});
-				const answer = await httpsStatus(host.host, instance.ports.frontend, options.config.healthPath, 5000);
+				const answer = await urlStatus(healthUrlOf(host, links.get(host.target), instance, options.config.healthPath, session.resolved?.hostName), 5000);
 				const https = answer.status !== undefined ? `HTTP ${answer.status}` : `no answer (${answer.error})`;
 				const release = status.current ? `${status.current.ampify} ${status.current.instance}` : undefined;
 				const previous = status.previous ? `${status.previous.ampify} ${status.previous.instance}` : undefined;

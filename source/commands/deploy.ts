@@ -19,6 +19,9 @@ export async function deployCommand(name: string, action: string | undefined, op
 	const configFile = typeof options['config'] === 'string' ? path.resolve(options['config']) : path.join(instanceDirectory, 'deployment.yaml');
 	// Bad YAML or an unknown key stops here, before anything connects.
 	const config = await loadDeploymentConfig(configFile);
+	// deployment.yaml's hosts and amprun.yaml's hosts: must be one list, also before anything connects.
+	const [{loadInstanceConfig}, {linkHosts}] = await Promise.all([import('../../services/config/amprun.js'), import('../../services/deploy/host-link.js')]);
+	linkHosts(config, await loadInstanceConfig(instanceDirectory), instanceDirectory);
 	const out = createBatchOutput({json: Boolean(options['json'])});
 	const {sshConnector} = await import('../../services/deploy/ssh-connect.js');
 	const connect = sshConnector(config.ssh);
@@ -57,7 +60,9 @@ export async function deployCommand(name: string, action: string | undefined, op
 	}
 	const result = await run.done;
 	if (result.error) throw result.error;
-	return result.ok ? code : 1;
+	if (result.ok) return code;
+	// 3: a host could not be put back as it was (the summary says which, and what to do).
+	return result.rollbackFailed ? 3 : 1;
 }
 
 function printStatus(hosts: Array<Record<string, unknown> & {host: string; line: string}>, out: BatchOutput): number {

@@ -57,7 +57,7 @@ describe('the remote agent', () => {
 		expect((await verifyReceived(root, 'instance-1111111111.tar.zst', await sha256File(one.zst))).ok).toBe(false);
 		await receive(root, 'instance-1111111111.tar.zst', Readable.from([full]));
 		expect((await verifyReceived(root, 'instance-1111111111.tar.zst', await sha256File(one.zst))).ok).toBe(true);
-		expect(await unpack(root, {release: 'instance-1111111111', kind: 'full', file: 'instance-1111111111.tar.zst', tarSha256: await sha256File(one.tar)})).toEqual({unpacked: true});
+		expect(await unpack(root, {release: 'instance-1111111111', kind: 'full', file: 'instance-1111111111.tar.zst', tarSha256: await sha256File(one.tar)})).toEqual({unpacked: true, tarballMade: true});
 
 		// Then a patch against it.
 		const patch = path.join(work, 'p.patch.zst');
@@ -94,8 +94,16 @@ describe('the remote agent', () => {
 		cleanUp(root, [b.ampify, b.instance, a.ampify, a.instance]);
 		expect(hostStatus(root).releases).toEqual(['ampify-aaaaaaaaaa', 'ampify-bbbbbbbbbb', 'instance-aaaaaaaaaa', 'instance-bbbbbbbbbb']);
 		expect(hostStatus(root).tarballs).toEqual(['ampify-aaaaaaaaaa', 'ampify-bbbbbbbbbb', 'instance-aaaaaaaaaa', 'instance-bbbbbbbbbb']);
-		// discard never removes what .current or .previous name.
-		discard(root, [b.ampify, 'instance-cccccccccc']);
+		// discard never removes what .current or .previous name, and removes only what it is told this deploy made.
+		mkdirSync(path.join(root, 'dist', 'instance-cccccccccc'));
+		mkdirSync(path.join(root, 'dist', 'instance-dddddddddd'));
+		writeFileSync(path.join(root, 'dist', 'patches', 'instance-cccccccccc.tar.zst.part'), 'in flight, ours');
+		writeFileSync(path.join(root, 'dist', 'patches', 'instance-dddddddddd.tar.zst.part'), 'in flight, another deploy');
+		discard(root, {releases: [b.ampify, 'instance-cccccccccc'], tarballs: [], files: ['instance-cccccccccc.tar.zst']});
 		expect(hostStatus(root).releases).toContain('ampify-bbbbbbbbbb');
+		expect(hostStatus(root).releases).not.toContain('instance-cccccccccc');
+		expect(hostStatus(root).releases).toContain('instance-dddddddddd');
+		expect(existsSync(path.join(root, 'dist', 'patches', 'instance-cccccccccc.tar.zst.part'))).toBe(false);
+		expect(existsSync(path.join(root, 'dist', 'patches', 'instance-dddddddddd.tar.zst.part'))).toBe(true);
 	});
 });
