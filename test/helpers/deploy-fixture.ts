@@ -1,8 +1,9 @@
 import {execFileSync, spawn} from 'node:child_process';
-import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, appendFileSync} from 'node:fs';
+import {appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {ampzeroBin, checkoutDirectory, makeTestInstance, type TestInstance} from './instance.js';
+import {loadInstanceConfig} from '../../services/config/amprun.js';
+import {ampzeroBin, checkoutDirectory, runAmpzero, type TestInstance} from './instance.js';
 import type {SshTestHosts} from './ssh-hosts.js';
 
 const gitIdentity = ['-c', 'user.name=ampzero test', '-c', 'user.email=test@localhost', '-c', 'commit.gpgsign=false'];
@@ -37,31 +38,41 @@ export function makeReleaseCheckout(parent: string): string {
 }
 
 export interface DeployFixture {
+	/** The temp directory the user works in: `ampzero init ./kickass` ran here. */
 	root: string;
 	home: string;
 	checkout: string;
 	instance: TestInstance;
-	/** deployment.yaml outside the instance (so the instance tree stays clean). */
+	/** A deployment.yaml outside the instance (`--config`), so tests can change it without a commit. */
 	configFile: string;
+	/** The hosts part of deployment.yaml, as the README shows it. */
+	hostsYaml(hostOptions?: Record<string, string>): string;
 	writeConfig(extra?: string, hostOptions?: Record<string, string>): void;
 	cleanup(): Promise<void>;
 }
 
-/** An instance whose frontend listens on every address (each host's namespace address), committed, and a deployment.yaml for the hosts. */
-export async function makeDeployFixture(harness: SshTestHosts): Promise<DeployFixture> {
+/**
+ * What a user does first, as the README says it: `ampzero init ./kickass --batch` in a fresh directory
+ * (every default: ports, loopback frontend), a clean ampzero checkout to release, and a deployment.yaml
+ * for the hosts kept outside the instance for the tests that change it (`--config`). The instance's own
+ * deployment.yaml is still init's example: the README flow test fills it in and commits it.
+ */
+export async function makeDeployFixture(harness: SshTestHosts, name = 'kickass'): Promise<DeployFixture> {
 	const root = mkdtempSync(path.join(os.tmpdir(), 'ampzero-deploy-'));
 	const home = path.join(root, 'home');
 	mkdirSync(home, {mode: 0o700});
 	const checkout = makeReleaseCheckout(root);
-	const instance = await makeTestInstance({name: 'fleet'});
-	appendFileSync(path.join(instance.directory, 'amprun.yaml'), 'frontend_address: 0.0.0.0\n');
-	git(instance.directory, 'commit', '-q', '-am', 'frontend on every address');
+	const init = await runAmpzero(['init', `./${name}`, '--batch'], {home, cwd: root, timeoutMs: 60_000});
+	if (init.code !== 0) throw new Error(`ampzero init ./${name} --batch exited ${init.code}:\n${init.stderr}${init.stdout}`);
+	const directory = path.join(root, name);
+	const instance: TestInstance = {directory, config: await loadInstanceConfig(directory), home, root, cleanup: async () => {}};
 	const configFile = path.join(root, 'deployment.yaml');
+	const hostsYaml = (hostOptions: Record<string, string> = {}): string =>
+		`hosts:\n${harness.hosts.map(host => `  - host: ${host.target}\n${hostOptions[host.target] ? `    ${hostOptions[host.target]}\n` : ''}`).join('')}`;
 	const writeConfig = (extra = '', hostOptions: Record<string, string> = {}): void => {
-		const hosts = harness.hosts.map(host => `  - host: ${host.target}\n${hostOptions[host.target] ? `    ${hostOptions[host.target]}\n` : ''}`).join('');
 		writeFileSync(
 			configFile,
-			`hosts:\n${hosts}ssh:\n  identity_files: [${harness.identityFile}]\n  known_hosts: ${harness.knownHostsFile}\n  agent: false\n  config_file: /dev/null\nstep_timeout_seconds: 90\nhealth_timeout_seconds: 20\n${extra}`,
+			`${hostsYaml(hostOptions)}ssh:\n  identity_files: [${harness.identityFile}]\n  known_hosts: ${harness.knownHostsFile}\n  agent: false\n  config_file: /dev/null\nstep_timeout_seconds: 90\nhealth_timeout_seconds: 20\n${extra}`,
 		);
 	};
 	writeConfig();
@@ -71,9 +82,9 @@ export async function makeDeployFixture(harness: SshTestHosts): Promise<DeployFi
 		checkout,
 		instance,
 		configFile,
+		hostsYaml,
 		writeConfig,
 		cleanup: async () => {
-			await instance.cleanup();
 			rmSync(root, {recursive: true, force: true});
 		},
 	};
@@ -88,8 +99,14 @@ export interface DeployResult {
 
 /** `ampzero deploy <instance> --config … --batch --json …` with the fixture's home and checkout; `onEvent` may signal the process. */
 export function deploy(fixture: DeployFixture, args: string[] = [], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000, onEvent?: (event: Record<string, any>, child: ReturnType<typeof spawn>) => void): Promise<DeployResult> {
+	return ampzeroDeploy(fixture, [fixture.instance.directory, '--config', fixture.configFile, '--batch', '--json', ...args], env, timeoutMs, onEvent);
+}
+
+/** `ampzero deploy ARGS…` exactly as given, run in the fixture's directory (where `./kickass` is), with its home and checkout. */
+export function ampzeroDeploy(fixture: DeployFixture, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000, onEvent?: (event: Record<string, any>, child: ReturnType<typeof spawn>) => void): Promise<DeployResult> {
 	return new Promise(resolve => {
-		const child = spawn(process.execPath, [ampzeroBin, 'deploy', fixture.instance.directory, '--config', fixture.configFile, '--batch', '--json', ...args], {
+		const child = spawn(process.execPath, [ampzeroBin, 'deploy', ...args], {
+			cwd: fixture.root,
 			env: {...process.env, AMPZERO_HOME: fixture.home, AMPZERO_DEPLOY_CHECKOUT: fixture.checkout, CI: 'true', ...env},
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});

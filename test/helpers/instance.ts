@@ -34,12 +34,12 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (`npm run build` first) with `AMPZERO_HOME` set, never throwing on a non-zero exit. */
-export function runAmpzero(args: string[], options: {home: string; env?: NodeJS.ProcessEnv; timeoutMs?: number}): Promise<CliResult> {
+export function runAmpzero(args: string[], options: {home: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string}): Promise<CliResult> {
 	return new Promise(resolve => {
 		execFile(
 			process.execPath,
 			[ampzeroBin, ...args],
-			{env: {...process.env, AMPZERO_HOME: options.home, ...options.env}, timeout: options.timeoutMs ?? 30_000},
+			{env: {...process.env, AMPZERO_HOME: options.home, ...options.env}, timeout: options.timeoutMs ?? 30_000, ...(options.cwd ? {cwd: options.cwd} : {})},
 			(error, stdout, stderr) => {
 				const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
 				resolve({code, stdout: String(stdout), stderr: String(stderr)});

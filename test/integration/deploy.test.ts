@@ -1,11 +1,12 @@
 import {spawn} from 'node:child_process';
-import {existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
+import {copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
 import https_ from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {httpsStatus} from '../../services/deploy/health.js';
-import {changeInstanceFile, deploy, git, makeDeployFixture, type DeployFixture} from '../helpers/deploy-fixture.js';
+import {daemonUser} from '../../services/daemons/daemon-user.js';
+import {ampzeroDeploy, changeInstanceFile, deploy, git, makeDeployFixture, type DeployFixture} from '../helpers/deploy-fixture.js';
 import {ampzeroBin} from '../helpers/instance.js';
 import {startSshHosts, type SshTestHosts} from '../helpers/ssh-hosts.js';
 import {TmuxSession} from '../helpers/tmux.js';
@@ -65,11 +66,22 @@ function stepEnds(events: Array<Record<string, any>>, step: string): Array<Recor
 }
 
 describe('ampzero deploy to three SSH hosts', () => {
-	it('first deploy: every host serves the new release over HTTPS, in the README layout, no lock left', async () => {
-		const result = await deploy(fixture!);
+	it('the README flow: init --batch, the hosts into deployment.yaml, commit, deploy; every host serves HTTPS on its address', async () => {
+		const instanceConfig = path.join(fixture!.instance.directory, 'deployment.yaml');
+		const example = readFileSync(instanceConfig, 'utf8');
+		expect(example).toContain('hosts: []');
+		writeFileSync(
+			instanceConfig,
+			example.replace('hosts: []', `${fixture!.hostsYaml()}ssh:\n  identity_files: [${harness!.identityFile}]\n  known_hosts: ${harness!.knownHostsFile}\n  agent: false\n`),
+		);
+		git(fixture!.instance.directory, 'commit', '-q', '-am', 'the hosts to deploy to');
+		const result = await ampzeroDeploy(fixture!, ['./kickass', '--batch', '--json']);
 		expect(result.code, why(result)).toBe(0);
 		const plan = result.events.find(event => event.type === 'plan')!;
 		expect(plan.hosts.map((host: {transfer: string}) => host.transfer)).toEqual(['full', 'full', 'full']);
+		// What the deploy built, step by step, before the first host showed.
+		const built = result.events.slice(0, result.events.indexOf(plan)).filter(event => event.type === 'build' && event.state === 'ok').map(event => String(event.what).replace(/^\S+: /, ''));
+		expect(built).toEqual(expect.arrayContaining(['archive', 'build', 'production modules', 'tarball']));
 		for (const host of harness!.hosts) {
 			const dist = path.join(host.optDirectory, 'ampzero', 'dist');
 			expect(readlinkSync(path.join(dist, 'ampify'))).toBe(plan.ampifyRelease);
@@ -78,10 +90,47 @@ describe('ampzero deploy to three SSH hosts', () => {
 			expect(existsSync(path.join(dist, 'lock-file'))).toBe(false);
 			expect(lstatSync(path.join(dist, 'patches')).isDirectory()).toBe(true);
 			expect(existsSync(path.join(host.optDirectory, 'ampzero', 'var'))).toBe(true);
+			// From this machine, as a client: the host's own address, the frontend port init chose.
 			expect((await https(host)).status).toBe(200);
 			expect((await https(host, '/index.html')).status).toBe(200);
 		}
+		// The one-time login link each host's `run --batch` prints is in neither the output nor the log.
+		const log = readFileSync(String(plan.logFile), 'utf8');
+		expect(log).toContain('token=(hidden)');
+		for (const text of [result.stdout, log]) expect(text).not.toMatch(/token=(?!\(hidden\))/);
 	}, 240_000);
+
+	it('on every host the instance is private: 0750/0640 for the daemons\' group where they read, 0600 for other secrets, no CA key', async () => {
+		const user = daemonUser()!;
+		const plan = currentOf(harness!.hosts[0]!).split('\n');
+		const instanceRelease = plan[1]!;
+		for (const host of harness!.hosts) {
+			// Every file of the deploy's tree on the host, with its mode and owner, as the host lists it.
+			const listing = await host.exec(['find', '/opt/ampzero', '-printf', '%y %m %u:%g %P\\n']);
+			expect(listing.code, listing.stderr).toBe(0);
+			const files = new Map(
+				listing.stdout
+					.split('\n')
+					.filter(Boolean)
+					.map(line => {
+						const [type, mode, owner, ...rest] = line.split(' ');
+						return [rest.join(' '), {mode: mode!, owner: owner!, link: type === 'l'}] as const;
+					}),
+			);
+			const seen = (file: string): string => `${file}: ${JSON.stringify(files.get(file))}\n${listing.stdout}`;
+			const release = `dist/${instanceRelease}`;
+			expect(files.get(release), seen(release)).toEqual({mode: '750', owner: `root:${user.group}`, link: false});
+			// Nothing of the instance release is open to others (a symlink's own mode means nothing).
+			for (const [file, {mode, link}] of files) if (file.startsWith(`${release}/`) && !link) expect(Number.parseInt(mode, 8) & 0o007, seen(file)).toBe(0);
+			const {hostId, userId} = fixture!.instance.config;
+			for (const file of ['amprun.yaml', 'ampnode/redis.conf', `ampnode/host-${hostId}.private.key`]) expect(files.get(`${release}/${file}`), seen(`${release}/${file}`)).toEqual({mode: '640', owner: `root:${user.group}`, link: false});
+			for (const file of [`ampnode/user-${userId}.private.key`, 'nginx/server.key']) expect(files.get(`${release}/${file}`)?.mode, seen(`${release}/${file}`)).toBe('600');
+			expect(files.has(`${release}/tls/ca.key`), seen(`${release}/tls/ca.key`)).toBe(false);
+			expect([...files.keys()].filter(file => file.endsWith('.control.key'))).toEqual([]);
+			expect(files.get('dist/patches')?.mode).toBe('700');
+			expect(files.get('var/deploy')?.mode).toBe('700');
+		}
+	}, 60_000);
 
 	it('refuses a host whose key is not in known_hosts, before changing anything', async () => {
 		const empty = path.join(fixture!.root, 'empty_known_hosts');
@@ -140,56 +189,95 @@ describe('ampzero deploy to three SSH hosts', () => {
 		}
 	}, 240_000);
 
-	it('a failed health check after the switch switches every host back and restarts the old release', async () => {
+	it('a failed health check switches every host back; a host whose old release cannot start again is reported rollback-failed (exit 3)', async () => {
 		const before = harness!.hosts.map(currentOf);
 		// The new release's frontend listens on loopback only: its own readiness check passes, the deploy's from outside cannot.
 		const file = path.join(fixture!.instance.directory, 'amprun.yaml');
-		writeFileSync(file, readFileSync(file, 'utf8').replace('frontend_address: 0.0.0.0', 'frontend_address: 127.0.0.1'));
+		writeFileSync(file, `${readFileSync(file, 'utf8')}frontend_address: 127.0.0.1\n`);
 		git(fixture!.instance.directory, 'commit', '-q', '-am', 'frontend on loopback only');
-		const result = await deploy(fixture!);
-		expect(result.code).toBe(1);
-		expect(stepEnds(result.events, 'switch').every(end => end.state === 'ok'), why(result)).toBe(true);
-		expect(stepEnds(result.events, 'health-check').some(end => end.state === 'failed'), why(result)).toBe(true);
-		expect(result.events.at(-1)).toMatchObject({type: 'end', ok: false, state: 'rolled-back'});
-		for (const [index, host] of harness!.hosts.entries()) {
-			expect(currentOf(host)).toBe(before[index]);
-			expect(existsSync(path.join(distOf(host), 'lock-file'))).toBe(false);
-			expect((await https(host)).status).toBe(200);
-			expect(await page(host)).toContain('second release');
+		// While the new release is checked, the old one on the first host is damaged: its restart in the rollback fails.
+		const broken = [...harness!.hosts].sort((a, b) => a.target.localeCompare(b.target))[0]!;
+		const oldConfig = path.join(distOf(broken), currentOf(broken).split('\n')[1]!, 'amprun.yaml');
+		const intact = readFileSync(oldConfig, 'utf8');
+		let damaged = false;
+		try {
+			const result = await deploy(fixture!, [], {}, 240_000, event => {
+				if (!damaged && event.type === 'step-start' && event.step === 'health-check') {
+					damaged = true;
+					writeFileSync(oldConfig, `${intact}broken: [\n`);
+				}
+			});
+			expect(damaged).toBe(true);
+			expect(result.code, why(result)).toBe(3);
+			expect(stepEnds(result.events, 'switch').every(end => end.state === 'ok'), why(result)).toBe(true);
+			expect(stepEnds(result.events, 'health-check').some(end => end.state === 'failed'), why(result)).toBe(true);
+			const end = result.events.at(-1)!;
+			expect(end).toMatchObject({type: 'end', ok: false, state: 'rollback-failed'});
+			expect(end.error).toMatch(new RegExp(`the rollback failed on ${broken.target.replace(/[.[\]]/g, '\\$&')} .*deploy kickass status`));
+			expect(end.hosts.find((host: {host: string}) => host.host === broken.target)).toMatchObject({state: 'rollback-failed'});
+			expect(result.events.some(event => event.type === 'host-state' && event.host === broken.target && event.state === 'rollback-failed')).toBe(true);
+			for (const [index, host] of harness!.hosts.entries()) {
+				expect(currentOf(host)).toBe(before[index]);
+				expect(existsSync(path.join(distOf(host), 'lock-file'))).toBe(false);
+				if (host === broken) continue;
+				expect(end.hosts.find((each: {host: string}) => each.host === host.target).state).toMatch(/^(failed|rolled-back)$/);
+				expect((await https(host)).status).toBe(200);
+				expect(await page(host)).toContain('second release');
+			}
+		} finally {
+			writeFileSync(oldConfig, intact);
 		}
 	}, 240_000);
 
-	it('refuses while another deploy holds a lock, names a stale one, and --force-unlock removes only that', async () => {
+	it('two deploys racing: the loser stops at the lock and changes nothing; a stale lock is named; --force-unlock removes only that', async () => {
+		git(fixture!.instance.directory, 'reset', '-q', '--hard', 'HEAD~1');
+		changeInstanceFile(fixture!, 'third release');
+		let loser: Promise<Awaited<ReturnType<typeof deploy>>> | undefined;
+		const winner = await deploy(fixture!, [], {}, 240_000, event => {
+			if (!loser && event.type === 'step-start' && event.step === 'transfer') loser = deploy(fixture!, ['--force-unlock']);
+		});
+		expect(winner.code, why(winner)).toBe(0);
+		const lost = await loser!;
+		expect(lost.code).toBe(1);
+		expect(stepEnds(lost.events, 'lock').find(end => end.state === 'failed')?.error).toMatch(/locked by .* \(pid \d+ on /);
+		expect(lost.events.filter(event => event.type === 'step-start').map(event => event.step)).not.toContain('transfer');
+		expect(lost.events.filter(event => event.type === 'output' && /rollback:/.test(event.line))).toEqual([]);
+		for (const host of harness!.hosts) expect(await page(host)).toContain('third release');
+
 		const lockFile = path.join(distOf(harness!.hosts[2]!), 'lock-file');
-		const holder = spawn('sleep', ['120'], {stdio: 'ignore'});
-		const lock = (pid: number): string => `${JSON.stringify({deployId: 'other', who: 'someone@elsewhere', host: os.hostname(), pid, when: new Date().toISOString(), version: 'ampify-0123456789 instance-0123456789'})}\n`;
-		try {
-			writeFileSync(lockFile, lock(holder.pid!));
-			const refused = await deploy(fixture!, ['--force-unlock']);
-			expect(refused.code).toBe(1);
-			expect(stepEnds(refused.events, 'lock').find(end => end.state === 'failed')?.error).toMatch(new RegExp(`locked by someone@elsewhere \\(pid ${holder.pid}`));
-			for (const host of harness!.hosts.slice(0, 2)) expect(existsSync(path.join(distOf(host), 'lock-file'))).toBe(false);
-			expect(existsSync(lockFile)).toBe(true);
-		} finally {
-			holder.kill();
-		}
-		await new Promise(resolve => holder.once('exit', resolve));
+		const gone = spawn('true');
+		await new Promise(resolve => gone.once('exit', resolve));
+		writeFileSync(lockFile, `${JSON.stringify({deployId: 'other', who: 'someone@elsewhere', host: os.hostname(), pid: gone.pid, when: new Date().toISOString(), version: 'ampify-0123456789 instance-0123456789'})}\n`);
+		changeInstanceFile(fixture!, 'third release, forced');
 		const stale = await deploy(fixture!);
 		expect(stale.code).toBe(1);
 		expect(stepEnds(stale.events, 'lock').find(end => end.state === 'failed')?.error).toMatch(/stale lock: someone@elsewhere .* --force-unlock/);
-		git(fixture!.instance.directory, 'reset', '-q', '--hard', 'HEAD~1');
-		changeInstanceFile(fixture!, 'third release');
+		expect(existsSync(lockFile)).toBe(true);
 		const forced = await deploy(fixture!, ['--force-unlock']);
 		expect(forced.code, why(forced)).toBe(0);
 		expect(existsSync(lockFile)).toBe(false);
-		for (const host of harness!.hosts) expect(await page(host)).toContain('third release');
-	}, 300_000);
+		for (const host of harness!.hosts) expect(await page(host)).toContain('third release, forced');
+	}, 400_000);
 
 	it('--dry-run prints the plan and changes nothing; --host deploys to the named host only', async () => {
 		const others = harness!.hosts.slice(1).map(currentOf);
 		const all = harness!.hosts.map(currentOf);
 		changeInstanceFile(fixture!, 'fourth release');
-		const dry = await deploy(fixture!, ['--dry-run']);
+		// deployment.yaml as the README writes it: ~/.ssh/… paths, in the home of whoever deploys.
+		const userHome = path.join(fixture!.root, 'user-home');
+		mkdirSync(path.join(userHome, '.ssh'), {recursive: true, mode: 0o700});
+		copyFileSync(harness!.identityFile, path.join(userHome, '.ssh', 'id_ed25519'));
+		copyFileSync(harness!.knownHostsFile, path.join(userHome, '.ssh', 'known_hosts'));
+		const tildeConfig = path.join(fixture!.root, 'tilde.yaml');
+		const tilde = (knownHosts: string): void =>
+			writeFileSync(tildeConfig, `${fixture!.hostsYaml()}ssh:\n  identity_files: [~/.ssh/id_ed25519]\n  known_hosts: ${knownHosts}\n  agent: false\n`);
+		tilde('~/.ssh/no_such_known_hosts');
+		const missing = await ampzeroDeploy(fixture!, [fixture!.instance.directory, '--config', tildeConfig, '--dry-run', '--batch', '--json'], {HOME: userHome});
+		expect(missing.code).toBe(1);
+		expect(missing.stderr).toContain(`${tildeConfig}:${fixture!.hostsYaml().split('\n').length + 2}: ssh.known_hosts names ${path.join(userHome, '.ssh', 'no_such_known_hosts')}, which does not exist`);
+		expect(missing.events).toEqual([]);
+		tilde('~/.ssh/known_hosts');
+		const dry = await ampzeroDeploy(fixture!, [fixture!.instance.directory, '--config', tildeConfig, '--dry-run', '--batch', '--json'], {HOME: userHome});
 		expect(dry.code, why(dry)).toBe(0);
 		const dryPlan = dry.events.find(event => event.type === 'plan')!;
 		expect(dryPlan.hosts.map((host: {transfer: string}) => host.transfer)).toEqual(['patch', 'patch', 'patch']);

@@ -13,10 +13,12 @@ export function deploymentExample(config: InstanceConfig): string {
 
 # hosts:
 #   - host: deploy@203.0.113.10        # user@host, or user@host:port for another SSH port
-#     setup: single                     # single: every daemon; server: redis, ampnode and nginx only
-#   - host: deploy@203.0.113.11
-#     setup: server
+#   - host: deploy@web2.example.net
+#     name: beta                        # with hosts: in amprun.yaml, the entry this host is (else: by address)
 #     pre_update: scripts/pre-update.sh # run on this host after unpacking, before the switch
+#
+# What each host runs comes from amprun.yaml: without hosts: there, every host runs the whole
+# instance (its frontend on every address of the host); with hosts:, each host what its entry says.
 
 # Where releases live on every host: <root>/dist/ (releases, .current, .previous, lock-file)
 # and <root>/var/ (the amprun root: logs, pids, data).
@@ -27,7 +29,8 @@ export function deploymentExample(config: InstanceConfig): string {
 # pre_deploy: ./scripts/check-clean.sh
 # post_deploy: ./scripts/notify.sh
 
-# How long the health check after the switch waits for https://<host>:${config.ports.frontend}/ to answer.
+# How long the health check after the switch waits for https://<host>:${config.ports.frontend}/health to answer
+# (per host, health_url: sets another address, e.g. when the host is reached through a jump host).
 # health_timeout_seconds: 60
 
 hosts: []
