@@ -60,6 +60,23 @@ function failedPreUpdate(plan: DeployPlan): DeployEvent[] {
 const unpackOutput = ['unpacking ampify-3f9a0c12de.tar (2,114 files)', 'unpacking instance-8b7e61d0a4.tar (87 files)', 'manifest written: 2,201 entries'];
 
 describe('deploy screen at 80×24', () => {
+	it('before the first host: each building step with its time, the running one ticking from when it started', async () => {
+		const {deploy, app, screen} = await mount();
+		deploy.push(
+			{type: 'phase', phase: 'planning', at: fixedNow - 9000},
+			{type: 'build-step', what: 'instance-8b7e61d0a4: archive', state: 'running', at: fixedNow - 9000},
+			{type: 'build-step', what: 'instance-8b7e61d0a4: archive', state: 'ok', at: fixedNow - 9000, ms: 400},
+			{type: 'build-step', what: 'ampify-3f9a0c12de: build', state: 'running', at: fixedNow - 6500},
+		);
+		await waitForContent(app, 'ampify-3f9a0c12de: build');
+		const text = screen();
+		expect(text).toMatch(/planning 9\.0 s/);
+		expect(text).toContain('building the releases');
+		expect(text).toMatch(/✓ instance-8b7e61d0a4: archive 0\.4 s/);
+		expect(text).toMatch(/▸ ampify-3f9a0c12de: build 6\.5 s/);
+		expect(text).not.toContain('(no host yet)');
+	});
+
 	it('three hosts mid-deploy: phase, counts, a row per host, the selected host’s output', async () => {
 		const {deploy, plan, app, screen} = await mount();
 		const [web1, web2] = plan.hosts;

@@ -109,6 +109,39 @@ describe('deploy --batch', () => {
 		expect(out.stdout.filter(line => line.startsWith('  deploy@db'))).toEqual(['  deploy@db.example.net:2222 rolled-back   0.1 s 18.4 MB full  -']);
 	});
 
+	it('a rollback that failed on a host: its errors, a lock left and how to remove it, exit 3', async () => {
+		const out = memoryOutput();
+		const code = await printDeploy(
+			scripted(
+				{type: 'build-step', what: 'instance-8b7e61d0a4: archive', state: 'running', at: 0},
+				{type: 'build-step', what: 'instance-8b7e61d0a4: archive', state: 'ok', at: 0, ms: 300},
+				{type: 'deploy-plan', plan},
+				{type: 'host-state', host: web2, state: 'rollback-failed'},
+				{
+					type: 'deploy-end',
+					ok: false,
+					phase: 'rollback-failed',
+					ms: 5000,
+					error: `${web2}: health-check: no answer; the rollback failed on ${web2} (started again: exit 1)`,
+					hosts: [
+						{host: web1, state: 'rolled-back', stepMs: {}},
+						{host: web2, state: 'rollback-failed', stepMs: {}, rollbackErrors: ['started again: exit 1']},
+						{host: db, state: 'rolled-back', stepMs: {}},
+					],
+					locksLeft: [{host: web2, file: '/opt/ampzero/dist/lock-file'}],
+				},
+			),
+			out,
+		);
+		expect(code).toBe(3);
+		expect(out.stdout.slice(0, 2)).toEqual(['build: instance-8b7e61d0a4: archive …', 'build: instance-8b7e61d0a4: archive ok 0.3 s']);
+		expect(out.stdout.filter(line => line.startsWith(web2) && line.trimEnd().endsWith(' rollback-failed'))).toHaveLength(1);
+		expect(out.stdout).toContain('rollback failures:');
+		expect(out.stdout).toContain(`  ${web2}: started again: exit 1`);
+		expect(out.stdout.join('\n')).toContain(`the lock on ${web2} could not be released: once the host answers, \`ampzero deploy kickass --force-unlock --host ${web2}\``);
+		expect(out.stdout.at(-1)).toMatch(/^rollback FAILED after 5\.0 s: /);
+	});
+
 	it('events that stop without an end: exit 1, saying how to check the hosts', async () => {
 		const out = memoryOutput();
 		expect(await printDeploy(scripted(...deployUpTo(plan, 'transfer')), out)).toBe(1);

@@ -1,6 +1,6 @@
-import type http from 'node:http';
-import {transportFor, type ClientTls, type Transport} from '../../../services/tls/transport.js';
+import type {ClientTls} from '../../../services/tls/transport.js';
 import type {Logger} from '../shared/logger.js';
+import {base64, KeyspaceClient} from './keyspace-client.js';
 
 export interface RegistrationOptions {
 	/** etcd client URLs; the first that answers is used. */
@@ -22,12 +22,13 @@ export interface RegistrationOptions {
  */
 export class KeyspaceRegistration {
 	private leaseId: string | undefined;
-	private endpoint: string | undefined;
 	private timer: NodeJS.Timeout | undefined;
 	private stopped = false;
-	private readonly transports = new Map<string, Transport>();
+	private readonly client: KeyspaceClient;
 
-	constructor(private readonly options: RegistrationOptions) {}
+	constructor(private readonly options: RegistrationOptions) {
+		this.client = new KeyspaceClient(options.endpoints, options.tls);
+	}
 
 	/** Grants the lease and writes the key; retries for some 10 s while keyspace starts (soon at first). */
 	async start(): Promise<void> {
@@ -84,64 +85,16 @@ export class KeyspaceRegistration {
 			}
 		} catch (error) {
 			this.options.logger.warn(`keyspace keep-alive failed: ${(error as Error).message}`);
-			this.endpoint = undefined;
+			this.client.forgetEndpoint();
 		}
 		this.scheduleKeepAlive();
 	}
 
-	private async call(apiPath: string, body: unknown): Promise<unknown> {
-		// The one that answered last first, each tried once: a member that hangs costs one timeout, not two.
-		const endpoints = [...new Set(this.endpoint ? [this.endpoint, ...this.options.endpoints] : this.options.endpoints)];
-		let lastError: unknown;
-		for (const endpoint of endpoints) {
-			try {
-				const {status, text} = await this.post(new URL(apiPath, endpoint), JSON.stringify(body));
-				if (status < 200 || status > 299) throw new Error(`${apiPath} answered ${status}: ${text.slice(0, 200)}`);
-				this.endpoint = endpoint;
-				// The keep-alive stream answers one JSON object per line; the first is the one for our request.
-				return JSON.parse(text.split('\n')[0] ?? '{}');
-			} catch (error) {
-				lastError = error;
-			}
-		}
-		throw lastError instanceof Error ? lastError : new Error(String(lastError));
-	}
-
-	private transport(url: URL): Transport {
-		let transport = this.transports.get(url.origin);
-		if (!transport) {
-			transport = transportFor(url, 'keyspace', this.options.tls, 2);
-			this.transports.set(url.origin, transport);
-		}
-		return transport;
-	}
-
-	/** One POST with a 2 s limit on the whole exchange (the keep-alive answer is a stream that ends with the request). */
-	private post(url: URL, body: string): Promise<{status: number; text: string}> {
-		const transport = this.transport(url);
-		return new Promise((resolve, reject) => {
-			const request = transport.request(
-				{host: url.hostname, port: url.port || transport.defaultPort, method: 'POST', path: url.pathname, agent: transport.agent, headers: {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}, timeout: 2_000},
-				(response: http.IncomingMessage) => {
-					let text = '';
-					response.setEncoding('utf8');
-					response.on('data', (chunk: string) => (text += chunk));
-					response.on('end', () => resolve({status: response.statusCode ?? 0, text}));
-					response.on('error', reject);
-				},
-			);
-			const timer = setTimeout(() => request.destroy(new Error(`no answer from ${url.origin} in 2 s`)), 2_000);
-			request.on('close', () => clearTimeout(timer));
-			request.on('timeout', () => request.destroy(new Error(`no answer from ${url.origin} in 2 s`)));
-			request.on('error', reject);
-			request.end(body);
-		});
+	private call(apiPath: string, body: unknown): Promise<unknown> {
+		return this.client.call(apiPath, body);
 	}
 }
 
-function base64(text: string): string {
-	return Buffer.from(text, 'utf8').toString('base64');
-}
 
 /** Where an ampnode registers: one key per host and port (and per machine, for an instance over several: they share the host key). */
 export function registrationKey(instance: string, hostId: number, port: number, machine?: string): string {

@@ -12,6 +12,7 @@ import {serveUntilSignal} from '../shared/signals.js';
 import {KeyspaceRegistration, registrationKey} from './keyspace-registration.js';
 import {startAmpnodeServer} from './server.js';
 import {loadServices} from './service-loader.js';
+import {KeyspaceClient} from './keyspace-client.js';
 import {SessionStore} from './sessions.js';
 import {readAmpnodeSettings} from './settings.js';
 
@@ -79,7 +80,7 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		ampnodeDirectory,
 		templatesDirectory: settings.templates,
 		homeTemplate: settings.home,
-		sessions: new SessionStore(redis, config.name),
+		sessions: new SessionStore(redis, config.name, new KeyspaceClient(config.keyspaceEndpoints, tls)),
 		services,
 		data,
 		logger,
