@@ -9,7 +9,7 @@ import {LogstoreClient} from '../../services/logstore/client.js';
 import type {LogRecord} from '../../services/logstore/records.js';
 import {createLoginLink} from '../../services/login.js';
 import {ZerodataClient} from '../../services/zerodata/client.js';
-import {delay, startInstanceDaemons, type RunningDaemons} from '../helpers/daemons.js';
+import {delay, redisCommand, startInstanceDaemons, type RunningDaemons} from '../helpers/daemons.js';
 import {cookieFrom, getUrl} from '../helpers/https-request.js';
 import {makeTestInstance, type TestInstance} from '../helpers/instance.js';
 
@@ -98,15 +98,21 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 		expect(again.body).toContain('does not work');
 	});
 
-	test('every ampnode behind nginx shares the sessions in the live redis', async () => {
+	test('every ampnode shares the sessions, kept in the keyspace: a login holds when the live redis loses everything', async () => {
 		const {config} = instance;
 		const login = await getUrl(await createLoginLink(config, instance.directory));
 		const cookie = cookieFrom(login, sessionCookie)!;
-		for (const port of config.ports.ampnode) {
-			const page = await getUrl(`http://127.0.0.1:${port}/`, {cookie});
-			expect(page.status).toBe(200);
-			expect(page.body).toContain(`(user ${config.userId}) on host ${config.hostId}`);
-		}
+		const signedIn = async (): Promise<void> => {
+			for (const port of config.ports.ampnode) {
+				const page = await getUrl(`http://127.0.0.1:${port}/`, {cookie});
+				expect(page.status).toBe(200);
+				expect(page.body).toContain(`(user ${config.userId}) on host ${config.hostId}`);
+			}
+		};
+		await signedIn();
+		// What a restart of the live redis (no persistence) leaves: nothing.
+		expect(await redisCommand('127.0.0.1', config.ports.redisLive, config.redisPassword, 'FLUSHALL')).toBe('+OK');
+		await signedIn();
 	});
 
 	test('the sign-in is recorded in zerodata with a request signed by the host key', async () => {

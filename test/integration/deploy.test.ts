@@ -311,6 +311,14 @@ describe('ampzero deploy to three SSH hosts', () => {
 		expect(reports.map(report => report.host)).toEqual(harness!.hosts.map(host => host.target).sort());
 		for (const report of reports) expect(report).toMatchObject({https: 'HTTP 200', running: true});
 		expect(reports.map(report => `${report.release.replace(' ', '\n')}\n`)).toEqual([...harness!.hosts].sort((a, b) => a.target.localeCompare(b.target)).map(currentOf));
+		// Hosts named by ~/.ssh/config aliases: the HTTPS check goes where the connection went (HostName), not to the alias.
+		const aliases = path.join(fixture!.root, 'aliases.yaml');
+		writeFileSync(aliases, `hosts:\n${harness!.hosts.map(host => `  - root@${host.name}\n`).join('')}ssh:\n  config_file: ${harness!.sshConfigFile}\n  known_hosts: ${harness!.knownHostsFile}\n  agent: false\n`);
+		const byAlias = await ampzeroDeploy(fixture!, [fixture!.instance.directory, 'status', '--config', aliases, '--batch', '--json']);
+		expect(byAlias.code, byAlias.stderr).toBe(0);
+		const aliasReports = byAlias.events.filter(event => event.type === 'host-status');
+		expect(aliasReports.map(report => report.host)).toEqual(harness!.hosts.map(host => `root@${host.name}`).sort());
+		for (const report of aliasReports) expect(report).toMatchObject({https: 'HTTP 200', running: true});
 	}, 240_000);
 
 	it('SIGINT during the deploy stops it and leaves every host on its old release, serving', async () => {
