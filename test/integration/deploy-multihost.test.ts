@@ -7,6 +7,9 @@ import {loadInstanceConfig, type InstanceConfig} from '../../services/config/amp
 import {ampzeroDeploy, changeInstanceFile, git, makeReleaseCheckout, type DeployFixture, type DeployResult} from '../helpers/deploy-fixture.js';
 import {cookieFrom, getUrl} from '../helpers/https-request.js';
 import {runAmpzero} from '../helpers/instance.js';
+import {keyFileName} from '../../services/keys/identity.js';
+import {readPrivateKeyFile} from '../../services/keys/store.js';
+import {LogstoreClient} from '../../services/logstore/client.js';
 import {startSshHosts, type SshTestHost, type SshTestHosts} from '../helpers/ssh-hosts.js';
 
 /*
@@ -65,6 +68,26 @@ async function note(index: number, cookie: string): Promise<string | null> {
 	const answer = await getUrl(`${frontend(index)}/note`, {cookie});
 	expect(answer.status, answer.body).toBe(200);
 	return (JSON.parse(answer.body) as {note: string | null}).note;
+}
+
+/** The paths of every access record in alpha's logstore, read over HTTPS with the instance's CA and alpha's certificate. */
+async function accessPaths(): Promise<string[]> {
+	const tlsFile = (relative: string): string => readFileSync(path.join(fixture!.instance.directory, 'tls', relative), 'utf8');
+	const hostKey = await readPrivateKeyFile(path.join(fixture!.instance.directory, 'ampnode', keyFileName('host', config!.hostId, 'private')));
+	const logstore = new LogstoreClient({
+		url: `https://${host(0).address}:${config!.ports.logstore}`,
+		hostId: config!.hostId,
+		secretKey: hostKey.secretKey,
+		instance: config!.name,
+		tls: {ca: tlsFile('ca.cert'), cert: tlsFile('hosts/alpha.cert'), key: tlsFile('hosts/alpha.key')},
+	});
+	try {
+		const paths: string[] = [];
+		for await (const record of logstore.queryAll({kind: 'access'})) paths.push(String((record.data as {path?: string}).path));
+		return paths;
+	} finally {
+		logstore.close();
+	}
 }
 
 beforeAll(async () => {
@@ -146,6 +169,9 @@ describe('deploy of one instance over three hosts', () => {
 		expect(await note(1, cookie)).toBe('before the deploys');
 		expect(await note(2, cookie)).toBe('before the deploys');
 		expect((await getUrl(`${frontend(1)}/note`)).status).toBe(401);
+		const logged = Date.now() + 15_000;
+		while (!(await accessPaths()).includes('/note/save') && Date.now() < logged) await new Promise(resolve => setTimeout(resolve, 500));
+		expect(await accessPaths()).toContain('/note/save');
 	}, 420_000);
 
 	it('the note and the login survive a second deploy and a rollback', async () => {
@@ -157,5 +183,7 @@ describe('deploy of one instance over three hosts', () => {
 		const back = await deployTrio(['--rollback']);
 		expect(back.code, why(back)).toBe(0);
 		expect(await note(1, cookie)).toBe('before the deploys');
+		// The access record of the save, written to alpha's logstore before both deploys, is still there.
+		expect(await accessPaths()).toContain('/note/save');
 	}, 600_000);
 });
