@@ -9,7 +9,7 @@ const waitAtMostMs = 10_000;
 const maxQueued = 256;
 
 interface FsExt {
-	flock(fd: number, flags: 'exnb' | 'un', callback: (error: NodeJS.ErrnoException | null) => void): void;
+	flockSync(fd: number, flags: 'exnb' | 'un'): void;
 }
 // fs-ext is a native module: loaded when a lock is first taken, not when the CLI starts.
 let fsExt: FsExt | undefined;
@@ -18,14 +18,16 @@ function flockModule(): FsExt {
 	return fsExt;
 }
 
-function flock(fd: number, flags: 'exnb' | 'un'): Promise<boolean> {
-	return new Promise((resolve, reject) =>
-		flockModule().flock(fd, flags, error => {
-			if (error === null) resolve(true);
-			else if (error.code === 'EAGAIN' || error.code === 'EWOULDBLOCK') resolve(false);
-			else reject(error);
-		}),
-	);
+/** flock(2) that never blocks: true when done, false when another process holds the lock. */
+function flock(fd: number, flags: 'exnb' | 'un'): boolean {
+	try {
+		flockModule().flockSync(fd, flags);
+		return true;
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return false;
+		throw error;
+	}
 }
 
 /**
@@ -55,7 +57,11 @@ class DirectoryLock {
 		try {
 			return await work();
 		} finally {
-			await flock(this.fd!, 'un').catch(() => undefined);
+			try {
+				flock(this.fd!, 'un');
+			} catch {
+				// Closing the descriptor would drop it too; it stays open for the next turn.
+			}
 			this.passTurn();
 		}
 	}
@@ -96,7 +102,7 @@ class DirectoryLock {
 	private async takeFlock(signal: AbortSignal | undefined, deadline: number): Promise<void> {
 		this.fd ??= this.open();
 		for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
-			if (await flock(this.fd, 'exnb')) return;
+			if (flock(this.fd, 'exnb')) return;
 			signal?.throwIfAborted();
 			if (Date.now() >= deadline) throw this.timeoutError();
 			await new Promise(resolve => setTimeout(resolve, pause));
