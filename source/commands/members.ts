@@ -1,12 +1,14 @@
+import {rm} from 'node:fs/promises';
 import path from 'node:path';
 import {loadInstanceConfig} from '../../services/config/amprun.js';
 import {AmpError, UsageError} from '../../services/errors.js';
 import {openHub} from '../../services/hub/open.js';
 import {HubRefusal} from '../../services/hub/types.js';
-import {verifyPublicKey} from '../../services/keys/identity.js';
+import {writeFileAtomic} from '../../services/keys/atomic-write.js';
+import {keyFileName, verifyPublicKey, type PublicKeyRecord} from '../../services/keys/identity.js';
 import {memberNameProblem, membersFileName, type Member} from '../../services/keys/members.js';
 import {changeMembers, readMembers, withMember} from '../../services/keys/membership.js';
-import {hubPublicKeyFileName, readHubPublicKeyFile} from '../../services/keys/store.js';
+import {hubPublicKeyFileName, keyFileContent, readHubPublicKeyFile} from '../../services/keys/store.js';
 import {commitPaths} from '../../services/instance/git.js';
 import {resolveInstanceDirectory} from '../../services/instance/locate.js';
 import {createBatchOutput} from '../output.js';
@@ -38,9 +40,12 @@ export async function membersCommand(name: string, action: string | undefined, h
 	}
 
 	const hostId = Number(hostIdText);
+	const keyFile = `ampnode/${keyFileName('host', hostId, 'public')}`;
 	let change: (members: Member[]) => Member[];
 	if (verb === 'add') {
-		await checkHostAtHub(directory, config.hub, hostId);
+		const record = await checkHostAtHub(directory, config.hub, hostId);
+		// The key record beside the members file: where daemons on the embedded hub find the key, and what deploy ships.
+		if (hostId !== config.hostId) await writeFileAtomic(path.join(directory, keyFile), keyFileContent(record));
 		change = members => withMember(members, hostId, memberName);
 	} else {
 		if (hostId === config.hostId) {
@@ -52,7 +57,9 @@ export async function membersCommand(name: string, action: string | undefined, h
 		};
 	}
 	const written = await changeMembers(directory, owner, change);
-	const commit = written === undefined ? null : await commitPaths(directory, {name: config.userName, email: config.userEmail}, [file], `${verb === 'add' ? 'Add' : 'Remove'} member host-${hostId}`);
+	if (verb === 'remove') await rm(path.join(directory, keyFile), {force: true});
+	const paths = hostId === config.hostId ? [file] : [file, keyFile];
+	const commit = written === undefined ? null : await commitPaths(directory, {name: config.userName, email: config.userEmail}, paths, `${verb === 'add' ? 'Add' : 'Remove'} member host-${hostId}`);
 	const did = verb === 'add' ? `host-${hostId} is a member of ${config.name}` : `host-${hostId} is no longer a member of ${config.name}`;
 	output.event(
 		{type: verb === 'add' ? 'member-added' : 'member-removed', hostId, name: memberName, changed: written !== undefined, commit},
@@ -62,8 +69,8 @@ export async function membersCommand(name: string, action: string | undefined, h
 	return 0;
 }
 
-/** A host to add must be one the instance's hub signed: a typo should not become a member. */
-async function checkHostAtHub(directory: string, location: string, hostId: number): Promise<void> {
+/** A host to add must be one the instance's hub signed: a typo should not become a member. Returns its key record. */
+async function checkHostAtHub(directory: string, location: string, hostId: number): Promise<PublicKeyRecord> {
 	const hubKey = await readHubPublicKeyFile(path.join(directory, 'ampnode', hubPublicKeyFileName));
 	let record;
 	try {
@@ -75,4 +82,5 @@ async function checkHostAtHub(directory: string, location: string, hostId: numbe
 	if (record.kind !== 'host' || record.id !== hostId || !verifyPublicKey(record, hubKey)) {
 		throw new AmpError(`the hub answered a record for host-${hostId} that its key (${hubPublicKeyFileName}) did not sign; nothing was changed`);
 	}
+	return {kind: 'host', id: hostId, publicKey: record.publicKey, hubSignature: record.hubSignature};
 }

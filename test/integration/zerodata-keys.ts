@@ -105,3 +105,8 @@ export function writeTestMembers(instanceDirectory: string, keys: TestHostKeys, 
 	const signed = signMembers({instance, owner: keys.owner.record.id, signedAt: new Date().toISOString(), members: members.map(hostId => ({hostId, name: `host-${hostId}`}))}, keys.owner.secretKey);
 	writeFileSync(path.join(instanceDirectory, 'ampnode', membersFileName), membersFileContent(signed));
 }
+
+/** Writes a host's public key record into the instance's `ampnode/`, as `ampzero members add` and `hub update` do. */
+export function writeHostKeyRecord(instanceDirectory: string, host: TestHostKeys['hosts'][number]): void {
+	writeFileSync(path.join(instanceDirectory, 'ampnode', keyFileName('host', host.record.id, 'public')), JSON.stringify(host.record, null, '\t'));
+}

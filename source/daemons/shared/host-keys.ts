@@ -1,7 +1,9 @@
 import type {KeyObject} from 'node:crypto';
+import {readFileSync, statSync} from 'node:fs';
+import path from 'node:path';
 import {errorMessage} from '../../../services/errors.js';
 import {HubRefusal, type Hub} from '../../../services/hub/types.js';
-import {verifyPublicKey, type HubPublicKeyRecord, type PublicKeyRecord} from '../../../services/keys/identity.js';
+import {keyFileName, verifyPublicKey, type HubPublicKeyRecord, type PublicKeyRecord} from '../../../services/keys/identity.js';
 import {verifyingKeyObject} from '../../../services/keys/request-signing.js';
 import type {Logger} from './logger.js';
 
@@ -135,5 +137,75 @@ export class HubHostKeys implements HostKeySource {
 
 	private forgetExpired(now: number): void {
 		for (const [hostId, entry] of this.cache) if (entry.until <= now) this.cache.delete(hostId);
+	}
+}
+
+export interface InstanceKeyFilesOptions {
+	/** The instance's `ampnode/` directory. */
+	directory: string;
+	hubKey: HubPublicKeyRecord;
+	/** How often, at most, a key file is looked at again (default 1 s). */
+	recheckMs?: number;
+	now?: () => number;
+}
+
+/**
+ * The host key records in the instance's `ampnode/` (`host-ID.public.key`, signed by the
+ * instance's hub): where an instance on the embedded hub finds its members' keys, since that hub's
+ * state lives only on the machine that made the instance. `hub update` writes the new record there
+ * and `ampzero members add` the record of a host it adds, so the files are as current as the
+ * instance; each is looked at again at most once per `recheckMs`, and a rotated-away key is
+ * refused as soon as the file with the new one is in place.
+ */
+export class InstanceKeyFiles implements HostKeySource {
+	private readonly cache = new Map<number, {answer: HostKeyAnswer; stamp: string; checkedAt: number}>();
+	private readonly recheckMs: number;
+	private readonly now: () => number;
+
+	constructor(private readonly options: InstanceKeyFilesOptions) {
+		this.recheckMs = options.recheckMs ?? 1_000;
+		this.now = options.now ?? Date.now;
+	}
+
+	get knownHosts(): number {
+		return this.cache.size;
+	}
+
+	async keyFor(hostId: number): Promise<HostKeyAnswer> {
+		const now = this.now();
+		const cached = this.cache.get(hostId);
+		if (cached !== undefined && now - cached.checkedAt < this.recheckMs) return cached.answer;
+		const file = path.join(this.options.directory, keyFileName('host', hostId, 'public'));
+		const stamp = fileStamp(file);
+		if (cached !== undefined && cached.stamp === stamp) {
+			cached.checkedAt = now;
+			return cached.answer;
+		}
+		const answer = this.read(file, hostId);
+		if (this.cache.size > 10_000) this.cache.clear();
+		this.cache.set(hostId, {answer, stamp, checkedAt: now});
+		return answer;
+	}
+
+	private read(file: string, hostId: number): HostKeyAnswer {
+		let record: PublicKeyRecord;
+		try {
+			record = JSON.parse(readFileSync(file, 'utf8')) as PublicKeyRecord;
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {refused: `the instance has no key record of host ${hostId} (ampnode/${keyFileName('host', hostId, 'public')}; \`ampzero members NAME add ${hostId}\` writes it)`};
+			return {refused: `cannot read ${file}: ${errorMessage(error)}`};
+		}
+		if (record.id !== hostId) return {refused: `${file} holds the record of host ${record.id}`};
+		return trustedKey(record, this.options.hubKey);
+	}
+}
+
+/** Enough of a file's identity to see that it changed: inode, size, modification and change times. */
+export function fileStamp(file: string): string {
+	try {
+		const stat = statSync(file, {bigint: true});
+		return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+	} catch {
+		return 'missing';
 	}
 }

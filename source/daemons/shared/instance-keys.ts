@@ -5,17 +5,22 @@ import {AmpError} from '../../../services/errors.js';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {openHub} from '../../../services/hub/open.js';
 import type {HubPublicKeyRecord} from '../../../services/keys/identity.js';
-import {HubHostKeys} from './host-keys.js';
+import {HubHostKeys, InstanceKeyFiles, type HostKeySource} from './host-keys.js';
 import type {Logger} from './logger.js';
 import {InstanceMembership} from './membership.js';
 
 /**
- * Which key a host id signs with: the record the instance's hub (amprun.yaml \`hub\`) holds now,
- * checked against the instance's \`ampnode/hub.public.key\`. Never the copies in \`ampnode/\`: a key
- * rotated away at the hub must not come back while the hub is unreachable.
+ * Which key a host id signs with, checked against the instance's \`ampnode/hub.public.key\`. With a
+ * served hub (amprun.yaml \`hub\` a URL): the record that hub holds now, and never the copies in
+ * \`ampnode/\`, so a key rotated away at the hub cannot come back while the hub is unreachable (its
+ * last answer serves for at most 10 minutes). With the embedded hub, whose state lives only on the
+ * machine that made the instance: the records in \`ampnode/\`, which \`hub update\` and
+ * \`ampzero members add\` keep current.
  */
-export function instanceHostKeys(instanceDirectory: string, config: Pick<InstanceConfig, 'hub'>, logger: Logger): HubHostKeys {
-	return new HubHostKeys({hub: openHub(config.hub), hubKey: readInstanceHubKey(instanceDirectory), logger});
+export function instanceHostKeys(instanceDirectory: string, config: Pick<InstanceConfig, 'hub'>, logger: Logger): HostKeySource {
+	const hubKey = readInstanceHubKey(instanceDirectory);
+	if (config.hub === 'embedded') return new InstanceKeyFiles({directory: path.join(instanceDirectory, 'ampnode'), hubKey});
+	return new HubHostKeys({hub: openHub(config.hub), hubKey, logger});
 }
 
 /** Who may use the instance's zerodata and logstore: the members its owner signed (\`ampnode/members.json\`). */

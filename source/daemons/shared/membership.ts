@@ -1,9 +1,10 @@
-import {readFileSync, statSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {errorMessage} from '../../../services/errors.js';
 import {keyFileName, verifyPublicKey, type PublicKeyRecord} from '../../../services/keys/identity.js';
 import {checkMembers, type MembershipOwner} from '../../../services/keys/membership.js';
 import {membersFileName, parseMembersFile} from '../../../services/keys/members.js';
+import {fileStamp} from './host-keys.js';
 import {readInstanceHubKey} from './instance-keys.js';
 import type {Logger} from './logger.js';
 
@@ -114,15 +115,6 @@ export class InstanceMembership implements MembershipSource {
 			throw new Error(`${this.ownerFile} is not the owner's key signed by the instance's hub`);
 		}
 		return record.publicKey;
-	}
-}
-
-function fileStamp(file: string): string {
-	try {
-		const stat = statSync(file, {bigint: true});
-		return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
-	} catch {
-		return 'missing';
 	}
 }
 
