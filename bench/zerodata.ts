@@ -8,13 +8,15 @@
  * of zerodata, PostgreSQL and this load generator beside each, so the ceiling of the machine shows.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import net from 'node:net';
 import {availableParallelism, tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 import {parseArgs} from 'node:util';
-import {newKeyPair, publicKeyStatement, signDetached, type PublicKeyRecord} from '../services/keys/identity.js';
+import {keyFileName, newKeyPair, publicKeyStatement, signDetached, type PublicKeyRecord} from '../services/keys/identity.js';
+import {membersFileContent, membersFileName, signMembers} from '../services/keys/members.js';
+import {keyFileContent} from '../services/keys/store.js';
 import {ZerodataClient} from '../services/zerodata/client.js';
 import {startTestPostgresql, type TestPostgresql} from '../test/helpers/postgresql.js';
 import {procStat, treeCpu} from './proc-stats.js';
@@ -129,33 +131,46 @@ interface Trust {
 	hub: {hub: string; publicKey: string};
 	record: PublicKeyRecord;
 	secretKey: string;
+	/** An instance directory with the owner's key and \`ampnode/members.json\` listing the host, as init makes it. */
+	instanceDirectory: string;
 }
 
-function makeTrust(hostId: number): Trust {
+function makeTrust(hostId: number, index: number): Trust {
 	const hubPair = newKeyPair();
 	const hostPair = newKeyPair();
-	const unsigned = {kind: 'host' as const, id: hostId, publicKey: hostPair.publicKey};
-	return {
-		hub: {hub: 'embedded', publicKey: hubPair.publicKey},
-		record: {...unsigned, hubSignature: signDetached(publicKeyStatement(unsigned), hubPair.secretKey)},
-		secretKey: hostPair.secretKey,
+	const ownerPair = newKeyPair();
+	const signed = (kind: 'host' | 'user', id: number, publicKey: string): PublicKeyRecord => {
+		const unsigned = {kind, id, publicKey};
+		return {...unsigned, hubSignature: signDetached(publicKeyStatement(unsigned), hubPair.secretKey)};
 	};
+	const hub = {hub: 'embedded', publicKey: hubPair.publicKey};
+	const instanceDirectory = path.join(temporary, `instance-${index}`);
+	const ampnode = path.join(instanceDirectory, 'ampnode');
+	mkdirSync(ampnode, {recursive: true});
+	writeFileSync(path.join(ampnode, 'hub.public.key'), keyFileContent(hub));
+	writeFileSync(path.join(ampnode, keyFileName('user', 1, 'public')), keyFileContent(signed('user', 1, ownerPair.publicKey)));
+	const members = signMembers({instance, owner: 1, signedAt: new Date().toISOString(), members: [{hostId, name: 'bench'}]}, ownerPair.secretKey);
+	writeFileSync(path.join(ampnode, membersFileName), membersFileContent(members));
+	return {hub, record: signed('host', hostId, hostPair.publicKey), secretKey: hostPair.secretKey, instanceDirectory};
 }
 
-/** One zerodata process, started the way the daemon starts it but with a fixed trusted host key. */
+/** One zerodata process, started the way the daemon starts it (members from the instance's signed members file) but with a fixed trusted host key. */
 async function startZerodataProcess(trust: Trust, directory: string, engine: {engine: 'sqlite'} | {engine: 'postgresql'; url: string}): Promise<{url: string; pid: number}> {
 	const port = await freePort();
 	const compiled = path.join(path.dirname(fileURLToPath(import.meta.url)), '../source/daemons');
 	const server = pathToFileURL(path.join(compiled, 'zerodata/server.js')).href;
 	const hostKeys = pathToFileURL(path.join(compiled, 'shared/host-keys.js')).href;
 	const logger = pathToFileURL(path.join(compiled, 'shared/logger.js')).href;
+	const membership = pathToFileURL(path.join(compiled, 'shared/membership.js')).href;
 	const options = {host: '127.0.0.1', port, directory, instance, engine};
 	const script = [
 		`const {startZerodata} = await import(${JSON.stringify(server)});`,
 		`const {StaticHostKeys} = await import(${JSON.stringify(hostKeys)});`,
 		`const {silentLogger} = await import(${JSON.stringify(logger)});`,
-		`const trust = ${JSON.stringify({hub: trust.hub, hosts: [trust.record]})};`,
-		`await startZerodata({...JSON.parse(process.env.ZERODATA_OPTIONS), hostKeys: new StaticHostKeys(trust.hosts, trust.hub, silentLogger)});`,
+		`const {InstanceMembership} = await import(${JSON.stringify(membership)});`,
+		`const trust = ${JSON.stringify({hub: trust.hub, hosts: [trust.record], instanceDirectory: trust.instanceDirectory})};`,
+		`const members = new InstanceMembership({instanceDirectory: trust.instanceDirectory, owner: {name: ${JSON.stringify(instance)}, userId: 1}, logger: silentLogger});`,
+		`await startZerodata({...JSON.parse(process.env.ZERODATA_OPTIONS), members, hostKeys: new StaticHostKeys(trust.hosts, trust.hub, silentLogger)});`,
 	].join('\n');
 	const child = startDetached(process.execPath, ['--input-type=module', '-e', script], {...process.env, ZERODATA_OPTIONS: JSON.stringify(options)});
 	const url = `http://127.0.0.1:${port}`;
@@ -243,7 +258,7 @@ interface SetupResult {
 }
 
 async function runSetup(setup: Setup, index: number): Promise<SetupResult> {
-	const trust = makeTrust(1);
+	const trust = makeTrust(1, index);
 	let engine: {engine: 'sqlite'} | {engine: 'postgresql'; url: string} = {engine: 'sqlite'};
 	if (setup.engine === 'postgresql') {
 		postgresql ??= await startTestPostgresql();

@@ -70,7 +70,7 @@ for (const [entry, bundle] of processes) {
 		...common,
 		entryPoints: [path.join(checkout, 'dist', 'source', entry)],
 		outfile: path.join(checkout, 'dist', 'source', bundle),
-		external: ['better-sqlite3', 'pg-native'],
+		external: ['better-sqlite3', 'fs-ext', 'pg-native'],
 	});
 }
 
@@ -87,5 +87,5 @@ await build({
 	entryPoints: [path.join(checkout, 'dist', 'source', 'cli.js')],
 	outdir: cliBundle,
 	splitting: true,
-	external: ['better-sqlite3', 'pg-native', 'ssh2', 'react-devtools-core', 'ioredis', 'react', '@achingbrain/nat-port-mapper'],
+	external: ['better-sqlite3', 'fs-ext', 'pg-native', 'ssh2', 'react-devtools-core', 'ioredis', 'react', '@achingbrain/nat-port-mapper'],
 });

@@ -109,7 +109,7 @@ export function buildProgram(): Command {
 		.option('--cert <FILE>', 'TLS certificate (PEM) for HTTPS; implies --https')
 		.option('--key <FILE>', 'TLS private key (PEM) for HTTPS')
 		.option('--register-limit <N>', 'registrations one address may make per minute', '10')
-		.option('--register-limit-total <N>', 'registrations from everyone per minute', '100')
+		.option('--register-limit-total <N>', 'registrations from everyone per minute', '1000')
 		.action(async (options: Record<string, unknown>) => {
 			const {hubServeCommand} = await import('./commands/hub.js');
 			process.exitCode = await hubServeCommand(options);
@@ -135,6 +135,19 @@ export function buildProgram(): Command {
 	).action(async (hostId: string, options: Record<string, unknown>) => {
 		const {hubLookupCommand} = await import('./commands/hub.js');
 		process.exitCode = await hubLookupCommand(hostId, options);
+	});
+
+	batchOptions(
+		program
+			.command('members')
+			.description('list, add or remove the hosts allowed to use the instance (ampnode/members.json, signed by your user key)')
+			.argument('<NAME>', 'instance name or path')
+			.argument('[ACTION]', 'list (default), add or remove')
+			.argument('[HOST-ID]', "with add and remove: the host's id, as in host-ID.public.key")
+			.option('--name <NAME>', 'with add: a name for the host, for people reading the list'),
+	).action(async (name: string, action: string | undefined, hostId: string | undefined, options: Record<string, unknown>) => {
+		const {membersCommand} = await import('./commands/members.js');
+		process.exitCode = await membersCommand(name, action, hostId, options);
 	});
 
 	program

@@ -4,6 +4,8 @@ export class HttpError extends Error {
 	constructor(
 		readonly status: number,
 		message: string,
+		/** With 429 and 503: seconds after which the same request may succeed (the Retry-After header). */
+		readonly retryAfterSeconds?: number,
 	) {
 		super(message);
 	}

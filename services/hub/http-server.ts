@@ -1,6 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import {errorMessage} from '../errors.js';
+import {limitConnections} from '../http/connection-limits.js';
+import {FairGate, type FairGateLimits} from '../http/fair-gate.js';
 import {HttpError} from '../http/http-error.js';
 import {expectObject, readJsonBody} from '../http/request-body.js';
 import type {IdentityKind} from '../keys/identity.js';
@@ -16,27 +18,48 @@ const maxBodyBytes = 64 * 1024;
  *   POST /v1/update                  {kind, id, newPublicKey, signature} → {hubSignature, version}
  *   POST /v1/announce                {hostId, host, port, at, sequence, signature} → {}
  *   GET  /v1/records/<kind>/<id>     → the record
- * A refusal answers 400/403/404/409 with {error} (413 a body over 64 KiB); too many registrations, 429 with Retry-After.
+ * A refusal answers 400/403/404/409 with {error} (413 a body over 64 KiB); too many registrations, 429 with Retry-After;
+ * a hub too busy to queue the request, 503 with Retry-After.
+ *
+ * At most `gate.inFlight` requests are handled at once; the rest wait in a queue per source
+ * address, served in turn, so a flood from a few addresses delays others by a turn each. Records
+ * are public on purpose: a key record holds only public halves, and an announce publishes the
+ * address a host serves its frontend on, which is what announcing is for.
  */
 export interface HubServerOptions {
 	/** Serve HTTPS with this certificate and key (PEM). */
 	tls?: {cert: string | Buffer; key: string | Buffer};
 	/** Limits on POST /v1/register; a refusal is 429 with Retry-After. */
 	limits?: RegistrationLimits;
+	/** Concurrency and queue bounds (default 16 in flight, 64 queued per source, 1024 in all). */
+	gate?: FairGateLimits;
 }
+
+const defaultGate: FairGateLimits = {inFlight: 16, queuedPerSource: 64, queued: 1024};
 
 export function createHubServer(hub: Hub, options: HubServerOptions = {}): http.Server | https.Server {
 	const limiter = options.limits ? new RegistrationLimiter(options.limits) : undefined;
+	const gate = new FairGate(options.gate ?? defaultGate);
 	const listener = (request: http.IncomingMessage, response: http.ServerResponse): void => {
-		handle(hub, request, limiter)
-			.then(result => reply(response, 200, result))
-			.catch((error: unknown) => {
-				if (error instanceof HubRefusal) reply(response, error.status, {error: error.message}, error.retryAfterSeconds);
-				else if (error instanceof HttpError) reply(response, error.status, {error: error.message});
-				else reply(response, 500, {error: `the hub failed: ${errorMessage(error)}`});
-			});
+		const source = request.socket.remoteAddress ?? 'unknown';
+		const admitted = gate.enter(source, () =>
+			handle(hub, request, limiter)
+				.then(result => reply(response, 200, result))
+				.catch((error: unknown) => {
+					if (error instanceof HubRefusal) reply(response, error.status, {error: error.message}, error.retryAfterSeconds);
+					else if (error instanceof HttpError) reply(response, error.status, {error: error.message});
+					else reply(response, 500, {error: `the hub failed: ${errorMessage(error)}`});
+				}),
+		);
+		if (!admitted) {
+			response.shouldKeepAlive = false;
+			reply(response, 503, {error: `the hub is busy (${gate.queued} requests waiting); retry in a second`}, 1);
+		}
 	};
-	return options.tls ? https.createServer({cert: options.tls.cert, key: options.tls.key}, listener) : http.createServer(listener);
+	const timeouts = {headersTimeout: 10_000, requestTimeout: 30_000};
+	const server = options.tls ? https.createServer({...timeouts, cert: options.tls.cert, key: options.tls.key}, listener) : http.createServer(timeouts, listener);
+	limitConnections(server, 256, 4096, {warn: () => undefined});
+	return server;
 }
 
 async function handle(hub: Hub, request: http.IncomingMessage, limiter: RegistrationLimiter | undefined): Promise<unknown> {

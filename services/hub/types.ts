@@ -44,12 +44,12 @@ export interface Hub {
 	lookup(kind: IdentityKind, id: number): Promise<HubRecord>;
 }
 
-/** The hub refused a request: a bad signature (403), an unknown identity (404), a malformed request (400), too many requests (429). */
+/** The hub refused a request: a bad signature (403), an unknown identity (404), a malformed request (400), too many requests (429), too busy now (503). */
 export class HubRefusal extends AmpError {
 	constructor(
 		message: string,
-		readonly status: 400 | 403 | 404 | 409 | 429,
-		/** With 429: seconds until a retry can succeed. */
+		readonly status: 400 | 403 | 404 | 409 | 429 | 503,
+		/** With 429 and 503: seconds until a retry can succeed. */
 		readonly retryAfterSeconds?: number,
 	) {
 		super(message);

@@ -11,6 +11,8 @@ import {syncDirectory, writeFileAtomic} from '../keys/atomic-write.js';
 import {isAlive} from '../supervisor/proc.js';
 import {createIdentity} from '../keys/create-identity.js';
 import type {HubPublicKeyRecord} from '../keys/identity.js';
+import {membersFileName} from '../keys/members.js';
+import {ensureHostIsMember} from '../keys/membership.js';
 import {hubPublicKeyFileContent, hubPublicKeyFileName, readHubPublicKeyFile, readIdentityKeys, writeIdentityKeys} from '../keys/store.js';
 import {checkAmprunRoot} from './amprun-root.js';
 import {makeInstancePrivate, privateDirectoryMode} from './privacy.js';
@@ -120,6 +122,7 @@ async function* createNewInstance(target: string, answers: InitAnswers, signal: 
 			await writeIdentityKeys(ampnode, host);
 			await writeFileAtomic(path.join(ampnode, hubPublicKeyFileName), hubPublicKeyFileContent(hubKey));
 			const config = newInstanceConfig(name, answers, {userId: user.public.id, hostId: host.public.id});
+			await ensureHostIsMember(building, {name, userId: config.userId}, config.hostId, config.hostName);
 			return {value: config, detail: `user-${config.userId}, host-${config.hostId}`};
 		});
 		yield* step('files', 'Writing the configuration files', signal, async () => {
@@ -171,7 +174,8 @@ async function* clobberInstance(target: string, answers: InitAnswers, signal: Ab
 			const keys = await readIdentityKeys(ampnode, kind, hubKey);
 			if (keys.public.id !== id) throw new AmpError(`amprun.yaml says ${kind} ${id} but the key files are ${kind}-${keys.public.id}; fix ${kind}_id in amprun.yaml`);
 		}
-		return {value: undefined, detail: `user-${config.userId}, host-${config.hostId}`};
+		const added = await ensureHostIsMember(target, {name: config.name, userId: config.userId}, config.hostId, config.hostName);
+		return {value: undefined, detail: `user-${config.userId}, host-${config.hostId}${added ? `, host-${config.hostId} added to ampnode/${membersFileName}` : ''}`};
 	});
 	const plans = generatedFilePlans(config, target);
 	yield* step('files', 'Regenerating the configuration files', signal, async () => {
@@ -202,7 +206,7 @@ async function* clobberInstance(target: string, answers: InitAnswers, signal: Ab
 			await makeInstancePrivate(target, {git: true});
 			return {value: undefined, detail: `new repository, commit ${commit}`};
 		}
-		const paths = [...plans.map(plan => plan.path), `ampnode/${hubPublicKeyFileName}`, ...certificatesMade];
+		const paths = [...plans.map(plan => plan.path), `ampnode/${hubPublicKeyFileName}`, `ampnode/${membersFileName}`, ...certificatesMade];
 		const commit = await commitPaths(target, identity, paths, 'Regenerate instance files (ampzero init --clobber)', signal);
 		await makeInstancePrivate(target, {git: true});
 		return {value: undefined, detail: commit === null ? 'nothing changed' : `commit ${commit}`};

@@ -35,7 +35,7 @@ export class LogstoreClient {
 	constructor(options: LogstoreClientOptions) {
 		this.base = new URL(options.url);
 		this.transport = transportFor(this.base, 'logstore', options.tls, 8);
-		this.signer = new RequestSigner(options);
+		this.signer = new RequestSigner(options, 'logstore');
 	}
 
 	/** Resolves once the logstore has the records durably on disk. */

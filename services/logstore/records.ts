@@ -6,8 +6,13 @@ export interface LogRecord {
 	/** When it happened, epoch milliseconds. */
 	time: number;
 	kind: LogKind;
-	/** Which host (or ampnode) wrote it. */
+	/**
+	 * Which host wrote it. logstore sets it to \`host-ID\` of the host key that signed the append,
+	 * whatever the sender put there.
+	 */
 	host: string;
+	/** What the sender put in \`host\` when that was not its verified \`host-ID\` (ampnode's \`host-ID@machine:port\`); set by logstore. */
+	source?: string;
 	data: Record<string, unknown>;
 }
 

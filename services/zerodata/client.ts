@@ -53,7 +53,7 @@ export class ZerodataClient {
 	constructor(options: ZerodataClientOptions) {
 		this.base = new URL(options.url);
 		this.transport = transportFor(this.base, 'zerodata', options.tls, options.maxSockets ?? 32);
-		this.signer = new RequestSigner(options);
+		this.signer = new RequestSigner(options, 'zerodata');
 		this.coalesce = options.coalesce ?? true;
 		this.maxBatchesInFlight = options.maxBatchesInFlight ?? 4;
 	}

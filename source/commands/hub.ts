@@ -11,6 +11,8 @@ import {keyFileName, verifyDetached, verifyPublicKey, type IdentityKind} from '.
 import {announceStatement} from '../../services/hub/statements.js';
 import {HubRefusal} from '../../services/hub/types.js';
 import {rotateIdentity} from '../../services/keys/rotate.js';
+import {membersFileName} from '../../services/keys/members.js';
+import {readMembers, writeMembers} from '../../services/keys/membership.js';
 import {commitPaths} from '../../services/instance/git.js';
 import {resolveInstanceDirectory} from '../../services/instance/locate.js';
 import {createBatchOutput} from '../output.js';
@@ -45,7 +47,7 @@ export async function hubServeCommand(options: Record<string, unknown>): Promise
 	output.line(`hub listening on ${tls ? 'https' : 'http'}://${shownHost}:${actualPort} (state in ${state}); ^C stops it`);
 	output.line(`hub key fingerprint: ${hubKeyFingerprint(publicKey)} (init pins it with --hub-key)`);
 	if (tls) output.line(`TLS certificate ${tls.selfSigned ? `(self-signed, ${tls.certFile}) ` : ''}SHA-256 fingerprint: ${tls.fingerprint}`);
-	output.line(`registrations limited to ${limits.perSource} a minute per address and ${limits.total} a minute in total`);
+	output.line(`registrations limited to ${limits.perSource} a minute per address, ${limits.perSource * 3} per network (/24, /64) and ${limits.total} in total`);
 	await new Promise<void>(resolve => {
 		const stop = (): void => {
 			process.removeListener('SIGINT', stop);
@@ -65,8 +67,15 @@ export async function hubUpdateCommand(name: string, options: Record<string, unk
 	const output = createBatchOutput({json: Boolean(options['json'])});
 	const config = await loadInstanceConfig(directory);
 	const hub = openHub(config.hub);
+	// The members file is signed by the user key: read it before that key changes, sign it again after.
+	const owner = {name: config.name, userId: config.userId};
+	const members = kind === 'user' ? await readMembers(directory, owner) : undefined;
 	const rotated = await rotateIdentity(path.join(directory, 'ampnode'), kind, hub);
 	const files = (['public', 'private'] as const).map(part => `ampnode/${keyFileName(kind, rotated.id, part)}`);
+	if (members !== undefined) {
+		await writeMembers(directory, owner, members.members);
+		files.push(`ampnode/${membersFileName}`);
+	}
 	const commit = await commitPaths(directory, {name: config.userName, email: config.userEmail}, files, `Rotate the ${kind}-${rotated.id} key`).catch(() => null);
 	output.event(
 		{type: 'rotated', kind, id: rotated.id, publicKey: rotated.publicKey, hub: config.hub, commit},

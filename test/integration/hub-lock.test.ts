@@ -2,7 +2,11 @@ import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {spawn} from 'node:child_process';
+import {DirectoryHub} from '../../services/hub/directory-hub.js';
 import {withDirectoryLock} from '../../services/hub/lock.js';
+import {announceStatement} from '../../services/hub/statements.js';
+import {newKeyPair, signDetached} from '../../services/keys/identity.js';
 
 let directory: string;
 beforeEach(async () => {
@@ -39,6 +43,39 @@ describe('the hub state lock', () => {
 				),
 			);
 			expect([round, most, Number(await readFile(counter, 'utf8'))]).toEqual([round, 1, 12]);
+		}
+	});
+});
+
+describe('the hub checks signatures before it takes the lock', () => {
+	it('refuses forged announces and updates at once while another process holds the lock, then serves honest ones when it is free', async () => {
+		const hub = new DirectoryHub(path.join(directory, 'hub'));
+		const host = newKeyPair();
+		const control = newKeyPair();
+		const {id} = await hub.register('host', host.publicKey, control.publicKey);
+		// Another process holds the hub's lock, as a slow init on the same embedded hub would.
+		const holder = spawn('flock', ['--exclusive', path.join(directory, 'hub', 'lock.flock'), 'sleep', '30'], {stdio: 'ignore', detached: true});
+		try {
+			await new Promise(resolve => setTimeout(resolve, 300));
+			const unsigned = {hostId: id, host: '203.0.113.5', port: 8040, at: new Date().toISOString(), sequence: 1};
+			const started = Date.now();
+			const forged = await Promise.allSettled(
+				Array.from({length: 50}, () => hub.announce({...unsigned, signature: signDetached(announceStatement(unsigned), newKeyPair().secretKey)})),
+			);
+			await expect(hub.update('host', id, newKeyPair().publicKey, signDetached('not the statement', control.secretKey))).rejects.toThrow(/not signed by that identity's control key/);
+			expect(Date.now() - started).toBeLessThan(2_000);
+			expect(forged.every(result => result.status === 'rejected' && /not signed by that host's key/.test(String(result.reason)))).toBe(true);
+			const honest = hub.announce({...unsigned, signature: signDetached(announceStatement(unsigned), host.secretKey)});
+			await new Promise(resolve => setTimeout(resolve, 300));
+			process.kill(-holder.pid!, 'SIGKILL');
+			await honest;
+			expect((await hub.lookup('host', id)).announced?.sequence).toBe(1);
+		} finally {
+			try {
+				process.kill(-holder.pid!, 'SIGKILL');
+			} catch {
+				// Already gone.
+			}
 		}
 	});
 });

@@ -9,7 +9,7 @@ import {freePorts} from '../helpers/ports.js';
 import {postInTwoHalves} from '../helpers/split-request.js';
 import {startDaemonProcess, testInstanceConfig, waitForHealth, type DaemonProcess} from './logstore-zerodata-process.js';
 import {expectRefusals, post, signedHeaders} from './signed-request-cases.js';
-import {hostKeySource, registerHost, registerHostKeys, rotateHostKey, writeHostKeys, type TestHostKeys} from './zerodata-keys.js';
+import {hostKeySource, membersOf, registerHost, registerHostKeys, rotateHostKey, writeHostKeyRecord, writeHostKeys, writeTestMembers, type TestHostKeys} from './zerodata-keys.js';
 
 const instanceName = 'test-instance';
 let temporary: string;
@@ -21,7 +21,7 @@ let clients: LogstoreClient[] = [];
 beforeEach(async () => {
 	temporary = mkdtempSync(path.join(tmpdir(), 'ampzero-logstore-'));
 	// The embedded hub of AMPZERO_HOME=<temporary>/home, which the daemon processes look host keys up from.
-	keys = await registerHostKeys(path.join(temporary, 'home', 'hub'), 1);
+	keys = await registerHostKeys(path.join(temporary, 'home', 'hub'), 2);
 });
 
 function clientFor(url: string, host = keys.hosts[0]): LogstoreClient {
@@ -46,6 +46,13 @@ function record(time: number, kind: LogRecord['kind'], host: string, data: Recor
 	return {time, kind, host, data};
 }
 
+/** How logstore names the host that signed: `host-ID`. */
+function hostName(index = 0): string {
+	const host = keys.hosts[index];
+	if (host === undefined) throw new Error('no such test host');
+	return `host-${host.record.id}`;
+}
+
 async function inProcessLogstore(maxSegmentBytes?: number): Promise<LogstoreClient> {
 	const server = await startLogstore({
 		host: '127.0.0.1',
@@ -53,6 +60,7 @@ async function inProcessLogstore(maxSegmentBytes?: number): Promise<LogstoreClie
 		directory: path.join(temporary, 'segments'),
 		...(maxSegmentBytes !== undefined ? {maxSegmentBytes} : {}),
 		instance: instanceName,
+		members: membersOf(keys),
 		hostKeys: hostKeySource(keys),
 	});
 	servers.push(server);
@@ -74,18 +82,22 @@ async function logstoreProcess(): Promise<{daemon: DaemonProcess; client: Logsto
 describe('logstore queries', () => {
 	it('filters by kind, host and time range and pages with a cursor', async () => {
 		const client = await inProcessLogstore();
+		const other = clientFor(servers[0]!.url, keys.hosts[1]);
 		const records: LogRecord[] = [];
 		for (let i = 0; i < 250; i++) {
-			records.push(record(1_000 + i, i % 3 === 0 ? 'error' : 'access', i % 2 === 0 ? 'host-a' : 'host-b', {i}));
+			records.push(record(1_000 + i, i % 3 === 0 ? 'error' : 'access', hostName(i % 2), {i}));
 		}
-		await client.append(records.slice(0, 100));
-		await client.append(records.slice(100));
+		const ofA = records.filter(r => r.host === hostName(0));
+		const ofB = records.filter(r => r.host === hostName(1));
+		await client.append(ofA.slice(0, 50));
+		await other.append(ofB);
+		await client.append(ofA.slice(50));
 
-		const errorsOfA = records.filter(r => r.kind === 'error' && r.host === 'host-a' && r.time >= 1_050 && r.time < 1_200);
+		const errorsOfA = records.filter(r => r.kind === 'error' && r.host === hostName(0) && r.time >= 1_050 && r.time < 1_200);
 		const pages: LogRecord[][] = [];
 		let cursor: string | undefined;
 		for (let guard = 0; guard < 20; guard++) {
-			const page = await client.query({kind: 'error', host: 'host-a', from: 1_050, to: 1_200, limit: 7, ...(cursor ? {cursor} : {})});
+			const page = await client.query({kind: 'error', host: hostName(0), from: 1_050, to: 1_200, limit: 7, ...(cursor ? {cursor} : {})});
 			pages.push(page.records);
 			if (page.nextCursor === null) break;
 			cursor = page.nextCursor;
@@ -101,8 +113,8 @@ describe('logstore queries', () => {
 
 	it('returns records in time order even when they arrive out of order', async () => {
 		const client = await inProcessLogstore();
-		await client.append([record(30, 'usage', 'h'), record(10, 'usage', 'h')]);
-		await client.append([record(20, 'usage', 'h')]);
+		await client.append([record(30, 'usage', hostName()), record(10, 'usage', hostName())]);
+		await client.append([record(20, 'usage', hostName())]);
 		const page = await client.query({kind: 'usage'});
 		expect(page.records.map(r => r.time)).toEqual([10, 20, 30]);
 		expect(page.nextCursor).toBeNull();
@@ -110,7 +122,7 @@ describe('logstore queries', () => {
 
 	it('rolls to new segments by size and still answers across them', async () => {
 		const client = await inProcessLogstore(4096);
-		const records = Array.from({length: 400}, (_, i) => record(i, 'access', 'h', {path: `/page/${i}`, padding: 'x'.repeat(40)}));
+		const records = Array.from({length: 400}, (_, i) => record(i, 'access', hostName(), {path: `/page/${i}`, padding: 'x'.repeat(40)}));
 		for (let i = 0; i < records.length; i += 50) await client.append(records.slice(i, i + 50));
 		const health = (await (await fetch(`${servers[0]?.['url']}/health`)).json()) as {records: number; segments: number};
 		expect(health.records).toBe(400);
@@ -135,7 +147,7 @@ describe('logstore process', () => {
 	it('keeps every acknowledged record through kill -9 and a restart', async () => {
 		const first = await logstoreProcess();
 		const count = 2_000;
-		const records = Array.from({length: count}, (_, i) => record(Date.now() + i, i % 2 ? 'access' : 'usage', `host-${i % 5}`, {i}));
+		const records = Array.from({length: count}, (_, i) => record(Date.now() + i, i % 2 ? 'access' : 'usage', hostName(), {i}));
 		// Concurrent batches, so several share one fsync.
 		await Promise.all(Array.from({length: 20}, (_, batch) => first.client.append(records.slice(batch * 100, batch * 100 + 100))));
 		first.daemon.kill();
@@ -146,14 +158,14 @@ describe('logstore process', () => {
 		for await (const found of second.client.queryAll({limit: 1000})) back.push(found);
 		expect(back.length).toBe(count);
 		expect(new Set(back.map(r => r.data['i']))).toEqual(new Set(records.map(r => r.data['i'])));
-		const ofHost3 = await second.client.query({host: 'host-3', limit: 1000});
-		expect(ofHost3.records.length).toBe(count / 5);
+		const ofUsage = await second.client.query({kind: 'usage', host: hostName(), limit: 1000});
+		expect(ofUsage.records.length).toBe(count / 2);
 	});
 
 	it('on SIGTERM finishes the in-flight append, then exits 0 within 5 s', async () => {
 		const {daemon, client, url} = await logstoreProcess();
-		const body = JSON.stringify({records: [record(1, 'error', 'slow-host', {message: 'in flight'})]});
-		const headers = signedHeaders(keys, instanceName, body, '/append');
+		const body = JSON.stringify({records: [record(1, 'error', hostName(), {message: 'in flight'})]});
+		const headers = signedHeaders('logstore', keys, instanceName, body, '/append');
 		const answer = postInTwoHalves({url, path: '/append', headers, body, between: () => daemon.child.kill('SIGTERM')});
 		const started = Date.now();
 		const reply = await answer;
@@ -165,12 +177,12 @@ describe('logstore process', () => {
 		client.close();
 
 		const again = await logstoreProcess();
-		expect((await again.client.query({host: 'slow-host'})).records).toEqual([record(1, 'error', 'slow-host', {message: 'in flight'})]);
+		expect((await again.client.query({host: hostName()})).records).toEqual([record(1, 'error', hostName(), {message: 'in flight'})]);
 	});
 });
 
 describe('logstore request signing', () => {
-	it('refuses unsigned, unknown-host, wrongly signed, stale, other-instance and replayed requests with a clear 401', async () => {
+	it('refuses unsigned, non-member, wrongly signed, stale, other-instance, other-daemon and replayed requests with a clear 401 or 403', async () => {
 		const {url} = await logstoreProcess();
 		await expectRefusals({daemon: 'logstore', url, path: '/append', body: JSON.stringify({records: []}), keys, instance: instanceName, accepted: {status: 200, body: {appended: 0}}});
 		// Queries are signed too.
@@ -181,8 +193,8 @@ describe('logstore request signing', () => {
 
 	it('refuses a request replayed after the daemon restarts', async () => {
 		const first = await logstoreProcess();
-		const body = JSON.stringify({records: [record(1, 'usage', 'h')]});
-		const headers = signedHeaders(keys, instanceName, body, '/append');
+		const body = JSON.stringify({records: [record(1, 'usage', hostName())]});
+		const headers = signedHeaders('logstore', keys, instanceName, body, '/append');
 		expect(await post(first.url, '/append', body, headers)).toEqual({status: 200, body: {appended: 1}});
 		first.daemon.kill();
 		await first.daemon.exited;
@@ -191,21 +203,43 @@ describe('logstore request signing', () => {
 		const replay = await post(second.url, '/append', body, headers);
 		expect(replay.status).toBe(401);
 		expect(replay.body.error).toMatch(/^replayed request: this nonce was already used/);
-		expect((await second.client.query({host: 'h'})).records).toHaveLength(1);
+		expect((await second.client.query({host: hostName()})).records).toHaveLength(1);
 	});
 
-	it('accepts a host registered after it started, and refuses a rotated-away key once its cached record expires', async () => {
+	it('admits a member added after it started without a restart, refuses it once removed, and refuses a rotated-away key once the instance holds the new one', async () => {
 		const {url} = await logstoreProcess();
 		const [host] = keys.hosts;
 		if (host === undefined || keys.directoryHub === undefined) throw new Error('no test hub');
-		await clientFor(url, host).append([record(1, 'access', 'first')]);
+		await clientFor(url, host).append([record(1, 'access', hostName())]);
 		const later = await registerHost(keys.directoryHub);
-		await clientFor(url, later).append([record(2, 'access', 'later')]);
+		await expect(clientFor(url, later).append([record(2, 'access', 'later')])).rejects.toThrow(/logstore refused POST \/append: not a member: host \d+ is not a member of instance "test-instance".*\(status 403\)/);
+		const instance = path.join(temporary, 'instance');
+		const members = keys.hosts.map(entry => entry.record.id);
+		writeHostKeyRecord(instance, later);
+		writeTestMembers(instance, keys, instanceName, [...members, later.record.id]);
+		await new Promise(resolve => setTimeout(resolve, 1_100));
+		await clientFor(url, later).append([record(2, 'access', `host-${later.record.id}`)]);
+		writeTestMembers(instance, keys, instanceName, members);
+		await new Promise(resolve => setTimeout(resolve, 1_100));
+		await expect(clientFor(url, later).query({})).rejects.toThrow(/logstore refused GET \/query: not a member/);
 
 		const rotated = await rotateHostKey(keys, host);
-		await new Promise(resolve => setTimeout(resolve, 5_500));
-		await expect(clientFor(url, host).append([record(3, 'access', 'old key')])).rejects.toThrow(/logstore refused POST \/append: bad signature/);
-		await clientFor(url, rotated).append([record(4, 'access', 'new key')]);
-		expect((await clientFor(url, rotated).query({})).records.map(found => found.host)).toEqual(['first', 'later', 'new key']);
+		// As `hub update` does: the new record replaces the old one in the instance.
+		writeHostKeyRecord(instance, rotated);
+		await new Promise(resolve => setTimeout(resolve, 1_100));
+		await expect(clientFor(url, host).append([record(3, 'access', hostName())])).rejects.toThrow(/logstore refused POST \/append: bad signature/);
+		await clientFor(url, rotated).append([record(4, 'access', hostName())]);
+		expect((await clientFor(url, rotated).query({})).records.map(found => found.host)).toEqual([hostName(), `host-${later.record.id}`, hostName()]);
 	}, 20_000);
+
+	it('stores the host that signed, whatever the record claims: a forged host field is kept only as the source', async () => {
+		const {url} = await logstoreProcess();
+		await clientFor(url, keys.hosts[0]).append([record(1, 'error', hostName(1), {message: 'pretending to be the other host'}), record(2, 'access', `${hostName()}@alpha:8048`)]);
+		const stored = (await clientFor(url, keys.hosts[1]).query({})).records;
+		expect(stored).toEqual([
+			{time: 1, kind: 'error', host: hostName(), source: hostName(1), data: {message: 'pretending to be the other host'}},
+			{time: 2, kind: 'access', host: hostName(), source: `${hostName()}@alpha:8048`, data: {}},
+		]);
+		expect((await clientFor(url, keys.hosts[1]).query({host: hostName(1)})).records).toEqual([]);
+	});
 });

@@ -6,7 +6,7 @@ import {startLogstore, type RunningLogstore} from '../../source/daemons/logstore
 import {LogstoreClient} from '../../services/logstore/client.js';
 import {ensureAuthority, makeHostCertificate} from '../../services/instance/tls-authority.js';
 import {ZerodataClient} from '../../services/zerodata/client.js';
-import {hostKeySource, makeHostKeys} from './zerodata-keys.js';
+import {hostKeySource, membersOf, makeHostKeys} from './zerodata-keys.js';
 
 const keys = makeHostKeys([1]);
 const signer = {hostId: 1, secretKey: keys.hosts[0]!.secretKey, instance: 'ours'};
@@ -27,7 +27,8 @@ beforeAll(async () => {
 		for (const host of ['alpha', 'beta']) await makeHostCertificate(path.join(root, instance), {name: host, address: '127.0.0.1'});
 	}
 	const alpha = await tlsOf('ours', 'alpha');
-	logstore = await startLogstore({host: '127.0.0.1', port: 0, directory: path.join(root, 'logstore'), instance: 'ours', hostKeys: hostKeySource(keys), tls: {cert: alpha.cert, key: alpha.key}});
+	logstore = await startLogstore({host: '127.0.0.1', port: 0, directory: path.join(root, 'logstore'), instance: 'ours',
+		members: membersOf(keys), hostKeys: hostKeySource(keys), tls: {cert: alpha.cert, key: alpha.key}});
 }, 60_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {startZerodata, type RunningZerodata} from '../../source/daemons/zerodata/server.js';
 import {ZerodataClient} from '../../services/zerodata/client.js';
 import {createLogger} from '../../source/daemons/shared/logger.js';
-import {hostKeySource, makeHostKeys} from './zerodata-keys.js';
+import {hostKeySource, membersOf, makeHostKeys} from './zerodata-keys.js';
 
 let temporary: string | undefined;
 let server: RunningZerodata | undefined;
@@ -27,7 +27,8 @@ describe('zerodata WAL retention', () => {
 			port: 0,
 			directory: path.join(temporary, 'data'),
 			instance: 'wal',
-			hostKeys: hostKeySource(keys),
+			members: membersOf(keys),
+		hostKeys: hostKeySource(keys),
 			engine: {engine: 'sqlite', maxWalBytes, checkpointIntervalMs: 50},
 			logger: createLogger('zerodata', {out: () => undefined, err: line => console.error(line)}),
 		});

@@ -12,7 +12,7 @@ import {startTestPostgresql, type TestPostgresql} from '../helpers/postgresql.js
 import {postInTwoHalves} from '../helpers/split-request.js';
 import {startDaemonProcess, testInstanceConfig, waitForHealth, type DaemonProcess} from './logstore-zerodata-process.js';
 import {expectRefusals, post, signedHeaders as signedFor} from './signed-request-cases.js';
-import {hostKeySource, makeHostKeys, registerHost, registerHostKeys, rotateHostKey, writeHostKeys, type TestHostKeys} from './zerodata-keys.js';
+import {hostKeySource, makeHostKeys, membersOf, registerHost, registerHostKeys, rotateHostKey, writeHostKeyRecord, writeHostKeys, writeTestMembers, type TestHostKeys} from './zerodata-keys.js';
 
 type EngineName = ZerodataEngine['engine'];
 
@@ -87,6 +87,7 @@ async function inProcessZerodata(): Promise<RunningZerodata> {
 		directory: path.join(temporary, 'data'),
 		engine: await engine(),
 		instance: instanceName,
+		members: membersOf(keys),
 		hostKeys: hostKeySource(keys),
 	});
 	servers.push(server);
@@ -110,7 +111,7 @@ async function zerodataProcess(runDirectory = 'run'): Promise<{daemon: DaemonPro
 }
 
 function signedHeaders(body: string, requestPath: string): Record<string, string> {
-	return signedFor(keys, instanceName, body, requestPath);
+	return signedFor('zerodata', keys, instanceName, body, requestPath);
 }
 
 forEachEngine('zerodata API', () => {
@@ -240,6 +241,7 @@ forEachEngine('zerodata request signing', () => {
 			directory: path.join(temporary, 'data'),
 			engine: await engine(),
 			instance: instanceName,
+			members: membersOf(trusted, [5, 7]),
 			// Signed by another hub: must not be trusted.
 			hostKeys: new StaticHostKeys([...trusted.hosts.map(entry => entry.record), host.record], trusted.hub, silentLogger),
 		});
@@ -251,19 +253,30 @@ forEachEngine('zerodata request signing', () => {
 });
 
 describe('zerodata and host keys looked up from the hub', () => {
-	it('accepts a host registered after it started, and refuses a rotated-away key once its cached record expires', async () => {
+	it('admits a member added after it started without a restart, refuses it once removed, and refuses a rotated-away key once the instance holds the new one', async () => {
 		const {url} = await zerodataProcess();
 		const [host] = keys.hosts;
 		if (host === undefined || keys.directoryHub === undefined) throw new Error('no test hub');
 		await clientFor(url, host).put('note', 1, {text: 'before rotation'});
 
-		// No key file of this host anywhere near zerodata: only the hub knows it.
+		// A host the hub signed that is not a member: refused before its key is even looked for.
 		const later = await registerHost(keys.directoryHub);
+		await expect(clientFor(url, later).get('note', 1)).rejects.toThrow(`zerodata refused /v1/batch: not a member: host ${later.record.id} is not a member of instance "${instanceName}"`);
+		const instance = path.join(temporary, 'instance');
+		const members = keys.hosts.map(entry => entry.record.id);
+		writeHostKeyRecord(instance, later);
+		writeTestMembers(instance, keys, instanceName, [...members, later.record.id]);
+		await new Promise(resolve => setTimeout(resolve, 1_100));
 		expect(await clientFor(url, later).get('note', 1)).toEqual({kind: 'note', id: 1, properties: {text: 'before rotation'}});
+		writeTestMembers(instance, keys, instanceName, members);
+		await new Promise(resolve => setTimeout(resolve, 1_100));
+		await expect(clientFor(url, later).get('note', 1)).rejects.toThrow(/zerodata refused \/v1\/batch: not a member/);
 
 		const rotated = await rotateHostKey(keys, host);
-		// The record looked up before the rotation is trusted for at most 5 s.
-		await new Promise(resolve => setTimeout(resolve, 5_500));
+		// As `hub update` does: the new record replaces the old one in the instance.
+		writeHostKeyRecord(instance, rotated);
+		// The daemon looks at the key file again within a second.
+		await new Promise(resolve => setTimeout(resolve, 1_100));
 		await expect(clientFor(url, host).get('note', 1)).rejects.toThrow(new RegExp(`zerodata refused /v1/batch: bad signature: the request is not signed by host ${host.record.id}'s current key`));
 		expect(await clientFor(url, rotated).get('note', 1)).toEqual({kind: 'note', id: 1, properties: {text: 'before rotation'}});
 	}, 20_000);

@@ -46,27 +46,24 @@ describe('HubHostKeys', () => {
 	});
 	const asHubRecord = (entry: PublicKeyRecord): HubRecord => ({...entry, controlPublicKey: entry.publicKey, version: 1});
 
-	it('looks a host up once per cache period, refuses records the hub did not sign, and falls back only while the hub is unreachable', async () => {
+	it('looks a host up once per cache period, refuses records the hub did not sign, and remembers unknown ids', async () => {
 		let now = 0;
 		let lookups = 0;
 		const records = new Map<number, PublicKeyRecord>([
 			[3, record(3, newKeyPair().publicKey)],
 			[4, record(4, newKeyPair().publicKey, newKeyPair().secretKey)],
 		]);
-		let reachable = true;
 		const keys = new HubHostKeys({
 			hub: {
 				location: hubKey.hub,
 				lookup: async (_kind, id) => {
 					lookups += 1;
-					if (!reachable) throw new AmpError('the hub cannot be reached');
 					const found = records.get(id);
 					if (found === undefined) throw new HubRefusal(`the hub has no host-${id}`, 404);
 					return asHubRecord(found);
 				},
 			},
 			hubKey,
-			fallback: [record(5, newKeyPair().publicKey)],
 			logger: silentLogger,
 			cacheMs: 1_000,
 			now: () => now,
@@ -80,9 +77,48 @@ describe('HubHostKeys', () => {
 
 		expect(await keys.keyFor(4)).toEqual({refused: expect.stringMatching(/hub's signature on host 4's key record does not verify/) as unknown});
 		expect(await keys.keyFor(9)).toEqual({refused: 'the hub (https://hub.example) has no such host: the hub has no host-9'});
+		const asked = lookups;
+		await Promise.all(Array.from({length: 50}, () => keys.keyFor(9)));
+		expect(lookups).toBe(asked);
+	});
 
+	it('fails closed: without the hub, a host is trusted on its last confirmed record only within the staleness bound, never on copies', async () => {
+		let now = 0;
+		let lookups = 0;
+		let reachable = true;
+		const hostRecord = record(3, newKeyPair().publicKey);
+		const keys = new HubHostKeys({
+			hub: {
+				location: hubKey.hub,
+				lookup: async () => {
+					lookups += 1;
+					if (!reachable) throw new AmpError('the hub cannot be reached');
+					return asHubRecord(hostRecord);
+				},
+			},
+			hubKey,
+			logger: silentLogger,
+			cacheMs: 1_000,
+			staleMs: 60_000,
+			retryMs: 500,
+			now: () => now,
+		});
+		expect('key' in (await keys.keyFor(3))).toBe(true);
 		reachable = false;
-		expect('key' in (await keys.keyFor(5))).toBe(true);
-		expect(await keys.keyFor(6)).toEqual({refused: 'the hub (https://hub.example) that vouches for host keys cannot be reached to look it up'});
+		now = 30_000;
+		expect('key' in (await keys.keyFor(3))).toBe(true);
+		// A failed lookup is remembered for retryMs: a burst of requests asks the hub once.
+		const asked = lookups;
+		await Promise.all(Array.from({length: 20}, () => keys.keyFor(3)));
+		expect(lookups).toBe(asked);
+		now = 61_000;
+		expect(await keys.keyFor(3)).toEqual({
+			refused: 'the hub (https://hub.example) that vouches for host keys cannot be reached, and its key was last confirmed 61 s ago, more than the 60 s a confirmation lasts',
+			unavailable: true,
+		});
+		expect(await keys.keyFor(8)).toEqual({refused: 'the hub (https://hub.example) that vouches for host keys cannot be reached, and its key was never confirmed here', unavailable: true});
+		reachable = true;
+		now = 62_000;
+		expect('key' in (await keys.keyFor(3))).toBe(true);
 	});
 });

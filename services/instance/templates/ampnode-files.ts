@@ -55,7 +55,7 @@ export function homeTemplate(): string {
 </head>
 <body>
 	<h1>{{title}}</h1>
-	<p class="signed-in">{{signedInAs}} · <a href="/logout">sign out</a></p>
+	<form class="signed-in" method="post" action="/logout">{{signedInAs}} · <button>sign out</button></form>
 	<p>Hello, {{user}}.</p>
 	<p class="meta">Served by host {{hostId}} of this Ampify Zero instance. Try <a href="/hello">/hello</a>, the example service.</p>
 </body>

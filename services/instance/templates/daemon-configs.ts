@@ -90,6 +90,11 @@ ${upstreamServers}
 		ssl_session_cache shared:ampzero_ssl:1m;
 		ssl_session_timeout 1h;
 		add_header Strict-Transport-Security "max-age=63072000" always;
+		# No framing (clickjacking), no MIME sniffing, no URL (with its login token) in Referer to other sites.
+		add_header X-Frame-Options DENY always;
+		add_header Content-Security-Policy "frame-ancestors 'none'" always;
+		add_header X-Content-Type-Options nosniff always;
+		add_header Referrer-Policy no-referrer always;
 		root ${www};
 
 		# While the deploy flag file exists every request but /health gets the "being upgraded" page

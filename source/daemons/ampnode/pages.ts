@@ -15,14 +15,14 @@ export interface PageValues {
 export function renderHome(template: string | undefined, values: PageValues & {signedInAs: string}): string {
 	const page = renderTemplate(template ?? fallbackHome, values);
 	if (/\{\{\s*signedInAs\s*\}\}/.test(template ?? fallbackHome)) return page;
-	const banner = `<p class="signed-in">${escapeHtml(values.signedInAs)} · <a href="/logout">sign out</a></p>`;
+	const banner = `<p class="signed-in">${escapeHtml(values.signedInAs)} · <form method="post" action="/logout" style="display:inline"><button>sign out</button></form></p>`;
 	const body = /<body[^>]*>/i.exec(page);
 	return body ? page.slice(0, body.index + body[0].length) + '\n' + banner + page.slice(body.index + body[0].length) : banner + page;
 }
 
 const fallbackHome = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{title}}</title></head>
-<body><h1>{{title}}</h1><p>{{signedInAs}}</p><p><a href="/logout">Sign out</a></p></body></html>
+<body><h1>{{title}}</h1><p>{{signedInAs}}</p><form method="post" action="/logout"><button>Sign out</button></form></body></html>
 `;
 
 /** A small page of ampnode's own: signed out, bad login link, not found. */

@@ -92,7 +92,9 @@ export async function startAmpnodeServer(options: AmpnodeServerOptions): Promise
 				.catch((error: unknown) => logError(`could not record the sign-in in zerodata: ${(error as Error).message}`));
 			return redirect('/', {'set-cookie': sessionCookie(newSessionId)});
 		}
-		if (method === 'GET' && pathName === '/logout') {
+		// POST only: the session cookie is SameSite=Lax, so another site cannot sign a visitor out with a link or an image.
+		if (pathName === '/logout') {
+			if (method !== 'POST') return html(405, '<!doctype html><title>Sign out</title><form method="post" action="/logout"><button>Sign out</button></form>');
 			if (sessionId !== undefined) await options.sessions.delete(sessionId);
 			return redirect('/signed-out', {'set-cookie': clearedSessionCookie});
 		}

@@ -86,7 +86,7 @@ export class SegmentStore {
 		if (this.closed) return Promise.reject(new Error('logstore is closing'));
 		if (records.length === 0) return Promise.resolve();
 		const lines = records.map(record =>
-			Buffer.from(JSON.stringify({time: record.time, kind: record.kind, host: record.host, data: record.data}) + '\n'),
+			Buffer.from(JSON.stringify({time: record.time, kind: record.kind, host: record.host, ...(record.source === undefined ? {} : {source: record.source}), data: record.data}) + '\n'),
 		);
 		return new Promise((resolve, reject) => {
 			this.pending.push({lines, records, resolve, reject});

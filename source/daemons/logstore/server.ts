@@ -9,6 +9,7 @@ import {
 import {HttpError} from '../../../services/http/http-error.js';
 import {startHttpServer, type RequestContext} from '../shared/http-server.js';
 import type {HostKeySource} from '../shared/host-keys.js';
+import type {MembershipSource} from '../shared/membership.js';
 import {expectObject, parseJsonBody, readBody} from '../../../services/http/request-body.js';
 import {silentLogger, type Logger} from '../shared/logger.js';
 import {FileNonceLog} from '../shared/nonce-log.js';
@@ -31,7 +32,9 @@ export interface LogstoreOptions {
 	maxBodyBytes?: number;
 	/** The instance's name: requests must be signed for it. */
 	instance: string;
-	/** Whose signatures are accepted: hosts the instance's hub signed. */
+	/** Who may use it: the instance's members. */
+	members: MembershipSource;
+	/** Which key each host signs with: the one the instance's hub holds for it. */
 	hostKeys: HostKeySource;
 	/** How far a request's timestamp may be from this clock (default 30 s). */
 	timestampWindowMs?: number;
@@ -63,6 +66,7 @@ export async function startLogstore(options: LogstoreOptions): Promise<RunningLo
 	const auth = new RequestAuth({
 		daemon: 'logstore',
 		instance: options.instance,
+		members: options.members,
 		hostKeys: options.hostKeys,
 		nonces,
 		...(options.timestampWindowMs !== undefined ? {windowMs: options.timestampWindowMs} : {}),
@@ -71,15 +75,16 @@ export async function startLogstore(options: LogstoreOptions): Promise<RunningLo
 	const handle = async ({request, method, path, query}: RequestContext) => {
 		if (path === '/append') {
 			if (method !== 'POST') throw new HttpError(405, 'use POST /append with {"records": [...]}');
+			const signed = await auth.checkHeaders(method, request.url ?? path, request.headers);
 			const body = await readBody(request, maxBodyBytes);
-			await auth.verify(method, request.url ?? path, request.headers, body);
-			const records = appendedRecords(parseJsonBody(body));
+			const hostId = await auth.checkBody(signed, body);
+			const records = appendedRecords(parseJsonBody(body), hostId);
 			await store.append(records);
 			return {status: 200, body: {appended: records.length}};
 		}
 		if (path === '/query') {
 			if (method !== 'GET') throw new HttpError(405, 'use GET /query?kind=&host=&from=&to=&limit=&cursor=');
-			await auth.verify(method, request.url ?? path, request.headers, await readBody(request, 0));
+			await auth.checkBody(await auth.checkHeaders(method, request.url ?? path, request.headers), await readBody(request, 0));
 			const filter = parseQuery(query);
 			try {
 				return {status: 200, body: store.query(filter)};
@@ -97,7 +102,7 @@ export async function startLogstore(options: LogstoreOptions): Promise<RunningLo
 		...(options.tls ? {tls: options.tls} : {}),
 		logger,
 		handle,
-		health: () => ({records: store.recordCount, segments: store.segments}),
+		health: () => ({records: store.recordCount, segments: store.segments, members: options.members.count}),
 	});
 	logger.info(`listening on ${options.tls ? 'https' : 'http'}://${options.host}:${server.port}`);
 	return {
@@ -111,7 +116,11 @@ export async function startLogstore(options: LogstoreOptions): Promise<RunningLo
 	};
 }
 
-function appendedRecords(body: unknown): LogRecord[] {
+/**
+ * The records of an append, each with \`host\` set to the host that signed it (\`host-ID\`): what
+ * the sender wrote there is kept as \`source\` when it says something more, never as the host.
+ */
+function appendedRecords(body: unknown, hostId: number): LogRecord[] {
 	const records = expectObject(body, 'the append body')['records'];
 	if (!Array.isArray(records)) throw new HttpError(400, 'records must be a list of log records');
 	if (records.length > maxRecordsPerAppend) {
@@ -121,7 +130,7 @@ function appendedRecords(body: unknown): LogRecord[] {
 		const problem = logRecordProblem(record);
 		if (problem !== undefined) throw new HttpError(400, `records[${position}]: ${problem}`);
 	});
-	return records as LogRecord[];
+	return (records as LogRecord[]).map(record => verifiedHost(record, `host-${hostId}`));
 }
 
 function parseQuery(params: URLSearchParams): LogQuery & {limit: number} {
@@ -150,4 +159,10 @@ function parseQuery(params: URLSearchParams): LogQuery & {limit: number} {
 		...(from !== undefined ? {from} : {}),
 		...(to !== undefined ? {to} : {}),
 	};
+}
+
+function verifiedHost(record: LogRecord, host: string): LogRecord {
+	const {source: _claimedSource, ...rest} = record;
+	const claimed = record.host;
+	return claimed === host ? {...rest, host} : {...rest, host, source: claimed};
 }

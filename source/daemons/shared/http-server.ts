@@ -1,11 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import type {AddressInfo} from 'node:net';
+import {limitConnections} from '../../../services/http/connection-limits.js';
 import {HttpError} from '../../../services/http/http-error.js';
 import type {Logger} from './logger.js';
 
 /** What a route answers: a status and a JSON-serialisable body, or JSON text already made. */
-export type JsonReply = {status: number; body: unknown} | {status: number; json: string};
+export type JsonReply = ({status: number; body: unknown} | {status: number; json: string}) & {retryAfterSeconds?: number};
 
 export interface RequestContext {
 	request: http.IncomingMessage;
@@ -29,6 +30,10 @@ export interface HttpServerOptions {
 	drainMs?: number;
 	/** Serve HTTPS with this certificate and key (PEM), as a daemon reached from other hosts does. */
 	tls?: {cert: string; key: string};
+	/** Open connections one source address may hold (default 64); more are closed at once. */
+	maxConnectionsPerSource?: number;
+	/** Open connections in all (default 1024). */
+	maxConnections?: number;
 }
 
 export interface RunningHttpServer {
@@ -45,9 +50,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 		if (closing) response.shouldKeepAlive = false;
 		void answer(request, response);
 	};
+	// A client gets 10 s to send its headers and 60 s for the whole request: a slow one cannot hold a connection for long.
+	const timeouts = {keepAliveTimeout: 30_000, headersTimeout: 10_000, requestTimeout: 60_000};
 	const server: http.Server = options.tls
-		? https.createServer({keepAliveTimeout: 30_000, cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2'}, onRequest)
-		: http.createServer({keepAliveTimeout: 30_000}, onRequest);
+		? https.createServer({...timeouts, cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2'}, onRequest)
+		: http.createServer(timeouts, onRequest);
+	limitConnections(server, options.maxConnectionsPerSource ?? 64, options.maxConnections ?? 1024, logger);
 
 	async function answer(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
 		const url = request.url ?? '/';
@@ -61,18 +69,20 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 			else reply = await handle({request, method, path, query});
 		} catch (error) {
 			if (error instanceof HttpError) {
-				reply = {status: error.status, body: {error: error.message}};
+				reply = {status: error.status, body: {error: error.message}, ...(error.retryAfterSeconds === undefined ? {} : {retryAfterSeconds: error.retryAfterSeconds})};
 			} else {
 				logger.error(`${method} ${path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 				reply = {status: 500, body: {error: 'internal error; the daemon log has the details'}};
 			}
 		}
 		logger.debug(`${method} ${url} ${reply.status}`);
-		if (closing) response.shouldKeepAlive = false;
+		// A request refused before its body was read: close the connection rather than read the body to keep it.
+		if (closing || !request.complete) response.shouldKeepAlive = false;
 		const text = 'json' in reply ? reply.json : JSON.stringify(reply.body);
 		response.writeHead(reply.status, {
 			'content-type': 'application/json; charset=utf-8',
 			'content-length': Buffer.byteLength(text),
+			...(reply.retryAfterSeconds === undefined ? {} : {'retry-after': String(reply.retryAfterSeconds)}),
 		});
 		response.end(text);
 	}

@@ -1,46 +1,39 @@
-import {readdirSync, readFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import {AmpError} from '../../../services/errors.js';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {openHub} from '../../../services/hub/open.js';
-import type {HubPublicKeyRecord, PublicKeyRecord} from '../../../services/keys/identity.js';
-import {HubHostKeys} from './host-keys.js';
+import type {HubPublicKeyRecord} from '../../../services/keys/identity.js';
+import {HubHostKeys, InstanceKeyFiles, type HostKeySource} from './host-keys.js';
 import type {Logger} from './logger.js';
+import {InstanceMembership} from './membership.js';
 
 /**
- * Whose signed requests zerodata and logstore accept: any host whose key record the instance's hub
- * (amprun.yaml \`hub\`) signed, checked against the instance's \`ampnode/hub.public.key\`. The host
- * key records in \`ampnode/\` serve only while the hub cannot be reached.
+ * Which key a host id signs with, checked against the instance's \`ampnode/hub.public.key\`. With a
+ * served hub (amprun.yaml \`hub\` a URL): the record that hub holds now, and never the copies in
+ * \`ampnode/\`, so a key rotated away at the hub cannot come back while the hub is unreachable (its
+ * last answer serves for at most 10 minutes). With the embedded hub, whose state lives only on the
+ * machine that made the instance: the records in \`ampnode/\`, which \`hub update\` and
+ * \`ampzero members add\` keep current.
  */
-export function instanceHostKeys(instanceDirectory: string, config: Pick<InstanceConfig, 'hub'>, logger: Logger): HubHostKeys {
-	const {hub, hosts} = readInstanceHostKeys(instanceDirectory);
-	return new HubHostKeys({hub: openHub(config.hub), hubKey: hub, fallback: hosts, logger});
+export function instanceHostKeys(instanceDirectory: string, config: Pick<InstanceConfig, 'hub'>, logger: Logger): HostKeySource {
+	const hubKey = readInstanceHubKey(instanceDirectory);
+	if (config.hub === 'embedded') return new InstanceKeyFiles({directory: path.join(instanceDirectory, 'ampnode'), hubKey});
+	return new HubHostKeys({hub: openHub(config.hub), hubKey, logger});
 }
 
-/** The hub key and every host public key of an instance's `ampnode/` directory. */
-export function readInstanceHostKeys(instanceDirectory: string): {hub: HubPublicKeyRecord; hosts: PublicKeyRecord[]} {
-	const directory = path.join(instanceDirectory, 'ampnode');
-	const hubFile = path.join(directory, 'hub.public.key');
+/** Who may use the instance's zerodata and logstore: the members its owner signed (\`ampnode/members.json\`). */
+export function instanceMembership(instanceDirectory: string, config: Pick<InstanceConfig, 'name' | 'userId'>, logger: Logger): InstanceMembership {
+	return new InstanceMembership({instanceDirectory, owner: {name: config.name, userId: config.userId}, logger});
+}
+
+/** The instance's \`ampnode/hub.public.key\`. */
+export function readInstanceHubKey(instanceDirectory: string): HubPublicKeyRecord {
+	const hubFile = path.join(instanceDirectory, 'ampnode', 'hub.public.key');
 	const hub = readRecord(hubFile) as Partial<HubPublicKeyRecord>;
 	if (typeof hub.publicKey !== 'string') throw new AmpError(`${hubFile} has no publicKey; recreate it with \`ampzero init --clobber\``);
-	let names: string[];
-	try {
-		names = readdirSync(directory);
-	} catch (error) {
-		throw new AmpError(`cannot list ${directory} (${(error as Error).message}); is ${instanceDirectory} an instance made by \`ampzero init\`?`);
-	}
-	const hosts = names
-		.filter(name => /^host-\d+\.public\.key$/.test(name))
-		.map(name => {
-			const file = path.join(directory, name);
-			const record = readRecord(file) as Partial<PublicKeyRecord>;
-			if (typeof record.publicKey !== 'string' || typeof record.hubSignature !== 'string' || typeof record.id !== 'number') {
-				throw new AmpError(`${file} is not a public key record (kind, id, publicKey, hubSignature)`);
-			}
-			return {kind: record.kind ?? 'host', id: record.id, publicKey: record.publicKey, hubSignature: record.hubSignature};
-		});
-	return {hub: {hub: hub.hub ?? 'embedded', publicKey: hub.publicKey}, hosts};
+	return {hub: hub.hub ?? 'embedded', publicKey: hub.publicKey};
 }
 
 function readRecord(file: string): Record<string, unknown> {

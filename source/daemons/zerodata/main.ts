@@ -9,15 +9,15 @@ import {socketUrl} from '../../../services/postgresql/cluster.js';
 import {createLogger} from '../shared/logger.js';
 import {serveUntilSignal} from '../shared/signals.js';
 import type {Synchronous} from './entity-store.js';
-import {instanceHostKeys} from '../shared/instance-keys.js';
+import {instanceHostKeys, instanceMembership} from '../shared/instance-keys.js';
 import {startZerodata, type ZerodataEngine} from './server.js';
 import {defaultMaxWalBytes} from './checkpointer.js';
 
 export {startZerodata} from './server.js';
 
 /**
- * `ampzero daemon zerodata INSTANCE`: accepts requests signed for this instance by any host whose
- * key record the instance's hub signed (looked up from the hub); serves until SIGTERM.
+ * `ampzero daemon zerodata INSTANCE`: accepts requests signed for this instance by its members
+ * (ampnode/members.json), each with the key the instance's hub holds for it; serves until SIGTERM.
  */
 export async function runDaemon(instanceDirectory: string, config: InstanceConfig, options: {debug: boolean}): Promise<void> {
 	const logger = createLogger('zerodata', {debug: options.debug});
@@ -27,6 +27,7 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		directory: path.join(runPaths(config).data, 'zerodata'),
 		engine: zerodataEngine(config, instanceDirectory),
 		instance: config.name,
+		members: instanceMembership(instanceDirectory, config, logger),
 		hostKeys: instanceHostKeys(instanceDirectory, config, logger),
 		logger,
 	});

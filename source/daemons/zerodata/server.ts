@@ -5,6 +5,7 @@ import {HttpError} from '../../../services/http/http-error.js';
 import {startHttpServer, type JsonReply, type RequestContext} from '../shared/http-server.js';
 import {parseJsonBody, readBody} from '../../../services/http/request-body.js';
 import type {HostKeySource} from '../shared/host-keys.js';
+import type {MembershipSource} from '../shared/membership.js';
 import {silentLogger, type Logger} from '../shared/logger.js';
 import {FileNonceLog, type NonceLog} from '../shared/nonce-log.js';
 import {RequestAuth} from '../shared/request-auth.js';
@@ -37,7 +38,9 @@ export interface ZerodataOptions {
 	engine?: ZerodataEngine;
 	/** The instance's name: requests must be signed for it. */
 	instance: string;
-	/** Whose signatures are accepted: hosts the instance's hub signed. */
+	/** Who may use it: the instance's members. */
+	members: MembershipSource;
+	/** Which key each host signs with: the one the instance's hub holds for it. */
 	hostKeys: HostKeySource;
 	maxBodyBytes?: number;
 	/** How far a request's timestamp may be from this clock (default 30 s). */
@@ -78,6 +81,7 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 	const auth = new RequestAuth({
 		daemon: 'zerodata',
 		instance: options.instance,
+		members: options.members,
 		hostKeys: options.hostKeys,
 		nonces,
 		...(options.timestampWindowMs !== undefined ? {windowMs: options.timestampWindowMs} : {}),
@@ -165,8 +169,9 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 			throw new HttpError(404, `no such endpoint: ${requestPath} (zerodata has POST ${Object.values(zerodataPaths).join(', ')} and GET /health)`);
 		}
 		if (method !== 'POST') throw new HttpError(405, `use POST ${requestPath}`);
+		const signed = await auth.checkHeaders(method, request.url ?? requestPath, request.headers);
 		const body = await readBody(request, maxBodyBytes);
-		await auth.verify(method, request.url ?? requestPath, request.headers, body);
+		await auth.checkBody(signed, body);
 		return await route(parseJsonBody(body));
 	};
 
@@ -178,7 +183,7 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 			...(options.tls ? {tls: options.tls} : {}),
 			logger,
 			handle,
-			health: () => ({engine: store.engine, knownHosts: options.hostKeys.knownHosts}),
+			health: () => ({engine: store.engine, members: options.members.count, knownHosts: options.hostKeys.knownHosts}),
 		});
 	} catch (error) {
 		await nonces.close();
