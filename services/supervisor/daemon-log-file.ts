@@ -1,4 +1,4 @@
-import {closeSync, copyFileSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync} from 'node:fs';
+import {closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, truncateSync, writeSync} from 'node:fs';
 import path from 'node:path';
 
 export interface RotationOptions {
@@ -19,7 +19,7 @@ const readSize = 64 * 1024;
  * daemons that keep logging, never a broken pipe, and the next supervisor follows the same file).
  * The supervisor follows the file from an offset for the dashboard, and rotates it by size:
  * it copies the file to `.1` and truncates it (the daemon's appends then start again at its
- * beginning). A line written in the instant between the copy and the truncation can be lost.
+ * beginning). A line written in the instant between the copy's last read and the truncation can be lost.
  */
 export class DaemonLogFile {
 	private readFd: number | undefined;
@@ -95,21 +95,43 @@ export class DaemonLogFile {
 
 	private rotate(): void {
 		const {maxFiles} = this.rotation;
-		if (maxFiles > 1) {
-			rmSync(`${this.file}.${maxFiles - 1}`, {force: true});
-			for (let index = maxFiles - 2; index >= 1; index--) {
-				try {
-					renameSync(`${this.file}.${index}`, `${this.file}.${index + 1}`);
-				} catch (error) {
-					if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+		if (maxFiles <= 1) {
+			truncateSync(this.file, 0);
+			this.offset = 0;
+			return;
+		}
+		rmSync(`${this.file}.${maxFiles - 1}`, {force: true});
+		for (let index = maxFiles - 2; index >= 1; index--) {
+			try {
+				renameSync(`${this.file}.${index}`, `${this.file}.${index + 1}`);
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+			}
+		}
+		const rotated = `${this.file}.1`;
+		// Copied in our own loop, chasing the daemon's appends until the copy has caught up with the file,
+		// then truncated at once: only what the daemon appends between the last look and the truncation is lost.
+		const copy = openSync(rotated, 'w', 0o640);
+		try {
+			const buffer = Buffer.allocUnsafe(readSize);
+			let copied = 0;
+			for (let size = fstatSync(this.readFd!).size; copied < size && copied < 2 * this.rotation.maxBytes; size = fstatSync(this.readFd!).size) {
+				while (copied < size) {
+					const count = readSync(this.readFd!, buffer, 0, Math.min(readSize, size - copied), copied);
+					if (count === 0) break;
+					writeSync(copy, buffer, 0, count);
+					// Past what the watchers have had: they get it too.
+					if (copied + count > this.offset) {
+						this.onChunk(Buffer.from(buffer.subarray(Math.max(0, this.offset - copied), count)));
+						this.offset = copied + count;
+					}
+					copied += count;
 				}
 			}
-			copyFileSync(this.file, `${this.file}.1`);
-			// What the daemon appended while the copy was made is in the copy: read it before the truncation.
-			const copied = statSync(`${this.file}.1`).size;
-			while (this.offset < copied) if (this.readRange(copied) === 0) break;
+			truncateSync(this.file, 0);
+		} finally {
+			closeSync(copy);
 		}
-		truncateSync(this.file, 0);
 		this.offset = 0;
 	}
 }
