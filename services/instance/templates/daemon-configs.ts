@@ -70,6 +70,9 @@ http {
 	upstream ampnode {
 ${upstreamServers}
 		keepalive 16;
+		# Shorter than ampnode's own idle timeout (30 s): nginx drops an idle connection before ampnode does, never
+		# sends a request down one ampnode is closing (that error would set a live ampnode aside, too).
+		keepalive_timeout 20s;
 	}
 
 	server {
