@@ -198,12 +198,25 @@ describe(`faults: ${kills} SIGKILLs of ampnodes, the supervisor, zerodata and lo
 				await sleep(50);
 			}
 		};
-		/** Kills one of `names` (the one killed least lately, within the crash budget), waits until it is back. */
-		const killOneOf = async (names: string[]): Promise<void> => {
+		/** When each process (name and pid) was first seen ready: one that crashed again after its restart is a new one. */
+		const readySince = new Map<string, number>();
+		/**
+		 * Kills one of `names` (within the crash budget), waits until it is back. Only one at a time: every
+		 * other daemon of `names` must have run as the same process, ready, for `settledMs` (for ampnodes:
+		 * longer than nginx sets a failed one aside).
+		 */
+		const killOneOf = async (names: string[], settledMs = 0): Promise<void> => {
 			for (;;) {
 				const daemons = await allReady();
 				const now = Date.now();
-				const candidates = daemons.filter(daemon => names.includes(daemon.name) && killsIn(daemon.name, now) < killsPerDaemonPerMinute);
+				for (const daemon of daemons) if (!readySince.has(`${daemon.name}:${daemon.pid}`)) readySince.set(`${daemon.name}:${daemon.pid}`, now);
+				const settled = (daemon: DaemonStatus): boolean => now - readySince.get(`${daemon.name}:${daemon.pid}`)! >= settledMs;
+				const candidates = daemons.filter(
+					daemon =>
+						names.includes(daemon.name) &&
+						killsIn(daemon.name, now) < killsPerDaemonPerMinute &&
+						daemons.every(other => other === daemon || !names.includes(other.name) || settled(other)),
+				);
 				if (candidates.length > 0) {
 					const victim = candidates[Math.floor(Math.random() * candidates.length)]!;
 					kill(victim);
@@ -211,7 +224,7 @@ describe(`faults: ${kills} SIGKILLs of ampnodes, the supervisor, zerodata and lo
 					await allReady();
 					return;
 				}
-				await sleep(500);
+				await sleep(200);
 			}
 		};
 		const timed = async (name: Phase, run: () => Promise<void>): Promise<void> => {
@@ -224,8 +237,8 @@ describe(`faults: ${kills} SIGKILLs of ampnodes, the supervisor, zerodata and lo
 		// 1. One ampnode at a time: nginx sends what meets the dead one to the other.
 		await timed('ampnode', async () => {
 			for (let round = 1; round <= ampnodeKills; round++) {
-				await killOneOf(['ampnode', 'ampnode-2']);
-				await sleep(ampnodeSetAsideMs + 200 + Math.random() * 500);
+				await killOneOf(['ampnode', 'ampnode-2'], ampnodeSetAsideMs + 500);
+				await sleep(Math.random() * 500);
 			}
 		});
 
