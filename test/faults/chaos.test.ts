@@ -382,5 +382,5 @@ describe(`faults: ${kills} SIGKILLs of ampnodes, the supervisor, zerodata and lo
 		expect(stop.code, stop.stderr).toBe(0);
 		expect(processesInGroups([...seenGroups, supervisor.pid])).toEqual([]);
 		expect(processesMentioning(instance.root)).toEqual([]);
-	}, Math.max(300_000, kills * 3_000));
+	}, Math.max(420_000, kills * 4_000));
 });
