@@ -2,7 +2,7 @@ import {writeFileSync} from 'node:fs';
 import {AmpError, errorMessage} from '../services/errors.js';
 import {serveControlSocket} from '../services/supervisor/control-server.js';
 import {acquireSupervisorLock, releaseSupervisorLock} from '../services/supervisor/lock.js';
-import {endLeftovers} from '../services/supervisor/pid-files.js';
+import {adoptableGroups, endLeftovers} from '../services/supervisor/pid-files.js';
 import {PortsBusyError} from '../services/supervisor/port-holders.js';
 import {readPlan} from '../services/supervisor/plan-file.js';
 import {Supervisor} from '../services/supervisor/supervisor.js';
@@ -25,7 +25,8 @@ async function main(planPath: string): Promise<number> {
 	process.stderr.on('error', () => {});
 	if (!acquireSupervisorLock(paths)) return lockHeldExitCode;
 	try {
-		const ended = await endLeftovers(paths.pids);
+		// What a killed supervisor left and this run can adopt keeps running; the rest of it is ended.
+		const ended = await endLeftovers(paths.pids, 2000, adoptableGroups(paths.pids, plan.specs));
 		if (ended.length > 0) process.stderr.write(`ended processes a previous supervisor left: ${ended.map(record => `${record.daemon} (pid ${record.pid})`).join(', ')}\n`);
 		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}, ...(plan.remote ? {remote: plan.remote} : {})});
 		const server = await serveControlSocket(supervisor, paths.supervisorSocket);

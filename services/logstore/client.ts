@@ -1,4 +1,5 @@
 import {AmpError} from '../errors.js';
+import {restartBudget, retryWhileRestarting, UnreachableError, type RetryBudget} from '../http/retry-while-restarting.js';
 import {RequestSigner, type RequestSignerOptions} from '../keys/request-signing.js';
 import {transportFor, type ClientTls, type Transport} from '../tls/transport.js';
 import {queryToSearchParams, type LogPage, type LogQuery, type LogRecord} from './records.js';
@@ -24,6 +25,8 @@ export interface LogstoreClientOptions extends RequestSignerOptions {
 	url: string;
 	/** For an https URL: the instance's CA and this host's certificate. */
 	tls?: ClientTls;
+	/** How long a request that met the logstore down (refused, reset, 502/503) is tried again: `restartBudget` (10 s) unless given. */
+	retry?: RetryBudget;
 }
 
 /** Talks to a logstore over HTTP with one keep-alive connection pool, every request signed by the host key. */
@@ -31,8 +34,10 @@ export class LogstoreClient {
 	private readonly base: URL;
 	private readonly transport: Transport;
 	private readonly signer: RequestSigner;
+	private readonly retry: RetryBudget;
 
 	constructor(options: LogstoreClientOptions) {
+		this.retry = options.retry ?? restartBudget;
 		this.base = new URL(options.url);
 		this.transport = transportFor(this.base, 'logstore', options.tls, 8);
 		this.signer = new RequestSigner(options, 'logstore');
@@ -62,7 +67,15 @@ export class LogstoreClient {
 		this.transport.agent.destroy();
 	}
 
+	/**
+	 * One request, sent again while the logstore is restarting. An append whose answer was lost after
+	 * the logstore stored it (a reset mid-answer) is stored twice: records are kept at least once.
+	 */
 	private request(method: string, path: string, body?: string): Promise<unknown> {
+		return retryWhileRestarting(() => this.requestOnce(method, path, body), this.retry);
+	}
+
+	private requestOnce(method: string, path: string, body?: string): Promise<unknown> {
 		const bytes = Buffer.from(body ?? '');
 		const headers: Record<string, string> = {
 			...this.signer.headers(method, path, bytes),
@@ -101,7 +114,7 @@ export class LogstoreClient {
 				},
 			);
 			request.on('error', error =>
-				reject(new AmpError(`cannot reach logstore at ${this.base.origin} (${error.message}); is it running?`)),
+				reject(new UnreachableError(`cannot reach logstore at ${this.base.origin} (${error.message}); is it running?`, error)),
 			);
 			request.end(bytes);
 		});

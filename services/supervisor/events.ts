@@ -10,8 +10,6 @@ export interface DaemonStatus {
 	startedAt?: number;
 	restarts: number;
 	port?: number;
-	/** Lines that could not be written to its log file (a full disk), since the supervisor started. */
-	droppedLogLines?: number;
 	/** Why it is crashed/failed/not ready, in words a user can act on. */
 	reason?: string;
 }

@@ -1,15 +1,18 @@
 import {spawn, type ChildProcess} from 'node:child_process';
+import {closeSync} from 'node:fs';
 import path from 'node:path';
 import {CrashPolicy, type CrashPolicyOptions} from './crash-policy.js';
+import {DaemonLogFile, type RotationOptions} from './daemon-log-file.js';
 import type {DaemonStatus} from './events.js';
 import {LineSplitter} from './log-lines.js';
-import {removePidFile, runMarkerVariable, writePidFile} from './pid-files.js';
+import {lastLogLines} from './log-tail.js';
+import {processStartedAt, removePidFile, runMarkerVariable, writePidFile, type PidRecord} from './pid-files.js';
+import {processStat} from './proc.js';
 import {LineRing} from './ring-buffer.js';
-import {RotatingLogFile, type RotationOptions} from './rotating-log.js';
 import type {DaemonSpec} from './spec.js';
 
-/** A read this large says the daemon is writing faster than it is read (pipe reads are 64 kB at most). */
-const yieldAfterBytes = 16 * 1024;
+/** How often an adopted daemon (not our child: no exit event) is checked for life. */
+const adoptedPollMs = 50;
 
 export interface OutputLimits {
 	ringLines: number;
@@ -30,7 +33,7 @@ export interface DaemonFiles {
 export class ManagedDaemon {
 	readonly status: DaemonStatus;
 	readonly ring: LineRing;
-	readonly log: RotatingLogFile;
+	readonly log: DaemonLogFile;
 	readonly crashes: CrashPolicy;
 	child: ChildProcess | undefined;
 	/** Bumped on every start and stop, so a stale readiness poll or exit handler knows to give up. */
@@ -39,13 +42,14 @@ export class ManagedDaemon {
 	unsent: string[] = [];
 	unsentSkipped = 0;
 	restartTimer: NodeJS.Timeout | undefined;
-	/** Whether the last write to the log file failed (a full disk): lines are dropped from the file, not from the screen. */
-	logFailing = false;
-	droppedCountSentAt = 0;
+	/** Set while the process is one a killed supervisor left and this one adopted (no child handle, watched through /proc). */
+	adopted = false;
 	/** Set when a line matches the log readiness pattern of the current process. */
 	sawReadyLine = false;
 	private readonly readyPattern: RegExp | undefined;
 	private exited: Promise<void> = Promise.resolve();
+	private adoptedWatch: NodeJS.Timeout | undefined;
+	private readonly splitter: LineSplitter;
 
 	constructor(
 		readonly spec: DaemonSpec,
@@ -53,54 +57,84 @@ export class ManagedDaemon {
 		limits: OutputLimits,
 		crashPolicy: CrashPolicyOptions | undefined,
 		private readonly onLines: (daemon: ManagedDaemon, lines: string[]) => void,
-		/** After a write to the log file dropped lines, and after the first write that worked again. */
-		private readonly onLogTrouble: (daemon: ManagedDaemon, dropped: number) => void = () => {},
 	) {
 		this.status = {name: spec.name, state: 'pending', restarts: 0, ...(spec.port !== undefined ? {port: spec.port} : {})};
 		this.ring = new LineRing(limits.ringLines, limits.ringBytes);
-		this.log = new RotatingLogFile(path.join(files.logs, `${spec.name}.log`), limits.rotation);
+		this.splitter = new LineSplitter(limits.maxLineLength);
+		this.log = new DaemonLogFile(path.join(files.logs, `${spec.name}.log`), chunk => this.lines(this.splitter.push(chunk)), limits.rotation);
 		this.crashes = new CrashPolicy(crashPolicy);
 		this.readyPattern = spec.ready.kind === 'log' ? new RegExp(spec.ready.pattern) : undefined;
-		this.maxLineLength = limits.maxLineLength;
 	}
-
-	private readonly maxLineLength: number;
 
 	get pid(): number | undefined {
 		return this.status.pid;
+	}
+
+	/** A process runs for it: a child this supervisor spawned, or one it adopted. */
+	get running(): boolean {
+		return this.child !== undefined || this.adopted;
+	}
+
+	/** The command line this daemon's pid file records, and an adopted process must still match. */
+	get argv(): string[] {
+		return [this.spec.command, ...this.spec.args];
+	}
+
+	/**
+	 * Takes over a process a killed supervisor left (its pid file checked by `adoptable`): same pid,
+	 * start time and restart count, its log followed from where the file ends now (the ring starts
+	 * with the file's last lines), its death noticed through /proc.
+	 */
+	adopt(record: PidRecord, onExit: (code: number | null, signal: NodeJS.Signals | null, generation: number) => void): void {
+		const generation = ++this.generation;
+		this.adopted = true;
+		this.sawReadyLine = true;
+		this.status.pid = record.pid;
+		this.status.restarts = record.restarts ?? 0;
+		this.status.startedAt = record.startedAt ?? processStartedAt(record.pid) ?? Date.now();
+		this.ring.pushAll(lastLogLines(this.log.file, 200));
+		this.log.follow();
+		this.exited = new Promise(resolve => {
+			this.adoptedWatch = setInterval(() => {
+				const stat = processStat(record.pid);
+				if (stat && stat.state !== 'Z' && stat.startTime === record.startTime) return;
+				clearInterval(this.adoptedWatch);
+				this.adoptedWatch = undefined;
+				resolve();
+				// Not our child: its exit status went to whoever reaped it.
+				onExit(null, null, generation);
+			}, adoptedPollMs);
+		});
 	}
 
 	/** Spawns the process detached: a new session and process group whose id is its pid. */
 	spawn(onExit: (code: number | null, signal: NodeJS.Signals | null, generation: number) => void, onSpawnError: (error: Error, generation: number) => void): void {
 		const generation = ++this.generation;
 		this.sawReadyLine = false;
-		// child_process, not execa: a long-lived daemon in its own process group (stopped by group, tracked by pid file), its output streamed line by line.
-		const child = spawn(this.spec.command, this.spec.args, {
-			cwd: this.spec.cwd,
-			env: {...process.env, ...this.spec.env, [runMarkerVariable]: this.files.pids},
-			detached: true,
-			stdio: ['ignore', 'pipe', 'pipe'],
-			...(this.spec.user ? {uid: this.spec.user.uid, gid: this.spec.user.gid} : {}),
-		});
-		this.child = child;
-		const stdout = new LineSplitter(this.maxLineLength);
-		const stderr = new LineSplitter(this.maxLineLength);
-		for (const [stream, splitter] of [[child.stdout, stdout], [child.stderr, stderr]] as const) {
-			stream?.on('data', (chunk: Buffer) => {
-				this.output(chunk, splitter);
-				// A full read means more is waiting: Node would go on reading the pipe (up to 32 reads
-				// of 64 kB in one go) before anything else runs. A pause until the next turn lets the
-				// keys of a dashboard in this process (--no-daemon), timers and other daemons in between.
-				if (chunk.length >= yieldAfterBytes) {
-					stream.pause();
-					setImmediate(() => stream.resume());
-				}
+		this.adopted = false;
+		// Its stdout and stderr are its log file, not pipes to this process: they outlive a supervisor killed with -9.
+		this.log.follow();
+		this.log.poll();
+		const output = this.log.openForDaemon();
+		let child: ChildProcess;
+		try {
+			// child_process, not execa: a long-lived daemon in its own process group (stopped by group, tracked by pid file).
+			child = spawn(this.spec.command, this.spec.args, {
+				cwd: this.spec.cwd,
+				env: {...process.env, ...this.spec.env, [runMarkerVariable]: this.files.pids},
+				detached: true,
+				stdio: ['ignore', output, output],
+				...(this.spec.user ? {uid: this.spec.user.uid, gid: this.spec.user.gid} : {}),
 			});
+		} finally {
+			closeSync(output);
 		}
-		child.stdout?.on('end', () => this.lines(stdout.flush()));
-		child.stderr?.on('end', () => this.lines(stderr.flush()));
+		this.child = child;
 		this.exited = new Promise(resolve => {
 			child.once('exit', (code, signal) => {
+				// The last lines it wrote, before anyone hears it is gone.
+				this.log.poll();
+				this.lines(this.splitter.flush());
 				resolve();
 				onExit(code, signal, generation);
 			});
@@ -115,7 +149,7 @@ export class ManagedDaemon {
 			this.status.pid = child.pid;
 			this.status.startedAt = Date.now();
 			try {
-				writePidFile(this.files.pids, this.spec.name, child.pid, [this.spec.command, ...this.spec.args]);
+				writePidFile(this.files.pids, this.spec.name, child.pid, this.argv, {restarts: this.status.restarts, startedAt: this.status.startedAt});
 			} catch {
 				// A full disk: the daemon runs all the same, and its process group is still known to this supervisor.
 			}
@@ -129,6 +163,9 @@ export class ManagedDaemon {
 
 	forgetProcess(): void {
 		this.child = undefined;
+		this.adopted = false;
+		clearInterval(this.adoptedWatch);
+		this.adoptedWatch = undefined;
 		delete this.status.pid;
 		delete this.status.startedAt;
 		try {
@@ -136,12 +173,6 @@ export class ManagedDaemon {
 		} catch {
 			// Nothing to do about it here; the next supervisor checks the start time of any pid it reads.
 		}
-	}
-
-	private output(chunk: Buffer, splitter: LineSplitter): void {
-		const dropped = this.log.write(chunk);
-		if (dropped > 0 || this.logFailing) this.onLogTrouble(this, dropped);
-		this.lines(splitter.push(chunk));
 	}
 
 	private lines(lines: string[]): void {

@@ -1,26 +1,30 @@
 import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {allPids, environmentHas, groupMembers, mountNamespace, processStat, signalGroup} from './proc.js';
+import {allPids, bootTimeMs, clockTicksPerSecond, commandLine, environmentHas, groupMembers, mountNamespace, processStat, signalGroup} from './proc.js';
 
 /**
  * `pids/<daemon>.pid`: the pid on the first line (as every tool expects), then the process's start
- * time and command, so a later supervisor can tell our process from a reused pid.
+ * time and command, so a later supervisor can tell our process from a reused pid, then how many
+ * times the supervisor had restarted that daemon (a supervisor that adopts it goes on counting).
  */
 export interface PidRecord {
 	daemon: string;
 	pid: number;
 	startTime?: string;
 	argv: string[];
+	restarts?: number;
+	/** When the supervisor saw it start (epoch ms): the uptime an adopting supervisor shows. */
+	startedAt?: number;
 }
 
 export function pidFile(pidsDirectory: string, daemon: string): string {
 	return path.join(pidsDirectory, `${daemon}.pid`);
 }
 
-export function writePidFile(pidsDirectory: string, daemon: string, pid: number, argv: string[]): void {
+export function writePidFile(pidsDirectory: string, daemon: string, pid: number, argv: string[], run: {restarts: number; startedAt: number} = {restarts: 0, startedAt: Date.now()}): void {
 	mkdirSync(pidsDirectory, {recursive: true});
 	const startTime = processStat(pid)?.startTime ?? '';
-	writeFileSync(pidFile(pidsDirectory, daemon), `${pid}\n${startTime}\n${JSON.stringify(argv)}\n`);
+	writeFileSync(pidFile(pidsDirectory, daemon), `${pid}\n${startTime}\n${JSON.stringify(argv)}\n${JSON.stringify(run)}\n`);
 }
 
 export function removePidFile(pidsDirectory: string, daemon: string): void {
@@ -36,7 +40,13 @@ export function readPidFiles(pidsDirectory: string): PidRecord[] {
 	}
 	const records: PidRecord[] = [];
 	for (const entry of entries) {
-		const [pidLine, startLine, argvLine] = readFileSync(path.join(pidsDirectory, entry), 'utf8').split('\n');
+		let text: string;
+		try {
+			text = readFileSync(path.join(pidsDirectory, entry), 'utf8');
+		} catch {
+			continue;
+		}
+		const [pidLine, startLine, argvLine, extraLine] = text.split('\n');
 		const pid = Number(pidLine);
 		if (!Number.isInteger(pid) || pid <= 1) continue;
 		let argv: string[] = [];
@@ -45,7 +55,15 @@ export function readPidFiles(pidsDirectory: string): PidRecord[] {
 		} catch {
 			argv = [];
 		}
-		records.push({daemon: entry.slice(0, -'.pid'.length), pid, ...(startLine ? {startTime: startLine} : {}), argv});
+		const run: {restarts?: number; startedAt?: number} = {};
+		try {
+			const extra = extraLine ? (JSON.parse(extraLine) as {restarts?: unknown; startedAt?: unknown}) : {};
+			if (Number.isInteger(extra.restarts)) run.restarts = extra.restarts as number;
+			if (Number.isInteger(extra.startedAt)) run.startedAt = extra.startedAt as number;
+		} catch {
+			// A pid file from before these were kept: the pid, start time and command still identify the process.
+		}
+		records.push({daemon: entry.slice(0, -'.pid'.length), pid, ...(startLine ? {startTime: startLine} : {}), argv, ...run});
 	}
 	return records;
 }
@@ -60,6 +78,48 @@ export function leftoverGroup(record: PidRecord): boolean {
 		return leader.pgid === record.pid && record.startTime !== undefined && leader.startTime === record.startTime;
 	}
 	return groupMembers(record.pid).length > 0;
+}
+
+/**
+ * May a new supervisor take over the process this record names, as the daemon `argv` describes?
+ * Only when it is still that very process: alive, leading its own group, with the start time
+ * recorded when it was spawned (a reused pid has another), and with the command line it was
+ * spawned with; programs that rewrite their command line (nginx, redis) must still show their
+ * program's name in it. And the daemon must be run the same way now (a changed config starts it anew).
+ */
+export function adoptable(record: PidRecord, argv: readonly string[]): boolean {
+	if (record.startTime === undefined || record.argv.length === 0) return false;
+	if (JSON.stringify(record.argv) !== JSON.stringify(argv)) return false;
+	const stat = processStat(record.pid);
+	if (!stat || stat.state === 'Z' || stat.pgid !== record.pid || stat.startTime !== record.startTime) return false;
+	const running = commandLine(record.pid);
+	if (!running || running.length === 0) return false;
+	if (JSON.stringify(running) === JSON.stringify(record.argv)) return true;
+	return running.join(' ').includes(path.basename(record.argv[0]!));
+}
+
+/** When a process started, in epoch milliseconds (from its start time in clock ticks since boot). */
+export function processStartedAt(pid: number): number | undefined {
+	const ticks = Number(processStat(pid)?.startTime);
+	const boot = bootTimeMs();
+	if (!Number.isFinite(ticks) || boot === undefined) return undefined;
+	return boot + Math.round((ticks * 1000) / clockTicksPerSecond);
+}
+
+/** The daemons of `specs` whose pid files name processes a new supervisor may adopt, by daemon name. */
+export function adoptableDaemons(pidsDirectory: string, specs: ReadonlyArray<{name: string; command: string; args: string[]}>): Map<string, PidRecord> {
+	const records = new Map(readPidFiles(pidsDirectory).map(record => [record.daemon, record]));
+	const found = new Map<string, PidRecord>();
+	for (const spec of specs) {
+		const record = records.get(spec.name);
+		if (record && adoptable(record, [spec.command, ...spec.args])) found.set(spec.name, record);
+	}
+	return found;
+}
+
+/** The process groups of `adoptableDaemons`: what ending a killed supervisor's leftovers must spare. */
+export function adoptableGroups(pidsDirectory: string, specs: ReadonlyArray<{name: string; command: string; args: string[]}>): Set<number> {
+	return new Set([...adoptableDaemons(pidsDirectory, specs).values()].map(record => record.pid));
 }
 
 /**
@@ -85,12 +145,13 @@ function unrecordedGroups(pidsDirectory: string, recorded: Set<number>): PidReco
 
 /**
  * Ends every daemon process a crashed supervisor left behind (SIGTERM, then SIGKILL after
- * `graceMs`) and removes the pid files. Returns the daemons that were ended.
+ * `graceMs`) and removes their pid files, except the groups in `spare` (daemons the next
+ * supervisor adopts). Returns the daemons that were ended.
  */
-export async function endLeftovers(pidsDirectory: string, graceMs = 2000): Promise<PidRecord[]> {
-	const records = readPidFiles(pidsDirectory);
+export async function endLeftovers(pidsDirectory: string, graceMs = 2000, spare: ReadonlySet<number> = new Set()): Promise<PidRecord[]> {
+	const records = readPidFiles(pidsDirectory).filter(record => !spare.has(record.pid));
 	const recorded = records.filter(leftoverGroup);
-	const leftovers = [...recorded, ...unrecordedGroups(pidsDirectory, new Set(recorded.map(record => record.pid)))];
+	const leftovers = [...recorded, ...unrecordedGroups(pidsDirectory, new Set([...recorded.map(record => record.pid), ...spare]))];
 	for (const record of leftovers) signalGroup(record.pid, 'SIGTERM');
 	const deadline = Date.now() + graceMs;
 	while (leftovers.some(record => groupMembers(record.pid).length > 0) && Date.now() < deadline) {

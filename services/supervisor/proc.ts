@@ -88,7 +88,18 @@ export function processUsage(pid: number): {cpuSeconds: number; rssBytes: number
 	}
 }
 
-const clockTicksPerSecond = 100;
+/** Clock ticks a second in /proc's times (USER_HZ: 100 on every Linux Node runs on). */
+export const clockTicksPerSecond = 100;
+
+/** When the machine booted, in epoch milliseconds (`btime` of /proc/stat). */
+export function bootTimeMs(): number | undefined {
+	try {
+		const match = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+		return match ? Number(match[1]) * 1000 : undefined;
+	} catch {
+		return undefined;
+	}
+}
 
 /** The processes a process started (from its main thread), from /proc/PID/task/PID/children. */
 export function childrenOf(pid: number): number[] {

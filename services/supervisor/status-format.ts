@@ -21,8 +21,7 @@ export function daemonStatusLine(status: DaemonStatus, now: number, nameWidth = 
 		`restarts ${status.restarts}`.padEnd(11),
 		`port ${status.port ?? '-'}`,
 	];
-	const dropped = status.droppedLogLines ? `  [${status.droppedLogLines} log lines dropped: disk full?]` : '';
-	return `${columns.join(' ')}${status.reason ? `  (${status.reason})` : ''}${dropped}`;
+	return `${columns.join(' ')}${status.reason ? `  (${status.reason})` : ''}`;
 }
 
 /** The JSON record of a daemon in `status --json` and `run --batch --json`. */
@@ -36,7 +35,6 @@ export function daemonStatusRecord(status: DaemonStatus, now: number): Record<st
 		restarts: status.restarts,
 		port: status.port ?? null,
 		...(status.reason ? {reason: status.reason} : {}),
-		...(status.droppedLogLines ? {droppedLogLines: status.droppedLogLines} : {}),
 	};
 }
 

@@ -1,4 +1,4 @@
-import {mkdirSync} from 'node:fs';
+import {mkdirSync, statfsSync} from 'node:fs';
 import {AmpError, errorMessage} from '../errors.js';
 import type {CrashPolicyOptions} from './crash-policy.js';
 import {EventQueue} from './event-queue.js';
@@ -7,10 +7,11 @@ import {describeRemoteChange, RemoteWatch} from './remote-watch.js';
 import type {DaemonStatus, RemoteTarget, RunInfo, SupervisorCommand, SupervisorEvent} from './events.js';
 import {defaultMaxLineLength} from './log-lines.js';
 import {ManagedDaemon, type DaemonFiles, type OutputLimits} from './managed-daemon.js';
+import {adoptableDaemons, type PidRecord} from './pid-files.js';
 import {assertPortsFree} from './port-holders.js';
 import {signalGroup, waitGroupEmpty} from './proc.js';
 import {probeOnce} from './probes.js';
-import {defaultRotation} from './rotating-log.js';
+import {defaultRotation} from './daemon-log-file.js';
 import type {DaemonSpec} from './spec.js';
 import {dependencyLevels} from './topology.js';
 
@@ -38,8 +39,10 @@ type Listener = (event: SupervisorEvent) => void;
 
 const lastLinesShown = 20;
 const maxNoticesKept = 50;
-/** How often a daemon whose log file cannot be written has its dropped-line count sent out. */
-const droppedCountIntervalMs = 1000;
+/** How often the disk holding the logs is checked for room (daemons write their logs themselves; a full disk loses their lines). */
+const diskCheckIntervalMs = 1000;
+/** Less free space than this counts as a full disk. */
+const fullDiskBytes = 64 * 1024;
 
 /**
  * Runs the daemons of an instance: dependency order, readiness, restarts with backoff, logs to
@@ -59,6 +62,8 @@ export class Supervisor {
 	private exitEmitted = false;
 	private readonly exitTasks: Array<() => Promise<void>> = [];
 	private exitResolve!: (reason: 'stopped' | 'quit' | 'failed') => void;
+	private diskTimer: NodeJS.Timeout | undefined;
+	private diskFull = false;
 	/** Resolves once every daemon is down after stop-all or quit-all. */
 	readonly exited: Promise<'stopped' | 'quit' | 'failed'>;
 
@@ -83,7 +88,7 @@ export class Supervisor {
 		for (const spec of options.specs) {
 			this.daemons.set(
 				spec.name,
-				new ManagedDaemon(spec, options.files, limits, options.crashPolicy, (daemon, lines) => this.queueLines(daemon, lines), (daemon, dropped) => this.logTrouble(daemon, dropped)),
+				new ManagedDaemon(spec, options.files, limits, options.crashPolicy, (daemon, lines) => this.queueLines(daemon, lines)),
 			);
 		}
 		this.exited = new Promise(resolve => {
@@ -132,6 +137,7 @@ export class Supervisor {
 		this.emit({type: 'run-failed', daemon, error, lastLines: details});
 		if (this.exitEmitted) return;
 		this.exitEmitted = true;
+		clearInterval(this.diskTimer);
 		for (const managed of this.daemons.values()) managed.log.close();
 		this.emit({type: 'supervisor-exit', reason: 'failed'});
 		this.exitResolve('failed');
@@ -171,16 +177,24 @@ export class Supervisor {
 	}
 
 	/**
-	 * Checks every port is free, then starts every daemon as soon as its dependencies are ready (or
-	 * at once, when it waits for them itself).
+	 * Adopts the daemons a killed supervisor left running (their pid files checked: the same
+	 * process, run the same way), checks the ports of the others are free, then starts each of
+	 * those as soon as its dependencies are ready (or at once, when it waits for them itself).
 	 * Resolves when all are ready, or with the first daemon that failed to become ready.
 	 */
 	async start(): Promise<StartOutcome> {
-		assertPortsFree([...this.daemons.values()].map(daemon => daemon.spec));
+		const adopted = adoptableDaemons(this.options.files.pids, this.options.specs);
+		assertPortsFree([...this.daemons.values()].filter(daemon => !adopted.has(daemon.spec.name)).map(daemon => daemon.spec));
 		const began = Date.now();
 		this.remote?.start();
+		this.watchDisk();
+		if (adopted.size > 0) {
+			this.notice(`adopted what the previous supervisor left running: ${[...adopted.values()].map(record => `${record.daemon} (pid ${record.pid})`).join(', ')}`);
+		}
 		const readiness = new Map<string, Promise<boolean>>();
 		const bringUp = async (daemon: ManagedDaemon): Promise<boolean> => {
+			const record = adopted.get(daemon.spec.name);
+			if (record) return this.launchAndAwaitReady(daemon, true, record);
 			// Launched here and now, in dependency order: the daemons everything waits for (keyspace, redis) are spawned first.
 			if (daemon.spec.dependsOn.length === 0 && !daemon.spec.waitsForRemote) return this.launchAndAwaitReady(daemon);
 			const waiting = Promise.all(daemon.spec.dependsOn.map(name => readiness.get(name)!));
@@ -233,7 +247,7 @@ export class Supervisor {
 					await this.stopDaemon(daemon);
 					daemon.status.restarts += 1;
 				}
-				if (daemon.child && (command.type === 'start')) return;
+				if (daemon.running && command.type === 'start') return;
 				daemon.crashes.reset();
 				await this.launchAndAwaitReady(daemon, false);
 			}
@@ -263,6 +277,7 @@ export class Supervisor {
 	private async shutDown(reason: 'stopped' | 'quit', stopEverything: () => Promise<void>): Promise<void> {
 		this.shuttingDown = reason;
 		this.remote?.stop();
+		clearInterval(this.diskTimer);
 		for (const daemon of this.daemons.values()) clearTimeout(daemon.restartTimer);
 		await stopEverything();
 		await Promise.all(this.exitTasks.map(task => task().catch(() => {})));
@@ -274,9 +289,15 @@ export class Supervisor {
 		this.exitResolve(reason);
 	}
 
-	private async launchAndAwaitReady(daemon: ManagedDaemon, partOfStart = true): Promise<boolean> {
+	/** Launches the daemon (or adopts the process `adopt` names) and waits until its readiness probe passes. */
+	private async launchAndAwaitReady(daemon: ManagedDaemon, partOfStart = true, adopt?: PidRecord): Promise<boolean> {
 		const deadline = Date.now() + daemon.spec.readyTimeoutMs;
-		this.launch(daemon);
+		if (adopt) {
+			daemon.adopt(adopt, (code, signal, generation) => this.onExit(daemon, code, signal, generation));
+			this.setState(daemon, 'starting', 'adopted: checking it still answers');
+		} else {
+			this.launch(daemon);
+		}
 		for (;;) {
 			const generation = daemon.generation;
 			const state = daemon.status.state;
@@ -292,7 +313,7 @@ export class Supervisor {
 				if (partOfStart) this.failStart(daemon, why);
 				return false;
 			}
-			if (state === 'starting' && daemon.child && (await this.probePasses(daemon)) && daemon.generation === generation && daemon.status.state === 'starting') {
+			if (state === 'starting' && daemon.running && (await this.probePasses(daemon)) && daemon.generation === generation && daemon.status.state === 'starting') {
 				this.setState(daemon, 'ready');
 				return true;
 			}
@@ -328,7 +349,7 @@ export class Supervisor {
 		if (pgid !== undefined) signalGroup(pgid, 'SIGKILL');
 		daemon.forgetProcess();
 		if (daemon.status.state === 'stopping' || this.shuttingDown) return;
-		const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+		const how = signal ? `was killed by ${signal}` : code === null ? 'ended (adopted: its exit status went elsewhere)' : `exited with code ${code}`;
 		const decision = daemon.crashes.recordCrash(Date.now(), startedAt);
 		if (decision.action === 'fail') {
 			this.setState(daemon, 'failed', `${how}; crashed ${decision.crashesInWindow} times within a minute, left down (restart it when fixed)`);
@@ -379,28 +400,29 @@ export class Supervisor {
 	}
 
 	/**
-	 * A daemon's log file could not be written (a full disk): its daemon keeps running and its lines
-	 * keep reaching the watchers; the file misses them, counted in its status and said in a notice.
+	 * Daemons write their log files themselves: on a full disk their lines are lost, and only the
+	 * supervisor can say so. It checks the room left beside the logs and says when it runs out and returns.
 	 */
-	private logTrouble(daemon: ManagedDaemon, dropped: number): void {
-		const file = daemon.log.file;
-		if (dropped === 0) {
-			daemon.logFailing = false;
-			this.notice(`${daemon.spec.name}: writing ${file} again; ${daemon.status.droppedLogLines ?? 0} lines in all are missing from it`);
-			this.emit({type: 'daemon-state', daemon: {...daemon.status}});
-			return;
-		}
-		daemon.status.droppedLogLines = (daemon.status.droppedLogLines ?? 0) + dropped;
-		if (!daemon.logFailing) {
-			daemon.logFailing = true;
-			const why = daemon.log.failure?.code === 'ENOSPC' ? 'the disk is full' : (daemon.log.failure?.message ?? 'a write failed');
-			this.notice(`${daemon.spec.name}: cannot write ${file} (${why}); its lines are dropped from the file, counted, and still shown here`);
-		}
-		const now = Date.now();
-		if (now - daemon.droppedCountSentAt >= droppedCountIntervalMs) {
-			daemon.droppedCountSentAt = now;
-			this.emit({type: 'daemon-state', daemon: {...daemon.status}});
-		}
+	private watchDisk(): void {
+		const check = (): void => {
+			let free: number;
+			try {
+				const stats = statfsSync(this.options.files.logs);
+				free = stats.bavail * stats.bsize;
+			} catch {
+				return;
+			}
+			const full = free < fullDiskBytes;
+			if (full === this.diskFull) return;
+			this.diskFull = full;
+			this.notice(
+				full
+					? `the disk is full under ${this.options.files.logs}: the daemons keep running, and the lines they write are lost until there is room`
+					: `there is room again under ${this.options.files.logs}: the daemons' lines are written again`,
+			);
+		};
+		check();
+		this.diskTimer = setInterval(check, diskCheckIntervalMs).unref();
 	}
 
 	private queueLines(daemon: ManagedDaemon, lines: string[]): void {

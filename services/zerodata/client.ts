@@ -1,4 +1,5 @@
 import {AmpError} from '../errors.js';
+import {restartBudget, retryWhileRestarting, UnreachableError, type RetryBudget} from '../http/retry-while-restarting.js';
 import {RequestSigner, type RequestSignerOptions} from '../keys/request-signing.js';
 import {transportFor, type ClientTls, type Transport} from '../tls/transport.js';
 import {
@@ -31,6 +32,8 @@ export interface ZerodataClientOptions extends RequestSignerOptions {
 	maxBatchesInFlight?: number;
 	/** For an https URL: the instance's CA and this host's certificate. */
 	tls?: ClientTls;
+	/** How long a request that met zerodata down (refused, reset, 502/503) is tried again: `restartBudget` (10 s) unless given. */
+	retry?: RetryBudget;
 }
 
 interface QueuedOperation {
@@ -49,8 +52,10 @@ export class ZerodataClient {
 	private flushScheduled = false;
 	private batchesInFlight = 0;
 	private readonly maxBatchesInFlight: number;
+	private readonly retry: RetryBudget;
 
 	constructor(options: ZerodataClientOptions) {
+		this.retry = options.retry ?? restartBudget;
 		this.base = new URL(options.url);
 		this.transport = transportFor(this.base, 'zerodata', options.tls, options.maxSockets ?? 32);
 		this.signer = new RequestSigner(options, 'zerodata');
@@ -147,12 +152,14 @@ export class ZerodataClient {
 
 	private async call(path: string, payload: unknown): Promise<unknown> {
 		const body = Buffer.from(JSON.stringify(payload));
+		// Every operation is safe to send again (a put replaces, ids never handed out are skipped); each attempt is signed afresh.
+		const send = (): Promise<unknown> => retryWhileRestarting(() => this.send(path, body), this.retry);
 		try {
-			return await this.send(path, body);
+			return await send();
 		} catch (error) {
 			// A host key rotated by `hub update`: read it again and, if it changed, send once more with it.
 			if (!(error instanceof ZerodataError) || error.status !== 401 || !(await this.signer.refresh())) throw error;
-			return this.send(path, body);
+			return send();
 		}
 	}
 
@@ -186,7 +193,7 @@ export class ZerodataClient {
 					});
 				},
 			);
-			request.on('error', error => reject(new AmpError(`cannot reach zerodata at ${this.base.origin} (${error.message}); is it running?`)));
+			request.on('error', error => reject(new UnreachableError(`cannot reach zerodata at ${this.base.origin} (${error.message}); is it running?`, error)));
 			request.end(body);
 		});
 	}

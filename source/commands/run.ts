@@ -11,7 +11,7 @@ import {ensureSupervisor} from '../../services/supervisor/daemonize.js';
 import type {DaemonStatus, SupervisorConnection, SupervisorEvent} from '../../services/supervisor/events.js';
 import {acquireSupervisorLock, findSupervisor, releaseSupervisorLock} from '../../services/supervisor/lock.js';
 import {followLogFile, lastLogLines} from '../../services/supervisor/log-tail.js';
-import {endLeftovers} from '../../services/supervisor/pid-files.js';
+import {adoptableDaemons, endLeftovers} from '../../services/supervisor/pid-files.js';
 import type {RunFlags, RunPlan} from '../../services/supervisor/plan-file.js';
 import {assertPortsFree, PortsBusyError} from '../../services/supervisor/port-holders.js';
 import {groupMembers, isRunning} from '../../services/supervisor/proc.js';
@@ -99,10 +99,20 @@ async function start(instanceDirectory: string, config: InstanceConfig, paths: R
 	return 0;
 }
 
-/** Ends what a crashed supervisor left behind, then checks every port before anything starts. */
+/**
+ * Before a new supervisor starts: what a killed supervisor left is adopted where it is still the
+ * same process run the same way, and ended otherwise; the ports of every daemon not adopted must be free.
+ */
 async function preflight(plan: RunPlan): Promise<void> {
-	await endLeftovers(plan.paths.pids);
-	assertPortsFree(plan.specs);
+	const adoptable = await endWhatCannotBeAdopted(plan);
+	assertPortsFree(plan.specs.filter(spec => !adoptable.has(spec.name)));
+}
+
+/** Ends what a killed supervisor left and the new one cannot adopt; returns the names of the daemons it will adopt. */
+async function endWhatCannotBeAdopted(plan: RunPlan): Promise<Set<string>> {
+	const adoptable = adoptableDaemons(plan.paths.pids, plan.specs);
+	await endLeftovers(plan.paths.pids, 2000, new Set([...adoptable.values()].map(record => record.pid)));
+	return new Set(adoptable.keys());
 }
 
 async function printReady(daemons: DaemonStatus[], config: InstanceConfig, instanceDirectory: string, out: BatchOutput, loginUrl?: string): Promise<void> {
@@ -144,7 +154,8 @@ async function startInForeground(instanceDirectory: string, config: InstanceConf
 	const {plan} = await planRun(instanceDirectory, flags);
 	if (!acquireSupervisorLock(paths)) throw new AmpError(`another supervisor of ${config.name} just started: attach with \`ampzero run ${instanceArgument(instanceDirectory)}\``);
 	try {
-		await endLeftovers(paths.pids);
+		// The supervisor checks the ports of what it does not adopt as it starts, and says which daemon a busy one stops.
+		await endWhatCannotBeAdopted(plan);
 		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}, ...(plan.remote ? {remote: plan.remote} : {})});
 		const server = await serveControlSocket(supervisor, paths.supervisorSocket);
 		const running = supervisor.start();

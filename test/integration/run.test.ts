@@ -5,6 +5,7 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {listPorts} from '../../services/config/ports.js';
 import {daemonUser} from '../../services/daemons/daemon-user.js';
+import {getUrl} from '../helpers/https-request.js';
 import {ampzeroBin, makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
 import {endInstance, listenersOn, processesInGroups, processesMentioning, supervisorPid} from '../helpers/run-processes.js';
 
@@ -125,7 +126,7 @@ describe('ampzero run on the real daemons of an instance', () => {
 		expect(listenersOn(instance.config.ports.redisData)).toBe(1);
 	});
 
-	it('after kill -9 of the supervisor, the next run ends what it left and starts clean: no duplicates, no orphans', async () => {
+	it('after kill -9 of the supervisor the daemons keep serving, and the next run adopts them: same pids, no restart, no duplicates, no orphans', async () => {
 		const runRoot = path.join(instance.config.amprunRoot, instance.config.name);
 		const oldSupervisor = supervisorPid(runRoot)!;
 		const oldDaemons = await status();
@@ -134,6 +135,9 @@ describe('ampzero run on the real daemons of an instance', () => {
 		const noSupervisor = await ampzero('run', instance.directory, 'status');
 		expect(noSupervisor.code).toBe(1);
 		expect(noSupervisor.stderr).toContain('no supervisor runs for runtest');
+		// Nobody supervises them now, and they serve all the same.
+		const health = await getUrl(`https://127.0.0.1:${instance.config.ports.frontend}/health`);
+		expect(health.status).toBe(200);
 
 		const result = await ampzero('run', instance.directory, '--batch', '--no-nat-bypass', '--no-hub');
 		expect(result.code, result.stderr + result.stdout).toBe(0);
@@ -141,9 +145,8 @@ describe('ampzero run on the real daemons of an instance', () => {
 		const newSupervisor = supervisorPid(runRoot)!;
 		expect(newSupervisor).not.toBe(oldSupervisor);
 		const daemons = await status();
-		expect(daemons.every(daemon => daemon.state === 'ready')).toBe(true);
-		// The old daemons' process groups are empty: nothing was adopted twice or left running.
-		expect(processesInGroups(oldDaemons.map(daemon => daemon.pid!))).toEqual([]);
+		const identity = (list: StatusRecord[]): unknown[] => list.map(({name, state, pid, restarts}) => ({name, state, pid, restarts}));
+		expect(identity(daemons)).toEqual(identity(oldDaemons));
 		for (const port of instancePorts()) expect(listenersOn(port), `port ${port}`).toBe(1);
 		const live = new Set([newSupervisor, ...processesInGroups(daemons.map(daemon => daemon.pid!))]);
 		for (const pid of processesMentioning(instance.root)) expect(live.has(pid), `pid ${pid} is not part of the new run`).toBe(true);

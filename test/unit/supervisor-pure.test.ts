@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs';
+import {appendFileSync, closeSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
@@ -6,7 +6,7 @@ import {CrashPolicy} from '../../services/supervisor/crash-policy.js';
 import {EventQueue} from '../../services/supervisor/event-queue.js';
 import {capLine, collapseCarriageReturns, LineSplitter} from '../../services/supervisor/log-lines.js';
 import {LineRing} from '../../services/supervisor/ring-buffer.js';
-import {RotatingLogFile} from '../../services/supervisor/rotating-log.js';
+import {DaemonLogFile} from '../../services/supervisor/daemon-log-file.js';
 import {dependencyLevels, topologicalOrder} from '../../services/supervisor/topology.js';
 
 const builtIn = [
@@ -135,18 +135,26 @@ describe('line ring', () => {
 	});
 });
 
-describe('rotating log file', () => {
+describe('a daemon\'s log file', () => {
 	const directories: string[] = [];
 	afterEach(() => {
 		for (const directory of directories.splice(0)) rmSync(directory, {recursive: true, force: true});
 	});
 
-	it('rotates by size and keeps a bounded number of files, losing nothing in the kept ones', () => {
+	it('follows what the daemon appends through its own descriptor, rotates by size (copy, then truncate) and keeps a bounded number of files', () => {
 		const directory = mkdtempSync(path.join(tmpdir(), 'ampzero-rotate-'));
 		directories.push(directory);
 		const file = path.join(directory, 'worker.log');
-		const log = new RotatingLogFile(file, {maxBytes: 100, maxFiles: 3});
-		for (let index = 0; index < 30; index++) log.write(`line ${String(index).padStart(3, '0')}\n`);
+		const chunks: string[] = [];
+		const log = new DaemonLogFile(file, chunk => chunks.push(chunk.toString()), {maxBytes: 100, maxFiles: 3});
+		log.follow();
+		// The daemon's stdout: a descriptor opened for appending, as the supervisor hands it over.
+		const daemonOutput = log.openForDaemon();
+		for (let index = 0; index < 30; index++) {
+			writeSync(daemonOutput, `line ${String(index).padStart(3, '0')}\n`);
+			log.poll();
+		}
+		closeSync(daemonOutput);
 		log.close();
 		expect(readdirSync(directory).sort()).toEqual(['worker.log', 'worker.log.1', 'worker.log.2']);
 		const kept = [`${file}.2`, `${file}.1`, file].map(name => readFileSync(name, 'utf8')).join('');
@@ -154,31 +162,23 @@ describe('rotating log file', () => {
 		expect(lines.at(-1)).toBe('line 029');
 		const numbers = lines.map(line => Number(line.slice(5)));
 		expect(numbers).toEqual(numbers.map((_, index) => numbers[0]! + index));
-		expect(readFileSync(`${file}.1`, 'utf8').length).toBeGreaterThanOrEqual(100);
+		for (const name of readdirSync(directory)) expect(readFileSync(path.join(directory, name), 'utf8').length).toBeLessThan(120);
+		// Every byte reached the follower once, in order, across the rotations.
+		expect(chunks.join('')).toBe(Array.from({length: 30}, (_, index) => `line ${String(index).padStart(3, '0')}\n`).join(''));
 	});
 
-	it('rotates only where a line ends, even when chunks split lines', () => {
+	it('starts following at the end of what is there (an adopted daemon\'s older lines are not read twice)', () => {
 		const directory = mkdtempSync(path.join(tmpdir(), 'ampzero-rotate-'));
 		directories.push(directory);
-		const file = path.join(directory, 'flood.log');
-		const log = new RotatingLogFile(file, {maxBytes: 64, maxFiles: 50});
-		const text = Array.from({length: 40}, (_, index) => `line ${String(index).padStart(3, '0')} of the flood\n`).join('');
-		// Chunks of 7 bytes: nearly every chunk boundary falls inside a line, as pipe reads do.
-		for (let offset = 0; offset < text.length; offset += 7) log.write(text.slice(offset, offset + 7));
+		const file = path.join(directory, 'adopted.log');
+		writeFileSync(file, 'old line\n');
+		const chunks: string[] = [];
+		const log = new DaemonLogFile(file, chunk => chunks.push(chunk.toString()));
+		log.follow();
+		appendFileSync(file, 'new line\n');
+		log.poll();
 		log.close();
-		const files = readdirSync(directory).sort((a, b) => Number(b.split('.').at(-1)) - Number(a.split('.').at(-1)));
-		expect(files.length).toBeGreaterThan(5);
-		for (const name of files) expect(readFileSync(path.join(directory, name), 'utf8')).toMatch(/^(line \d{3} of the flood\n)+$/);
-	});
-
-	it('cuts a single line longer than twice the limit rather than growing without bound', () => {
-		const directory = mkdtempSync(path.join(tmpdir(), 'ampzero-rotate-'));
-		directories.push(directory);
-		const file = path.join(directory, 'noisy.log');
-		const log = new RotatingLogFile(file, {maxBytes: 50, maxFiles: 10});
-		for (let index = 0; index < 30; index++) log.write('x'.repeat(10));
-		log.close();
-		for (const name of readdirSync(directory)) expect(readFileSync(path.join(directory, name), 'utf8').length).toBeLessThanOrEqual(100);
+		expect(chunks.join('')).toBe('new line\n');
 	});
 });
 

@@ -14,8 +14,8 @@ export interface LoggerOptions {
 }
 
 export function createLogger(daemon: string, options: LoggerOptions = {}): Logger {
-	const out = options.out ?? ((line: string) => process.stdout.write(line));
-	const err = options.err ?? ((line: string) => process.stderr.write(line));
+	const out = options.out ?? ((line: string) => writeLine(process.stdout, line));
+	const err = options.err ?? ((line: string) => writeLine(process.stderr, line));
 	const line = (level: string, message: string): string =>
 		`${new Date().toISOString()} ${level} ${daemon}: ${message.replace(/\n/g, '\n  ')}\n`;
 	return {
@@ -30,3 +30,16 @@ export function createLogger(daemon: string, options: LoggerOptions = {}): Logge
 
 /** A logger that drops everything: for the benchmark and tests that do not read logs. */
 export const silentLogger: Logger = {debug() {}, info() {}, warn() {}, error() {}};
+
+/**
+ * stdout and stderr are the daemon's log file (the supervisor opens it for appending): a write
+ * that fails there (a full disk) loses the line, never the request that logged it.
+ */
+function writeLine(stream: NodeJS.WriteStream, line: string): void {
+	if (stream.listenerCount('error') === 0) stream.on('error', () => {});
+	try {
+		stream.write(line);
+	} catch {
+		// The supervisor says the disk is full; the line is lost.
+	}
+}
