@@ -1,5 +1,6 @@
 import type {DaemonStatus} from '../../services/supervisor/events.js';
-import {footerItems, packFooter} from '../bindings.js';
+import {footerItems, packFooter} from '../runtime/keymap.js';
+import {dashboardKeymap, type DashboardMode} from './dashboard-keymap.js';
 
 export interface ListColumns {
 	name: number;
@@ -38,7 +39,7 @@ const memoryWidth = 6;
  * Where everything goes for a terminal size. The list takes what its columns need (pid and
  * restarts only on wide terminals; the log pane title always shows them); the log pane gets the rest.
  */
-export function dashboardLayout(size: {columns: number; rows: number}, daemons: readonly DaemonStatus[], mode: string): DashboardLayout {
+export function dashboardLayout(size: {columns: number; rows: number}, daemons: readonly DaemonStatus[], mode: DashboardMode): DashboardLayout {
 	const columns = Math.max(40, size.columns);
 	const rows = Math.max(12, size.rows);
 	const longest = Math.max(6, ...daemons.map(daemon => daemon.name.length));
@@ -66,6 +67,6 @@ export function dashboardLayout(size: {columns: number; rows: number}, daemons: 
 export const listColumnWidths = {state: stateWidth, uptime: uptimeWidth, port: portWidth, pid: pidWidth, restarts: restartsWidth, cpu: cpuWidth, memory: memoryWidth};
 
 /** Rows the shared Footer takes (it shows up to two lines). */
-export function footerHeight(mode: string, columns: number): number {
-	return Math.max(1, packFooter(footerItems('dashboard', mode), columns, 2).length);
+function footerHeight(mode: DashboardMode, columns: number): number {
+	return Math.max(1, packFooter(footerItems(dashboardKeymap, mode), columns, 2).length);
 }

@@ -1,11 +1,11 @@
 import {useApp, type Key} from 'ink';
 import {useEffect, useRef} from 'react';
 import type {DeployEvent} from '../../services/deploy/events.js';
-import {colorWanted} from '../colour.js';
-import {useNow, type Clock} from '../dashboard/use-now.js';
+import {colorWanted} from '../runtime/colour.js';
+import {useNow, type Clock} from '../runtime/use-now.js';
 import {useDeployEvents} from '../hooks/use-deploy-events.js';
-import {useKeys} from '../hooks/use-keys.js';
-import {useTerminalSize} from '../hooks/use-terminal-size.js';
+import {useKeys} from '../runtime/use-keys.js';
+import {useTerminalSize} from '../runtime/use-terminal-size.js';
 import {deployCommandOutcome, interpretDeployKey, type DeployKeyOutcome} from './deploy-keys.js';
 import {deployReducer} from './deploy-reducer.js';
 import {deployLayout} from './deploy-layout.js';

@@ -1,19 +1,24 @@
 import {useInput, type Key} from 'ink';
 import {useCallback, useRef} from 'react';
-import {splitInput} from './split-input.js';
+import {inputTookRead, keyPresses} from './key-presses.js';
+
+/** How a press arrived: `inputTook`, an input component (a focused text field) has taken the read it came in. */
+export interface KeyRead {
+	inputTook: boolean;
+}
 
 /**
  * useInput with a handler that always sees the latest render. Ink re-subscribes a changed handler
  * only after React's passive effects run, so a key typed right after a render would otherwise
  * reach the previous render's handler and act on stale state. Several keys that arrive in one
- * read are handed over one at a time (`split` says so: an input component saw them as one string).
+ * read are handed over one at a time.
  */
-export function useKeys(handler: (input: string, key: Key, read: {split: boolean}) => void, options: {isActive?: boolean} = {}): void {
+export function useKeys(handler: (input: string, key: Key, read: KeyRead) => void, options: {isActive?: boolean} = {}): void {
 	const latest = useRef(handler);
 	latest.current = handler;
 	const stable = useCallback((input: string, key: Key) => {
-		const presses = splitInput(input, key);
-		for (const [text, pressed] of presses) latest.current(text, pressed, {split: presses.length > 1});
+		const read = {inputTook: inputTookRead(input)};
+		for (const [text, pressed] of keyPresses(input, key)) latest.current(text, pressed, read);
 	}, []);
 	useInput(stable, options);
 }
