@@ -33,7 +33,7 @@ export function appendLines(buffer: LogBuffer, incoming: readonly string[], limi
 	if (incoming.length === 0) return buffer;
 	const fresh = incoming.length > limits.maxLines ? incoming.slice(incoming.length - limits.maxLines) : incoming;
 	const kept = buffer.lines.length + fresh.length > limits.maxLines ? buffer.lines.slice(buffer.lines.length + fresh.length - limits.maxLines) : buffer.lines.slice();
-	const lines = kept as string[];
+	const lines = kept;
 	let bytes = sumBytes(lines);
 	for (const raw of fresh) {
 		const line = cleanLine(raw, limits.maxLineLength);

@@ -35,6 +35,7 @@ export function DeployScreen({events, abort, onLeave, instance, clock = Date, co
 
 	// Keys typed faster than a render act on the state the previous key left, not on the last render's.
 	const latest = useRef(state);
+	// eslint-disable-next-line react-hooks/refs -- keys act on the state the previous key left
 	latest.current = state;
 	const left = useRef(false);
 	const apply = (outcome: DeployKeyOutcome): void => {

@@ -76,7 +76,7 @@ export function typedPorts(values: FieldValues): TypedPorts {
 		const role = portRole(spec.id);
 		if (spec.kind === 'port' && role) typed[role] = values[spec.id] ?? '';
 	}
-	return typed as TypedPorts;
+	return typed;
 }
 
 export function answersFromValues(values: FieldValues): InitAnswers {

@@ -15,6 +15,7 @@ export interface KeyRead {
  */
 export function useKeys(handler: (input: string, key: Key, read: KeyRead) => void, options: {isActive?: boolean} = {}): void {
 	const latest = useRef(handler);
+	// eslint-disable-next-line react-hooks/refs -- a key must reach this render's handler before React runs the passive effects
 	latest.current = handler;
 	const stable = useCallback((input: string, key: Key) => {
 		const read = {inputTook: inputTookRead(input)};

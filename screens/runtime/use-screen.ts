@@ -74,6 +74,7 @@ export function useScreen<S, A, E, C extends string, M extends string>(initial: 
 	const [state, setState] = useState(initial);
 	const current = useRef(state);
 	const latest = useRef(spec);
+	// eslint-disable-next-line react-hooks/refs -- a key must reach this render's rules before React runs the passive effects
 	latest.current = spec;
 
 	const apply = useCallback((outcome: Outcome<A, E>): void => {
