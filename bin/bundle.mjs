@@ -41,10 +41,15 @@ const withoutInkDevtools = {
  * same job remembering what the last frame drew. The bundle takes it in place of Ink's own.
  */
 const frameOutput = path.join(checkout, 'dist', 'screens', 'ink-output', 'frame-output.js');
+let frameOutputSwapped = false;
 const withFrameOutput = {
 	name: 'with-frame-output',
 	setup(bundle) {
-		bundle.onResolve({filter: /^\.\/output\.js$/}, ({importer}) => (importer.endsWith(`${path.sep}ink${path.sep}build${path.sep}renderer.js`) ? {path: frameOutput} : undefined));
+		bundle.onResolve({filter: /^\.\/output\.js$/}, ({importer}) => {
+			if (!importer.endsWith(`${path.sep}ink${path.sep}build${path.sep}renderer.js`)) return undefined;
+			frameOutputSwapped = true;
+			return {path: frameOutput};
+		});
 	},
 };
 
@@ -58,6 +63,11 @@ await build({
 	minifySyntax: true,
 	plugins: [withoutInkDevtools, withFrameOutput],
 });
+// frame-output.ts was written against the Ink version package.json pins: a newer Ink that renamed or
+// moved its renderer or output stage would otherwise be bundled with its own, and nothing would say so.
+if (!frameOutputSwapped) {
+	throw new Error("bin/bundle.mjs: Ink's output stage (ink/build/output.js, imported by ink/build/renderer.js) was not found, so screens/ink-output/frame-output.ts did not replace it; check the Ink version against the one package.json pins");
+}
 
 // Native and optional modules stay outside: they are loaded from node_modules as before. (A module
 // left outside is loaded when the bundle starts; one inside, only when first imported.)

@@ -32,9 +32,8 @@ export const DaemonList = memo(function DaemonList({daemons, selected, now, colu
 		<Box flexDirection="column" width={width} height={height} borderStyle="round" flexShrink={0}>
 			<Text dimColor wrap="truncate-end">
 				{'    '}
-				{cell('daemon', columns.name)} {cell('state', widths.state)} {cell('up', widths.uptime)} {cell('port', widths.port)}
-				{columns.pid ? ` ${cell('pid', widths.pid)}` : ''}
-				{columns.restarts ? ` ${cell('↻', widths.restarts)}` : ''}
+				{cell('daemon', columns.name)} {cell('state', widths.state)}
+				{columns.details ? ` ${cell('up', widths.uptime)} ${cell('port', widths.port)} ${cell('pid', widths.pid)} ${cell('↻', widths.restarts)}` : ''}
 				{columns.usage ? ` ${cell('cpu', widths.cpu, 'right')} ${cell('mem', widths.memory, 'right')}` : ''}
 			</Text>
 			{shown.map((daemon, offset) => (
@@ -58,13 +57,19 @@ function DaemonRow({daemon, isSelected, now, columns, color, usage}: {daemon: Da
 	return (
 		<Text wrap="truncate-end" inverse={isSelected} bold={isSelected}>
 			{isSelected ? '› ' : '  '}
-			<Text color={tone}>{stateSymbols[daemon.state]}</Text> {cell(daemon.name, columns.name)} <Text color={tone}>{cell(daemon.state, widths.state)}</Text>{' '}
-			{cell(uptimeOf(daemon.state, daemon.startedAt, now), widths.uptime)} {cell(daemon.port === undefined ? '-' : String(daemon.port), widths.port)}
-			{columns.pid ? ` ${cell(daemon.pid === undefined ? '-' : String(daemon.pid), widths.pid)}` : ''}
-			{columns.restarts ? ` ${cell(String(daemon.restarts), widths.restarts)}` : ''}
+			<Text color={tone}>{stateSymbols[daemon.state]}</Text> {cell(daemon.name, columns.name)} <Text color={tone}>{cell(daemon.state, widths.state)}</Text>
+			{columns.details ? ` ${details(daemon, now)}` : ''}
 			{columns.usage ? ` ${cell(running ? formatCpu(usage) : '-', widths.cpu, 'right')} ${cell(running ? formatMemory(usage) : '-', widths.memory, 'right')}` : ''}
 		</Text>
 	);
+}
+
+/** Uptime, port, pid and restarts, in their columns. */
+function details(daemon: DaemonStatus, now: number): string {
+	const uptime = cell(uptimeOf(daemon.state, daemon.startedAt, now), widths.uptime);
+	const port = cell(daemon.port === undefined ? '-' : String(daemon.port), widths.port);
+	const pid = cell(daemon.pid === undefined ? '-' : String(daemon.pid), widths.pid);
+	return `${uptime} ${port} ${pid} ${cell(String(daemon.restarts), widths.restarts)}`;
 }
 
 const remoteLook = {reachable: {symbol: '●', color: 'green'}, unreachable: {symbol: '✗', color: 'red'}, checking: {symbol: '…', color: 'yellow'}} as const;

@@ -1,17 +1,17 @@
 import {useApp} from 'ink';
-import {useEffect, useRef} from 'react';
-import type {SupervisorConnection} from '../../services/supervisor/events.js';
-import {colorWanted} from '../colour.js';
-import {useDaemonUsage, type UsageSource} from '../hooks/use-daemon-usage.js';
-import {useKeys} from '../hooks/use-keys.js';
-import {useSupervisor} from '../hooks/use-supervisor.js';
-import {useTerminalSize} from '../hooks/use-terminal-size.js';
-import {commandOutcome, dashboardMode, interpretKey, keyPresses, type KeyOutcome} from './dashboard-keys.js';
-import {dashboardReducer, type DashboardState} from './dashboard-reducer.js';
+import {useEffect, useMemo} from 'react';
+import type {SupervisorConnection, SupervisorEvent} from '../../services/supervisor/events.js';
+import {colorWanted} from '../runtime/colour.js';
+import {useEventBatches} from '../runtime/use-event-batches.js';
+import {useNow, type Clock} from '../runtime/use-now.js';
+import {act, useScreen} from '../runtime/use-screen.js';
+import {useTerminalSize} from '../runtime/use-terminal-size.js';
+import {dashboardRules, type DashboardEffect} from './dashboard-interpret.js';
+import {initialDashboardState, type DashboardState} from './dashboard-reducer.js';
 import {DashboardView} from './DashboardView.js';
 import {dashboardLayout} from './layout.js';
 import type {LogLimits} from './log-buffer.js';
-import {useNow, type Clock} from './use-now.js';
+import {useDaemonUsage, type UsageSource} from './use-daemon-usage.js';
 
 export interface DashboardProps {
 	connection: SupervisorConnection;
@@ -20,45 +20,50 @@ export interface DashboardProps {
 	/** Called once when the dashboard is done: the app exits with `code` and prints `message`. */
 	onEnd: (ended: NonNullable<DashboardState['ended']>) => void;
 	clock?: Clock;
-	/** Fixed size instead of the terminal's (tests). */
-	size?: {columns: number; rows: number};
 	color?: boolean;
+	/** Events are gathered for at most this long and folded at once: one render per frame, not per line. */
 	frameMs?: number;
 	limits?: LogLimits;
 	/** Where CPU and memory of the daemons come from (/proc; tests give fixed figures). */
 	usageSource?: UsageSource;
 }
 
+/** A frame's worth of events with this many log lines is a flood: the log pane is then redrawn less often, leaving the CPU to keys. */
+const floodLines = 1000;
+const floodFrameMs = 100;
+
+function linesIn(events: readonly SupervisorEvent[]): number {
+	let lines = 0;
+	for (const event of events) if (event.type === 'log-lines') lines += event.lines.length + (event.skipped ?? 0);
+	return lines;
+}
+
 /** `ampzero run`'s screen, attached to a supervisor. */
-export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, size, color = colorWanted(), frameMs, limits, usageSource}: DashboardProps) {
-	const [state, dispatch] = useSupervisor(connection, {frameMs, limits});
-	const terminal = useTerminalSize();
+export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, color = colorWanted(), frameMs = 33, limits, usageSource}: DashboardProps) {
+	const size = useTerminalSize();
 	const now = useNow(clock);
 	const {exit} = useApp();
-	const shown = size ?? terminal;
-	const layout = dashboardLayout(shown, state.daemons, dashboardMode(state, ownsSupervisor));
+	// Keys act in the layout of the last render (what a page is); it is filled in below, once the layout is known.
+	const context = {ownsSupervisor, logRows: 1};
+	const screen = useScreen(() => initialDashboardState(limits), {
+		...dashboardRules(context),
+		run: (effect: DashboardEffect) => {
+			connection.send(effect.command).catch((error: unknown) => {
+				screen.apply(act({type: 'notice', text: `The supervisor did not take “${effect.command.type}”: ${error instanceof Error ? error.message : String(error)}`}));
+			});
+		},
+	});
+	const {state, mode} = screen;
+	const layout = dashboardLayout(size, state.daemons, mode);
+	context.logRows = layout.logRows;
 	const usage = useDaemonUsage(state.daemons, layout.list.usage, usageSource);
 
-	// The state the next key acts on: the last render's, plus what keys since then did (several
-	// keys can arrive before React renders again).
-	const current = useRef(state);
-	current.current = state;
-
-	const apply = ({actions, commands}: KeyOutcome): void => {
-		for (const action of actions) {
-			current.current = dashboardReducer(current.current, action);
-			dispatch(action);
-		}
-		for (const command of commands) {
-			connection.send(command).catch((error: unknown) => {
-				dispatch({type: 'notice', text: `The supervisor did not take “${command.type}”: ${error instanceof Error ? error.message : String(error)}`});
-			});
-		}
-	};
-	const context = {ownsSupervisor, logRows: layout.logRows};
-
-	useKeys((input, key) => {
-		for (const [text, pressed] of keyPresses(input, key)) apply(interpretKey(current.current, text, pressed, context));
+	const events = useMemo<AsyncIterable<SupervisorEvent>>(() => ({[Symbol.asyncIterator]: () => connection.events()[Symbol.asyncIterator]()}), [connection]);
+	useEventBatches(events, {
+		frameMs,
+		nextFrameMs: batch => (linesIn(batch) >= floodLines ? floodFrameMs : frameMs),
+		onBatch: batch => screen.apply(act({type: 'events', events: batch})),
+		onEnd: error => screen.apply(act(error === undefined ? {type: 'connection-lost'} : {type: 'connection-lost', error})),
 	});
 
 	const ended = state.ended;
@@ -69,5 +74,5 @@ export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, size
 		exit();
 	}, [ended, connection, onEnd, exit]);
 
-	return <DashboardView state={state} size={shown} now={now} ownsSupervisor={ownsSupervisor} color={color} usage={usage} onAnswer={command => apply(commandOutcome(current.current, command, context))} />;
+	return <DashboardView state={state} mode={mode} layout={layout} now={now} ownsSupervisor={ownsSupervisor} color={color} usage={usage} onAnswer={screen.command} />;
 }

@@ -1,45 +1,43 @@
 import {Box} from 'ink';
 import type {DaemonUsage} from '../../services/supervisor/usage.js';
-import type {Command} from '../bindings.js';
-import {ChoiceDialog} from '../components/ChoiceDialog.js';
-import {Footer} from '../components/Footer.js';
-import {dashboardMode} from './dashboard-keys.js';
+import {ChoiceDialog} from '../runtime/ChoiceDialog.js';
+import {Footer} from '../runtime/Footer.js';
+import {dashboardKeymap, type DashboardCommand, type DashboardMode} from './dashboard-keymap.js';
 import {selectedDaemon, selectedLog, visibleWindow, type DashboardState} from './dashboard-reducer.js';
 import {DaemonList} from './DaemonList.js';
 import {DashboardHelp} from './DashboardHelp.js';
 import {Header} from './Header.js';
-import {dashboardLayout} from './layout.js';
+import type {DashboardLayout} from './layout.js';
 import {LogPane} from './LogPane.js';
 import {StatusLine} from './StatusLine.js';
 
 export interface DashboardViewProps {
 	state: DashboardState;
-	size: {columns: number; rows: number};
+	mode: DashboardMode;
+	layout: DashboardLayout;
 	now: number;
 	ownsSupervisor: boolean;
 	color: boolean;
 	usage?: ReadonlyMap<string, DaemonUsage>;
 	/** An answer picked from the leave question's list (the same command as its direct key). */
-	onAnswer?(command: Command): void;
+	onAnswer?(command: DashboardCommand): void;
 }
 
 const ignore = (): void => undefined;
 
 /** The answers of the question asked in this mode: with --no-daemon there is nothing to detach from; cancel comes first where the answer is SIGKILL. */
-function answersIn(mode: string): Command[] {
+function answersIn(mode: DashboardMode): DashboardCommand[] {
 	if (mode === 'confirm-quit-all') return ['confirm-cancel', 'confirm-yes'];
 	return mode === 'confirm-leave' ? ['leave-stop', 'leave-detach', 'confirm-cancel'] : ['leave-stop', 'confirm-cancel'];
 }
 
-function questionIn(mode: string, instance: string): string {
+function questionIn(mode: DashboardMode, instance: string): string {
 	if (mode === 'confirm-quit-all') return `Force-quit: SIGKILL every daemon of ${instance}`;
 	return mode === 'confirm-leave' ? `Leave ${instance}:` : `Leave: every daemon of ${instance} stops`;
 }
 
 /** The whole screen for one state: header, daemon list beside the log pane, status line, footer. */
-export function DashboardView({state, size, now, ownsSupervisor, color, usage, onAnswer = ignore}: DashboardViewProps) {
-	const mode = dashboardMode(state, ownsSupervisor);
-	const layout = dashboardLayout(size, state.daemons, mode);
+export function DashboardView({state, mode, layout, now, ownsSupervisor, color, usage, onAnswer = ignore}: DashboardViewProps) {
 	const window = visibleWindow(state, layout.logRows);
 	const search = state.search.phase === 'active' ? state.search : undefined;
 	return (
@@ -62,7 +60,7 @@ export function DashboardView({state, size, now, ownsSupervisor, color, usage, o
 					/>
 					{mode === 'confirm-leave' || mode === 'confirm-stop' || mode === 'confirm-quit-all' ? (
 						<ChoiceDialog
-							screen="dashboard"
+							keymap={dashboardKeymap}
 							mode={mode}
 							question={questionIn(mode, state.info?.instance ?? 'the instance')}
 							answers={answersIn(mode)}
@@ -89,7 +87,7 @@ export function DashboardView({state, size, now, ownsSupervisor, color, usage, o
 				</Box>
 			)}
 			<StatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />
-			<Footer screen="dashboard" mode={mode} columns={layout.columns} />
+			<Footer keymap={dashboardKeymap} mode={mode} columns={layout.columns} />
 		</Box>
 	);
 }

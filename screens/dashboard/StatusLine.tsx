@@ -1,12 +1,13 @@
 import {Text} from 'ink';
-import {keysOf, type Command} from '../bindings.js';
+import {keysOf} from '../runtime/keymap.js';
+import {dashboardKeymap, type DashboardCommand, type DashboardMode} from './dashboard-keymap.js';
 import {selectedLog, visibleWindow, type DashboardState} from './dashboard-reducer.js';
 
 /** A command's keys as the status line names them, from the bindings table. */
-const keys = (command: Command, mode: string): string => keysOf(command, 'dashboard', mode);
+const keys = (command: DashboardCommand, mode: DashboardMode): string => keysOf(dashboardKeymap, command, mode);
 
 /** The line above the footer: the search being typed, a question, or the latest notice. */
-export function StatusLine({state, mode, logRows, color}: {state: DashboardState; mode: string; logRows: number; color: boolean}) {
+export function StatusLine({state, mode, logRows, color}: {state: DashboardState; mode: DashboardMode; logRows: number; color: boolean}) {
 	const name = state.info?.instance ?? 'the instance';
 	const warn = color ? 'yellow' : undefined;
 	if (state.search.phase === 'typing') {

@@ -1,10 +1,11 @@
 import type {DaemonStatus} from '../../services/supervisor/events.js';
-import {footerItems, packFooter} from '../bindings.js';
+import {footerItems, packFooter} from '../runtime/keymap.js';
+import {dashboardKeymap, type DashboardMode} from './dashboard-keymap.js';
 
 export interface ListColumns {
 	name: number;
-	pid: boolean;
-	restarts: boolean;
+	/** Uptime, port, pid and restarts (the log pane's title gives the selected daemon's pid, port and restarts in any case). */
+	details: boolean;
 	/** CPU% and memory of each daemon's processes. */
 	usage: boolean;
 }
@@ -35,18 +36,20 @@ const cpuWidth = 6;
 const memoryWidth = 6;
 
 /**
- * Where everything goes for a terminal size. The list takes what its columns need (pid and
- * restarts only on wide terminals; the log pane title always shows them); the log pane gets the rest.
+ * Where everything goes for a terminal size. The list takes what its columns need: on a narrow
+ * terminal (80 columns) a narrow column of state and name only, so the log pane gets the rest of
+ * the width and a log line wraps less (as mprocs does); from 100 columns uptime, port, pid and
+ * restarts too, from 120 CPU and memory.
  */
-export function dashboardLayout(size: {columns: number; rows: number}, daemons: readonly DaemonStatus[], mode: string): DashboardLayout {
+export function dashboardLayout(size: {columns: number; rows: number}, daemons: readonly DaemonStatus[], mode: DashboardMode): DashboardLayout {
 	const columns = Math.max(40, size.columns);
 	const rows = Math.max(12, size.rows);
 	const longest = Math.max(6, ...daemons.map(daemon => daemon.name.length));
 	const wide = columns >= 100;
-	const list: ListColumns = {name: Math.min(longest, wide ? 16 : 12), pid: wide, restarts: columns >= 90, usage: columns >= 120};
-	// marker + symbol, then the columns with a space between each, a space, then the border.
-	const listWidth =
-		1 + 2 + 2 + list.name + 1 + stateWidth + 1 + uptimeWidth + 1 + portWidth + (list.pid ? 1 + pidWidth : 0) + (list.restarts ? 1 + restartsWidth : 0) + (list.usage ? 2 + cpuWidth + memoryWidth : 0) + 2;
+	const list: ListColumns = {name: Math.min(longest, wide ? 16 : 12), details: wide, usage: columns >= 120};
+	// The border, marker + symbol, then the columns with a space between each, a space, then the border.
+	const details = 1 + uptimeWidth + 1 + portWidth + 1 + pidWidth + 1 + restartsWidth;
+	const listWidth = 1 + 2 + 2 + list.name + 1 + stateWidth + (list.details ? details : 0) + (list.usage ? 2 + cpuWidth + memoryWidth : 0) + 2;
 	const footerRows = footerHeight(mode, columns);
 	const paneHeight = Math.max(4, rows - headerRows - statusRows - footerRows);
 	const logWidth = columns - listWidth;
@@ -66,6 +69,6 @@ export function dashboardLayout(size: {columns: number; rows: number}, daemons: 
 export const listColumnWidths = {state: stateWidth, uptime: uptimeWidth, port: portWidth, pid: pidWidth, restarts: restartsWidth, cpu: cpuWidth, memory: memoryWidth};
 
 /** Rows the shared Footer takes (it shows up to two lines). */
-export function footerHeight(mode: string, columns: number): number {
-	return Math.max(1, packFooter(footerItems('dashboard', mode), columns, 2).length);
+function footerHeight(mode: DashboardMode, columns: number): number {
+	return Math.max(1, packFooter(footerItems(dashboardKeymap, mode), columns, 2).length);
 }

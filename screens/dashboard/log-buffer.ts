@@ -1,4 +1,5 @@
-import {collapseCarriageReturns, defaultMaxLineLength} from '../../services/supervisor/log-lines.js';
+import {defaultMaxLineLength} from '../../services/supervisor/log-lines.js';
+import {cleanLine} from '../runtime/clean-line.js';
 
 /**
  * A daemon's recent log lines as the dashboard keeps them: capped in lines and in bytes, so a
@@ -23,20 +24,6 @@ export const defaultLogLimits: LogLimits = {maxLines: 2000, maxBytes: 1024 * 102
 
 export const emptyLogBuffer: LogBuffer = {lines: [], bytes: 0, total: 0};
 
-// CSI and OSC sequences, and the other C0 controls except tab; tabs become spaces below.
-const controlSequences = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)?|\u001B[@-Z\\-_]|[\u0000-\u0008\u000B-\u001F\u007F]/g;
-
-/**
- * What a terminal would show for one line: after a carriage return the line starts over (progress
- * bars), escape sequences are dropped (the pane draws its own colours), tabs become spaces.
- */
-export function cleanLine(raw: string, maxLength: number): string {
-	let line = collapseCarriageReturns(raw);
-	if (line.length > maxLength * 2) line = line.slice(0, maxLength * 2);
-		if (/[\u0000-\u001F\u007F]/.test(line)) line = line.replace(/\t/g, '    ').replace(controlSequences, '');
-	return line.length > maxLength ? line.slice(0, maxLength) : line;
-}
-
 /**
  * Appends lines, keeping only what the caps allow. Only the tail that can survive is cleaned
  * and copied, so a batch of a million lines costs as much as the last `maxLines` of it.
@@ -46,7 +33,7 @@ export function appendLines(buffer: LogBuffer, incoming: readonly string[], limi
 	if (incoming.length === 0) return buffer;
 	const fresh = incoming.length > limits.maxLines ? incoming.slice(incoming.length - limits.maxLines) : incoming;
 	const kept = buffer.lines.length + fresh.length > limits.maxLines ? buffer.lines.slice(buffer.lines.length + fresh.length - limits.maxLines) : buffer.lines.slice();
-	const lines = kept as string[];
+	const lines = kept;
 	let bytes = sumBytes(lines);
 	for (const raw of fresh) {
 		const line = cleanLine(raw, limits.maxLineLength);

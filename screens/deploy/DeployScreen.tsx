@@ -1,11 +1,11 @@
 import {useApp, type Key} from 'ink';
 import {useEffect, useRef} from 'react';
 import type {DeployEvent} from '../../services/deploy/events.js';
-import {colorWanted} from '../colour.js';
-import {useNow, type Clock} from '../dashboard/use-now.js';
+import {colorWanted} from '../runtime/colour.js';
+import {useNow, type Clock} from '../runtime/use-now.js';
 import {useDeployEvents} from '../hooks/use-deploy-events.js';
-import {useKeys} from '../hooks/use-keys.js';
-import {useTerminalSize} from '../hooks/use-terminal-size.js';
+import {useKeys} from '../runtime/use-keys.js';
+import {useTerminalSize} from '../runtime/use-terminal-size.js';
 import {deployCommandOutcome, interpretDeployKey, type DeployKeyOutcome} from './deploy-keys.js';
 import {deployReducer} from './deploy-reducer.js';
 import {deployLayout} from './deploy-layout.js';
@@ -35,6 +35,7 @@ export function DeployScreen({events, abort, onLeave, instance, clock = Date, co
 
 	// Keys typed faster than a render act on the state the previous key left, not on the last render's.
 	const latest = useRef(state);
+	// eslint-disable-next-line react-hooks/refs -- keys act on the state the previous key left
 	latest.current = state;
 	const left = useRef(false);
 	const apply = (outcome: DeployKeyOutcome): void => {

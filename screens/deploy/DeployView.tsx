@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
-import type {Command} from '../bindings.js';
-import {ChoiceDialog} from '../components/ChoiceDialog.js';
-import {ScreenFrame} from '../components/ScreenFrame.js';
+import {ChoiceDialog} from '../runtime/ChoiceDialog.js';
+import {ScreenFrame} from '../runtime/ScreenFrame.js';
+import {deployKeymap, type DeployCommand} from './deploy-keymap.js';
 import {listWindow, selectedHost, stepsOf, type DeployScreenState} from './deploy-reducer.js';
 import {deployMode} from './deploy-keys.js';
 import {deployLayout} from './deploy-layout.js';
@@ -19,7 +19,7 @@ export interface DeployViewProps {
 	/** The instance's name as the user typed it, before the plan arrives. */
 	instance?: string;
 	/** An answer picked from the abort question's list (the same command as its direct key). */
-	onAnswer?(command: Command): void;
+	onAnswer?(command: DeployCommand): void;
 }
 
 const ignore = (): void => undefined;
@@ -31,7 +31,7 @@ export function DeployView({state, size, now, color, instance, onAnswer = ignore
 	const {first, end} = listWindow(state, layout.listRows);
 	const steps = stepsOf(state);
 	return (
-		<ScreenFrame screen="deploy" mode={mode} help={state.dialog === 'help'} title={<DeployTitle state={state} instance={instance} color={color} />}>
+		<ScreenFrame keymap={deployKeymap} mode={mode} title={<DeployTitle state={state} instance={instance} color={color} />}>
 			<PhaseLine state={state} now={now} color={color} />
 			{state.finished ? (
 				<SummaryList hosts={state.hosts} selected={state.selected} first={first} end={end} layout={layout} color={color} />
@@ -41,7 +41,7 @@ export function DeployView({state, size, now, color, instance, onAnswer = ignore
 			<DeployStatusLine state={state} mode={mode} color={color} />
 			<Box flexDirection="column" height={layout.outputRows + 1} overflow="hidden" flexShrink={0}>
 				{mode === 'confirm-abort' ? (
-					<ChoiceDialog screen="deploy" mode={mode} answers={['deploy-abort-no', 'deploy-abort-yes']} onAnswer={onAnswer} framed={false} />
+					<ChoiceDialog keymap={deployKeymap} mode={mode} answers={['deploy-abort-no', 'deploy-abort-yes']} onAnswer={onAnswer} framed={false} />
 				) : state.finished ? (
 					<StepTimes host={selectedHost(state)} steps={steps} rows={layout.outputRows} columns={layout.columns} color={color} />
 				) : (

@@ -1,9 +1,10 @@
 import type {Key} from 'ink';
-import {matchCommand, type Command} from '../bindings.js';
+import {matchCommand} from '../runtime/keymap.js';
+import {deployKeymap, type DeployCommand, type DeployMode} from './deploy-keymap.js';
 import type {DeployAction, DeployScreenState} from './deploy-reducer.js';
 
 /** The bindings-table mode the deploy screen is in: it picks the footer and which keys apply. */
-export function deployMode(state: DeployScreenState): string {
+export function deployMode(state: DeployScreenState): DeployMode {
 	if (state.dialog === 'help') return 'help';
 	if (state.finished) return 'finished';
 	if (state.dialog === 'confirm-abort') return 'confirm-abort';
@@ -21,12 +22,12 @@ const none: DeployKeyOutcome = {actions: []};
 
 /** Turns a key press into meaningful actions; `listRows` is how many host rows the list shows. */
 export function interpretDeployKey(state: DeployScreenState, input: string, key: Key, listRows: number): DeployKeyOutcome {
-	const command = matchCommand('deploy', input, key, deployMode(state));
+	const command = matchCommand(deployKeymap, input, key, deployMode(state));
 	return command === undefined ? none : deployCommandOutcome(state, command, listRows);
 }
 
 /** What a command means in this state (a key gave it, or an answer picked from the abort question's list). */
-export function deployCommandOutcome(state: DeployScreenState, command: Command, listRows: number): DeployKeyOutcome {
+export function deployCommandOutcome(state: DeployScreenState, command: DeployCommand, listRows: number): DeployKeyOutcome {
 	const mode = deployMode(state);
 	switch (command) {
 		case 'deploy-interrupt':

@@ -1,4 +1,4 @@
-import {bodyRows} from '../components/ScreenFrame.js';
+import {bodyRows} from '../runtime/ScreenFrame.js';
 
 /** Widths of the fixed columns of a host row. */
 export const hostColumns = {marker: 2, symbol: 2, step: 15, count: 5, bytes: 8, kind: 5, elapsed: 6} as const;

@@ -1,5 +1,5 @@
 import {deploySteps, type DeployEvent, type DeployPhase, type DeployPlan, type DeployStep, type HostState} from '../../services/deploy/events.js';
-import {cleanLine} from '../dashboard/log-buffer.js';
+import {cleanLine} from '../runtime/clean-line.js';
 
 /** One host as the deploy screen shows it. */
 export interface DeployHostView {

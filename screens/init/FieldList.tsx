@@ -12,7 +12,10 @@ export function FieldList({state, height, columns, events}: {state: InitFormStat
 	const previousTop = useRef(0);
 	const heights = fieldSpecs.map((spec, index) => fieldRows(spec, index === state.focus, state.values[spec.id] ?? '', state.errors[spec.id], columns));
 	const listHeight = Math.max(1, height - 2);
+	// The list scrolls from where the last render left it, as little as keeps the focus in view.
+	// eslint-disable-next-line react-hooks/refs -- where the last render scrolled to, not state: it changes with the render itself
 	const top = scrollTop(heights, state.focus, listHeight, previousTop.current);
+	// eslint-disable-next-line react-hooks/refs -- as above
 	previousTop.current = top;
 	const count = visibleCount(heights, top, listHeight);
 	const above = top;

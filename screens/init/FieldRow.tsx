@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
 import SelectInput from 'ink-select-input';
 import TextInput from 'ink-text-input';
-import {useInputHandlersNow} from '../hooks/use-input-handlers-now.js';
+import {useInputHandlersNow} from '../runtime/use-input-handlers-now.js';
 import type {FieldSpec} from './fields.js';
 
 export const labelWidth = 22;

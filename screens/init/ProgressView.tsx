@@ -1,5 +1,5 @@
 import {Box, Text} from 'ink';
-import {Spinner} from '../components/Spinner.js';
+import {Spinner} from '../runtime/Spinner.js';
 import type {InitProgress, StepProgress} from './init-progress.js';
 
 function StepLine({step}: {step: StepProgress}) {

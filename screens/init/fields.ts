@@ -1,5 +1,6 @@
 import type {PortMap} from '../../services/config/ports.js';
 import type {InitAnswers} from '../../services/instance/types.js';
+import type {TypedPorts} from '../../services/instance/validate.js';
 
 export type FieldKind = 'text' | 'port' | 'ports' | 'choice';
 
@@ -54,7 +55,7 @@ export function valuesFromAnswers(answers: InitAnswers): FieldValues {
 	return values;
 }
 
-/** A port as typed: digits only, else NaN (which validation reports as "not a number"). */
+/** A port as typed: digits only, else NaN (which validation reports as not a number, naming the text). */
 export function parsePort(text: string): number {
 	const trimmed = text.trim();
 	return /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
@@ -66,6 +67,16 @@ export function parsePortList(text: string): number[] {
 		.map(part => part.trim())
 		.filter(part => part !== '')
 		.map(parsePort);
+}
+
+/** The text of each single-port field, so that one that is not a number is named by it. */
+export function typedPorts(values: FieldValues): TypedPorts {
+	const typed: Record<string, string> = {};
+	for (const spec of fieldSpecs) {
+		const role = portRole(spec.id);
+		if (spec.kind === 'port' && role) typed[role] = values[spec.id] ?? '';
+	}
+	return typed;
 }
 
 export function answersFromValues(values: FieldValues): InitAnswers {

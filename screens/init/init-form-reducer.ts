@@ -1,6 +1,6 @@
 import {validateAnswers} from '../../services/instance/validate.js';
 import type {AnswerErrors, InitAnswers} from '../../services/instance/types.js';
-import {answersFromValues, fieldSpecs, valuesFromAnswers, type FieldValues} from './fields.js';
+import {answersFromValues, fieldSpecs, typedPorts, valuesFromAnswers, type FieldValues} from './fields.js';
 
 export interface InitFormState {
 	values: FieldValues;
@@ -39,7 +39,7 @@ export function initialFormState(answers: InitAnswers): InitFormState {
 }
 
 function withErrors(state: InitFormState): InitFormState {
-	return {...state, errors: validateAnswers(answersFromValues(state.values))};
+	return {...state, errors: validateAnswers(answersFromValues(state.values), typedPorts(state.values))};
 }
 
 export function focusedField(state: InitFormState) {

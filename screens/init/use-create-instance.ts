@@ -1,15 +1,18 @@
-import {useEffect, useReducer, useRef} from 'react';
+import {useEffect, useRef} from 'react';
 import {errorMessage} from '../../services/errors.js';
-import {createInstance} from '../../services/instance/create.js';
 import type {CreateInstanceOptions, InitAnswers, InitEvent, InstanceSummary} from '../../services/instance/types.js';
-import {initialProgress, initProgressReducer, type InitProgress} from './init-progress.js';
+import type {InitProgressAction} from './init-progress.js';
 
 export type CreateFunction = (directory: string, answers: InitAnswers, options: CreateInstanceOptions) => AsyncGenerator<InitEvent, InstanceSummary>;
 
-/** Runs createInstance once and folds its events; `abort()` stops it (the service removes what it made). */
-export function useCreateInstance(directory: string, answers: InitAnswers, clobber: boolean, create: CreateFunction = createInstance): {progress: InitProgress; abort(): void} {
-	const [progress, dispatch] = useReducer(initProgressReducer, initialProgress);
+/**
+ * Runs createInstance once and hands each of its events over as a progress action; `abort()`
+ * stops it (the service removes what it made).
+ */
+export function useCreateInstance(directory: string, answers: InitAnswers, clobber: boolean, create: CreateFunction, onProgress: (action: InitProgressAction) => void): {abort(): void} {
 	const controller = useRef(new AbortController());
+	const report = useRef(onProgress);
+	report.current = onProgress;
 	useEffect(() => {
 		const {signal} = controller.current;
 		let live = true;
@@ -20,13 +23,13 @@ export function useCreateInstance(directory: string, answers: InitAnswers, clobb
 					const next = await events.next();
 					if (!live) return;
 					if (next.done) {
-						dispatch({type: 'finished', summary: next.value});
+						report.current({type: 'finished', summary: next.value});
 						return;
 					}
-					dispatch({type: 'event', event: next.value});
+					report.current({type: 'event', event: next.value});
 				}
 			} catch (error) {
-				if (live) dispatch({type: 'error', message: errorMessage(error), aborted: signal.aborted});
+				if (live) report.current({type: 'error', message: errorMessage(error), aborted: signal.aborted});
 			}
 		};
 		void run();
@@ -34,5 +37,5 @@ export function useCreateInstance(directory: string, answers: InitAnswers, clobb
 			live = false;
 		};
 	}, [directory, answers, clobber, create]);
-	return {progress, abort: () => controller.current.abort()};
+	return {abort: () => controller.current.abort()};
 }

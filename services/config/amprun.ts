@@ -204,7 +204,7 @@ export function fromYaml(text: string, file: string): InstanceConfig {
 		if (!Array.isArray(value) || !value.every(entry => typeof entry === 'string')) {
 			return fail(key, 'must be a list of strings');
 		}
-		return value as string[];
+		return value;
 	};
 	const bindAddress = string('bind_address', '127.0.0.1');
 	const optionalSeconds = (key: string): number | undefined => {
@@ -284,7 +284,7 @@ function parseExtraDaemons(value: unknown, fail: (key: string, why: string) => n
 		if (!Array.isArray(dependsOn) || !dependsOn.every(name => typeof name === 'string')) {
 			return fail('daemons', `${where} (${daemon['name']}): depends_on must be a list of daemon names`);
 		}
-		return {name: daemon['name'], command: daemon['command'], ...(ready ? {ready} : {}), dependsOn: dependsOn as string[]};
+		return {name: daemon['name'], command: daemon['command'], ...(ready ? {ready} : {}), dependsOn: dependsOn};
 	});
 }
 

@@ -5,11 +5,14 @@ import type {AnswerErrors, InitAnswers} from './types.js';
 /** Field key of a port in AnswerErrors: `ports.frontend`, `ports.ampnode`, … */
 export const portField = (role: keyof PortMap): string => `ports.${role}`;
 
+/** The text a port was given as (a flag's value, a form field's text), where it is known: a port that is not a number is named by it. */
+export type TypedPorts = Partial<Record<Exclude<keyof PortMap, 'ampnode'>, string>>;
+
 /**
  * Every problem with the answers, keyed by field (`title`, `ports.redisLive`, …), with a message
  * that says what is wrong and what would be right. Empty when the answers are good.
  */
-export function validateAnswers(answers: InitAnswers): AnswerErrors {
+export function validateAnswers(answers: InitAnswers, typed: TypedPorts = {}): AnswerErrors {
 	const errors: AnswerErrors = {};
 	const set = (field: string, message: string): void => {
 		if (errors[field] === undefined) errors[field] = message;
@@ -35,7 +38,7 @@ export function validateAnswers(answers: InitAnswers): AnswerErrors {
 
 	if (answers.setup !== 'single' && answers.setup !== 'server') set('setup', `setup is "single" or "server", not "${String(answers.setup)}"`);
 
-	validatePorts(answers.ports, set);
+	validatePorts(answers.ports, typed, set);
 	return errors;
 }
 
@@ -60,13 +63,22 @@ function checkHub(hub: string): string | undefined {
 	return undefined;
 }
 
-function validatePorts(ports: PortMap, set: (field: string, message: string) => void): void {
+function notANumber(label: string, text: string | undefined): string {
+	if (text === undefined) return `${label}: not a number; use 1 to 65535`;
+	return text.trim() === '' ? `${label}: empty; use a port from 1 to 65535` : `${label}: '${text}' is not a number; use 1 to 65535`;
+}
+
+function validatePorts(ports: PortMap, typed: TypedPorts, set: (field: string, message: string) => void): void {
 	if (ports.ampnode.length === 0) set(portField('ampnode'), 'give at least one ampnode port');
 	const owners = new Map<number, keyof PortMap>();
 	for (const {role, port} of listPorts(ports)) {
 		const field = portField(role);
+		if (Number.isNaN(port)) {
+			set(field, notANumber(portLabels[role], role === 'ampnode' ? undefined : typed[role]));
+			continue;
+		}
 		if (!Number.isInteger(port) || port < 1 || port > 65535) {
-			set(field, `${portLabels[role]}: ${Number.isNaN(port) ? 'not a number' : port} is not a port; use 1 to 65535`);
+			set(field, `${portLabels[role]}: ${port} is not a port; use 1 to 65535`);
 			continue;
 		}
 		const owner = owners.get(port);

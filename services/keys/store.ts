@@ -133,8 +133,8 @@ export async function readIdentityKeys(ampnodeDirectory: string, kind: IdentityK
 		private: await readPrivateKeyFile(file('private')),
 		control: await readControlKeyFile(file('control')),
 	};
-	for (const [part, record] of Object.entries(keys)) {
-		if (record.kind !== kind || record.id !== id) throw new AmpError(`${file(part as 'public')} says ${record.kind}-${record.id}, not ${kind}-${id}`);
+	for (const [part, record] of [['public', keys.public], ['private', keys.private], ['control', keys.control]] as const) {
+		if (record.kind !== kind || record.id !== id) throw new AmpError(`${file(part)} says ${record.kind}-${record.id}, not ${kind}-${id}`);
 	}
 	if (!verifyPublicKey(keys.public, hub)) {
 		throw new AmpError(`${file('public')} is not signed by the hub in ${hubPublicKeyFileName}; it was altered, or belongs to another hub`);

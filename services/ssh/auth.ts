@@ -36,7 +36,7 @@ export function planAuth(user: string, identityFiles: readonly string[], agentSo
 			);
 			continue;
 		}
-		const key: ParsedKey | undefined = Array.isArray(parsed) ? parsed[0] : parsed;
+		const key: ParsedKey | undefined = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;
 		if (!key) continue;
 		plan.methods.push({type: 'publickey', username: user, key});
 		plan.tried.push(file);

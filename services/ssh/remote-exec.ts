@@ -185,7 +185,7 @@ function runChannel(client: Client, channel: ClientChannel, hostLabel: string, c
 		if (stdin === undefined) channel.end();
 		else if (Buffer.isBuffer(stdin)) channel.end(stdin);
 		else {
-			stdin.on('error', error => stop(new AmpError(`reading the input for '${summarize(command)}' on ${hostLabel} failed: ${error.message}`)));
+			stdin.on('error', (error: Error) => stop(new AmpError(`reading the input for '${summarize(command)}' on ${hostLabel} failed: ${error.message}`)));
 			stdin.pipe(channel);
 		}
 	});

@@ -25,7 +25,7 @@ export function transportFor(url: URL, what: string, tls: ClientTls | undefined,
 	if (url.protocol !== 'https:') throw new AmpError(`${what} URL ${url.href} must start with http:// or https://`);
 	if (!tls) throw new AmpError(`${what} URL ${url.href} is https, but this host has no certificate of the instance's CA: add it to amprun.yaml hosts: and run \`ampzero init --clobber\``);
 	return {
-		request: https.request as typeof http.request,
+		request: https.request,
 		agent: new https.Agent({keepAlive: true, maxSockets, ca: tls.ca, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2'}),
 		defaultPort: 443,
 	};

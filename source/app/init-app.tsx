@@ -4,10 +4,10 @@ import {renderFullscreen} from './fullscreen.js';
 import {AmpError, errorMessage} from '../../services/errors.js';
 import {checkAmprunRoot, runSudoCommands} from '../../services/instance/amprun-root.js';
 import type {AmprunRootProblem, InitAnswers} from '../../services/instance/types.js';
-import {CreateApp, type CreateResult} from '../../screens/init/CreateApp.js';
+import {CreateScreen, type CreateResult} from '../../screens/init/CreateScreen.js';
 import {frontendUrl} from '../../services/config/urls.js';
 import {instanceArgument} from '../../services/instance/locate.js';
-import {InitApp, type FormResult} from '../../screens/init/InitApp.js';
+import {InitFormScreen, type FormResult} from '../../screens/init/InitFormScreen.js';
 import type {CreateFunction} from '../../screens/init/use-create-instance.js';
 import {createInstance} from '../../services/instance/create.js';
 
@@ -38,7 +38,7 @@ function printRootProblem(problem: AmprunRootProblem): void {
 export async function runInitApp(directory: string, initial: InitAnswers, options: {clobber: boolean; hubKeyPin?: string}): Promise<number> {
 	const {clobber, hubKeyPin} = options;
 	const create: CreateFunction | undefined = hubKeyPin === undefined ? undefined : (target, answers, createOptions) => createInstance(target, answers, {...createOptions, hubKeyPin});
-	const form = await session<FormResult>(report => <InitApp directory={directory} initial={initial} clobber={clobber} onResult={report} />);
+	const form = await session<FormResult>(report => <InitFormScreen directory={directory} initial={initial} clobber={clobber} onResult={report} />);
 	let answers: InitAnswers;
 	switch (form.type) {
 		case 'cancelled':
@@ -69,7 +69,7 @@ export async function runInitApp(directory: string, initial: InitAnswers, option
 		}
 	}
 
-	const created = await session<CreateResult>(report => <CreateApp directory={directory} answers={answers} clobber={clobber} onResult={report} {...(create ? {create} : {})} />);
+	const created = await session<CreateResult>(report => <CreateScreen directory={directory} answers={answers} clobber={clobber} onResult={report} {...(create ? {create} : {})} />);
 	switch (created.type) {
 		case 'done': {
 			const {summary} = created;

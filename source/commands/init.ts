@@ -9,7 +9,7 @@ import {createInstance} from '../../services/instance/create.js';
 import {answersOf} from '../../services/instance/instance-config.js';
 import {instanceArgument, resolveInstanceDirectory} from '../../services/instance/locate.js';
 import type {InitEvent, InstanceSummary} from '../../services/instance/types.js';
-import {hasErrors, validateAnswers} from '../../services/instance/validate.js';
+import {hasErrors, validateAnswers, type TypedPorts} from '../../services/instance/validate.js';
 import {isInteractive} from '../interactive.js';
 import {onInterrupts} from '../interrupts.js';
 import {createBatchOutput, type BatchOutput} from '../output.js';
@@ -44,7 +44,7 @@ export async function initCommand(name: string, options: Record<string, unknown>
 	const clobber = Boolean(options['clobber']);
 	const hubKeyPin = typeof options['hubKey'] === 'string' ? options['hubKey'] : undefined;
 	const answers = await resolveAnswers(directory, clobber, options, isExplicit);
-	const errors = validateAnswers(answers);
+	const errors = validateAnswers(answers, typedPorts(options, isExplicit));
 	if (hasErrors(errors)) {
 		const output = createBatchOutput();
 		output.error(`ampzero: init: the answers have problems:`);
@@ -72,6 +72,16 @@ async function resolveAnswers(directory: string, clobber: boolean, options: Reco
 		else answers.ports[role] = parsePort(value);
 	}
 	return answers;
+}
+
+/** The text of each port flag given, so that one that is not a number is named by it. */
+function typedPorts(options: Record<string, unknown>, isExplicit: IsExplicit): TypedPorts {
+	const typed: TypedPorts = {};
+	for (const [role, key] of portFlags) {
+		const value = options[key];
+		if (role !== 'ampnode' && isExplicit(key) && typeof value === 'string') typed[role] = value;
+	}
+	return typed;
 }
 
 /** A whole number, or NaN for anything else (validateAnswers reports it against the field). */

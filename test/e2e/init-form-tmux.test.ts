@@ -224,18 +224,19 @@ describe('ampzero init: the form in a real terminal (tmux, 80×24)', () => {
 		expect(big).not.toMatch(/\d+ more/);
 	});
 
-	for (const noColor of [false, true]) {
-		it(noColor ? 'NO_COLOR: the error is shown without colour' : 'the error is shown in red', async () => {
-			tmux = (await startInit(temporary, [], noColor ? 'NO_COLOR=1' : '')).tmux;
-			await tmux.waitFor('❯ Title', 15_000);
-			for (let field = 0; field < 4; field++) await tmux.sendKeys(tmuxKeys.tab);
-			await tmux.waitFor('❯ Frontend HTTPS port');
-			await tmux.type('9');
-			await tmux.waitFor('is not a port');
-			const styled = await tmux.tmux('capture-pane', '-p', '-e', '-t', tmux.session);
-			const red = /\u001B\[(?:[0-9;]*;)?31m[^\u001B]*is not a port/;
-			if (noColor) expect(styled).not.toMatch(/\u001B\[(?:[0-9;]*;)?3[0-7]m/);
-			else expect(styled).toMatch(red);
-		});
-	}
+	it.each([
+		{noColor: false, title: 'the error is shown in red'},
+		{noColor: true, title: 'NO_COLOR: the error is shown without colour'},
+	])('$title', async ({noColor}) => {
+		tmux = (await startInit(temporary, [], noColor ? 'NO_COLOR=1' : '')).tmux;
+		await tmux.waitFor('❯ Title', 15_000);
+		for (let field = 0; field < 4; field++) await tmux.sendKeys(tmuxKeys.tab);
+		await tmux.waitFor('❯ Frontend HTTPS port');
+		await tmux.type('9');
+		await tmux.waitFor('is not a port');
+		const styled = await tmux.tmux('capture-pane', '-p', '-e', '-t', tmux.session);
+		const red = /\u001B\[(?:[0-9;]*;)?31m[^\u001B]*is not a port/;
+		if (noColor) expect(styled).not.toMatch(/\u001B\[(?:[0-9;]*;)?3[0-7]m/);
+		else expect(styled).toMatch(red);
+	});
 });

@@ -187,8 +187,8 @@ async function startMiniupnpd(namespace: string, index: number, directory: strin
 	);
 	const child = spawn('ip', ['netns', 'exec', namespace, 'miniupnpd', '-d', '-f', config, '-P', path.join(directory, 'miniupnpd.pid')], {stdio: ['ignore', 'pipe', 'pipe']});
 	let output = '';
-	child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-	child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+	child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+	child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
 	for (let waited = 0; !output.includes('Listening for NAT-PMP') && waited < 10_000; waited += 25) {
 		if (child.exitCode !== null) break;
 		await new Promise(resolve => setTimeout(resolve, 25));

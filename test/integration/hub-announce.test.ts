@@ -29,8 +29,8 @@ async function serveHub(name: string, ...flags: string[]): Promise<ServedHub> {
 	});
 	const hub: ServedHub = {url: '', output: '', child};
 	hubs.push(hub);
-	child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (hub.output += chunk));
-	child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (hub.output += chunk));
+	child.stdout.setEncoding('utf8').on('data', (chunk: string) => (hub.output += chunk));
+	child.stderr.setEncoding('utf8').on('data', (chunk: string) => (hub.output += chunk));
 	for (let waited = 0; !hub.output.includes('registrations limited') && waited < 15_000 && child.exitCode === null; waited += 20) await new Promise(resolve => setTimeout(resolve, 20));
 	const url = /hub listening on (\S+) /.exec(hub.output)?.[1];
 	if (!url) throw new Error(`hub serve did not start:\n${hub.output}`);

@@ -21,8 +21,8 @@ async function startHub(port: number): Promise<ChildProcess> {
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	let output = '';
-	child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-	child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+	child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+	child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
 	for (let waited = 0; !output.includes('hub listening on') && waited < 10_000; waited += 20) {
 		if (child.exitCode !== null) break;
 		await new Promise(resolve => setTimeout(resolve, 20));

@@ -216,7 +216,7 @@ describe('ampzero init refusing bad answers', () => {
 	});
 
 	it('exits 2 for a port that is not a number, a relative amprun root, an unknown setup, an unknown flag', async () => {
-		expect((await init('--logstore-port', 'abc')).stderr).toContain('ports.logstore (--logstore-port): logstore port: not a number');
+		expect((await init('--logstore-port', 'abc')).stderr).toContain("ports.logstore (--logstore-port): logstore port: 'abc' is not a number; use 1 to 65535");
 		const relative = await runAmpzero(['init', path.join(root, 'demo'), '--batch', '--amprun-root', 'var'], {home: path.join(root, 'home')});
 		expect(relative.code).toBe(2);
 		expect(relative.stderr).toContain('amprunRoot (--amprun-root): the amprun root must be an absolute path');

@@ -61,8 +61,8 @@ function startRun(index: number): Promise<void> {
 				resolve();
 			}
 		};
-		child.stdout!.on('data', onData);
-		child.stderr!.on('data', onData);
+		child.stdout.on('data', onData);
+		child.stderr.on('data', onData);
 		child.once('exit', code => {
 			clearTimeout(timer);
 			// A daemonised run prints each daemon and exits 0 once all are ready.
@@ -140,7 +140,7 @@ beforeAll(async () => {
 	writeFileSync(ampnodeYaml, readFileSync(ampnodeYaml, 'utf8').replace('services:\n', 'services:\n  - services/notes.js\n'));
 	// The server hosts first: they wait, saying so, for alpha's zerodata and logstore.
 	const servers = [startRun(1), startRun(2)];
-	servers.forEach(started => started.catch(() => {}));
+	for (const started of servers) started.catch(() => {});
 	await eventually('beta to hold its ampnode back for zerodata', async () => (/^ampnode\s+pending .*\(waiting for .*zerodata at https:\/\//m.test(runs.get('beta')!.output) ? true : undefined), 60_000);
 	waitingOutput = runs.get('beta')!.output;
 	await Promise.all([startRun(0), ...servers]);

@@ -1,6 +1,9 @@
 import type {Key} from 'ink';
 import {describe, expect, it} from 'vitest';
-import {bindings, commandDescriptions, footerItems, keysOf, type Command, type Screen} from '../../screens/bindings.js';
+import {dashboardKeymap} from '../../screens/dashboard/dashboard-keymap.js';
+import {deployKeymap} from '../../screens/deploy/deploy-keymap.js';
+import {initKeymap} from '../../screens/init/init-keys.js';
+import {bindingLabel, footerItems, keyLabel, keyMatches, keysOf, matchCommand, type Keymap} from '../../screens/runtime/keymap.js';
 import {noKey} from '../helpers/keys.js';
 
 /** Every key press worth trying: printable characters, ^letters, ^/, and the named keys. */
@@ -18,44 +21,68 @@ function probes(): Array<{name: string; input: string; key: Key}> {
 	return all;
 }
 
-const screens: Screen[] = ['init', 'dashboard'];
+const screens: Array<[string, Keymap<string, string>]> = [
+	['init', initKeymap],
+	['dashboard', dashboardKeymap],
+	['deploy', deployKeymap],
+];
 
-function modesOf(screen: Screen): string[] {
-	return [...new Set(bindings.filter(binding => binding.screens.includes(screen)).flatMap(binding => binding.modes ?? []))];
+function modesOf(keymap: Keymap<string, string>): string[] {
+	return [...new Set(keymap.bindings.flatMap(binding => binding.modes ?? []))];
 }
 
-describe('the bindings table', () => {
+describe.each(screens)('the %s keymap', (_screen, keymap) => {
 	it('describes every command, and binds each to a key', () => {
-		for (const [command, description] of Object.entries(commandDescriptions)) {
+		for (const [command, description] of Object.entries(keymap.descriptions)) {
 			expect(description.trim(), command).not.toBe('');
-			expect(bindings.some(binding => binding.command === command), `${command} has a key`).toBe(true);
+			expect(keymap.bindings.some(binding => binding.command === command), `${command} has a key`).toBe(true);
 		}
 	});
 
-	it('never gives one key two bindings in the same mode of a screen', () => {
+	it('never gives one key two bindings in the same mode', () => {
 		const clashes: string[] = [];
-		for (const screen of screens) {
-			for (const mode of modesOf(screen)) {
-				const live = bindings.filter(binding => binding.screens.includes(screen) && (binding.modes === undefined || binding.modes.includes(mode)));
-				for (const probe of probes()) {
-					const matching = live.filter(binding => binding.match(probe.input, probe.key));
-					if (matching.length > 1) clashes.push(`${screen}/${mode}: ${probe.name} → ${matching.map(binding => binding.command).join(', ')}`);
-				}
+		for (const mode of modesOf(keymap)) {
+			const live = keymap.bindings.filter(binding => binding.modes === undefined || binding.modes.includes(mode));
+			for (const probe of probes()) {
+				const matching = live.filter(binding => [...binding.keys, ...(binding.aliases ?? [])].some(spec => keyMatches(spec, probe.input, probe.key)));
+				if (matching.length > 1) clashes.push(`${mode}: ${probe.name} → ${matching.map(binding => binding.command).join(', ')}`);
 			}
 		}
 		expect(clashes).toEqual([]);
 	});
 
-	it('keeps the help key out of a focused text field: ^/ there, ? elsewhere', () => {
-		expect(keysOf('help', 'init', 'form-text')).toBe('^/');
-		expect(keysOf('help', 'dashboard', 'list')).toBe('?');
-		const textModes = bindings.filter(binding => binding.command === 'help' && binding.keys === '?').flatMap(binding => binding.modes ?? []);
-		expect(textModes).not.toContain('form-text');
-		expect(textModes).not.toContain('search');
+	it('shows exactly the keys a binding matches (its aliases aside), each one a key some probe presses', () => {
+		for (const binding of keymap.bindings) {
+			expect(bindingLabel(binding)).toBe(binding.keys.map(keyLabel).join('/'));
+			for (const spec of [...binding.keys, ...(binding.aliases ?? [])]) {
+				expect(probes().some(probe => keyMatches(spec, probe.input, probe.key)), `${binding.command}: ${keyLabel(spec)}`).toBe(true);
+			}
+		}
 	});
 
-	it('gives the footer one entry for a pair of directions', () => {
-		const select = footerItems('dashboard', 'list').find(item => item.label === 'select');
-		expect(select).toEqual({keys: '↑/k ↓/j', label: 'select', command: 'select-previous' satisfies Command});
+	it('has a help mode where the help closes', () => {
+		expect(keysOf(keymap, 'close-help', 'help')).toBe('Esc/q/?');
+		expect(matchCommand(keymap, '', {...noKey, escape: true}, 'help')).toBe('close-help');
+	});
+});
+
+describe('the keymaps', () => {
+	it('keep the help key out of a focused text field: ^/ there, ? elsewhere', () => {
+		expect(keysOf(initKeymap, 'help', 'form-text')).toBe('^/');
+		expect(keysOf(dashboardKeymap, 'help', 'list')).toBe('?');
+		expect(matchCommand(initKeymap, '?', noKey, 'form-text')).toBeUndefined();
+		expect(matchCommand(dashboardKeymap, '?', noKey, 'search')).toBeUndefined();
+	});
+
+	it('give the footer one entry for a pair of directions', () => {
+		const select = footerItems(dashboardKeymap, 'list').find(item => item.label === 'select');
+		expect(select).toEqual({keys: '↑/k ↓/j', label: 'select', command: 'select-previous'});
+	});
+
+	it('match a letter in its own case, and an alias too', () => {
+		expect(matchCommand(dashboardKeymap, 'S', {...noKey, shift: true}, 'list')).toBe('stop-all');
+		expect(matchCommand(dashboardKeymap, 's', noKey, 'list')).toBe('stop-daemon');
+		expect(matchCommand(dashboardKeymap, 'Y', {...noKey, shift: true}, 'confirm-quit-all')).toBe('confirm-yes');
+		expect(matchCommand(deployKeymap, '3', noKey, 'confirm-abort')).toBe('answer-given');
 	});
 });

@@ -1,11 +1,11 @@
 import {afterAll, describe, expect, it} from 'vitest';
-import {colorWanted} from '../../screens/colour.js';
+import {colorWanted} from '../../screens/runtime/colour.js';
 import {daemonsIn, etcdLog, fixedClock, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
 
 // Colour output is decided when chalk loads: force it before Ink is imported, so the difference NO_COLOR makes shows.
 const previous = process.env['FORCE_COLOR'];
 process.env['FORCE_COLOR'] = '1';
-const {render} = await import('ink-testing-library');
+const {renderAt} = await import('./ui.js');
 const {Dashboard} = await import('../../screens/dashboard/Dashboard.js');
 afterAll(() => {
 	if (previous === undefined) delete process.env['FORCE_COLOR'];
@@ -17,7 +17,7 @@ const anyEscape = /\u001B\[[0-9;]*m/g;
 
 async function screenWith(color: boolean): Promise<string> {
 	const connection = new MemoryConnection();
-	const app = render(<Dashboard connection={connection} ownsSupervisor={false} onEnd={() => {}} clock={fixedClock} size={{columns: 80, rows: 24}} color={color} frameMs={5} />);
+	const app = await renderAt(<Dashboard connection={connection} ownsSupervisor={false} onEnd={() => {}} clock={fixedClock} color={color} frameMs={5} />);
 	const daemons = daemonsIn('ready');
 	daemons[1] = {...daemons[1]!, state: 'crashed', pid: undefined, startedAt: undefined, restarts: 3};
 	daemons[2] = {...daemons[2]!, state: 'failed', pid: undefined, startedAt: undefined};

@@ -1,5 +1,5 @@
-import {render} from 'ink-testing-library';
 import {afterEach, describe, expect, it} from 'vitest';
+import {renderAt} from './ui.js';
 import {Dashboard} from '../../screens/dashboard/Dashboard.js';
 import {daemonsIn, fixedClock, logOf, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
 
@@ -11,7 +11,7 @@ afterEach(() => {
 describe('dashboard header: the NAT mapping', () => {
 	it('shows the external address once mapped, then the state as it changes', async () => {
 		const connection = new MemoryConnection();
-		const app = render(<Dashboard connection={connection} ownsSupervisor={false} onEnd={() => {}} clock={fixedClock} size={{columns: 100, rows: 24}} color={false} frameMs={5} />);
+		const app = await renderAt(<Dashboard connection={connection} ownsSupervisor={false} onEnd={() => {}} clock={fixedClock} color={false} frameMs={5} />, {columns: 100, rows: 24});
 		mounted.push(app.unmount);
 		const frame = (): string => app.lastFrame() ?? '';
 		const until = (text: string): Promise<void> => waitFor(() => frame().includes(text), `“${text}” on screen:\n${frame()}`);

@@ -1,8 +1,10 @@
 import type {Key} from 'ink';
 import {describe, expect, it} from 'vitest';
-import {dashboardMode, interpretKey, keyPresses} from '../../screens/dashboard/dashboard-keys.js';
+import {dashboardMode, dashboardRules} from '../../screens/dashboard/dashboard-interpret.js';
+import {inputTookRead, keyPresses} from '../../screens/runtime/key-presses.js';
+import {keyOutcome} from '../../screens/runtime/use-screen.js';
 import {dashboardReducer, initialDashboardState, selectedLog, skippedMarker, visibleWindow, type DashboardState} from '../../screens/dashboard/dashboard-reducer.js';
-import {cleanLine} from '../../screens/dashboard/log-buffer.js';
+import {cleanLine} from '../../screens/runtime/clean-line.js';
 import {noKey} from '../helpers/keys.js';
 import type {DaemonStatus, SupervisorCommand, SupervisorEvent} from '../../services/supervisor/events.js';
 
@@ -30,10 +32,11 @@ function started(): DashboardState {
 function pressAndSend(state: DashboardState, input: string, key: Partial<Key> = {}, ownsSupervisor = false): {state: DashboardState; sent: SupervisorCommand[]} {
 	const sent: SupervisorCommand[] = [];
 	let next = state;
+	const rules = dashboardRules({ownsSupervisor, logRows: 10});
 	for (const [text, pressed] of keyPresses(input, {...noKey, ...key})) {
-		const outcome = interpretKey(next, text, pressed, {ownsSupervisor, logRows: 10});
+		const outcome = keyOutcome(rules, next, text, pressed, {inputTook: inputTookRead(input)});
 		for (const action of outcome.actions) next = dashboardReducer(next, action);
-		sent.push(...outcome.commands);
+		sent.push(...outcome.effects.map(effect => effect.command));
 	}
 	return {state: next, sent};
 }

@@ -1,5 +1,5 @@
-import {render} from 'ink-testing-library';
 import {afterEach, describe, expect, it} from 'vitest';
+import {renderAt} from './ui.js';
 import {Dashboard} from '../../screens/dashboard/Dashboard.js';
 import type {RemoteDependency} from '../../services/supervisor/events.js';
 import {daemonsIn, fixedClock, logOf, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
@@ -17,7 +17,7 @@ const remote = (reachable: boolean | null): RemoteDependency[] => [
 describe('dashboard daemon list: remote dependencies', () => {
 	it('lists each remote dependency under the local daemons with its reachability, as it changes', async () => {
 		const connection = new MemoryConnection();
-		const app = render(<Dashboard connection={connection} ownsSupervisor={false} onEnd={() => {}} clock={fixedClock} size={{columns: 110, rows: 30}} color={false} frameMs={5} />);
+		const app = await renderAt(<Dashboard connection={connection} ownsSupervisor={false} onEnd={() => {}} clock={fixedClock} color={false} frameMs={5} />, {columns: 110, rows: 30});
 		mounted.push(app.unmount);
 		const frame = (): string => app.lastFrame() ?? '';
 		const until = (pattern: RegExp): Promise<void> => waitFor(() => pattern.test(frame()), `${pattern} on screen:\n${frame()}`);
@@ -33,7 +33,7 @@ describe('dashboard daemon list: remote dependencies', () => {
 
 	it('shows no remote section on a single machine', async () => {
 		const connection = new MemoryConnection();
-		const app = render(<Dashboard connection={connection} ownsSupervisor={false} onEnd={() => {}} clock={fixedClock} size={{columns: 110, rows: 30}} color={false} frameMs={5} />);
+		const app = await renderAt(<Dashboard connection={connection} ownsSupervisor={false} onEnd={() => {}} clock={fixedClock} color={false} frameMs={5} />, {columns: 110, rows: 30});
 		mounted.push(app.unmount);
 		connection.push({type: 'snapshot', info: runInfo, daemons: daemonsIn('ready'), logs: {keyspace: logOf('keyspace', 3)}});
 		await waitFor(() => (app.lastFrame() ?? '').includes('keyspace'), 'the daemon list');

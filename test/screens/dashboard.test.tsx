@@ -1,8 +1,8 @@
-import {render} from 'ink-testing-library';
 import {afterEach, describe, expect, it} from 'vitest';
 import {Dashboard} from '../../screens/dashboard/Dashboard.js';
-import type {UsageSource} from '../../screens/hooks/use-daemon-usage.js';
+import type {UsageSource} from '../../screens/dashboard/use-daemon-usage.js';
 import type {DashboardState} from '../../screens/dashboard/dashboard-reducer.js';
+import {renderAt} from './ui.js';
 import {daemonsIn, etcdLog, fixedClock, keys, logOf, MemoryConnection, runInfo, waitFor} from './dashboard-fixtures.js';
 
 const mounted: Array<() => void> = [];
@@ -15,26 +15,22 @@ const fixedUsage: UsageSource = {
 	sample: groups => new Map([...groups.keys()].map((name, index) => [name, {cpuPercent: index * 3.7, rssBytes: (index + 1) * 9.6 * 1024 * 1024}])),
 };
 
-function mount(options: {columns?: number; rows?: number; ownsSupervisor?: boolean; color?: boolean} = {}) {
+async function mount(options: {columns?: number; rows?: number; ownsSupervisor?: boolean; color?: boolean} = {}) {
 	const connection = new MemoryConnection();
 	const endings: Array<NonNullable<DashboardState['ended']>> = [];
-	const app = render(
+	const app = await renderAt(
 		<Dashboard
 			connection={connection}
 			ownsSupervisor={options.ownsSupervisor ?? false}
 			onEnd={ended => endings.push(ended)}
 			clock={fixedClock}
-			size={{columns: options.columns ?? 80, rows: options.rows ?? 24}}
 			color={options.color ?? true}
 			frameMs={5}
 			usageSource={fixedUsage}
 		/>,
+		{columns: options.columns ?? 80, rows: options.rows ?? 24},
 	);
 	mounted.push(app.unmount);
-	// The fake terminal takes the size the test claims (it is 100 columns otherwise): Ink lays out within it.
-	Object.defineProperty(app.stdout, 'columns', {value: options.columns ?? 80, configurable: true});
-	Object.defineProperty(app.stdout, 'rows', {value: options.rows ?? 24, configurable: true});
-	app.stdout.emit('resize');
 	const frame = (): string => app.lastFrame() ?? '';
 	const until = (text: string): Promise<void> => waitFor(() => frame().includes(text), `“${text}” on screen:\n${frame()}`);
 	const type = async (input: string, expect: string): Promise<void> => {
@@ -53,7 +49,7 @@ function allReady(connection: MemoryConnection, logLines = 60): void {
 
 describe('dashboard screen', () => {
 	it('while starting: daemons pending and starting, no output yet', async () => {
-		const {connection, frame, until} = mount();
+		const {connection, frame, until} = await mount();
 		const daemons = daemonsIn('pending');
 		daemons[0] = {...daemons[0]!, state: 'starting', pid: 31000, startedAt: fixedClock.now() - 2000};
 		connection.push({type: 'snapshot', info: runInfo, daemons, logs: {}});
@@ -62,7 +58,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('all ready, at 80×24', async () => {
-		const {connection, frame, until} = mount();
+		const {connection, frame, until} = await mount();
 		allReady(connection);
 		await until('all 7 ready');
 		const lines = frame().split('\n');
@@ -73,7 +69,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('all ready on a wide terminal shows pid and restarts columns', async () => {
-		const {connection, frame, until} = mount({columns: 100, rows: 30});
+		const {connection, frame, until} = await mount({columns: 100, rows: 30});
 		allReady(connection);
 		await until('all 7 ready');
 		expect(frame()).toContain('31000');
@@ -81,7 +77,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('one crashed and one failed, with the reason in the log title', async () => {
-		const {connection, frame, until, type, app} = mount();
+		const {connection, frame, until, type, app} = await mount();
 		allReady(connection);
 		await until('all 7 ready');
 		connection.push(
@@ -96,7 +92,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('log scrolled back with PgUp, held while lines arrive, End follows again', async () => {
-		const {connection, frame, until, type, app} = mount();
+		const {connection, frame, until, type, app} = await mount();
 		allReady(connection);
 		await until('all 7 ready');
 		await type(keys.pageUp, 'scrolled back: lines 30–45 of 60');
@@ -110,7 +106,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('search active: the match highlighted, n moves to an older one', async () => {
-		const {frame, until, type, connection} = mount();
+		const {frame, until, type, connection} = await mount();
 		allReady(connection);
 		await until('all 7 ready');
 		await type('/', 'Enter finds');
@@ -123,7 +119,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('Q asks to confirm in a list that starts at cancel; n or Enter cancels, y or ↓ Enter sends quit-all', async () => {
-		const {frame, until, type, connection} = mount();
+		const {frame, until, type, connection} = await mount();
 		allReady(connection);
 		await until('all 7 ready');
 		await type('Q', 'Force-quit every daemon');
@@ -146,7 +142,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('q asks stop or detach; d detaches and ends with code 0 and a way back', async () => {
-		const {frame, until, type, connection, endings} = mount();
+		const {frame, until, type, connection, endings} = await mount();
 		allReady(connection);
 		await until('all 7 ready');
 		await type('q', 'detach, it keeps running');
@@ -159,7 +155,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('the leave question is a list: ↓ chooses detach, ↑ goes back, Enter gives the chosen answer', async () => {
-		const {frame, until, type, app, connection, endings} = mount();
+		const {frame, until, type, app, connection, endings} = await mount();
 		allReady(connection);
 		await until('all 7 ready');
 		await type('q', '❯ s      stop everything');
@@ -174,7 +170,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('the leave question: Enter at once stops everything, as s does', async () => {
-		const {until, type, app, connection} = mount();
+		const {until, type, app, connection} = await mount();
 		allReady(connection);
 		await until('all 7 ready');
 		await type('q', '❯ s      stop everything');
@@ -184,7 +180,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('JSON log lines formatted as time level message key=value, v shows them raw, search looks at what is shown', async () => {
-		const {connection, frame, until, type} = mount({columns: 118, rows: 24});
+		const {connection, frame, until, type} = await mount({columns: 118, rows: 24});
 		connection.push({type: 'snapshot', info: runInfo, daemons: daemonsIn('ready'), logs: {keyspace: etcdLog()}}, {type: 'run-ready', elapsedMs: 2140});
 		await until('12:00:03.125 WARN  slow fdatasync');
 		expect(frame()).toContain('12:00:04.125 ERROR failed to reach the peer peer="a b" caller=');
@@ -198,22 +194,22 @@ describe('dashboard screen', () => {
 		await type(keys.enter, 'match on line 4');
 	});
 
-	it('CPU and memory of each daemon in the list when the terminal is wide enough (120 columns)', async () => {
-		const {connection, frame, until} = mount({columns: 140, rows: 24});
+	it('CPU and memory of each daemon in the list when the terminal is wide enough (140 columns)', async () => {
+		const {connection, frame, until} = await mount({columns: 140, rows: 24});
 		const daemons = daemonsIn('ready');
 		daemons[6] = {...daemons[6]!, state: 'stopped', pid: undefined, startedAt: undefined};
 		connection.push({type: 'snapshot', info: runInfo, daemons, logs: {keyspace: logOf('keyspace', 30)}});
 		await until('cpu    mem');
 		await until('18.5%  57.6M');
 		expect(frame()).toMatchSnapshot();
-		const narrow = mount({columns: 100, rows: 24});
+		const narrow = await mount({columns: 100, rows: 24});
 		narrow.connection.push({type: 'snapshot', info: runInfo, daemons, logs: {}});
 		await narrow.until('nginx');
 		expect(narrow.frame()).not.toContain('cpu');
 	});
 
 	it('help overlay from the bindings table fits 80×24', async () => {
-		const {frame, until, type, connection} = mount();
+		const {frame, until, type, connection} = await mount();
 		allReady(connection);
 		await until('all 7 ready');
 		await type('?', 'Keys of the dashboard');
@@ -225,7 +221,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('s stops and r restarts the selected daemon; S stops all', async () => {
-		const {until, type, connection} = mount();
+		const {until, type, connection} = await mount();
 		allReady(connection);
 		await until('all 7 ready');
 		await type('j', 'redis-live · pid');
@@ -237,14 +233,14 @@ describe('dashboard screen', () => {
 	});
 
 	it('exits with a message when the supervisor exits, or when the link drops', async () => {
-		const first = mount();
+		const first = await mount();
 		allReady(first.connection);
 		await first.until('all 7 ready');
 		first.connection.push({type: 'supervisor-exit', reason: 'stopped'});
 		await waitFor(() => first.endings.length === 1, 'the dashboard to end');
 		expect(first.endings[0]).toEqual({code: 0, message: 'Every daemon of kickass has stopped.'});
 
-		const second = mount();
+		const second = await mount();
 		allReady(second.connection);
 		await second.until('all 7 ready');
 		second.connection.drop();
@@ -254,7 +250,7 @@ describe('dashboard screen', () => {
 	});
 
 	it('with --no-daemon, ^C stops everything and a second ^C forces', async () => {
-		const {until, type, connection, frame} = mount({ownsSupervisor: true});
+		const {until, type, connection, frame} = await mount({ownsSupervisor: true});
 		allReady(connection);
 		await until('all 7 ready');
 		expect(frame()).not.toContain('d detach');

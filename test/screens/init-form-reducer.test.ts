@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest';
-import {matchCommand} from '../../screens/bindings.js';
+import {initKeymap} from '../../screens/init/init-keys.js';
+import {matchCommand} from '../../screens/runtime/keymap.js';
 import {fieldSpecs} from '../../screens/init/fields.js';
-import {formMode} from '../../screens/init/InitApp.js';
+import {formMode} from '../../screens/init/init-form-screen.js';
 import {errorCount, focusedField, formAnswers, initFormReducer, initialFormState, scrollTop, visibleCount, type InitFormAction, type InitFormState} from '../../screens/init/init-form-reducer.js';
 import {initialProgress, initProgressReducer} from '../../screens/init/init-progress.js';
 import {noKey} from '../helpers/keys.js';
@@ -78,16 +79,16 @@ describe('init form reducer', () => {
 	it('a text field takes Space, ←/→ and j/k as text; in a choice field the arrows choose and only Tab moves on', () => {
 		const state = initialFormState(fixedAnswers());
 		expect(formMode(state)).toBe('form-text');
-		expect(matchCommand('init', ' ', noKey, formMode(state))).toBeUndefined();
-		expect(matchCommand('init', 'j', noKey, formMode(state))).toBeUndefined();
-		expect(matchCommand('init', '', {...noKey, leftArrow: true}, formMode(state))).toBeUndefined();
-		expect(matchCommand('init', '', {...noKey, downArrow: true}, formMode(state))).toBe('next-field');
+		expect(matchCommand(initKeymap, ' ', noKey, formMode(state))).toBeUndefined();
+		expect(matchCommand(initKeymap, 'j', noKey, formMode(state))).toBeUndefined();
+		expect(matchCommand(initKeymap, '', {...noKey, leftArrow: true}, formMode(state))).toBeUndefined();
+		expect(matchCommand(initKeymap, '', {...noKey, downArrow: true}, formMode(state))).toBe('next-field');
 		const setup = focusOn(state, 'setup');
 		expect(formMode(setup)).toBe('form-choice');
-		expect(matchCommand('init', '', {...noKey, downArrow: true}, 'form-choice')).toBe('choice-next');
-		expect(matchCommand('init', '', {...noKey, upArrow: true}, 'form-choice')).toBe('choice-previous');
-		expect(matchCommand('init', '2', noKey, 'form-choice')).toBe('choice-pick');
-		expect(matchCommand('init', '', {...noKey, tab: true}, 'form-choice')).toBe('next-field');
+		expect(matchCommand(initKeymap, '', {...noKey, downArrow: true}, 'form-choice')).toBe('choice-next');
+		expect(matchCommand(initKeymap, '', {...noKey, upArrow: true}, 'form-choice')).toBe('choice-previous');
+		expect(matchCommand(initKeymap, '2', noKey, 'form-choice')).toBe('choice-pick');
+		expect(matchCommand(initKeymap, '', {...noKey, tab: true}, 'form-choice')).toBe('next-field');
 		expect(run(state, {type: 'choose', value: 'server'})).toBe(state);
 	});
 

@@ -3,9 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import {cleanup} from 'ink-testing-library';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {ScreenFrame} from '../../screens/components/ScreenFrame.js';
-import {CreateView} from '../../screens/init/CreateApp.js';
-import {InitApp, InitTitle, type FormResult} from '../../screens/init/InitApp.js';
+import {CreateView} from '../../screens/init/CreateScreen.js';
+import {initKeymap, type InitMode} from '../../screens/init/init-keys.js';
+import {InitFormScreen, type FormResult} from '../../screens/init/InitFormScreen.js';
+import {InitTitle} from '../../screens/init/InitTitle.js';
+import {ScreenFrame} from '../../screens/runtime/ScreenFrame.js';
 import type {InitProgress} from '../../screens/init/init-progress.js';
 import {RootProblem} from '../../screens/init/RootProblem.js';
 import type {InitAnswers} from '../../services/instance/types.js';
@@ -35,13 +37,13 @@ afterEach(async () => {
 
 async function renderForm(initial: InitAnswers = fixedAnswers(), size?: {columns: number; rows: number}) {
 	const results: FormResult[] = [];
-	const rendered = await renderAt(<InitApp directory={directory} initial={initial} clobber={false} onResult={result => results.push(result)} />, size);
+	const rendered = await renderAt(<InitFormScreen directory={directory} initial={initial} clobber={false} onResult={result => results.push(result)} />, size);
 	return {rendered, results};
 }
 
-async function framed(mode: string, body: React.ReactNode) {
+async function framed(mode: InitMode, body: React.ReactNode) {
 	return renderAt(
-		<ScreenFrame screen="init" mode={mode} title={<InitTitle directory={directory} clobber={false} />} help={false}>
+		<ScreenFrame keymap={initKeymap} mode={mode} title={<InitTitle directory={directory} clobber={false} />}>
 			{body}
 		</ScreenFrame>,
 	);

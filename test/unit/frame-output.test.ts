@@ -24,7 +24,7 @@ function draw(output: OutputLike, steps: Step[]): {output: string; height: numbe
 }
 
 function bothDraw(width: number, height: number, steps: Step[]): void {
-	const ink = draw(new InkOutput({width, height}) as unknown as OutputLike, steps);
+	const ink = draw(new InkOutput({width, height}), steps);
 	const ours = draw(new FrameOutput({width, height}), steps);
 	expect(ours).toEqual(ink);
 }

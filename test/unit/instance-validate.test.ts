@@ -23,6 +23,12 @@ describe('validateAnswers', () => {
 		expect(validateAnswers(answers(a => (a.ports.logstore = Number.NaN)))['ports.logstore']).toMatch(/not a number/);
 	});
 
+	it('names a port that is not a number by the text it was given as', () => {
+		const notNumber = answers(a => (a.ports.frontend = Number.NaN));
+		expect(validateAnswers(notNumber, {frontend: 'abc'})['ports.frontend']).toBe("frontend HTTPS port: 'abc' is not a number; use 1 to 65535");
+		expect(validateAnswers(notNumber, {frontend: ''})['ports.frontend']).toBe('frontend HTTPS port: empty; use a port from 1 to 65535');
+	});
+
 	it('says which other field has a port used twice, on both fields', () => {
 		const errors = validateAnswers(answers(a => (a.ports.redisData = a.ports.redisLive)));
 		expect(errors['ports.redisData']).toBe(`port ${defaultAnswers().ports.redisLive} is already the redis live port`);

@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 async function post(body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Promise<[number, string]> {
-	const response = await fetch(url, {method: 'POST', body, headers, duplex: 'half'} as RequestInit);
+	const response = await fetch(url, {method: 'POST', body, headers, duplex: 'half'});
 	return [response.status, await response.text()];
 }
 

@@ -42,7 +42,7 @@ export async function readAmpnodeSettings(ampnodeDirectory: string): Promise<Amp
 		throw new AmpError(`${file}: lease_ttl_seconds must be a whole number from 2 to 300`);
 	}
 	return {
-		services: services as string[],
+		services: services,
 		templates: path.resolve(ampnodeDirectory, text('templates', 'templates')),
 		home: text('home', 'home.html'),
 		leaseTtlSeconds: ttl,

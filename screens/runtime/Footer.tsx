@@ -1,9 +1,9 @@
 import {Box, Text} from 'ink';
-import {footerGap, footerItems, packFooter, type Screen} from '../bindings.js';
+import {footerGap, footerItems, packFooter, type Keymap} from './keymap.js';
 
 /** The keys that apply now, drawn from the bindings table, in up to `maxLines` lines of `columns`. */
-export function Footer({screen, mode, columns, maxLines = 2}: {screen: Screen; mode: string; columns: number; maxLines?: number}) {
-	const lines = packFooter(footerItems(screen, mode), columns, maxLines);
+export function Footer<C extends string, M extends string>({keymap, mode, columns, maxLines = 2}: {keymap: Keymap<C, M>; mode: M; columns: number; maxLines?: number}) {
+	const lines = packFooter(footerItems(keymap, mode), columns, maxLines);
 	return (
 		<Box flexDirection="column">
 			{lines.map(line => (

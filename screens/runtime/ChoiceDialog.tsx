@@ -1,8 +1,8 @@
 import {Box, Text} from 'ink';
 import SelectInput from 'ink-select-input';
 import {useState} from 'react';
-import {commandDescriptions, keysOf, type Command, type Screen} from '../bindings.js';
-import {useInputHandlersNow} from '../hooks/use-input-handlers-now.js';
+import {keysOf, type Keymap} from './keymap.js';
+import {useInputHandlersNow} from './use-input-handlers-now.js';
 
 function Answer({label, isSelected = false}: {label: string; isSelected?: boolean}) {
 	return (
@@ -19,20 +19,20 @@ const noIndicator = () => null;
  * A question with its answers as a list: ↑/↓ (or k/j) choose, Enter or the answer's number gives
  * it. Each answer is a command of the bindings table, shown with its direct key and description.
  */
-export function ChoiceDialog({screen, mode, question, answers, onAnswer, width, height, framed = true}: {
-	screen: Screen;
-	mode: string;
+export function ChoiceDialog<C extends string, M extends string>({keymap, mode, question, answers, onAnswer, width, height, framed = true}: {
+	keymap: Keymap<C, M>;
+	mode: M;
 	/** Absent where the status line already asks it. */
 	question?: string;
-	answers: readonly Command[];
-	onAnswer(command: Command): void;
+	answers: readonly C[];
+	onAnswer(command: C): void;
 	width?: number;
 	height?: number;
 	framed?: boolean;
 }) {
-	const keyWidth = Math.max(...answers.map(command => keysOf(command, screen, mode).length));
-	const items = answers.map(command => ({key: command, label: `${keysOf(command, screen, mode).padEnd(keyWidth)}  ${commandDescriptions[command]}`, value: command}));
-	const [highlighted, setHighlighted] = useState<Command | undefined>(answers[0]);
+	const keyWidth = Math.max(...answers.map(command => keysOf(keymap, command, mode).length));
+	const items = answers.map(command => ({key: command, label: `${keysOf(keymap, command, mode).padEnd(keyWidth)}  ${keymap.descriptions[command]}`, value: command}));
+	const [highlighted, setHighlighted] = useState<C | undefined>(answers[0]);
 	useInputHandlersNow([highlighted]);
 	return (
 		<Box flexDirection="column" borderStyle={framed ? 'round' : undefined} paddingX={framed ? 1 : 0} width={width} height={height}>

@@ -1,7 +1,8 @@
 import type {Key} from 'ink';
 import type {SupervisorCommand} from '../../services/supervisor/events.js';
-import {matchCommand, type Command} from '../bindings.js';
-import {selectedDaemon, type DashboardAction, type DashboardState} from './dashboard-reducer.js';
+import {act, nothing, type Outcome, type ScreenRules} from '../runtime/use-screen.js';
+import {dashboardKeymap, type DashboardCommand, type DashboardMode} from './dashboard-keymap.js';
+import {dashboardReducer, selectedDaemon, type DashboardAction, type DashboardState} from './dashboard-reducer.js';
 
 export interface KeyContext {
 	/** --no-daemon: the supervisor lives in this process, so leaving means stopping it. */
@@ -10,14 +11,19 @@ export interface KeyContext {
 	logRows: number;
 }
 
-/** What a key press asks for: what happened on screen (for the reducer) and commands for the supervisor. */
-export interface KeyOutcome {
-	actions: DashboardAction[];
-	commands: SupervisorCommand[];
+/** What the dashboard does outside itself: a command for the supervisor. */
+export interface DashboardEffect {
+	type: 'send';
+	command: SupervisorCommand;
 }
 
+/** What a key press asks for: what happened on screen (for the reducer) and commands for the supervisor. */
+export type DashboardOutcome = Outcome<DashboardAction, DashboardEffect>;
+
+const send = (command: SupervisorCommand, ...actions: DashboardAction[]): DashboardOutcome => ({actions, effects: [{type: 'send', command}]});
+
 /** The bindings-table mode the dashboard is in: it picks the footer and which keys apply. */
-export function dashboardMode(state: DashboardState, ownsSupervisor: boolean): string {
+export function dashboardMode(state: DashboardState, ownsSupervisor: boolean): DashboardMode {
 	if (state.search.phase === 'typing') return 'search';
 	if (state.dialog === 'help') return 'help';
 	if (state.dialog === 'confirm-quit-all') return 'confirm-quit-all';
@@ -26,20 +32,11 @@ export function dashboardMode(state: DashboardState, ownsSupervisor: boolean): s
 	return ownsSupervisor ? 'list-foreground' : 'list';
 }
 
-const none: KeyOutcome = {actions: [], commands: []};
-const act = (...actions: DashboardAction[]): KeyOutcome => ({actions, commands: []});
+const none: DashboardOutcome = nothing;
 
-/** Decides what one key press means in this state. Pure: the key handler dispatches and sends what it returns. */
-export function interpretKey(state: DashboardState, input: string, key: Key, context: KeyContext): KeyOutcome {
+/** What a command means in this state (a key gave it, or an answer picked from a question's list). Pure: the screen reduces and sends what it returns. */
+export function interpretDashboard(state: DashboardState, command: DashboardCommand, context: KeyContext): DashboardOutcome {
 	if (state.ended) return none;
-	const mode = dashboardMode(state, context.ownsSupervisor);
-	const command = matchCommand('dashboard', input, key, mode);
-	if (command === undefined) return mode === 'search' ? searchText(state, input, key) : none;
-	return commandOutcome(state, command, context);
-}
-
-/** What a command means in this state (a key gave it, or an answer picked from a question's list). */
-export function commandOutcome(state: DashboardState, command: Command, context: KeyContext): KeyOutcome {
 	const daemon = selectedDaemon(state);
 	const name = state.info?.instance ?? 'the instance';
 	const page = Math.max(1, context.logRows - 1);
@@ -57,22 +54,19 @@ export function commandOutcome(state: DashboardState, command: Command, context:
 			return act({type: 'select', delta: 1});
 		case 'stop-daemon':
 			if (!daemon) return none;
-			return {actions: [{type: 'notice', text: `Stopping ${daemon.name}…`}], commands: [{type: 'stop', daemon: daemon.name}]};
+			return send({type: 'stop', daemon: daemon.name}, {type: 'notice', text: `Stopping ${daemon.name}…`});
 		case 'restart-daemon': {
 			if (!daemon) return none;
 			const down = daemon.state === 'stopped' || daemon.state === 'failed' || daemon.state === 'crashed';
-			return {
-				actions: [{type: 'notice', text: `${down ? 'Starting' : 'Restarting'} ${daemon.name}…`}],
-				commands: [{type: down ? 'start' : 'restart', daemon: daemon.name}],
-			};
+			return send({type: down ? 'start' : 'restart', daemon: daemon.name}, {type: 'notice', text: `${down ? 'Starting' : 'Restarting'} ${daemon.name}…`});
 		}
 		case 'stop-all':
 		case 'leave-stop':
-			return {actions: [{type: 'stopping', how: 'graceful'}, {type: 'notice', text: `Stopping every daemon of ${name}…`}], commands: [{type: 'stop-all'}]};
+			return send({type: 'stop-all'}, {type: 'stopping', how: 'graceful'}, {type: 'notice', text: `Stopping every daemon of ${name}…`});
 		case 'quit-all':
 			return act({type: 'dialog', dialog: 'confirm-quit-all'});
 		case 'confirm-yes':
-			return {actions: [{type: 'stopping', how: 'forced'}, {type: 'notice', text: `Force-quitting every daemon of ${name}…`}], commands: [{type: 'quit-all'}]};
+			return send({type: 'quit-all'}, {type: 'stopping', how: 'forced'}, {type: 'notice', text: `Force-quitting every daemon of ${name}…`});
 		case 'detach':
 		case 'leave-detach':
 			return context.ownsSupervisor ? none : act({type: 'detach'});
@@ -98,14 +92,16 @@ export function commandOutcome(state: DashboardState, command: Command, context:
 			return act({type: 'search-submit', rows: context.logRows});
 		case 'search-cancel':
 			return act({type: 'search-exit'});
-		default:
-			// The init screen's commands: never matched on the dashboard.
+		case 'answer-next':
+		case 'answer-previous':
+		case 'answer-given':
+			// The question's list takes these keys itself.
 			return none;
 	}
 }
 
 /** ^C: with --no-daemon, stop everything, and on a second one force; daemonised, ask like q, and a second one detaches. */
-function interrupt(state: DashboardState, context: KeyContext): KeyOutcome {
+function interrupt(state: DashboardState, context: KeyContext): DashboardOutcome {
 	const name = state.info?.instance ?? 'the instance';
 	if (!context.ownsSupervisor) {
 		// A second ^C at the question is taken as "just let me out".
@@ -113,40 +109,30 @@ function interrupt(state: DashboardState, context: KeyContext): KeyOutcome {
 		return act({type: 'dialog', dialog: 'confirm-leave'});
 	}
 	if (state.stopping === 'no') {
-		return {
-			actions: [{type: 'stopping', how: 'graceful'}, {type: 'notice', text: `Stopping every daemon of ${name}… ^C again to force-quit`}],
-			commands: [{type: 'stop-all'}],
-		};
+		return send({type: 'stop-all'}, {type: 'stopping', how: 'graceful'}, {type: 'notice', text: `Stopping every daemon of ${name}… ^C again to force-quit`});
 	}
 	if (state.stopping === 'graceful') {
-		return {actions: [{type: 'stopping', how: 'forced'}, {type: 'notice', text: `Force-quitting every daemon of ${name}…`}], commands: [{type: 'quit-all'}]};
+		return send({type: 'quit-all'}, {type: 'stopping', how: 'forced'}, {type: 'notice', text: `Force-quitting every daemon of ${name}…`});
 	}
 	return none;
 }
 
-/** A key typed into the search pattern: text is added, Backspace takes the last character. */
-function searchText(state: DashboardState, input: string, key: Key): KeyOutcome {
-	if (state.search.phase !== 'typing') return none;
+/** A key no binding takes: in the search being typed, text is added and Backspace takes the last character. */
+export function dashboardText(state: DashboardState, input: string, key: Key): DashboardOutcome {
+	if (state.ended || state.search.phase !== 'typing') return none;
 	const text = state.search.text;
 	if (key.backspace || key.delete) return act({type: 'search-text', text: text.slice(0, -1)});
 	if (key.ctrl || key.meta || input === '' || key.upArrow || key.downArrow || key.pageUp || key.pageDown) return none;
 	return act({type: 'search-text', text: text + input});
 }
 
-/**
- * Keys typed faster than Ink reads them arrive as one string ("jjj", "err\r"): one press per
- * character, so each acts on the state the previous one left.
- */
-export function keyPresses(input: string, key: Key): Array<[string, Key]> {
-	if (input.length <= 1 || key.ctrl || key.meta) return [[input, key]];
-	const plain: Key = {...key, shift: false};
-	return [...input].map((char): [string, Key] => {
-		if (char === '\r' || char === '\n') return ['', {...plain, return: true}];
-		if (char === '\u007F' || char === '\b') return ['', {...plain, backspace: true}];
-		if (char === '\u001B') return ['', {...plain, escape: true}];
-		const code = char.codePointAt(0) ?? 0;
-		if (code === 0x1f) return [char, plain];
-		if (code < 32) return [String.fromCodePoint(code + 96), {...plain, ctrl: true}];
-		return [char, {...plain, shift: /[A-Z]/.test(char)}];
-	});
+/** The dashboard's keys and commands in a context. */
+export function dashboardRules(context: KeyContext): ScreenRules<DashboardState, DashboardAction, DashboardEffect, DashboardCommand, DashboardMode> {
+	return {
+		keymap: dashboardKeymap,
+		reducer: dashboardReducer,
+		mode: state => dashboardMode(state, context.ownsSupervisor),
+		interpret: (state, command) => interpretDashboard(state, command, context),
+		unbound: dashboardText,
+	};
 }

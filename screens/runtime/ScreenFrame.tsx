@@ -1,7 +1,7 @@
 import {Box, Text} from 'ink';
 import type React from 'react';
-import {useTerminalSize} from '../hooks/use-terminal-size.js';
-import {keysOf, shortLabel, type Screen} from '../bindings.js';
+import {keysOf, shortLabel, type Keymap} from './keymap.js';
+import {useTerminalSize} from './use-terminal-size.js';
 import {Footer} from './Footer.js';
 import {HelpOverlay} from './HelpOverlay.js';
 
@@ -12,16 +12,19 @@ export const frameRows = 3;
  * Title on top, keys at the bottom, the body in between, sized to the terminal. One row is left
  * free at the bottom: a frame as tall as the terminal makes Ink clear the screen on every update.
  */
-export function ScreenFrame({screen, mode, title, help, children}: {screen: Screen; mode: string; title: React.ReactNode; help: boolean; children: React.ReactNode}) {
+export function ScreenFrame<C extends string, M extends string>({keymap, mode, title, children}: {keymap: Keymap<C, M>; mode: M; title: React.ReactNode; children: React.ReactNode}) {
+	// Every screen's keymap has the help mode and its close-help command.
+	const help = mode === 'help';
+	const shared = keymap as Keymap<string, string>;
 	const {columns, rows} = useTerminalSize();
 	return (
 		<Box flexDirection="column" width={columns} height={Math.max(frameRows + 1, rows - 1)}>
 			<Box flexShrink={0}>{title}</Box>
 			<Box flexDirection="column" flexGrow={1} overflow="hidden">
-				{help ? <HelpOverlay screen={screen} /> : children}
+				{help ? <HelpOverlay keymap={keymap} /> : children}
 			</Box>
 			<Box flexShrink={0} height={2} alignItems="flex-end">
-				{help ? <Text dimColor>{`${keysOf('close-help', screen, 'help')} ${shortLabel('close-help')}`}</Text> : <Footer screen={screen} mode={mode} columns={columns} />}
+				{help ? <Text dimColor>{`${keysOf(shared, 'close-help', 'help')} ${shortLabel(shared, 'close-help')}`}</Text> : <Footer keymap={keymap} mode={mode} columns={columns} />}
 			</Box>
 		</Box>
 	);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {cleanup} from 'ink-testing-library';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {CreateApp, type CreateResult} from '../../screens/init/CreateApp.js';
+import {CreateScreen, type CreateResult} from '../../screens/init/CreateScreen.js';
 import type {InitAnswers} from '../../services/instance/types.js';
 import {CTRL_C, ENTER} from '../helpers/keys.js';
 import {freePorts} from '../helpers/ports.js';
@@ -43,7 +43,7 @@ describe('the creation screen, with the real service', () => {
 		const given = await answers();
 		const directory = path.join(root, 'demo');
 		const results: CreateResult[] = [];
-		const rendered = await renderAt(<CreateApp directory={directory} answers={given} clobber={false} onResult={result => results.push(result)} />);
+		const rendered = await renderAt(<CreateScreen directory={directory} answers={given} clobber={false} onResult={result => results.push(result)} />);
 		await waitForContent(rendered, 'Created the instance demo', 30_000);
 		expect(screenText(rendered)).toContain(`https://localhost:${given.ports.frontend}`);
 		expect(results).toEqual([]);
@@ -56,7 +56,7 @@ describe('the creation screen, with the real service', () => {
 	it('^C while creating aborts through the signal and nothing is left', async () => {
 		const directory = path.join(root, 'demo');
 		const results: CreateResult[] = [];
-		const rendered = await renderAt(<CreateApp directory={directory} answers={await answers()} clobber={false} onResult={result => results.push(result)} />);
+		const rendered = await renderAt(<CreateScreen directory={directory} answers={await answers()} clobber={false} onResult={result => results.push(result)} />);
 		// Once the first step is ticked, the next one is running.
 		await until(() => screenText(rendered).includes('✓'));
 		rendered.stdin.write(CTRL_C);
