@@ -82,10 +82,11 @@ function newDeployId(): string {
 
 /** A lock whose holder ran on this machine and whose process is gone. Holders on other machines cannot be checked from here. */
 export function lockIsStale(lock: LockRecord): boolean {
-	return lock.host === os.hostname() && !isAlive(lock.pid);
+	return lock.kind !== 'maintenance' && lock.host === os.hostname() && !isAlive(lock.pid);
 }
 
 export function describeLock(lock: LockRecord): string {
+	if (lock.kind === 'maintenance') return `maintenance by ${lock.who} since ${lock.when} (end it with \`ampzero fleet NAME maintenance off\`)`;
 	return `${lock.who} (pid ${lock.pid} on ${lock.host}, since ${lock.when}, deploying ${lock.version})`;
 }
 
@@ -295,6 +296,19 @@ export function runDeploy(options: DeployOptions): DeployRun {
 
 	const current = (): CurrentRecord => ({ampify: ampify!.name, instance: instance!.name});
 
+	/** What the host's history keeps of this deploy: appended by the unlock step, while the lock is still held. */
+	const historyRecord = (host: HostRun, result: 'done' | 'rolled-back' | 'aborted'): Record<string, unknown> => ({
+		deployId,
+		kind,
+		who: `${os.userInfo().username}@${os.hostname()}`,
+		from: os.hostname(),
+		at: new Date(began).toISOString(),
+		endedAt: new Date().toISOString(),
+		before: host.status?.current ?? null,
+		result: host.state === 'failed' ? 'failed' : result,
+		...(host.error ? {error: host.error} : {}),
+	});
+
 	/** Puts a host back as it was before this deploy (see the class comment); keeps going past errors, reporting them. */
 	const restore = async (host: HostRun): Promise<void> => {
 		const step: DeployStep = 'switch';
@@ -320,7 +334,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		if (host.stoppedOld && before) await attempt(`started ${before.ampify} ${before.instance} again`, () => call(host, step, 'start-new', {}, {abortable: false}));
 		if (host.placeholderOn || host.switched) await attempt('placeholder off', () => call(host, step, 'placeholder', {on: false}, {abortable: false}));
 		if (kind === 'deploy') await attempt('removed the new release', () => call(host, step, 'discard', {releases: host.unpacked.length > 0 ? host.unpacked : host.transfers.map(t => t.release.name)}));
-		if (host.lockTaken) await attempt('lock released', () => call(host, step, 'unlock', {deployId}, {abortable: false}));
+		if (host.lockTaken) await attempt('lock released', () => call(host, step, 'unlock', {deployId, history: historyRecord(host, controller.signal.aborted ? 'aborted' : 'rolled-back')}, {abortable: false}));
 		host.lockTaken = false;
 		if (host.state !== 'failed') setState(host, 'rolled-back');
 	};
@@ -583,7 +597,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		}
 		tidyFailed.push(
 			...(await runStep('unlock', hosts, async host => {
-				await call(host, 'unlock', 'unlock', {deployId});
+				await call(host, 'unlock', 'unlock', {deployId, history: historyRecord(host, 'done')});
 				host.lockTaken = false;
 			})),
 		);
