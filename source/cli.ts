@@ -55,7 +55,7 @@ export function buildProgram(): Command {
 			.command('run')
 			.description('start every daemon of an instance under a supervisor and open the dashboard')
 			.argument('<NAME>', 'instance name or path')
-			.argument('[ACTION]', 'start (default), stop, quit, status, logs or login (a one-time login link)')
+			.argument('[ACTION]', 'start (default), stop, quit, status, logs, login (a one-time login link) or events (JSON lines, for programs)')
 			.argument('[DAEMON]', 'with logs: the daemon whose log to print')
 			.option('--no-daemon', 'keep the supervisor in the foreground: ^C stops everything (default: daemonise)')
 			.option('--debug', 'start the daemons with debug logging; implies --no-daemon', false)
@@ -85,6 +85,23 @@ export function buildProgram(): Command {
 	).action(async (name: string, action: string | undefined, options: Record<string, unknown>) => {
 		const {deployCommand} = await import('./commands/deploy.js');
 		process.exitCode = await deployCommand(name, action, options);
+	});
+
+	batchOptions(
+		program
+			.command('fleet')
+			.description('every host of a deployed instance at once: watch, logs, a command, history, maintenance')
+			.argument('<NAME>', 'instance name or path')
+			.argument('[ACTION]', 'watch (default), logs DAEMON, exec -- COMMAND, history, maintenance on|off')
+			.argument('[WORDS...]', 'the daemon (logs), the command (exec, after --), on or off (maintenance)')
+			.option('--host <USER@HOST...>', 'only these hosts, as deployment.yaml names them (repeatable)')
+			.option('--config <FILE>', 'use this file instead of the instance deployment.yaml')
+			.option('--parallel <N>', 'hosts worked on at once (exec, history, maintenance)', '10')
+			.option('--tail <N>', 'with logs: how many lines from each host', '50')
+			.option('--follow', 'with logs: keep printing new lines', false),
+	).action(async (name: string, action: string | undefined, words: string[], options: Record<string, unknown>) => {
+		const {fleetCommand} = await import('./commands/fleet.js');
+		process.exitCode = await fleetCommand(name, action, words, options);
 	});
 
 	program

@@ -96,10 +96,11 @@ function newDeployId(): string {
 
 /** A lock whose holder ran on this machine and whose process is gone. Holders on other machines cannot be checked from here. */
 export function lockIsStale(lock: LockRecord): boolean {
-	return lock.host === os.hostname() && !isAlive(lock.pid);
+	return lock.kind !== 'maintenance' && lock.host === os.hostname() && !isAlive(lock.pid);
 }
 
 export function describeLock(lock: LockRecord): string {
+	if (lock.kind === 'maintenance') return `maintenance by ${lock.who} since ${lock.when} (end it with \`ampzero fleet NAME maintenance off\`)`;
 	return `${lock.who} (pid ${lock.pid} on ${lock.host}, since ${lock.when}, deploying ${lock.version})`;
 }
 
@@ -334,6 +335,19 @@ export function runDeploy(options: DeployOptions): DeployRun {
 
 	const current = (): CurrentRecord => ({ampify: ampify!.name, instance: instance!.name});
 
+	/** What the host's history keeps of this deploy: appended by the unlock step, while the lock is still held. */
+	const historyRecord = (host: HostRun, result: 'done' | 'rolled-back' | 'aborted'): Record<string, unknown> => ({
+		deployId,
+		kind,
+		who: `${os.userInfo().username}@${os.hostname()}`,
+		from: os.hostname(),
+		at: new Date(began).toISOString(),
+		endedAt: new Date().toISOString(),
+		before: host.status?.current ?? null,
+		result: host.state === 'failed' ? 'failed' : result,
+		...(host.error ? {error: host.error} : {}),
+	});
+
 	/**
 	 * Puts a host back as it was before this deploy. Nothing is touched on a host whose lock this deploy
 	 * does not hold. Every failure is kept in `rollbackErrors` (and shown); the host's state says whether it worked.
@@ -379,7 +393,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 			}
 		}
 		if (kind === 'deploy') await attempt('removed what this deploy sent', () => call(host, step, 'discard', {made: host.made}, {abortable: false}));
-		if (await attempt('lock released', () => call(host, step, 'unlock', {deployId}, {abortable: false}))) host.lockTaken = false;
+		if (await attempt('lock released', () => call(host, step, 'unlock', {deployId, history: historyRecord(host, controller.signal.aborted ? 'aborted' : 'rolled-back')}, {abortable: false}))) host.lockTaken = false;
 		else host.lockLeft = true;
 		if (host.rollbackErrors.length > 0) setState(host, 'rollback-failed');
 		else if (host.state !== 'failed') setState(host, 'rolled-back');
@@ -682,7 +696,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		tidyFailed.push(
 			...(await runStep('unlock', hosts, async host => {
 				try {
-					await call(host, 'unlock', 'unlock', {deployId});
+					await call(host, 'unlock', 'unlock', {deployId, history: historyRecord(host, 'done')});
 				} catch (error) {
 					host.lockLeft = true;
 					throw error;

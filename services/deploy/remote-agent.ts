@@ -7,7 +7,7 @@
  */
 import {spawn} from 'node:child_process';
 import {createHash, randomBytes} from 'node:crypto';
-import {chmodSync, createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
+import {appendFileSync, chmodSync, createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {hostname} from 'node:os';
 import path from 'node:path';
 import {pipeline} from 'node:stream/promises';
@@ -24,6 +24,8 @@ export interface LockRecord {
 	when: string;
 	/** `ampify-<hash> instance-<hash>` being deployed. */
 	version: string;
+	/** `maintenance`: held by `ampzero fleet NAME maintenance on` until `… off`, whatever becomes of its process. */
+	kind?: 'deploy' | 'maintenance';
 }
 
 export interface CurrentRecord {
@@ -619,6 +621,19 @@ export async function preUpdate(target: InstanceOnHost, instanceRelease: string,
 	await run('bash', ['-c', script], {cwd: directory, say, timeoutMs: target.timeoutMs, env: {...process.env, AMPZERO_RELEASE: directory, AMPZERO_ROOT: target.root}});
 }
 
+/** `<root>/dist/history.jsonl`: one record per deploy or rollback that reached this host, oldest first. */
+export function historyFile(root: string): string {
+	return path.join(distDirectory(root), 'history.jsonl');
+}
+
+/** Appends a deploy's record, with the releases the host runs now as `after`. */
+export function appendHistory(root: string, record: Record<string, unknown>): {after: CurrentRecord | null} {
+	const after = readCurrent(path.join(distDirectory(root), '.current')) ?? null;
+	mkdirSync(distDirectory(root), {recursive: true, mode: 0o755});
+	appendFileSync(historyFile(root), `${JSON.stringify({...record, after})}\n`, {mode: 0o600});
+	return {after};
+}
+
 // --- the command line the deploy drives over SSH ----------------------------------------------------
 
 /** Runs one step; `say` passes its output lines on; `input` is the step's data (receive, verify-tree). */
@@ -632,8 +647,12 @@ export async function runAgentStep(step: string, request: Record<string, unknown
 			return hostStatus(root, target.name || undefined);
 		case 'lock':
 			return takeLock(root, request['record'] as LockRecord, Boolean(request['force']));
-		case 'unlock':
+		case 'unlock': {
+			// The deploy's record goes into the host's history while its lock is still held.
+			const holder = readLock(root);
+			if (request['history'] && holder?.deployId === request['deployId']) appendHistory(root, request['history'] as Record<string, unknown>);
 			return {released: releaseLock(root, String(request['deployId']))};
+		}
 		case 'receive':
 			return receive(root, String(request['file']), input);
 		case 'verify-received':
@@ -676,6 +695,8 @@ export async function runAgentStep(step: string, request: Record<string, unknown
 			installKey(root, String(request['release']), String(request['file']), Buffer.concat(chunks));
 			return {};
 		}
+		case 'history':
+			return appendHistory(root, request['record'] as Record<string, unknown>);
 		default:
 			throw new Error(`unknown step ${JSON.stringify(step)}`);
 	}

@@ -4,15 +4,19 @@ import type {SupervisorEvent} from './events.js';
  * Events waiting for a slow reader, for `for await`. Bounded: past `maxPending` events, log
  * batches are dropped (state changes never are), so a stalled reader cannot grow memory.
  */
-export class EventQueue implements AsyncIterableIterator<SupervisorEvent> {
-	private readonly pending: SupervisorEvent[] = [];
-	private waiting: ((result: IteratorResult<SupervisorEvent>) => void) | undefined;
+export class EventQueue<T = SupervisorEvent> implements AsyncIterableIterator<T> {
+	private readonly pending: T[] = [];
+	private waiting: ((result: IteratorResult<T>) => void) | undefined;
 	private ended = false;
 	private onEnd: (() => void) | undefined;
 
-	constructor(private readonly maxPending = 2000) {}
+	constructor(
+		private readonly maxPending = 2000,
+		/** Which events may be dropped past the bound: log batches. */
+		private readonly droppable: (event: T) => boolean = event => (event as {type?: string}).type === 'log-lines',
+	) {}
 
-	push(event: SupervisorEvent): void {
+	push(event: T): void {
 		if (this.ended) return;
 		if (this.waiting) {
 			const resolve = this.waiting;
@@ -20,7 +24,7 @@ export class EventQueue implements AsyncIterableIterator<SupervisorEvent> {
 			resolve({value: event, done: false});
 			return;
 		}
-		if (event.type === 'log-lines' && this.pending.length >= this.maxPending) return;
+		if (this.pending.length >= this.maxPending && this.droppable(event)) return;
 		this.pending.push(event);
 	}
 
@@ -41,7 +45,7 @@ export class EventQueue implements AsyncIterableIterator<SupervisorEvent> {
 		this.onEnd = callback;
 	}
 
-	next(): Promise<IteratorResult<SupervisorEvent>> {
+	next(): Promise<IteratorResult<T>> {
 		const event = this.pending.shift();
 		if (event) return Promise.resolve({value: event, done: false});
 		if (this.ended) return Promise.resolve({value: undefined, done: true});
@@ -50,13 +54,13 @@ export class EventQueue implements AsyncIterableIterator<SupervisorEvent> {
 		});
 	}
 
-	return(): Promise<IteratorResult<SupervisorEvent>> {
+	return(): Promise<IteratorResult<T>> {
 		this.end();
 		this.pending.length = 0;
 		return Promise.resolve({value: undefined, done: true});
 	}
 
-	[Symbol.asyncIterator](): AsyncIterableIterator<SupervisorEvent> {
+	[Symbol.asyncIterator](): AsyncIterableIterator<T> {
 		return this;
 	}
 }

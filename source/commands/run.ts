@@ -23,13 +23,13 @@ import {isInteractive} from '../interactive.js';
 import {onInterrupts} from '../interrupts.js';
 import {createBatchOutput, type BatchOutput} from '../output.js';
 
-const actions = ['start', 'stop', 'quit', 'status', 'logs', 'login'] as const;
+const actions = ['start', 'stop', 'quit', 'status', 'logs', 'login', 'events'] as const;
 type Action = (typeof actions)[number];
 
 /** `ampzero run NAME [start|stop|quit|status|logs DAEMON]`. */
 export async function runCommand(name: string, action: string | undefined, daemon: string | undefined, options: Record<string, unknown>): Promise<number> {
 	const chosen = (action ?? 'start') as Action;
-	if (!actions.includes(chosen)) throw new UsageError(`unknown action "${action}": use start (the default), stop, quit, status, logs DAEMON or login`);
+	if (!actions.includes(chosen)) throw new UsageError(`unknown action "${action}": use start (the default), stop, quit, status, logs DAEMON, login or events`);
 	if (daemon !== undefined && chosen !== 'logs') throw new UsageError(`"${daemon}" is only allowed after logs: ampzero run ${name} logs DAEMON`);
 	const instanceDirectory = resolveInstanceDirectory(name);
 	// The supervisor and every daemon it starts inherit the host named here.
@@ -49,6 +49,10 @@ export async function runCommand(name: string, action: string | undefined, daemo
 			return logs(paths, daemon, options, out);
 		case 'login':
 			return login(config, instanceDirectory, paths, out);
+		case 'events': {
+			const {streamSupervisorEvents} = await import('./run-events.js');
+			return streamSupervisorEvents(config.name, paths);
+		}
 	}
 }
 
@@ -321,6 +325,8 @@ async function logs(paths: RunPaths, daemon: string | undefined, options: Record
 	};
 	print(lines);
 	if (!options['follow']) return 0;
+	// For a program reading --json: the lines before this record were the tail, the ones after it are new.
+	out.event({type: 'log-follow', daemon});
 	const controller = new AbortController();
 	const onSignal = (): void => controller.abort();
 	process.once('SIGINT', onSignal);

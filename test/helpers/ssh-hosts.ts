@@ -34,6 +34,8 @@ export interface SshTestHost {
 	exec(command: string[], options?: {timeoutMs?: number}): Promise<{code: number; stdout: string; stderr: string}>;
 	stopSshd(): Promise<void>;
 	startSshd(): Promise<void>;
+	/** Ends the host's SSH sessions (their sshd processes), as a host that goes away would: open connections drop. */
+	dropSshSessions(): void;
 }
 
 export interface SshTestHosts {
@@ -343,6 +345,16 @@ function makeHost(plan: HostPlan): SshTestHost {
 			} finally {
 				sshd.off('exit', onExit);
 			}
+		},
+		dropSshSessions: () => {
+			if (sshdPid === undefined) return;
+			let children: number[] = [];
+			try {
+				children = execFileSync('pgrep', ['-P', String(sshdPid)], {encoding: 'utf8'}).split('\n').filter(Boolean).map(Number);
+			} catch {
+				// pgrep exits 1 when there is no session
+			}
+			killAll(children);
 		},
 		stopSshd: async () => {
 			if (sshdPid === undefined) return;
