@@ -18,7 +18,7 @@ export interface HostOutputProps {
  * The selected host's output: the last lines of its current step; after a failure, the error of
  * the step that failed above the last lines that step (and then the rollback) wrote.
  */
-export const HostOutput = memo(function HostOutput({host, rows, columns, color, building = [], now = Date.now()}: HostOutputProps) {
+export const HostOutput = memo(function HostOutput({host, rows, columns, color, building = [], now = 0}: HostOutputProps) {
 	if (!host) {
 		const shown = building.slice(Math.max(0, building.length - rows));
 		return (

@@ -46,7 +46,7 @@ setInterval(() => {}, 60_000);`;
 	});
 	const firstLine = await new Promise<string>((resolve, reject) => {
 		let text = '';
-		child.stdout!.on('data', (chunk: Buffer) => {
+		child.stdout.on('data', (chunk: Buffer) => {
 			text += chunk.toString();
 			if (text.includes('\n')) resolve(text.split('\n')[0]!);
 		});

@@ -26,7 +26,7 @@ describe('who may use an instance: its members', () => {
 		// Another instance made on the same machine: the same embedded hub signed its host key.
 		const other = path.join(site.root, 'other');
 		const made = await runAmpzero(['init', other, '--batch', '--json', '--amprun-root', path.join(site.root, 'var')], {home: site.home});
-		expect(made.code, made.stderr).toBe(0);
+		if (made.code !== 0) throw new Error(`init of the other instance failed: ${made.stderr}`);
 		const summary = made.stdout.trim().split('\n').map(line => JSON.parse(line) as {hostId?: number}).find(record => record.hostId !== undefined);
 		otherHostId = summary?.hostId ?? 0;
 		otherSecretKey = (await readPrivateKeyFile(path.join(other, 'ampnode', keyFileName('host', otherHostId, 'private')))).secretKey;
