@@ -275,7 +275,10 @@ describe('one instance over three hosts', () => {
 			const paths = await eventually('the access records of beta and gamma in the logstore', async () => {
 				const found = new Map<string, string[]>();
 				for await (const record of logstore.queryAll({kind: 'access'})) {
-					found.set(record.host, [...(found.get(record.host) ?? []), String((record.data as {path?: string}).path)]);
+					// `host` is the host whose key signed the append; which ampnode sent it is its own claim, `source`.
+					expect(record.host).toBe(`host-${instance!.config.hostId}`);
+					const source = record.source ?? '';
+					found.set(source, [...(found.get(source) ?? []), String((record.data as {path?: string}).path)]);
 				}
 				const beta = found.get(`host-${instance!.config.hostId}@beta:${port}`) ?? [];
 				const gamma = found.get(`host-${instance!.config.hostId}@gamma:${port}`) ?? [];
