@@ -1,7 +1,7 @@
 import {Redis} from 'ioredis';
 import type {InstanceConfig} from '../config/amprun.js';
 
-/** A connection to the instance's live redis (sessions, login tokens), over loopback with its password. */
+/** A connection to the instance's live redis (login tokens and pub/sub; sessions live in the keyspace), over loopback with its password. */
 export function connectLiveRedis(config: Pick<InstanceConfig, 'bindAddress' | 'ports' | 'redisPassword'>): Redis {
 	return new Redis({
 		host: config.bindAddress,
@@ -48,5 +48,4 @@ export async function connectWhenUp(redis: Redis, timeoutMs: number): Promise<vo
 /** Key names in the live redis, namespaced by instance so instances may share a server. */
 export const liveKeys = {
 	loginToken: (instance: string, token: string): string => `ampzero:${instance}:login:${token}`,
-	session: (instance: string, sessionId: string): string => `ampzero:${instance}:session:${sessionId}`,
 };
