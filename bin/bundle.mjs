@@ -92,10 +92,14 @@ for (const [entry, bundle] of processes) {
 // chunk that imports it.
 const cliBundle = path.join(checkout, 'dist', 'source', 'cli-bundle');
 await rm(cliBundle, {recursive: true, force: true});
+frameOutputSwapped = false;
 await build({
 	...common,
 	entryPoints: [path.join(checkout, 'dist', 'source', 'cli.js')],
 	outdir: cliBundle,
 	splitting: true,
 	external: ['better-sqlite3', 'fs-ext', 'pg-native', 'ssh2', 'react-devtools-core', 'ioredis', 'react', '@achingbrain/nat-port-mapper'],
+	// The init and deploy screens load from these chunks: the same output stage as the dashboard's.
+	plugins: [withFrameOutput],
 });
+if (!frameOutputSwapped) throw new Error("bin/bundle.mjs: Ink's output stage was not replaced in the command line's bundle; check the Ink version against the one package.json pins");

@@ -1,4 +1,5 @@
 import {deploySteps, type DeployEvent, type DeployPhase, type DeployPlan, type DeployStep, type HostState} from '../services/deploy/events.js';
+import {buildingNow, foldDeployEvent, hostOf, initialDeployProgress, type DeployEndEvent, type DeployProgress} from '../services/deploy/deploy-progress.js';
 import {formatBytes, formatDuration} from '../services/deploy/event-format.js';
 import {onInterrupts} from './interrupts.js';
 import type {BatchOutput} from './output.js';
@@ -99,28 +100,27 @@ const phaseWords: Record<DeployPhase, string> = {
 	aborted: 'aborted',
 };
 
-/** Folds a deploy's events into what the plain lines need: column widths, bytes so far, recent output. */
+/** Prints a deploy's events as plain lines, from the one fold of them (services/deploy/deploy-progress.ts): column widths, bytes so far, recent output. */
 export class DeployPrinter {
-	private plan: DeployPlan | undefined;
-	private hostWidth = 0;
-	private readonly bytes = new Map<string, number>();
-	private readonly output = new Map<string, string[]>();
-	private end: Extract<DeployEvent, {type: 'deploy-end'}> | undefined;
+	private progress: DeployProgress = initialDeployProgress(failedOutputLines);
 
 	constructor(private readonly out: BatchOutput) {}
 
 	/** Whether the deploy-end event came, and said it succeeded. */
 	get ended(): {ok: boolean; phase: DeployPhase} | undefined {
-		return this.end ? {ok: this.end.ok, phase: this.end.phase} : undefined;
+		const end = this.progress.end;
+		return end ? {ok: end.ok, phase: end.phase} : undefined;
 	}
 
 	/** Building steps running now, with when they started: `--batch` says every 10 s that they still run. */
-	readonly building = new Map<string, number>();
+	get building(): ReadonlyArray<{what: string; at: number}> {
+		return buildingNow(this.progress);
+	}
 
 	print(event: DeployEvent): void {
 		this.observe(event);
 		if (this.out.json) {
-			this.out.event(deployRecord(event, this.plan?.deployId ?? null));
+			this.out.event(deployRecord(event, this.progress.plan?.deployId ?? null));
 			return;
 		}
 		for (const line of this.lines(event)) this.out.line(line);
@@ -128,39 +128,12 @@ export class DeployPrinter {
 
 	/** Takes an event in without printing it (for a summary printed later). */
 	observe(event: DeployEvent): void {
-		switch (event.type) {
-			case 'deploy-plan':
-				this.plan = event.plan;
-				this.hostWidth = Math.max(0, ...event.plan.hosts.map(host => host.host.length));
-				break;
-			case 'step-start':
-				this.output.set(event.host, []);
-				break;
-			case 'host-output': {
-				const lines = this.output.get(event.host) ?? [];
-				lines.push(event.line);
-				if (lines.length > failedOutputLines) lines.shift();
-				this.output.set(event.host, lines);
-				break;
-			}
-			case 'step-end':
-				this.bytes.set(event.host, (this.bytes.get(event.host) ?? 0) + (event.bytes ?? 0));
-				break;
-			case 'deploy-end':
-				this.end = event;
-				break;
-			case 'build-step':
-				if (event.state === 'running') this.building.set(event.what, event.at);
-				else this.building.delete(event.what);
-				break;
-			default:
-				break;
-		}
+		this.progress = foldDeployEvent(this.progress, event);
 	}
 
 	/** The summary of a deploy that ended: a row per host, then how it went. */
 	summary(): string[] | undefined {
-		return this.end ? this.summaryLines(this.end) : undefined;
+		return this.progress.end ? this.summaryLines(this.progress.end) : undefined;
 	}
 
 	/** The plain lines of an event, after it was observed. */
@@ -188,21 +161,22 @@ export class DeployPrinter {
 	private stepLines(event: Extract<DeployEvent, {type: 'step-end'}>): string[] {
 		const parts = [this.pad(event.host), event.step.padEnd(15), event.ok ? 'ok' : 'FAILED', formatDuration(event.ms)];
 		if (event.bytes !== undefined) {
-			const transfer = this.plan?.hosts.find(host => host.host === event.host)?.transfer;
+			const transfer = this.progress.plan?.hosts.find(host => host.host === event.host)?.transfer;
 			parts.push(`${formatBytes(event.bytes)}${transfer ? ` ${transfer}` : ''}`);
 		}
 		const line = `${parts.join(' ')}${event.ok || event.error === undefined ? '' : `: ${event.error}`}`;
 		if (event.ok) return [line];
-		return [line, ...(this.output.get(event.host) ?? []).map(output => `    | ${output}`)];
+		return [line, ...(hostOf(this.progress, event.host)?.output ?? []).map(output => `    | ${output}`)];
 	}
 
-	private summaryLines(event: Extract<DeployEvent, {type: 'deploy-end'}>): string[] {
-		const width = Math.max(this.hostWidth, ...event.hosts.map(host => host.host.length));
+	private summaryLines(event: DeployEndEvent): string[] {
+		const {plan} = this.progress;
+		const width = Math.max(this.hostWidth(), ...event.hosts.map(host => host.host.length));
 		const rows = event.hosts.map(host => {
 			let total = 0;
 			for (const ms of Object.values(host.stepMs)) total += ms ?? 0;
-			const sent = this.bytes.get(host.host) ?? 0;
-			const transfer = this.plan?.hosts.find(planned => planned.host === host.host)?.transfer;
+			const sent = hostOf(this.progress, host.host)?.bytesSent ?? 0;
+			const transfer = plan?.hosts.find(planned => planned.host === host.host)?.transfer;
 			return [
 				`  ${host.host.padEnd(width)}`,
 				host.state.padEnd(11),
@@ -214,13 +188,18 @@ export class DeployPrinter {
 		const broken = event.hosts.flatMap(host => (host.rollbackErrors ?? []).map(error => `  ${host.host}: ${error}`));
 		const locks = (event.locksLeft ?? []).map(
 			lock =>
-				`  the lock on ${lock.host} could not be released: once the host answers, \`ampzero deploy ${this.plan?.instance ?? 'NAME'} --force-unlock --host ${lock.host}\` removes it with the next deploy (or delete ${lock.file} there)`,
+				`  the lock on ${lock.host} could not be released: once the host answers, \`ampzero deploy ${plan?.instance ?? 'NAME'} --force-unlock --host ${lock.host}\` removes it with the next deploy (or delete ${lock.file} there)`,
 		);
-		return ['summary:', ...rows, ...(broken.length > 0 ? ['rollback failures:', ...broken] : []), ...(locks.length > 0 ? ['locks left:', ...locks] : []), closingLine(event, this.plan)];
+		return ['summary:', ...rows, ...(broken.length > 0 ? ['rollback failures:', ...broken] : []), ...(locks.length > 0 ? ['locks left:', ...locks] : []), closingLine(event, plan)];
+	}
+
+	/** The plan's longest host name: the width of the host column. */
+	private hostWidth(): number {
+		return Math.max(0, ...(this.progress.plan?.hosts ?? []).map(host => host.host.length));
 	}
 
 	private pad(host: string): string {
-		return host.padEnd(this.hostWidth);
+		return host.padEnd(this.hostWidth());
 	}
 }
 
@@ -230,7 +209,7 @@ function planHeadline(plan: DeployPlan): string {
 	return `${what} (deploy ${plan.deployId}; every remote command's output: ${plan.logFile})`;
 }
 
-function closingLine(event: Extract<DeployEvent, {type: 'deploy-end'}>, plan: DeployPlan | undefined): string {
+function closingLine(event: DeployEndEvent, plan: DeployPlan | undefined): string {
 	const took = formatDuration(event.ms);
 	const count = `${event.hosts.length} host${event.hosts.length === 1 ? '' : 's'}`;
 	if (event.ok) {
@@ -258,7 +237,7 @@ export async function printDeploy(events: AsyncIterable<DeployEvent>, out: Batch
 	const ticker = out.json
 		? undefined
 		: setInterval(() => {
-				for (const [what, at] of printer.building) out.line(`build: ${what} … ${formatDuration(Date.now() - at)}`);
+				for (const {what, at} of printer.building) out.line(`build: ${what} … ${formatDuration(Date.now() - at)}`);
 			}, 10_000);
 	try {
 		for await (const event of events) printer.print(event);

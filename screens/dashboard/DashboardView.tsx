@@ -1,7 +1,7 @@
 import {Box} from 'ink';
 import type {DaemonUsage} from '../../services/supervisor/usage.js';
 import {ChoiceDialog} from '../runtime/ChoiceDialog.js';
-import {Footer} from '../runtime/Footer.js';
+import {ScreenFrame} from '../runtime/ScreenFrame.js';
 import {dashboardKeymap, type DashboardCommand, type DashboardMode} from './dashboard-keymap.js';
 import {selectedDaemon, selectedLog, visibleWindow, type DashboardState} from './dashboard-reducer.js';
 import {DaemonList} from './DaemonList.js';
@@ -41,53 +41,54 @@ export function DashboardView({state, mode, layout, now, ownsSupervisor, color, 
 	const window = visibleWindow(state, layout.logRows);
 	const search = state.search.phase === 'active' ? state.search : undefined;
 	return (
-		<Box flexDirection="column" width={layout.columns} height={layout.rows}>
-			<Header state={state} color={color} />
-			{state.dialog === 'help' ? (
-				<DashboardHelp height={layout.paneHeight} width={layout.columns} mode={ownsSupervisor ? 'list-foreground' : 'list'} />
-			) : (
-				<Box height={layout.paneHeight}>
-					<DaemonList
-						daemons={state.daemons}
-						selected={state.selected}
-						now={now}
-						columns={layout.list}
-						width={layout.listWidth}
+		<ScreenFrame
+			keymap={dashboardKeymap}
+			mode={mode}
+			size={layout}
+			footerRows={layout.footerRows}
+			title={<Header state={state} color={color} />}
+			help={<DashboardHelp height={layout.paneHeight} width={layout.columns} mode={ownsSupervisor ? 'list-foreground' : 'list'} />}
+			status={<StatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />}
+		>
+			<Box height={layout.paneHeight}>
+				<DaemonList
+					daemons={state.daemons}
+					selected={state.selected}
+					now={now}
+					columns={layout.list}
+					width={layout.listWidth}
+					height={layout.paneHeight}
+					color={color}
+					usage={usage}
+					{...(state.info?.remote ? {remote: state.info.remote} : {})}
+				/>
+				{mode === 'confirm-leave' || mode === 'confirm-stop' || mode === 'confirm-quit-all' ? (
+					<ChoiceDialog
+						keymap={dashboardKeymap}
+						mode={mode}
+						question={questionIn(mode, state.info?.instance ?? 'the instance')}
+						answers={answersIn(mode)}
+						onAnswer={onAnswer}
+						width={layout.logWidth}
 						height={layout.paneHeight}
-						color={color}
-						usage={usage}
-						{...(state.info?.remote ? {remote: state.info.remote} : {})}
 					/>
-					{mode === 'confirm-leave' || mode === 'confirm-stop' || mode === 'confirm-quit-all' ? (
-						<ChoiceDialog
-							keymap={dashboardKeymap}
-							mode={mode}
-							question={questionIn(mode, state.info?.instance ?? 'the instance')}
-							answers={answersIn(mode)}
-							onAnswer={onAnswer}
-							width={layout.logWidth}
-							height={layout.paneHeight}
-						/>
-					) : (
-						<LogPane
-							daemon={selectedDaemon(state)}
-							buffer={selectedLog(state)}
-							start={window.start}
-							end={window.end}
-							follow={state.follow}
-							pattern={search?.pattern}
-							match={search?.match}
-							width={layout.logWidth}
-							height={layout.paneHeight}
-							lineColumns={layout.logColumns}
-							color={color}
-							raw={state.raw}
-						/>
-					)}
-				</Box>
-			)}
-			<StatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />
-			<Footer keymap={dashboardKeymap} mode={mode} columns={layout.columns} />
-		</Box>
+				) : (
+					<LogPane
+						daemon={selectedDaemon(state)}
+						buffer={selectedLog(state)}
+						start={window.start}
+						end={window.end}
+						follow={state.follow}
+						pattern={search?.pattern}
+						match={search?.match}
+						width={layout.logWidth}
+						height={layout.paneHeight}
+						lineColumns={layout.logColumns}
+						color={color}
+						raw={state.raw}
+					/>
+				)}
+			</Box>
+		</ScreenFrame>
 	);
 }

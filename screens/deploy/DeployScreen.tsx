@@ -1,13 +1,13 @@
-import {useApp, type Key} from 'ink';
-import {useEffect, useRef} from 'react';
+import {useApp} from 'ink';
+import {useRef} from 'react';
 import type {DeployEvent} from '../../services/deploy/events.js';
 import {colorWanted} from '../runtime/colour.js';
+import {useEventBatches} from '../runtime/use-event-batches.js';
 import {useNow, type Clock} from '../runtime/use-now.js';
-import {useDeployEvents} from '../hooks/use-deploy-events.js';
-import {useKeys} from '../runtime/use-keys.js';
+import {act, useScreen} from '../runtime/use-screen.js';
 import {useTerminalSize} from '../runtime/use-terminal-size.js';
-import {deployCommandOutcome, interpretDeployKey, type DeployKeyOutcome} from './deploy-keys.js';
-import {deployReducer} from './deploy-reducer.js';
+import {deployRules, type DeployEffect} from './deploy-interpret.js';
+import {initialDeployState} from './deploy-reducer.js';
 import {deployLayout} from './deploy-layout.js';
 import {DeployView} from './DeployView.js';
 
@@ -21,47 +21,44 @@ export interface DeployScreenProps {
 	instance?: string;
 	clock?: Clock;
 	color?: boolean;
+	/** Events are gathered for at most this long and folded at once: one render per frame, not per output line. */
 	frameMs?: number;
+	/** Output lines kept per host. */
 	outputLimit?: number;
 }
 
 /** `ampzero deploy`'s screen: every host's progress through the steps, live, then the summary. */
-export function DeployScreen({events, abort, onLeave, instance, clock = Date, color = colorWanted(), frameMs, outputLimit}: DeployScreenProps) {
-	const [state, dispatch] = useDeployEvents(events, {frameMs, outputLimit});
+export function DeployScreen({events, abort, onLeave, instance, clock = Date, color = colorWanted(), frameMs = 33, outputLimit}: DeployScreenProps) {
 	const size = useTerminalSize();
 	const now = useNow(clock, 200);
 	const {exit} = useApp();
+	const done = useRef({aborted: false, left: false});
+	// Keys act in the layout of the last render (how many host rows the list shows); it is filled in below, once the layout is known.
+	const context = {listRows: 1};
+	const screen = useScreen(() => initialDeployState(outputLimit), {
+		...deployRules(context),
+		run: (effect: DeployEffect) => {
+			if (effect.type === 'abort') {
+				if (done.current.aborted) return;
+				done.current.aborted = true;
+				abort();
+			} else {
+				if (done.current.left) return;
+				done.current.left = true;
+				onLeave(effect.code);
+				exit();
+			}
+		},
+	});
+	const {state, mode} = screen;
 	const layout = deployLayout(size, state.hosts);
+	context.listRows = layout.listRows;
 
-	// Keys typed faster than a render act on the state the previous key left, not on the last render's.
-	const latest = useRef(state);
-	// eslint-disable-next-line react-hooks/refs -- keys act on the state the previous key left
-	latest.current = state;
-	const left = useRef(false);
-	const apply = (outcome: DeployKeyOutcome): void => {
-		for (const action of outcome.actions) {
-			latest.current = deployReducer(latest.current, action);
-			dispatch(action);
-		}
-		if (outcome.leave && !left.current) {
-			left.current = true;
-			onLeave(latest.current.finished?.ok ? 0 : 1);
-			exit();
-		}
-	};
-	const press = (input: string, key: Key): void => apply(interpretDeployKey(latest.current, input, key, layout.listRows));
-	useKeys((input, key) => {
-		// Letters typed faster than Ink reads them arrive together ("jjj"): one press each.
-		if (input.length > 1 && !key.ctrl && !key.meta) for (const char of input) press(char, {...key, shift: char !== char.toLowerCase()});
-		else press(input, key);
+	useEventBatches(events, {
+		frameMs,
+		onBatch: batch => screen.apply(act({type: 'events', events: batch})),
+		onEnd: error => screen.apply(act(error === undefined ? {type: 'events-ended'} : {type: 'events-ended', error})),
 	});
 
-	const aborted = useRef(false);
-	useEffect(() => {
-		if (!state.abortRequested || aborted.current) return;
-		aborted.current = true;
-		abort();
-	}, [state.abortRequested, abort]);
-
-	return <DeployView state={state} size={size} now={now} color={color} instance={instance} onAnswer={command => apply(deployCommandOutcome(latest.current, command, layout.listRows))} />;
+	return <DeployView state={state} mode={mode} layout={layout} now={now} color={color} instance={instance} onAnswer={screen.command} />;
 }

@@ -1,10 +1,9 @@
 import {Box, Text} from 'ink';
 import {ChoiceDialog} from '../runtime/ChoiceDialog.js';
 import {ScreenFrame} from '../runtime/ScreenFrame.js';
-import {deployKeymap, type DeployCommand} from './deploy-keymap.js';
+import {deployKeymap, type DeployCommand, type DeployMode} from './deploy-keymap.js';
 import {listWindow, selectedHost, stepsOf, type DeployScreenState} from './deploy-reducer.js';
-import {deployMode} from './deploy-keys.js';
-import {deployLayout} from './deploy-layout.js';
+import type {DeployLayout} from './deploy-layout.js';
 import {DeployStatusLine} from './DeployStatusLine.js';
 import {SummaryList, StepTimes} from './DeploySummary.js';
 import {HostList} from './HostList.js';
@@ -13,7 +12,9 @@ import {PhaseLine} from './PhaseLine.js';
 
 export interface DeployViewProps {
 	state: DeployScreenState;
-	size: {columns: number; rows: number};
+	/** The keymap's mode of this state, and where everything goes: worked out once a render, by the screen. */
+	mode: DeployMode;
+	layout: DeployLayout;
 	now: number;
 	color: boolean;
 	/** The instance's name as the user typed it, before the plan arrives. */
@@ -25,9 +26,7 @@ export interface DeployViewProps {
 const ignore = (): void => undefined;
 
 /** The deploy screen for one state: phase on top, the hosts, the selected host's output; the summary at the end. */
-export function DeployView({state, size, now, color, instance, onAnswer = ignore}: DeployViewProps) {
-	const mode = deployMode(state);
-	const layout = deployLayout(size, state.hosts);
+export function DeployView({state, mode, layout, now, color, instance, onAnswer = ignore}: DeployViewProps) {
 	const {first, end} = listWindow(state, layout.listRows);
 	const steps = stepsOf(state);
 	return (

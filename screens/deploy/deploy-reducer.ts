@@ -1,30 +1,9 @@
-import {deploySteps, type DeployEvent, type DeployPhase, type DeployPlan, type DeployStep, type HostState} from '../../services/deploy/events.js';
+import {foldDeployEvent, initialDeployProgress, type BuildStepProgress, type DeployProgress, type HostProgress} from '../../services/deploy/deploy-progress.js';
+import {deploySteps, type DeployEvent, type DeployPhase, type DeployStep, type HostState} from '../../services/deploy/events.js';
 import {cleanLine} from '../runtime/clean-line.js';
 
 /** One host as the deploy screen shows it. */
-export interface DeployHostView {
-	host: string;
-	state: HostState;
-	/** The step running now, or the last one that ran. */
-	step?: DeployStep;
-	/** When the running step started (the engine's clock); absent between steps. */
-	stepStartedAt?: number;
-	/** Steps that passed on this host. */
-	stepsDone: number;
-	/** Bytes sent so far (transfer steps). */
-	bytesSent: number;
-	/** From the plan: a patch against a release the host has, or the full tarball, and how big. */
-	transfer?: 'patch' | 'full';
-	plannedBytes?: number;
-	/** Time each finished step took on this host. */
-	stepMs: Partial<Record<DeployStep, number>>;
-	/** The last lines of the current step's output. */
-	output: readonly string[];
-	/** The step that failed on this host, why, and the last lines it wrote. */
-	error?: {step: DeployStep; message: string; output: readonly string[]};
-	/** The release the host runs at the end. */
-	release?: string;
-}
+export type DeployHostView = HostProgress;
 
 export type DeployDialog = 'help' | 'confirm-abort';
 
@@ -38,34 +17,21 @@ export interface DeployFinished {
 }
 
 /** A building step on this machine before any host shows (archive, build, production modules, tarball, patch). */
-export interface BuildStepView {
-	what: string;
-	state: 'running' | 'ok' | 'failed';
-	at: number;
-	ms?: number;
-}
+export type BuildStepView = BuildStepProgress;
 
-export interface DeployScreenState {
-	plan?: DeployPlan;
-	/** The building steps, in the order they started. */
-	building: BuildStepView[];
-	phase: DeployPhase;
-	/** When the first step started (the engine's clock). */
-	startedAt?: number;
-	hosts: DeployHostView[];
+/** The deploy's progress (the one fold `--batch` uses too), and what the screen adds: selection, dialogs, notices. */
+export interface DeployScreenState extends DeployProgress {
 	selected: number;
 	/** Whether the user moved the selection: until then it jumps to the first host that fails, to show why. */
 	selectionMoved: boolean;
 	/** First host row shown when the list is taller than the screen. */
 	scroll: number;
 	dialog?: DeployDialog;
-	/** The user confirmed the abort: the app calls the engine's abort once, the engine rolls back. */
+	/** The user confirmed the abort (the screen's abort effect asked the engine): the screen says a rollback follows. */
 	abortRequested: boolean;
 	/** One line of news: what a key did, or why nothing happened. */
 	notice?: string;
 	finished?: DeployFinished;
-	/** Output lines kept per host. */
-	outputLimit: number;
 }
 
 export type DeployAction =
@@ -87,7 +53,7 @@ export type DeployAction =
 export const defaultOutputLimit = 200;
 
 export function initialDeployState(outputLimit: number = defaultOutputLimit): DeployScreenState {
-	return {phase: 'planning', building: [], hosts: [], selected: 0, selectionMoved: false, scroll: 0, abortRequested: false, outputLimit};
+	return {...initialDeployProgress(outputLimit), selected: 0, selectionMoved: false, scroll: 0, abortRequested: false};
 }
 
 export function deployReducer(state: DeployScreenState, action: DeployAction): DeployScreenState {
@@ -148,91 +114,25 @@ function isRollingBack(state: DeployScreenState): boolean {
 	return state.phase === 'rolling-back' || state.phase === 'aborted';
 }
 
+/** An output line as the screen keeps it: what a terminal would show, at most 1000 characters. */
+const keepLine = (line: string): string => cleanLine(line, 1000);
+
 function foldEvent(state: DeployScreenState, event: DeployEvent): DeployScreenState {
-	switch (event.type) {
-		case 'build-step': {
-			const step: BuildStepView = {what: event.what, state: event.state, at: event.at, ...(event.ms === undefined ? {} : {ms: event.ms})};
-			const known = state.building.findIndex(each => each.what === event.what);
-			const building = known === -1 ? [...state.building, step] : state.building.map((each, index) => (index === known ? step : each));
-			return {...state, building, startedAt: state.startedAt ?? event.at};
-		}
-		case 'deploy-plan':
-			return {
-				...state,
-				plan: event.plan,
-				hosts: event.plan.hosts.map(planned => {
-					const known = state.hosts.find(host => host.host === planned.host);
-					return {...(known ?? newHost(planned.host)), transfer: planned.transfer, plannedBytes: planned.bytes};
-				}),
-			};
-		case 'phase':
-			return {...state, phase: event.phase, startedAt: state.startedAt ?? (event.phase === 'planning' ? undefined : event.at)};
-		case 'step-start':
-			return updateHost({...state, startedAt: state.startedAt ?? event.at}, event.host, host => ({
-				...host,
-				state: 'running',
-				step: event.step,
-				stepStartedAt: event.at,
-				output: [],
-			}));
-		case 'step-end': {
-			const next = updateHost(state, event.host, host => {
-				const ended: DeployHostView = {
-					...host,
-					step: event.step,
-					stepStartedAt: undefined,
-					stepMs: {...host.stepMs, [event.step]: event.ms},
-					bytesSent: host.bytesSent + (event.bytes ?? 0),
-				};
-				if (event.ok) return {...ended, stepsDone: host.stepsDone + 1, state: host.state === 'running' ? 'waiting' : host.state};
-				return {...ended, state: 'failed', error: {step: event.step, message: event.error ?? `${event.step} failed`, output: host.output}};
-			});
-			if (event.ok || next.selectionMoved || state.hosts.some(host => host.error)) return next;
-			// The first failure: show it, unless the user is looking at another host on purpose.
-			const selected = next.hosts.findIndex(host => host.host === event.host);
-			return {...next, selected};
-		}
-		case 'host-output':
-			return updateHost(state, event.host, host => {
-				const line = cleanLine(event.line, 1000);
-				const output = host.output.length >= state.outputLimit ? [...host.output.slice(host.output.length - state.outputLimit + 1), line] : [...host.output, line];
-				return {...host, output};
-			});
-		case 'host-state':
-			return updateHost(state, event.host, host => ({...host, state: event.state, stepStartedAt: event.state === 'running' ? host.stepStartedAt : undefined}));
-		case 'deploy-end': {
-			let next: DeployScreenState = {
-				...state,
-				phase: event.phase,
-				dialog: state.dialog === 'confirm-abort' ? undefined : state.dialog,
-				notice: undefined,
-				finished: {ok: event.ok, phase: event.phase, ms: event.ms, ...(event.error === undefined ? {} : {error: event.error})},
-			};
-			for (const result of event.hosts) {
-				next = updateHost(next, result.host, host => ({
-					...host,
-					state: result.state,
-					stepStartedAt: undefined,
-					stepMs: {...host.stepMs, ...result.stepMs},
-					...(result.release === undefined ? {} : {release: result.release}),
-				}));
-			}
-			return next;
-		}
+	const next = foldDeployEvent(state, event, {keepLine});
+	if (event.type === 'step-end') {
+		if (event.ok || next.selectionMoved || state.hosts.some(host => host.error)) return next;
+		// The first failure: show it, unless the user is looking at another host on purpose.
+		return {...next, selected: next.hosts.findIndex(host => host.host === event.host)};
 	}
-}
-
-function newHost(host: string): DeployHostView {
-	return {host, state: 'waiting', stepsDone: 0, bytesSent: 0, stepMs: {}, output: []};
-}
-
-/** Applies `change` to the named host; a host the plan did not name is added at the end. */
-function updateHost(state: DeployScreenState, name: string, change: (host: DeployHostView) => DeployHostView): DeployScreenState {
-	const index = state.hosts.findIndex(host => host.host === name);
-	if (index === -1) return {...state, hosts: [...state.hosts, change(newHost(name))]};
-	const hosts = state.hosts.slice();
-	hosts[index] = change(hosts[index]!);
-	return {...state, hosts};
+	if (event.type === 'deploy-end') {
+		return {
+			...next,
+			dialog: state.dialog === 'confirm-abort' ? undefined : state.dialog,
+			notice: undefined,
+			finished: {ok: event.ok, phase: event.phase, ms: event.ms, ...(event.error === undefined ? {} : {error: event.error})},
+		};
+	}
+	return next;
 }
 
 function scrollFor(scroll: number, selected: number, rows: number, count: number): number {

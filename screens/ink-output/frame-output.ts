@@ -46,6 +46,27 @@ const widths = new GenerationCache<string, number>(2000);
 const styleLists = new GenerationCache<string, AnsiCode[]>(500);
 let previousFrame: {width: number; rows: RowMemory[]} | undefined;
 
+/**
+ * A frame this stage made: the text Ink is handed, its rows, and which rows differ from the frame
+ * made before it. The app's terminal (source/app/changed-rows-stdout.ts) sends those rows as they
+ * are, so that a frame is compared with the one before once, here, not again on its way out.
+ */
+export interface MadeFrame {
+	output: string;
+	rows: readonly string[];
+	/** Rows whose text differs from the frame made before; undefined when that frame had another size (or there was none). */
+	changed: readonly number[] | undefined;
+	/** Counts the frames made: a frame's changes are relative to the one numbered one less. */
+	sequence: number;
+}
+
+let lastMade: MadeFrame | undefined;
+
+/** The last frame made (undefined until this stage makes one: where Ink's own output stage runs, never). */
+export function lastFrameMade(): MadeFrame | undefined {
+	return lastMade;
+}
+
 function widthOf(text: string): number {
 	let width = widths.get(text);
 	if (width === undefined) {
@@ -152,13 +173,19 @@ export default class Output {
 			else this.place(operation, clips.at(-1), placements);
 		}
 		const previous = previousFrame?.width === this.width ? previousFrame.rows : [];
+		const changed: number[] = [];
 		const rows = placements.map((row, y): RowMemory => {
 			const before = previous[y];
 			if (before && samePlacements(before.placements, row)) return before;
-			return {placements: row, text: buildRow(this.width, row)};
+			const text = buildRow(this.width, row);
+			if (text !== before?.text) changed.push(y);
+			return {placements: row, text};
 		});
 		previousFrame = {width: this.width, rows};
-		return {output: rows.map(row => row.text).join('\n'), height: rows.length};
+		const texts = rows.map(row => row.text);
+		const output = texts.join('\n');
+		lastMade = {output, rows: texts, changed: previous.length === rows.length ? changed : undefined, sequence: (lastMade?.sequence ?? 0) + 1};
+		return {output, height: rows.length};
 	}
 
 	// Ink's clipping, step for step.

@@ -1,36 +1,53 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
 import type React from 'react';
-import {keysOf, shortLabel, type Keymap} from './keymap.js';
+import type {Keymap} from './keymap.js';
 import {useTerminalSize} from './use-terminal-size.js';
 import {Footer} from './Footer.js';
 import {HelpOverlay} from './HelpOverlay.js';
 
-/** Rows the frame itself takes: the title line and a footer of up to two lines. */
+/** Rows the frame itself takes by default: the title line and a footer of up to two lines. */
 export const frameRows = 3;
 
+export interface ScreenFrameProps<C extends string, M extends string> {
+	keymap: Keymap<C, M>;
+	mode: M;
+	/** The top rows: one line unless the title is taller. */
+	title: React.ReactNode;
+	/** The body, between the title and the status: it takes every row the rest leaves. */
+	children: React.ReactNode;
+	/** A line (or more) under the body, in every mode: what happened, what a key means now. */
+	status?: React.ReactNode;
+	/** The body while the help is open (mode `help`); the keymap's help overlay when absent. */
+	help?: React.ReactNode;
+	/** Rows the footer takes (its lines sit at the bottom); 2 when absent. */
+	footerRows?: number;
+	/** The size the screen laid itself out for; the terminal's when absent. */
+	size?: {columns: number; rows: number};
+}
+
 /**
- * Title on top, keys at the bottom, the body in between, sized to the terminal. One row is left
- * free at the bottom: a frame as tall as the terminal makes Ink clear the screen on every update.
+ * Every screen's frame: title on top, keys at the bottom, the body in between, as wide and as tall
+ * as the terminal. Filling every row is the one full-screen policy: Ink then hands over each frame
+ * whole, and the app's terminal (source/app/changed-rows-stdout.ts) sends only the rows that differ.
  */
-export function ScreenFrame<C extends string, M extends string>({keymap, mode, title, children}: {keymap: Keymap<C, M>; mode: M; title: React.ReactNode; children: React.ReactNode}) {
-	// Every screen's keymap has the help mode and its close-help command.
-	const help = mode === 'help';
-	const shared = keymap as Keymap<string, string>;
-	const {columns, rows} = useTerminalSize();
+export function ScreenFrame<C extends string, M extends string>({keymap, mode, title, children, status, help, footerRows = 2, size}: ScreenFrameProps<C, M>) {
+	const terminal = useTerminalSize();
+	const {columns, rows} = size ?? terminal;
 	return (
-		<Box flexDirection="column" width={columns} height={Math.max(frameRows + 1, rows - 1)}>
+		<Box flexDirection="column" width={columns} height={Math.max(frameRows + 1, rows)}>
 			<Box flexShrink={0}>{title}</Box>
 			<Box flexDirection="column" flexGrow={1} overflow="hidden">
-				{help ? <HelpOverlay keymap={keymap} /> : children}
+				{mode === 'help' ? (help ?? <HelpOverlay keymap={keymap} />) : children}
 			</Box>
-			<Box flexShrink={0} height={2} alignItems="flex-end">
-				{help ? <Text dimColor>{`${keysOf(shared, 'close-help', 'help')} ${shortLabel(shared, 'close-help')}`}</Text> : <Footer keymap={keymap} mode={mode} columns={columns} />}
+			{status}
+			<Box flexShrink={0} height={footerRows} alignItems="flex-end">
+				<Footer keymap={keymap} mode={mode} columns={columns} maxLines={footerRows} />
 			</Box>
 		</Box>
 	);
 }
 
-/** Rows left for a screen's body inside the frame. */
+/** Rows left for a screen's body inside the frame (a one-line title, the default footer). */
 export function bodyRows(rows: number): number {
-	return Math.max(1, rows - 1 - frameRows);
+	return Math.max(1, rows - frameRows);
 }

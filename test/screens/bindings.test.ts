@@ -1,3 +1,6 @@
+import {readdirSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath, pathToFileURL} from 'node:url';
 import type {Key} from 'ink';
 import {describe, expect, it} from 'vitest';
 import {dashboardKeymap} from '../../screens/dashboard/dashboard-keymap.js';
@@ -21,11 +24,29 @@ function probes(): Array<{name: string; input: string; key: Key}> {
 	return all;
 }
 
-const screens: Array<[string, Keymap<string, string>]> = [
-	['init', initKeymap],
-	['dashboard', dashboardKeymap],
-	['deploy', deployKeymap],
-];
+/** Every screen's keymap: a new screen adds its line here (the last test fails until it does). */
+const keymaps: Record<string, Keymap<string, string>> = {
+	init: initKeymap,
+	dashboard: dashboardKeymap,
+	deploy: deployKeymap,
+};
+const screens = Object.entries(keymaps);
+
+/** Whether a module's export is a keymap: descriptions and a list of bindings. */
+function isKeymap(value: unknown): value is Keymap<string, string> {
+	if (typeof value !== 'object' || value === null) return false;
+	const candidate = value as Partial<Keymap<string, string>>;
+	return typeof candidate.descriptions === 'object' && Array.isArray(candidate.bindings);
+}
+
+/** The .ts and .tsx files under screens/. */
+function screenModules(directory = fileURLToPath(new URL('../../screens', import.meta.url))): string[] {
+	return readdirSync(directory, {withFileTypes: true}).flatMap(entry => {
+		const full = path.join(directory, entry.name);
+		if (entry.isDirectory()) return screenModules(full);
+		return /\.tsx?$/.test(entry.name) ? [full] : [];
+	});
+}
 
 function modesOf(keymap: Keymap<string, string>): string[] {
 	return [...new Set(keymap.bindings.flatMap(binding => binding.modes ?? []))];
@@ -85,4 +106,16 @@ describe('the keymaps', () => {
 		expect(matchCommand(dashboardKeymap, 'Y', {...noKey, shift: true}, 'confirm-quit-all')).toBe('confirm-yes');
 		expect(matchCommand(deployKeymap, '3', noKey, 'confirm-abort')).toBe('answer-given');
 	});
+});
+
+describe('the keymaps table', () => {
+	it('lists every keymap a module under screens/ exports', async () => {
+		const listed = new Set(Object.values(keymaps));
+		const missing: string[] = [];
+		for (const file of screenModules()) {
+			const exports = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+			for (const [name, value] of Object.entries(exports)) if (isKeymap(value) && !listed.has(value)) missing.push(`${path.basename(file)}: ${name}`);
+		}
+		expect(missing).toEqual([]);
+	}, 30_000);
 });

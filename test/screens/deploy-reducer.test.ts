@@ -1,6 +1,7 @@
 import type {Key} from 'ink';
 import {describe, expect, it} from 'vitest';
-import {deployMode, interpretDeployKey} from '../../screens/deploy/deploy-keys.js';
+import {deployMode, deployRules} from '../../screens/deploy/deploy-interpret.js';
+import {keyOutcome} from '../../screens/runtime/use-screen.js';
 import {
 	currentStep,
 	deployElapsedMs,
@@ -33,10 +34,14 @@ const noKey: Key = {
 	super: false, hyper: false, capsLock: false, numLock: false,
 };
 
-/** A key press interpreted as the screen does, its actions folded in. */
-function press(state: DeployScreenState, input: string, key: Partial<Key> = {}, rows = 5): {state: DeployScreenState; leave: boolean} {
-	const outcome = interpretDeployKey(state, input, {...noKey, ...key}, rows);
-	return {state: apply(state, ...outcome.actions), leave: Boolean(outcome.leave)};
+/** A key press interpreted as the screen does, its actions folded in; what it asks outside the screen: leave, abort the engine. */
+function press(state: DeployScreenState, input: string, key: Partial<Key> = {}, rows = 5): {state: DeployScreenState; leave: boolean; aborts: number} {
+	const outcome = keyOutcome(deployRules({listRows: rows}), state, input, {...noKey, ...key}, {inputTook: false});
+	return {
+		state: apply(state, ...outcome.actions),
+		leave: outcome.effects.some(effect => effect.type === 'leave'),
+		aborts: outcome.effects.filter(effect => effect.type === 'abort').length,
+	};
 }
 
 function midTransfer(): DeployScreenState {
@@ -202,15 +207,20 @@ describe('deploy keys', () => {
 		expect(state.dialog).toBeUndefined();
 		state = press(press(state, 'a').state, '', {escape: true}).state;
 		expect(state.dialog).toBeUndefined();
-		state = press(press(state, 'a').state, 'y').state;
-		expect(state.abortRequested).toBe(true);
+		const yes = press(press(state, 'a').state, 'y');
+		expect(yes.state.abortRequested).toBe(true);
+		expect(yes.aborts).toBe(1);
+		// Once asked, the engine is not asked again.
+		expect(press(press(yes.state, 'a').state, 'y').aborts).toBe(0);
 	});
 
 	it('^C asks first and aborts the second time; once finished it leaves', () => {
 		let {state} = press(midTransfer(), 'c', {ctrl: true});
 		expect(state.dialog).toBe('confirm-abort');
-		state = press(state, 'c', {ctrl: true}).state;
+		const second = press(state, 'c', {ctrl: true});
+		state = second.state;
 		expect(state.abortRequested).toBe(true);
+		expect(second.aborts).toBe(1);
 		expect(press(fold(state, [successEnd(plan)]), 'c', {ctrl: true}).leave).toBe(true);
 	});
 

@@ -1,6 +1,7 @@
 import {EventEmitter} from 'node:events';
 import {describe, expect, it} from 'vitest';
 import {changedRowsStdout} from '../../source/app/changed-rows-stdout.js';
+import type {MadeFrame} from '../../screens/ink-output/frame-output.js';
 
 const clear = '\u001B[2J\u001B[3J\u001B[H';
 
@@ -75,4 +76,24 @@ describe('the terminal the full-screen app writes to', () => {
 		stream.emit('resize');
 		expect(resized).toBe(1);
 	});
+
+	it('takes the rows the output stage changed from its own diff, when the terminal shows the frame made before', () => {
+		const {stream, written} = terminal();
+		let made: MadeFrame | undefined;
+		const stdout = changedRowsStdout(stream, () => made);
+		const frame = (sequence: number, rows: string[], changed: number[] | undefined): string => {
+			made = {output: rows.join('\n'), rows, changed, sequence};
+			return `${clear}${made.output}`;
+		};
+		stdout.write(frame(1, ['a', 'b', 'c'], undefined));
+		// The stage's word is taken: it compared the rows already (here it names row 2 alone).
+		stdout.write(frame(2, ['a', 'B', 'C'], [2]));
+		// A frame the terminal did not get in between (3): the rows are compared here.
+		frame(3, ['x', 'B', 'C'], [0]);
+		stdout.write(frame(4, ['a', 'B', 'c'], [2]));
+		// Text the stage did not make (Ink's own stage): compared here.
+		stdout.write(`${clear}a\nb\nc`);
+		expect(written).toEqual([`${clear}a\nb\nc`, '\u001B[3;1H\u001B[2KC', '\u001B[3;1H\u001B[2Kc', '\u001B[2;1H\u001B[2Kb']);
+	});
 });
+

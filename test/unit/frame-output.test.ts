@@ -2,7 +2,7 @@ import {Chalk} from 'chalk';
 import {describe, expect, it} from 'vitest';
 // Ink's own output stage, which the dashboard's bundle replaces: the two must agree byte for byte.
 import InkOutput from '../../node_modules/ink/build/output.js';
-import FrameOutput from '../../screens/ink-output/frame-output.js';
+import FrameOutput, {lastFrameMade} from '../../screens/ink-output/frame-output.js';
 
 type Transformer = (line: string, index: number) => string;
 type Step = {type: 'write'; x: number; y: number; text: string; transformers: Transformer[]} | {type: 'clip'; clip: {x1?: number; x2?: number; y1?: number; y2?: number}} | {type: 'unclip'};
@@ -119,5 +119,28 @@ describe('the frame output stage', () => {
 		const second = draw(new FrameOutput({width: 30, height: 4}), steps);
 		expect(second).toEqual(first);
 		expect(first.output.split('\n')[1]).toBe(`  ${colored.bold('all 7 ready')}`);
+	});
+
+	it('says which rows differ from the frame it made before: exactly those', () => {
+		const random = randomSource(11);
+		const width = 50;
+		const height = 12;
+		let steps = randomSteps(random, width, height);
+		let before: readonly string[] | undefined;
+		for (let frame = 0; frame < 100; frame++) {
+			const {output} = draw(new FrameOutput({width, height}), steps);
+			const made = lastFrameMade()!;
+			expect(made.output).toBe(output);
+			expect(made.rows).toEqual(output.split('\n'));
+			if (before) expect(made.changed).toEqual(made.rows.flatMap((row, index) => (row === before![index] ? [] : [index])));
+			before = made.rows;
+			const next = [...steps];
+			const at = random(next.length);
+			const step = next[at]!;
+			if (step.type === 'write') next[at] = {...step, text: randomText(random)};
+			steps = next;
+		}
+		draw(new FrameOutput({width: width + 1, height}), steps);
+		expect(lastFrameMade()!.changed).toBeUndefined();
 	});
 });
