@@ -20,6 +20,7 @@
 import {spawn, type ChildProcess} from 'node:child_process';
 import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
+import yaml from 'js-yaml';
 import {fileURLToPath} from 'node:url';
 import {deploy, git, makeDeployFixture, type DeployFixture} from '../test/helpers/deploy-fixture.js';
 import {ampzeroBin} from '../test/helpers/instance.js';
@@ -133,7 +134,9 @@ async function deployWithFlood(harness: SshTestHosts): Promise<DeployFixture> {
 	const fixture = await makeDeployFixture(harness);
 	const amprun = path.join(fixture.instance.directory, 'amprun.yaml');
 	const emitter = `/opt/ampzero/dist/ampify/bench/flood-emitter.js`;
-	writeFileSync(amprun, `${readFileSync(amprun, 'utf8').trimEnd()}\ndaemons:\n  - name: flood\n    command: exec node ${emitter} ${lineCount} ${signals}/trigger ${signals}/done\n    ready:\n      log: "flood: waiting"\n`);
+	const document = yaml.load(readFileSync(amprun, 'utf8')) as Record<string, unknown>;
+	document['daemons'] = [{name: 'flood', command: `exec node ${emitter} ${lineCount} ${signals}/trigger ${signals}/done`, ready: {log: 'flood: waiting'}}];
+	writeFileSync(amprun, yaml.dump(document));
 	git(fixture.instance.directory, 'commit', '-q', '-am', 'bench: the flood daemon');
 	for (const host of harness.hosts) {
 		const directory = path.join(host.optDirectory, 'flood-signals');
