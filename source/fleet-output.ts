@@ -23,6 +23,11 @@ export function printFleetEvent(fleetEvent: FleetEvent, out: BatchOutput, width:
 		out.event({type, ...rest}, `${prefix}   ${fleetEvent.link}${extra}`);
 		return;
 	}
+	if (fleetEvent.type === 'usage') {
+		// JSON only: as lines, CPU and memory every two seconds would bury the events.
+		out.event({type: 'usage', host, usage: fleetEvent.usage});
+		return;
+	}
 	const event = fleetEvent.event;
 	const now = Date.now();
 	switch (event.type) {

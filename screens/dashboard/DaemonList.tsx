@@ -72,7 +72,7 @@ function details(daemon: DaemonStatus, now: number): string {
 	return `${uptime} ${port} ${pid} ${cell(String(daemon.restarts), widths.restarts)}`;
 }
 
-const remoteLook = {reachable: {symbol: '●', color: 'green'}, unreachable: {symbol: '✗', color: 'red'}, checking: {symbol: '…', color: 'yellow'}} as const;
+export const remoteLook = {reachable: {symbol: '●', color: 'green'}, unreachable: {symbol: '✗', color: 'red'}, checking: {symbol: '…', color: 'yellow'}} as const;
 
 function RemoteRow({dependency, columns, color}: {dependency: RemoteDependency; columns: ListColumns; color: boolean}) {
 	const state = remoteState(dependency);
@@ -85,7 +85,8 @@ function RemoteRow({dependency, columns, color}: {dependency: RemoteDependency; 
 	);
 }
 
-function cell(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+/** Text fitted to a column: cut with an ellipsis, or padded. */
+export function cell(text: string, width: number, align: 'left' | 'right' = 'left'): string {
 	if (text.length > width) return `${text.slice(0, width - 1)}…`;
 	return align === 'right' ? text.padStart(width) : text.padEnd(width);
 }

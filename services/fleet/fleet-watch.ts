@@ -3,6 +3,8 @@ import {shellQuote, type RemoteSession} from '../deploy/agent-client.js';
 import {errorMessage} from '../errors.js';
 import type {SupervisorCommand, SupervisorEvent} from '../supervisor/events.js';
 import {EventQueue} from '../supervisor/event-queue.js';
+import type {UsageRecord} from '../supervisor/usage-record.js';
+import type {DaemonUsage} from '../supervisor/usage.js';
 import {releasePaths, shippedAmpzero, type Fleet, type FleetHost} from './fleet-hosts.js';
 
 export type HostLink = 'connecting' | 'connected' | 'not-running' | 'unreachable';
@@ -10,7 +12,9 @@ export type HostLink = 'connecting' | 'connected' | 'not-running' | 'unreachable
 /** What the fleet view folds: each host's link, and each host's supervisor events, unchanged. */
 export type FleetEvent =
 	| {type: 'host-link'; host: string; link: HostLink; error?: string; retryInMs?: number; release?: string}
-	| {type: 'supervisor'; host: string; event: SupervisorEvent};
+	| {type: 'supervisor'; host: string; event: SupervisorEvent}
+	/** CPU and memory of the host's running daemons, sampled there every two seconds. */
+	| {type: 'usage'; host: string; usage: Record<string, DaemonUsage>};
 
 export interface FleetWatch {
 	events(): AsyncIterable<FleetEvent>;
@@ -30,7 +34,7 @@ export function reconnectDelayMs(failures: number): number {
  * with backoff; a host whose supervisor is not running is asked again every few seconds.
  */
 export function watchFleet(fleet: Fleet, options: {notRunningRetryMs?: number} = {}): FleetWatch {
-	const queue = new EventQueue<FleetEvent>(100_000, event => event.type === 'supervisor' && event.event.type === 'log-lines');
+	const queue = new EventQueue<FleetEvent>(100_000, event => (event.type === 'supervisor' && event.event.type === 'log-lines') || event.type === 'usage');
 	const stop = new AbortController();
 	const inputs = new Map<string, PassThrough>();
 	const notRunningRetryMs = options.notRunningRetryMs ?? 3000;
@@ -77,7 +81,7 @@ export function watchFleet(fleet: Fleet, options: {notRunningRetryMs?: number} =
 				timeoutMs: 7 * 24 * 3600_000,
 				signal: stop.signal,
 				onStdoutLine: text => {
-					let event: SupervisorEvent | {type: 'not-running'};
+					let event: SupervisorEvent | UsageRecord | {type: 'not-running'};
 					try {
 						event = JSON.parse(text) as typeof event;
 					} catch {
@@ -85,6 +89,10 @@ export function watchFleet(fleet: Fleet, options: {notRunningRetryMs?: number} =
 					}
 					if (event.type === 'not-running') {
 						notRunning = true;
+						return;
+					}
+					if (event.type === 'usage') {
+						queue.push({type: 'usage', host: host.label, usage: event.usage});
 						return;
 					}
 					if (!connected) {

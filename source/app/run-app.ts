@@ -47,7 +47,7 @@ export async function runDashboardApp(
  * NODE_ENV is set only while React loads, so the daemons a --no-daemon supervisor starts later do
  * not inherit it. (No JSX in this file: the JSX runtime would load React before NODE_ENV is set.)
  */
-async function loadScreen(): Promise<typeof import('./dashboard-screen.js')> {
+export async function loadScreen(): Promise<typeof import('./dashboard-screen.js')> {
 	// The screen holds little (the log rings are capped); trading a little CPU for a heap that stays small.
 	v8.setFlagsFromString('--optimize-for-size');
 	// Found from the checkout: this module may itself run from the command line's bundle.

@@ -34,13 +34,15 @@ export async function fleetCommand(name: string, action: string | undefined, wor
 	const fleet: Fleet = {instanceDirectory, instanceName: instanceConfig.name, config, hosts: chooseHosts(config, only), parallel, connect: sshConnector(config.ssh)};
 	const out = createBatchOutput({json: Boolean(options['json'])});
 	const width = Math.max(...fleet.hosts.map(host => host.label.length));
+	if (chosen === 'watch' && isInteractive({batch: Boolean(options['batch'])})) {
+		const [{runFleetApp}, {watchFleet}] = await Promise.all([import('../app/fleet-app.js'), import('../../services/fleet/fleet-watch.js')]);
+		return runFleetApp(watchFleet(fleet), {instance: instanceConfig.name, hosts: fleet.hosts.map(host => host.label)});
+	}
 	const stopper = new AbortController();
 	const stopListening = onInterrupts({first: () => stopper.abort(), again: () => process.exit(130)});
 	try {
 		switch (chosen) {
 			case 'watch': {
-				// The full-screen fleet view is still to come; in a terminal, the same events as lines until then.
-				if (isInteractive({batch: Boolean(options['batch'])})) out.error('ampzero fleet: every host\'s events as lines (^C ends); the full-screen fleet view is not built yet');
 				const {printFleetEvents} = await import('../fleet-output.js');
 				return await printFleetEvents(fleet, out, stopper.signal);
 			}

@@ -6,6 +6,7 @@ import {httpsStatus} from '../../services/deploy/health.js';
 import {changeInstanceFile, deploy, makeDeployFixture, type DeployFixture} from '../helpers/deploy-fixture.js';
 import {ampzeroBin} from '../helpers/instance.js';
 import {startSshHosts, type SshTestHost, type SshTestHosts} from '../helpers/ssh-hosts.js';
+import {TmuxSession, tmuxKeys} from '../helpers/tmux.js';
 
 let harness: SshTestHosts | undefined;
 let fixture: DeployFixture | undefined;
@@ -154,6 +155,66 @@ describe('ampzero fleet over three SSH hosts', () => {
 			child.kill('SIGTERM');
 		}
 		expect(await exited).toBe(0);
+	}, 180_000);
+
+	it('the fleet view in a terminal (tmux, 80×24): stop and restart a daemon on host 2, the list and log follow; a host whose sshd stops is unreachable, then back', async () => {
+		const quote = (text: string): string => `'${text.replaceAll("'", `'\\''`)}'`;
+		const tmux = await TmuxSession.start('env -u CI -u NO_COLOR PS1="shell$ " TERM=xterm-256color bash --norc --noprofile', {columns: 80, rows: 24});
+		const second = harness!.hosts[1]!;
+		const third = harness!.hosts[2]!;
+		const escaped = (host: SshTestHost): string => label(host).replaceAll('.', '\\.');
+		/** The list's row of a daemon under the selected host: marker, symbol, name, state, restarts. */
+		const selectedRow = (screen: string): string | undefined => /^│›\s+(\S) (\S+)\s+(\S+)\s+(\d+)\s*│/m.exec(screen)?.slice(1).join(' ');
+		try {
+			await tmux.waitFor('shell$');
+			await tmux.type(`AMPZERO_HOME=${quote(fixture!.home)} ${quote(ampzeroBin)} fleet ${quote(fixture!.instance.directory)} --config ${quote(fixture!.configFile)}`);
+			await tmux.sendKeys(tmuxKeys.enter);
+			const ready = await tmux.waitFor(/3\/3 hosts connected\s+✓ all 21 ready/, 60_000);
+			expect(await tmux.inAlternateScreen()).toBe(true);
+			expect(ready).toMatch(/^release ampify-[0-9a-f]{10} instance-[0-9a-f]{10} on all 3 hosts/m);
+			// At 80×24 the list shows the first hosts; the third is below them.
+			for (const host of harness!.hosts.slice(0, 2)) expect(ready).toMatch(new RegExp(`│  ● ${escaped(host)}\\s`));
+
+			// Tab: the second host's first daemon; five down: its ampnode.
+			await tmux.sendKeys(tmuxKeys.tab);
+			await tmux.waitFor(new RegExp(` host ${escaped(second)}`));
+			await tmux.type('jjjjj');
+			const selected = await tmux.waitFor(/│ampnode · pid \d+/);
+			expect(selectedRow(selected)).toMatch(/^✓ ampnode ready \d+$/);
+			const pidBefore = /│ampnode · pid (\d+)/.exec(selected)![1];
+
+			await tmux.type('s');
+			await tmux.waitFor(`Stopping ampnode on ${label(second)}…`);
+			await tmux.waitFor(/│›\s+■ ampnode\s+stopped/, 30_000);
+			// Only the second host's ampnode stopped: the third host's, listed below it, still runs (the first host is scrolled above at 80×24).
+			expect((await tmux.capture()).match(/✓ ampnode\s+ready/g)).toHaveLength(1);
+			await tmux.type('r');
+			await tmux.waitFor(`Starting ampnode on ${label(second)}…`);
+			const restarted = await tmux.waitFor(/│›\s+✓ ampnode\s+ready/, 30_000);
+			const pidAfter = /│ampnode · pid (\d+)/.exec(await tmux.waitFor(/│ampnode · pid \d+/))![1];
+			expect(pidAfter).not.toBe(pidBefore);
+			// The log pane shows the new process's lines, not "(no output yet)".
+			await tmux.waitFor(/│ampnode · pid \d+[^\n]*\n│[^(\n][^\n]*\n/);
+			expect(restarted).toContain('3/3 hosts connected');
+
+			try {
+				third.dropSshSessions();
+				await third.stopSshd();
+				await tmux.waitFor(new RegExp(`│  ✗ ${escaped(third)} unreachable`), 30_000);
+				await tmux.waitFor(/2\/3 hosts connected · 1 unreachable/);
+				// Its daemons stay listed as it last reported them, marked unknown.
+				expect(await tmux.capture()).toMatch(/│ {4}\? keyspace/);
+			} finally {
+				await third.startSshd();
+			}
+			await tmux.waitFor(/3\/3 hosts connected\s+✓ all 21 ready/, 60_000);
+
+			await tmux.type('q');
+			const left = await tmux.waitFor(/^shell\$\s*$/m, 15_000);
+			expect(left).toContain('Left the fleet view of kickass: every host keeps running.');
+		} finally {
+			await tmux.kill();
+		}
 	}, 180_000);
 
 	it('maintenance on puts the placeholder up on every host and holds the lock (a deploy is refused); off brings 200 back', async () => {

@@ -5,6 +5,7 @@ import type {Key} from 'ink';
 import {describe, expect, it} from 'vitest';
 import {dashboardKeymap} from '../../screens/dashboard/dashboard-keymap.js';
 import {deployKeymap} from '../../screens/deploy/deploy-keymap.js';
+import {fleetKeymap} from '../../screens/fleet/fleet-keymap.js';
 import {initKeymap} from '../../screens/init/init-keys.js';
 import {bindingLabel, footerItems, keyLabel, keyMatches, keysOf, matchCommand, type Keymap} from '../../screens/runtime/keymap.js';
 import {noKey} from '../helpers/keys.js';
@@ -29,6 +30,7 @@ const keymaps: Record<string, Keymap<string, string>> = {
 	init: initKeymap,
 	dashboard: dashboardKeymap,
 	deploy: deployKeymap,
+	fleet: fleetKeymap,
 };
 const screens = Object.entries(keymaps);
 

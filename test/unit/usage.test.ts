@@ -1,5 +1,6 @@
 import {spawn, type ChildProcess} from 'node:child_process';
 import {afterEach, describe, expect, it} from 'vitest';
+import {usageRecord, UsageWatcher} from '../../services/supervisor/usage-record.js';
 import {formatCpu, formatMemory, UsageSampler} from '../../services/supervisor/usage.js';
 
 const started: ChildProcess[] = [];
@@ -49,5 +50,26 @@ describe('CPU and memory of a daemon, from /proc', () => {
 		expect(formatMemory({rssBytes: 812 * 1024})).toBe('812K');
 		expect(formatMemory({rssBytes: 23.4 * 1024 * 1024})).toBe('23.4M');
 		expect(formatMemory({rssBytes: 1.25 * 1024 ** 3})).toBe('1.3G');
+	});
+});
+
+describe('the usage records of `run NAME events`', () => {
+	it('follow the daemons\' pids through the supervisor\'s events: a snapshot, a restart, a stop', () => {
+		const watcher = new UsageWatcher();
+		expect(watcher.running()).toBe(false);
+		watcher.follow({type: 'snapshot', info: {instance: 'a', instanceDirectory: '/a', frontendUrl: 'https://a', supervisorPid: 1}, logs: {}, daemons: [
+			{name: 'self', state: 'ready', pid: process.pid, restarts: 0},
+			{name: 'down', state: 'stopped', restarts: 0},
+		]});
+		const first = usageRecord(watcher.sample());
+		expect(Object.keys(first.usage)).toEqual(['self']);
+		expect(first.usage['self']!.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
+		watcher.follow({type: 'daemon-state', daemon: {name: 'down', state: 'starting', pid: process.pid, restarts: 1}});
+		expect(Object.keys(usageRecord(watcher.sample()).usage).sort()).toEqual(['down', 'self']);
+		watcher.follow({type: 'daemon-state', daemon: {name: 'self', state: 'stopped', restarts: 0}});
+		watcher.follow({type: 'daemon-state', daemon: {name: 'down', state: 'stopped', restarts: 1}});
+		expect(watcher.running()).toBe(false);
+		// The record is plain JSON: what the fleet reads over SSH.
+		expect(JSON.parse(JSON.stringify(first))).toEqual(first);
 	});
 });
