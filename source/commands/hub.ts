@@ -71,7 +71,8 @@ export async function hubUpdateCommand(name: string, options: Record<string, unk
 	const owner = {name: config.name, userId: config.userId};
 	const members = kind === 'user' ? await readMembers(directory, owner) : undefined;
 	const rotated = await rotateIdentity(path.join(directory, 'ampnode'), kind, hub);
-	const files = (['public', 'private'] as const).map(part => `ampnode/${keyFileName(kind, rotated.id, part)}`);
+	// The user's private key is never committed (it stays on this machine); the host's is, for deploy to ship.
+	const files = (kind === 'user' ? (['public'] as const) : (['public', 'private'] as const)).map(part => `ampnode/${keyFileName(kind, rotated.id, part)}`);
 	if (members !== undefined) {
 		await writeMembers(directory, owner, members.members);
 		files.push(`ampnode/${membersFileName}`);
