@@ -127,6 +127,7 @@ export function buildProgram(): Command {
 		.option('--key <FILE>', 'TLS private key (PEM) for HTTPS')
 		.option('--register-limit <N>', 'registrations one address may make per minute', '10')
 		.option('--register-limit-total <N>', 'registrations from everyone per minute', '1000')
+		.option('--connections-per-address <N>', 'open connections one address may hold (more are closed as they open)', '32')
 		.action(async (options: Record<string, unknown>) => {
 			const {hubServeCommand} = await import('./commands/hub.js');
 			process.exitCode = await hubServeCommand(options);

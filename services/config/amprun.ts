@@ -4,6 +4,7 @@ import {AmpError} from '../errors.js';
 import type {PortMap} from './ports.js';
 import {readRegularFile} from '../files/read-regular-file.js';
 import {hostsToYaml, parseHosts, type TopologyHost} from './hosts.js';
+import {localKeyspaceEndpoint} from './keyspace-tls.js';
 import type {Placement} from './placement.js';
 
 export type SetupKind = 'single' | 'server';
@@ -230,7 +231,7 @@ export function fromYaml(text: string, file: string): InstanceConfig {
 		...(record['frontend_address'] === undefined ? {} : {frontendAddress: string('frontend_address')}),
 		redisPassword: string('redis_password'),
 		ports,
-		keyspaceEndpoints: stringList('keyspace_endpoints', [`http://${bindAddress}:${ports.keyspaceClient}`]),
+		keyspaceEndpoints: ownKeyspaceOverTls(stringList('keyspace_endpoints', [localKeyspaceEndpoint(bindAddress, ports.keyspaceClient)]), bindAddress, ports.keyspaceClient),
 		logstoreUrl: string('logstore_url', `http://${bindAddress}:${ports.logstore}`),
 		zerodataUrl: string('zerodata_url', `http://${bindAddress}:${ports.zerodata}`),
 		daemons: parseExtraDaemons(record['daemons'], fail),
@@ -239,6 +240,15 @@ export function fromYaml(text: string, file: string): InstanceConfig {
 		...(hubRefreshSeconds === undefined ? {} : {hubRefreshSeconds}),
 		...parseZerodataStorage(record['zerodata'], fail),
 	};
+}
+
+/**
+ * The single member serves TLS only: an amprun.yaml written before that names it `http://BIND:PORT`,
+ * which is read as its https URL (anything the user pointed elsewhere stays as written).
+ */
+function ownKeyspaceOverTls(endpoints: string[], bindAddress: string, clientPort: number): string[] {
+	const legacy = localKeyspaceEndpoint(bindAddress, clientPort).replace(/^https:/, 'http:');
+	return endpoints.map(endpoint => (endpoint === legacy ? localKeyspaceEndpoint(bindAddress, clientPort) : endpoint));
 }
 
 function parseZerodataStorage(value: unknown, fail: (key: string, why: string) => never): {zerodataStorage?: ZerodataStorage} {

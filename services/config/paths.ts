@@ -23,6 +23,8 @@ export interface RunPaths {
 	redisDataSocket: string;
 	/** The directory holding the instance PostgreSQL's unix socket (zerodata's engine when amprun.yaml asks for it). */
 	postgresqlSocketDirectory: string;
+	/** A single-machine keyspace's own CA and certificate (see config/keyspace-tls.ts). */
+	tls: string;
 }
 
 export function runPaths(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>): RunPaths {
@@ -42,5 +44,6 @@ export function runPaths(config: Pick<InstanceConfig, 'amprunRoot' | 'name'>): R
 		redisDataSocket: path.join(root, 'data', 'redis-data', 'redis.sock'),
 		// Inside PostgreSQL's own data directory, which the daemons' user owns.
 		postgresqlSocketDirectory: path.join(root, 'data', 'postgresql', 'socket'),
+		tls: path.join(root, 'tls'),
 	};
 }

@@ -4,6 +4,7 @@ import type {InstanceConfig} from '../config/amprun.js';
 import {runPaths} from '../config/paths.js';
 import {urlHost} from '../config/hosts.js';
 import {hostEnvironmentVariable} from '../config/placement.js';
+import {localKeyspaceEndpoint, localKeyspaceTlsFiles} from '../config/keyspace-tls.js';
 import {checkoutDirectory} from '../instance/locate.js';
 import {hostNginxConfFile} from '../instance/templates/daemon-configs.js';
 import type {DaemonSpec} from '../supervisor/spec.js';
@@ -93,11 +94,11 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 			port: config.ports.keyspaceClient,
 			ports: [config.ports.keyspaceClient, config.ports.keyspacePeer],
 			dependsOn: [],
-			// A cluster member answers /health only with a quorum, and only to a client with a certificate:
-			// listening is its ready (ampnode waits for the quorum when it registers).
+			// A cluster member answers /health only with a quorum: listening is its ready (ampnode waits for the
+			// quorum when it registers). A single member answers it to a client showing this machine's keyspace certificate.
 			ready: placed
 				? {kind: 'tcp', host: placed.address, port: config.ports.keyspaceClient}
-				: {kind: 'http', url: `http://${host}:${config.ports.keyspaceClient}/health`},
+				: {kind: 'http', url: `${localKeyspaceEndpoint(host, config.ports.keyspaceClient)}/health`, tls: localKeyspaceTlsFiles(config)},
 			readyTimeoutMs: 30_000,
 			stopSignal: 'SIGTERM',
 			stopTimeoutMs: 5_000,

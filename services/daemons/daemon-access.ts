@@ -1,4 +1,5 @@
 import {chmod, chown, lstat, readdir, stat} from 'node:fs/promises';
+import {existsSync} from 'node:fs';
 import path from 'node:path';
 import type {InstanceConfig} from '../config/amprun.js';
 import {runPaths} from '../config/paths.js';
@@ -39,6 +40,8 @@ export async function grantDaemonAccess(config: InstanceConfig, instanceDirector
 	}
 	for (const directory of [paths.root, paths.data, paths.nginxPrefix]) await shareWithGroup(directory, user, 'directory');
 	for (const daemon of stateful) await ownTree(daemonDataDirectory(config, daemon), user);
+	// The single-machine keyspace's credential: etcd serves with it and ampnode shows it, both as the daemons' user.
+	if (existsSync(paths.tls)) await ownTree(paths.tls, user);
 }
 
 /** Group = the daemons' group; the group may read (and enter); others get nothing. */

@@ -12,15 +12,16 @@ export type BuildStep = <T>(what: string, work: () => Promise<T>) => Promise<T>;
 const silently: BuildStep = (_what, work) => work();
 
 /**
- * Files of the instance repository that never go into its release: the CA's key stays on the machine
- * that made it, and each host's TLS key goes to that host alone (sent on its own at set-up).
+ * Files of the instance repository that never go into its release: the CA's key and the user's
+ * private key (it signs the members file; never committed since, but an older instance may hold it)
+ * stay on the machine that made them, and each host's TLS key goes to that host alone (sent on its own at set-up).
  */
 export function keptBackFromRelease(file: string): boolean {
-	return file === 'tls/ca.key' || /^tls\/hosts\/[^/]+\.key$/.test(file);
+	return file === 'tls/ca.key' || /^tls\/hosts\/[^/]+\.key$/.test(file) || /^ampnode\/user-\d+\.private\.key$/.test(file);
 }
 
 /** Bumped when what a cached release holds changes: an entry of another layout is built again. */
-const cacheLayout = 2;
+const cacheLayout = 3;
 
 /** What to install when a program a release needs is missing. */
 const installHint = (command: string): string => `install it with \`apt-get install -y ${command}\``;
@@ -194,7 +195,8 @@ export async function buildInstanceRelease(instanceDirectory: string, cache = de
 		await step(`${name}: archive`, async () => {
 			await gitArchiveInto(instanceDirectory, commit, stage);
 			const keys = await readdir(path.join(stage, 'tls', 'hosts')).catch(() => [] as string[]);
-			for (const file of ['tls/ca.key', ...keys.map(key => `tls/hosts/${key}`)]) if (keptBackFromRelease(file)) await rm(path.join(stage, file), {force: true});
+			const ampnode = await readdir(path.join(stage, 'ampnode')).catch(() => [] as string[]);
+			for (const file of ['tls/ca.key', ...keys.map(key => `tls/hosts/${key}`), ...ampnode.map(name => `ampnode/${name}`)]) if (keptBackFromRelease(file)) await rm(path.join(stage, file), {force: true});
 		});
 		return await finishRelease(name, commit, stage, cache, step);
 	} finally {

@@ -33,6 +33,11 @@ export interface HubServerOptions {
 	limits?: RegistrationLimits;
 	/** Concurrency and queue bounds (default 16 in flight, 64 queued per source, 1024 in all). */
 	gate?: FairGateLimits;
+	/**
+	 * Open connections one address may hold (default 32); more are closed as they open, before a
+	 * byte is read, so a flood from a few addresses costs an accept each past it, not a parse.
+	 */
+	connectionsPerSource?: number;
 }
 
 const defaultGate: FairGateLimits = {inFlight: 16, queuedPerSource: 64, queued: 1024};
@@ -58,7 +63,7 @@ export function createHubServer(hub: Hub, options: HubServerOptions = {}): http.
 	};
 	const timeouts = {headersTimeout: 10_000, requestTimeout: 30_000};
 	const server = options.tls ? https.createServer({...timeouts, cert: options.tls.cert, key: options.tls.key}, listener) : http.createServer(timeouts, listener);
-	limitConnections(server, 256, 4096, {warn: () => undefined});
+	limitConnections(server, options.connectionsPerSource ?? 32, 4096, {warn: () => undefined});
 	return server;
 }
 

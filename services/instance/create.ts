@@ -10,7 +10,7 @@ import {makeDirectories} from '../files/make-directories.js';
 import {syncDirectory, writeFileAtomic} from '../keys/atomic-write.js';
 import {isAlive} from '../supervisor/proc.js';
 import {createIdentity} from '../keys/create-identity.js';
-import type {HubPublicKeyRecord} from '../keys/identity.js';
+import {keyFileName, type HubPublicKeyRecord} from '../keys/identity.js';
 import {membersFileName} from '../keys/members.js';
 import {ensureHostIsMember} from '../keys/membership.js';
 import {hubPublicKeyFileContent, hubPublicKeyFileName, readHubPublicKeyFile, readIdentityKeys, writeIdentityKeys} from '../keys/store.js';
@@ -20,7 +20,7 @@ import {applyPlans} from './apply-plans.js';
 import {certificateFiles, makeSelfSignedCertificate} from './certificate.js';
 import {authorityFiles, ensureAuthority, ensureHostCertificates, hostCertificateFiles} from './tls-authority.js';
 import {generatedFilePlans} from './file-plans.js';
-import {commitPaths, initRepository, type GitIdentity} from './git.js';
+import {commitPaths, initRepository, untrackFiles, type GitIdentity} from './git.js';
 import {clobberedInstanceConfig, newInstanceConfig} from './instance-config.js';
 import {instanceName} from './locate.js';
 import type {CreateInstanceOptions, InitAnswers, InitEvent, InstanceSummary} from './types.js';
@@ -208,8 +208,12 @@ async function* clobberInstance(target: string, answers: InitAnswers, signal: Ab
 		}
 		const paths = [...plans.map(plan => plan.path), `ampnode/${hubPublicKeyFileName}`, `ampnode/${membersFileName}`, ...certificatesMade];
 		const commit = await commitPaths(target, identity, paths, 'Regenerate instance files (ampzero init --clobber)', signal);
+		// An instance made before the user's private key was ignored still has it in the repository: out it goes (the file stays).
+		const userKey = `ampnode/${keyFileName('user', config.userId, 'private')}`;
+		const untracked = await untrackFiles(target, identity, [userKey], `Keep ${userKey} out of the repository: it stays on this machine, deploy never ships it`, signal);
 		await makeInstancePrivate(target, {git: true});
-		return {value: undefined, detail: commit === null ? 'nothing changed' : `commit ${commit}`};
+		const said = [commit === null ? 'nothing changed' : `commit ${commit}`, ...(untracked === null ? [] : [`${userKey} taken out of the repository in ${untracked} (it was committed before: rotate it with \`ampzero hub update ${config.name} --identity user\` if the repository left this machine)`])];
+		return {value: undefined, detail: said.join('; ')};
 	});
 	return summaryOf(config, target);
 }

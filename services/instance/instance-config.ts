@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto';
 import type {InitAnswers, InstanceConfig} from '../config/amprun.js';
+import {localKeyspaceEndpoint} from '../config/keyspace-tls.js';
 import type {PortMap} from '../config/ports.js';
 
 const defaultBindAddress = '127.0.0.1';
@@ -7,7 +8,7 @@ const defaultBindAddress = '127.0.0.1';
 /** The addresses `--server` mode uses, derived from the ports (what they are unless the user edits amprun.yaml). */
 export function derivedAddresses(bindAddress: string, ports: PortMap): Pick<InstanceConfig, 'keyspaceEndpoints' | 'logstoreUrl' | 'zerodataUrl'> {
 	return {
-		keyspaceEndpoints: [`http://${bindAddress}:${ports.keyspaceClient}`],
+		keyspaceEndpoints: [localKeyspaceEndpoint(bindAddress, ports.keyspaceClient)],
 		logstoreUrl: `http://${bindAddress}:${ports.logstore}`,
 		zerodataUrl: `http://${bindAddress}:${ports.zerodata}`,
 	};

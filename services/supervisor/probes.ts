@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import {connects} from './connects.js';
@@ -9,7 +10,7 @@ const attemptTimeoutMs = 1000;
 export async function probeOnce(probe: ReadyProbe): Promise<boolean> {
 	switch (probe.kind) {
 		case 'http':
-			return httpAnswers2xx(probe.url);
+			return httpAnswers2xx(probe.url, probe.tls);
 		case 'tcp':
 			return connects({host: probe.host, port: probe.port}, attemptTimeoutMs);
 		case 'redis':
@@ -21,11 +22,18 @@ export async function probeOnce(probe: ReadyProbe): Promise<boolean> {
 	}
 }
 
-function httpAnswers2xx(url: string): Promise<boolean> {
+function httpAnswers2xx(url: string, tls?: {ca: string; cert: string; key: string}): Promise<boolean> {
 	return new Promise(resolve => {
 		const client = url.startsWith('https:') ? https : http;
-		// Daemons of an instance serve the instance's self-signed certificate.
-		const request = client.get(url, {timeout: attemptTimeoutMs, rejectUnauthorized: false, agent: false}, response => {
+		let credential: https.RequestOptions;
+		try {
+			// Daemons of an instance serve the instance's self-signed certificate; one that admits only clients of its CA (the keyspace) is verified against it.
+			credential = tls ? {ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key)} : {rejectUnauthorized: false};
+		} catch {
+			resolve(false);
+			return;
+		}
+		const request = client.get(url, {timeout: attemptTimeoutMs, agent: false, ...credential}, response => {
 			response.resume();
 			const status = response.statusCode ?? 0;
 			resolve(status >= 200 && status < 300);

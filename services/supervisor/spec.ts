@@ -1,7 +1,7 @@
 /** How the supervisor knows a daemon is ready. Plain data: it crosses the control socket. */
 export type ReadyProbe =
-	/** GET answers 2xx (https with a self-signed certificate is accepted). */
-	| {kind: 'http'; url: string}
+	/** GET answers 2xx (https with a self-signed certificate is accepted; with `tls`, only a server of that CA, showing that client certificate: PEM file paths). */
+	| {kind: 'http'; url: string; tls?: {ca: string; cert: string; key: string}}
 	/** A TCP connect succeeds. */
 	| {kind: 'tcp'; host: string; port: number}
 	/** `AUTH password` then `PING` answers `+PONG`. */

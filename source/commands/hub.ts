@@ -32,7 +32,8 @@ export async function hubServeCommand(options: Record<string, unknown>): Promise
 	const hub = new DirectoryHub(state, 'served');
 	const {publicKey} = await hub.publicKey();
 	const tls = secure ? await hubTls(state, host, {cert: options['cert'] as string | undefined, key: options['key'] as string | undefined}) : undefined;
-	const server = createHubServer(hub, {limits, ...(tls ? {tls: {cert: tls.cert, key: tls.key}} : {})});
+	const connectionsPerSource = countFlag(options['connectionsPerAddress'], '--connections-per-address');
+	const server = createHubServer(hub, {limits, connectionsPerSource, ...(tls ? {tls: {cert: tls.cert, key: tls.key}} : {})});
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', (error: NodeJS.ErrnoException) => {
 			if (error.code === 'EADDRINUSE') reject(new AmpError(`${host}:${port} is already in use; choose another port with --port`));
@@ -47,7 +48,7 @@ export async function hubServeCommand(options: Record<string, unknown>): Promise
 	output.line(`hub listening on ${tls ? 'https' : 'http'}://${shownHost}:${actualPort} (state in ${state}); ^C stops it`);
 	output.line(`hub key fingerprint: ${hubKeyFingerprint(publicKey)} (init pins it with --hub-key)`);
 	if (tls) output.line(`TLS certificate ${tls.selfSigned ? `(self-signed, ${tls.certFile}) ` : ''}SHA-256 fingerprint: ${tls.fingerprint}`);
-	output.line(`registrations limited to ${limits.perSource} a minute per address, ${limits.perSource * 3} per network (/24, /64) and ${limits.total} in total`);
+	output.line(`registrations limited to ${limits.perSource} a minute per address, ${limits.perSource * 3} per network (/24, /64) and ${limits.total} in total; ${connectionsPerSource} open connections per address`);
 	await new Promise<void>(resolve => {
 		const stop = (): void => {
 			process.removeListener('SIGINT', stop);
@@ -71,7 +72,8 @@ export async function hubUpdateCommand(name: string, options: Record<string, unk
 	const owner = {name: config.name, userId: config.userId};
 	const members = kind === 'user' ? await readMembers(directory, owner) : undefined;
 	const rotated = await rotateIdentity(path.join(directory, 'ampnode'), kind, hub);
-	const files = (['public', 'private'] as const).map(part => `ampnode/${keyFileName(kind, rotated.id, part)}`);
+	// The user's private key is never committed (it stays on this machine); the host's is, for deploy to ship.
+	const files = (kind === 'user' ? (['public'] as const) : (['public', 'private'] as const)).map(part => `ampnode/${keyFileName(kind, rotated.id, part)}`);
 	if (members !== undefined) {
 		await writeMembers(directory, owner, members.members);
 		files.push(`ampnode/${membersFileName}`);

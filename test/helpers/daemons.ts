@@ -7,6 +7,7 @@ import {builtinDaemons} from '../../services/daemons/builtin.js';
 import {grantDaemonAccess} from '../../services/daemons/daemon-access.js';
 import {daemonUser} from '../../services/daemons/daemon-user.js';
 import {prepareRunDirectories} from '../../services/daemons/prepare.js';
+import {probeOnce} from '../../services/supervisor/probes.js';
 import type {DaemonSpec, ReadyProbe} from '../../services/supervisor/spec.js';
 
 export interface RunningDaemon {
@@ -140,7 +141,8 @@ export async function probe(ready: ReadyProbe, output: string[]): Promise<boolea
 		case 'log':
 			return output.some(line => new RegExp(ready.pattern).test(line));
 		case 'http':
-			return (await httpStatus(ready.url)) === 200;
+			// The supervisor's own probe: a keyspace's /health answers only a client showing its certificate.
+			return probeOnce(ready);
 		case 'tcp':
 			return tcpConnects(ready.host, ready.port);
 		case 'redis':

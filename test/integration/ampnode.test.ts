@@ -2,6 +2,8 @@ import {execFile} from 'node:child_process';
 import {readFile, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
+import type {InstanceConfig} from '../../services/config/amprun.js';
+import {keyspaceClientTls} from '../../services/config/keyspace-tls.js';
 import {runPaths} from '../../services/config/paths.js';
 import {keyFileName} from '../../services/keys/identity.js';
 import {readPrivateKeyFile} from '../../services/keys/store.js';
@@ -9,6 +11,7 @@ import {LogstoreClient} from '../../services/logstore/client.js';
 import type {LogRecord} from '../../services/logstore/records.js';
 import {createLoginLink} from '../../services/login.js';
 import {ZerodataClient} from '../../services/zerodata/client.js';
+import {KeyspaceClient} from '../../source/daemons/ampnode/keyspace-client.js';
 import {delay, redisCommand, startInstanceDaemons, type RunningDaemons} from '../helpers/daemons.js';
 import {cookieFrom, getUrl} from '../helpers/https-request.js';
 import {makeTestInstance, type TestInstance} from '../helpers/instance.js';
@@ -18,12 +21,11 @@ const settings = {};
 throw new Error('broken on purpose: ' + Object.keys(settings).length);
 `;
 
-async function keyspaceKeys(endpoint: string, prefix: string): Promise<string[]> {
-	const response = await fetch(`${endpoint}/v3/kv/range`, {
-		method: 'POST',
-		body: JSON.stringify({key: Buffer.from(prefix).toString('base64'), range_end: Buffer.from(prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)).toString('base64')}),
-	});
-	const answer = (await response.json()) as {kvs?: Array<{key: string}>};
+/** The keys under `prefix`, read as ampnode reads the keyspace: over TLS, showing the machine's keyspace certificate. */
+async function keyspaceKeys(config: InstanceConfig, prefix: string): Promise<string[]> {
+	const client = new KeyspaceClient(config.keyspaceEndpoints, keyspaceClientTls(config));
+	const rangeEnd = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+	const answer = (await client.call('/v3/kv/range', {key: Buffer.from(prefix).toString('base64'), range_end: Buffer.from(rangeEnd).toString('base64')})) as {kvs?: Array<{key: string}>};
 	return (answer.kvs ?? []).map(entry => Buffer.from(entry.key, 'base64').toString('utf8'));
 }
 
@@ -49,7 +51,6 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 	let instance: TestInstance;
 	let daemons: RunningDaemons | undefined;
 	let frontend: string;
-	let keyspace: string;
 	const sessionCookie = 'ampzero_session';
 
 	beforeAll(async () => {
@@ -61,7 +62,6 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 		await writeFile(yamlFile, (await readFile(yamlFile, 'utf8')).replace('  - services/hello.js', '  - services/broken.js\n  - services/hello.js\n  - services/slow.js'));
 		daemons = await startInstanceDaemons(instance.config, instance.directory, {env: {AMPZERO_HOME: instance.home}});
 		frontend = `https://127.0.0.1:${instance.config.ports.frontend}`;
-		keyspace = `http://127.0.0.1:${instance.config.ports.keyspaceClient}`;
 	}, 90_000);
 
 	afterAll(async () => {
@@ -216,10 +216,10 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 		const secondPort = config.ports.ampnode[1]!;
 		const key = `/ampzero/${config.name}/ampnode/${config.hostId}/${secondPort}`;
 		const prefix = `/ampzero/${config.name}/ampnode/`;
-		expect(await keyspaceKeys(keyspace, prefix)).toContain(key);
+		expect(await keyspaceKeys(instance.config, prefix)).toContain(key);
 		const killedAt = Date.now();
 		await daemons!.stop('ampnode-2', 'SIGKILL');
-		await waitFor('the lease to lapse', async () => ((await keyspaceKeys(keyspace, prefix)).includes(key) ? undefined : true), 15_000);
+		await waitFor('the lease to lapse', async () => ((await keyspaceKeys(instance.config, prefix)).includes(key) ? undefined : true), 15_000);
 		const lapsedAfter = Date.now() - killedAt;
 		expect(lapsedAfter).toBeGreaterThan(1_000);
 		// nginx keeps serving through the ampnode that is left.
@@ -238,6 +238,6 @@ describe('ampnode behind nginx, on real etcd, redis, logstore and zerodata', () 
 		const answer = await inFlight;
 		expect(answer.status).toBe(200);
 		expect(answer.body).toBe('finished');
-		expect(await keyspaceKeys(keyspace, prefix)).toEqual([]);
+		expect(await keyspaceKeys(instance.config, prefix)).toEqual([]);
 	});
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import yaml from 'js-yaml';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
+import {localKeyspaceTlsFiles} from '../../services/config/keyspace-tls.js';
 import {runPaths} from '../../services/config/paths.js';
 import {builtinDaemons} from '../../services/daemons/builtin.js';
 import {prepareRunDirectories} from '../../services/daemons/prepare.js';
@@ -49,10 +50,13 @@ describe('the config files init writes start their real programs', () => {
 		expect(live.stdout.split('\n')[1]).toBe('no');
 	});
 
-	test('keyspace (etcd, single member) stores and returns a key', async () => {
-		const endpoint = `http://127.0.0.1:${instance.config.ports.keyspaceClient}`;
-		await run('etcdctl', ['--endpoints', endpoint, 'put', '/ampzero/test', 'hello'], {env: {...process.env, ETCDCTL_API: '3'}});
-		const {stdout} = await run('etcdctl', ['--endpoints', endpoint, 'get', '/ampzero/test', '--print-value-only'], {env: {...process.env, ETCDCTL_API: '3'}});
+	test('keyspace (etcd, single member) stores and returns a key, over TLS with the machine\'s keyspace certificate', async () => {
+		const tls = localKeyspaceTlsFiles(instance.config);
+		const etcdctl = (...args: string[]): Promise<{stdout: string}> =>
+			run('etcdctl', ['--endpoints', instance.config.keyspaceEndpoints[0]!, '--cacert', tls.ca, '--cert', tls.cert, '--key', tls.key, ...args], {env: {...process.env, ETCDCTL_API: '3'}});
+		expect(instance.config.keyspaceEndpoints).toEqual([`https://127.0.0.1:${instance.config.ports.keyspaceClient}`]);
+		await etcdctl('put', '/ampzero/test', 'hello');
+		const {stdout} = await etcdctl('get', '/ampzero/test', '--print-value-only');
 		expect(stdout.trim()).toBe('hello');
 	});
 

@@ -100,7 +100,7 @@ describe('ampzero deploy to three SSH hosts', () => {
 		for (const text of [result.stdout, log]) expect(text).not.toMatch(/token=(?!\(hidden\))/);
 	}, 240_000);
 
-	it('on every host the instance is private: 0750/0640 for the daemons\' group where they read, 0600 for other secrets, no CA key', async () => {
+	it('on every host the instance is private: 0750/0640 for the daemons\' group where they read, 0600 for other secrets, no CA key, user private key or other host\'s key', async () => {
 		const user = daemonUser()!;
 		const plan = currentOf(harness!.hosts[0]!).split('\n');
 		const instanceRelease = plan[1]!;
@@ -124,9 +124,16 @@ describe('ampzero deploy to three SSH hosts', () => {
 			for (const [file, {mode, link}] of files) if (file.startsWith(`${release}/`) && !link) expect(Number.parseInt(mode, 8) & 0o007, seen(file)).toBe(0);
 			const {hostId, userId} = fixture!.instance.config;
 			for (const file of ['amprun.yaml', 'ampnode/redis.conf', `ampnode/host-${hostId}.private.key`]) expect(files.get(`${release}/${file}`), seen(`${release}/${file}`)).toEqual({mode: '640', owner: `root:${user.group}`, link: false});
-			for (const file of [`ampnode/user-${userId}.private.key`, 'nginx/server.key']) expect(files.get(`${release}/${file}`)?.mode, seen(`${release}/${file}`)).toBe('600');
-			expect(files.has(`${release}/tls/ca.key`), seen(`${release}/tls/ca.key`)).toBe(false);
-			expect([...files.keys()].filter(file => file.endsWith('.control.key'))).toEqual([]);
+			expect(files.get(`${release}/nginx/server.key`)?.mode, seen(`${release}/nginx/server.key`)).toBe('600');
+			// Only the user's public key reaches a host: its private key (it signs the members file) stays on the
+			// machine that ran init, like the CA's key and the control keys; no host's TLS key travels either.
+			expect(files.get(`${release}/ampnode/user-${userId}.public.key`)?.link, seen(`${release}/ampnode/user-${userId}.public.key`)).toBe(false);
+			const secretsOfOthers = [...files.keys()].filter(file => /(^|\/)(user-\d+\.private\.key|[^/]+\.control\.key|ca\.key)$/.test(file) || /\/tls\/hosts\/[^/]+\.key$/.test(file));
+			// The single-machine keyspace's own credential, made by this host's run: its key the daemons' user's, its CA key gone.
+			const keyspaceKey = `var/${fixture!.instance.config.name}/tls/hosts/local.key`;
+			expect(files.get(keyspaceKey), seen(keyspaceKey)).toEqual({mode: '600', owner: `${user.name}:${user.group}`, link: false});
+			expect(secretsOfOthers.filter(file => file !== keyspaceKey), listing.stdout).toEqual([]);
+			expect(files.get(`var/${fixture!.instance.config.name}/tls`)?.mode).toBe('700');
 			expect(files.get('dist/patches')?.mode).toBe('700');
 			expect(files.get('var/deploy')?.mode).toBe('700');
 		}

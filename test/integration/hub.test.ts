@@ -104,6 +104,19 @@ describe('init against a hub served by `ampzero hub serve`', () => {
 		expect(execFileSync('git', ['log', '-1', '--format=%s'], {cwd: directory, encoding: 'utf8'}).trim()).toBe('Rotate the host-1 key');
 	});
 
+	it('`hub update --identity user` commits the new public key and the members file signed again, never the private key', async () => {
+		const directory = path.join(root, 'one');
+		const {userId} = await loadInstanceConfig(directory);
+		const result = await runAmpzero(['hub', 'update', directory, '--identity', 'user'], {home: path.join(root, 'home')});
+		expect(result.stderr).toBe('');
+		expect(result.code).toBe(0);
+		const git = (...args: string[]): string => execFileSync('git', args, {cwd: directory, encoding: 'utf8'}).trim();
+		expect(git('log', '-1', '--format=%s')).toBe(`Rotate the user-${userId} key`);
+		expect(git('show', '--format=', '--name-only', 'HEAD').split('\n').sort()).toEqual(['ampnode/members.json', `ampnode/${keyFileName('user', userId, 'public')}`]);
+		expect(git('ls-files', `ampnode/${keyFileName('user', userId, 'private')}`)).toBe('');
+		expect(git('status', '--porcelain')).toBe('');
+	});
+
 	it('`hub update` without the right control key is refused by the hub', async () => {
 		const directory = path.join(root, 'two');
 		const ampnode = path.join(directory, 'ampnode');

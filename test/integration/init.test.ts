@@ -123,6 +123,10 @@ describe('ampzero init --batch', () => {
 		const tracked = git(instance.directory, 'ls-files').split('\n');
 		expect(tracked.filter(file => file.endsWith('.control.key'))).toEqual([]);
 		expect(tracked).toContain(`ampnode/${keyFileName('host', instance.config.hostId, 'public')}`);
+		// The user's private key signs the members file: it stays on this machine, ignored, never in a commit.
+		expect(tracked).toContain(`ampnode/${keyFileName('user', instance.config.userId, 'public')}`);
+		expect(tracked).not.toContain(`ampnode/${keyFileName('user', instance.config.userId, 'private')}`);
+		expect(git(instance.directory, 'log', '--all', '--format=', '--name-only')).not.toContain(keyFileName('user', instance.config.userId, 'private'));
 		expect(tracked).toContain('logstore/lib');
 		expect(git(instance.directory, 'status', '--porcelain')).toBe('');
 	});
@@ -133,6 +137,31 @@ describe('ampzero init on an existing instance', () => {
 
 	afterEach(async () => {
 		await instance?.cleanup();
+	});
+
+	it('--clobber takes the user private key out of an instance that still has it committed, and keeps the file', async () => {
+		instance = await makeTestInstance();
+		const {directory} = instance;
+		const userKey = `ampnode/${keyFileName('user', instance.config.userId, 'private')}`;
+		const keySum = await sha256(path.join(directory, userKey));
+		// As init made instances before: the key committed, the .gitignore without it.
+		await writeFile(path.join(directory, '.gitignore'), '*.control.key\n');
+		git(directory, 'add', '.gitignore', userKey);
+		git(directory, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'older instance');
+		expect(git(directory, 'ls-files', userKey)).toBe(userKey);
+
+		const result = await runAmpzero(['init', directory, '--clobber', '--batch'], {home: instance.home});
+		expect(result.stderr).toBe('');
+		expect(result.code).toBe(0);
+		expect(result.stdout).toContain(`${userKey} taken out of the repository`);
+		expect(git(directory, 'ls-files', userKey)).toBe('');
+		expect(await sha256(path.join(directory, userKey))).toBe(keySum);
+		expect((await stat(path.join(directory, userKey))).mode & 0o777).toBe(0o600);
+		expect(git(directory, 'status', '--porcelain')).toBe('');
+		// Once out, a second --clobber has nothing more to do about it.
+		const again = await runAmpzero(['init', directory, '--clobber', '--batch'], {home: instance.home});
+		expect(again.code).toBe(0);
+		expect(again.stdout).not.toContain('taken out of the repository');
 	});
 
 	it('refuses without --clobber (exit 1) and touches nothing', async () => {

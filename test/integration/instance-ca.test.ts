@@ -38,7 +38,7 @@ describe("the instance's own CA", () => {
 		expect(authority.subject).toContain('CA');
 		expect(mode('tls/ca.key')).toBe(0o600);
 		expect(tracked()).toEqual(expect.arrayContaining(['tls/ca.cert', 'tls/ca.key']));
-		expect(read('keyspace/keyspace-single.conf')).toContain('http://127.0.0.1:');
+		expect(read('keyspace/keyspace-single.conf')).toContain('https://127.0.0.1:');
 	});
 
 	it('--clobber with hosts: keeps the CA, signs a certificate per host for its address, writes TLS cluster configs', async () => {

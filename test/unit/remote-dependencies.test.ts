@@ -75,7 +75,7 @@ describe('remote dependencies', () => {
 		]);
 		expect(remoteTargets(placeConfig(config(), '/i', 'alpha'), false).map(target => target.name)).toEqual(['keyspace-1', 'keyspace-2']);
 		expect(remoteTargets(config(base), false)).toEqual([]);
-		expect(remoteTargets(config(base), true).map(target => target.url)).toEqual(['http://127.0.0.1:8042', 'http://127.0.0.1:8047', 'http://127.0.0.1:8046']);
+		expect(remoteTargets(config(base), true).map(target => target.url)).toEqual(['https://127.0.0.1:8042', 'http://127.0.0.1:8047', 'http://127.0.0.1:8046']);
 	});
 });
 

@@ -9,7 +9,7 @@ export interface RegistrationOptions {
 	value: string;
 	ttlSeconds: number;
 	logger: Logger;
-	/** For https endpoints (a keyspace cluster across hosts): the instance's CA and this host's certificate. */
+	/** What the keyspace admits: its CA and the certificate this host shows (see config/keyspace-tls.ts). */
 	tls?: ClientTls;
 	/** How long start() keeps trying while keyspace comes up (default 5 s; a cluster across hosts waits for its quorum). */
 	startTimeoutMs?: number;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {clientTls} from '../../../services/config/placement.js';
+import {keyspaceClientTls} from '../../../services/config/keyspace-tls.js';
 import {connectLiveRedis, connectWhenUp} from '../../../services/daemons/live-redis.js';
 import {AmpError, UsageError, errorMessage} from '../../../services/errors.js';
 import {keyFileName} from '../../../services/keys/identity.js';
@@ -47,6 +48,7 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		refreshSecretKey: async () => (await readPrivateKeyFile(hostKeyFile)).secretKey,
 	};
 	const tls = clientTls(config);
+	const keyspaceTls = keyspaceClientTls(config);
 	const logstore = new LogstoreClient({url: config.logstoreUrl, ...signer, ...(tls ? {tls} : {})});
 	const batcher = new LogBatcher({
 		send: records => logstore.append(records),
@@ -80,7 +82,7 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		ampnodeDirectory,
 		templatesDirectory: settings.templates,
 		homeTemplate: settings.home,
-		sessions: new SessionStore(redis, config.name, new KeyspaceClient(config.keyspaceEndpoints, tls)),
+		sessions: new SessionStore(redis, config.name, new KeyspaceClient(config.keyspaceEndpoints, keyspaceTls)),
 		services,
 		data,
 		logger,
@@ -94,7 +96,8 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		value: JSON.stringify({host: config.placement?.host.address ?? config.bindAddress, ...(config.placement ? {machine: config.placement.host.name} : {}), port, pid: process.pid, startedAt: Date.now()}),
 		ttlSeconds: settings.leaseTtlSeconds,
 		logger,
-		...(tls ? {tls, startTimeoutMs: 60_000} : {}),
+		tls: keyspaceTls,
+		...(config.placement ? {startTimeoutMs: 60_000} : {}),
 	});
 	try {
 		await registration.start();
