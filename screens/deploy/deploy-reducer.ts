@@ -193,6 +193,7 @@ function foldEvent(state: DeployScreenState, event: DeployEvent): DeployScreenSt
 			return {...next, selected};
 		}
 		case 'host-output':
+		case 'daemon':
 			return updateHost(state, event.host, host => {
 				const line = cleanLine(event.line, 1000);
 				const output = host.output.length >= state.outputLimit ? [...host.output.slice(host.output.length - state.outputLimit + 1), line] : [...host.output, line];

@@ -167,6 +167,10 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		note(host.label, step, line);
 		emit({type: 'host-output', host: host.label, step, line});
 	};
+	const daemonEvent = (host: HostRun, step: DeployStep, daemon: string, fate: Extract<DeployEvent, {type: 'daemon'}>['fate'], line: string, pid?: number): void => {
+		note(host.label, step, line);
+		emit({type: 'daemon', host: host.label, step, daemon, fate, ...(pid === undefined ? {} : {pid}), line});
+	};
 	const setState = (host: HostRun, state: HostState): void => {
 		if (host.state === state) return;
 		host.state = state;
@@ -357,6 +361,12 @@ export function runDeploy(options: DeployOptions): DeployRun {
 	const stopOld = async (host: HostRun, step: DeployStep, to: CurrentRecord | undefined, abortable = true): Promise<void> => {
 		const result = await call<StopOldResult>(host, step, 'stop-old', to ? {to} : {}, {abortable});
 		host.rollKeyspace = result.rollKeyspace === true;
+		const words = {
+			kept: (pid?: number) => `kept running (pid ${pid ?? '?'}): its files and config did not change`,
+			restarted: () => 'restarted (config changed)',
+			'restart-later': () => 'keeps running for now: its config changed; restarted after start-new, one member at a time',
+		};
+		for (const daemon of result.daemons ?? []) daemonEvent(host, step, daemon.label, daemon.fate, `${daemon.label} ${words[daemon.fate](daemon.pid)}`, daemon.pid);
 	};
 
 	/** Keyspace members restart one at a time across hosts: each is healthy, with a quorum, before the next stops. */
@@ -374,7 +384,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		const member = host.entry?.keyspace === undefined ? 'keyspace' : `keyspace-${host.entry.keyspace}`;
 		const restarted = await oneMemberAtATime(() => call<{before?: number; after: number; ms: number}>(host, step, 'restart-keyspace', {}, {abortable}));
 		host.rollKeyspace = false;
-		output(host, step, `${member} restarted (config changed) in ${restarted.ms} ms, pid ${restarted.before ?? '?'} → ${restarted.after}; the cluster kept its quorum`);
+		daemonEvent(host, step, member, 'restarted-in-turn', `${member} restarted (config changed) in ${restarted.ms} ms, pid ${restarted.before ?? '?'} → ${restarted.after}; the cluster kept its quorum`, restarted.after);
 	};
 
 	/**

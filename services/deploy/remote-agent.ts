@@ -559,10 +559,8 @@ interface StatefulDaemon {
 export interface StopOldResult {
 	stopped: boolean;
 	bridge?: number;
-	/** Daemons left running for the new supervisor to adopt, with their pids. */
-	kept?: Array<{name: string; pid: number}>;
-	/** Daemons that keep state and were stopped (their files or config changed). */
-	restarted?: string[];
+	/** What became of each daemon that keeps state: kept running for the new supervisor to adopt, stopped to start anew, or kept to be restarted later. */
+	daemons?: Array<{name: string; label: string; fate: 'kept' | 'restarted' | 'restart-later'; pid?: number}>;
 	/** This host's keyspace member changed: it keeps running now, and the deploy restarts it later, one host at a time. */
 	rollKeyspace?: boolean;
 }
@@ -595,8 +593,6 @@ async function plannedKeep(target: InstanceOnHost, to: CurrentRecord, say: Say):
 			rollKeyspace = true;
 		} else if (daemon.check === 'changed') restart.push(daemon);
 	}
-	for (const daemon of keep) say(daemon.check === 'adoptable' ? `${daemon.label} kept running (pid ${daemon.pid}): its files and config did not change` : `${daemon.label} keeps running for now: its config changed, it is restarted once every host runs the new release, one member at a time`);
-	for (const daemon of restart) say(`${daemon.label} restarted (config changed)`);
 	return {keep, restart, rollKeyspace};
 }
 
@@ -617,8 +613,10 @@ export async function stopOld(target: InstanceOnHost, say: Say = noSay, to?: Cur
 	return {
 		stopped: true,
 		...(bridge ? {bridge} : {}),
-		kept: plan.keep.map(daemon => ({name: daemon.name, pid: daemon.pid!})),
-		restarted: plan.restart.map(daemon => daemon.name),
+		daemons: [
+			...plan.keep.map(daemon => ({name: daemon.name, label: daemon.label, fate: daemon.check === 'adoptable' ? ('kept' as const) : ('restart-later' as const), ...(daemon.pid === undefined ? {} : {pid: daemon.pid})})),
+			...plan.restart.map(daemon => ({name: daemon.name, label: daemon.label, fate: 'restarted' as const})),
+		],
 		...(plan.rollKeyspace ? {rollKeyspace: true} : {}),
 	};
 }

@@ -118,9 +118,9 @@ async function keyspaceLoop<T>(until: Promise<T>): Promise<{result: T; rounds: n
 	return {result: await done, rounds, failures};
 }
 
-/** The lines a host printed during one step of a deploy. */
+/** The deploy's `daemon` records of one step (what became of the daemons that keep state), as `HOST LINE`. */
 function linesOf(result: DeployResult, step: string): string[] {
-	return result.events.filter(event => event.type === 'output' && event['step'] === step).map(event => `${String(event['host'])} ${String(event['line'])}`);
+	return result.events.filter(event => event.type === 'daemon' && event['step'] === step).map(event => `${String(event['host'])} ${String(event['line'])}`);
 }
 
 beforeAll(async () => {
@@ -211,8 +211,8 @@ describe('deploy of one instance over three hosts', () => {
 		const after = await memberPids();
 		for (const index of names.keys()) expect(after[index]).not.toBe(before[index]);
 		// One member at a time: each restart (in host order) ended healthy before the next began.
-		const restarts = renewed.events.filter(event => event.type === 'output' && event['step'] === 'start-new' && String(event['line']).includes('restarted (config changed)'));
-		expect(restarts.map(event => String(event['line']).match(/keyspace-\d/)?.[0]).sort()).toEqual(['keyspace-0', 'keyspace-1', 'keyspace-2']);
+		const restarts = renewed.events.filter(event => event.type === 'daemon' && event['state'] === 'restarted-in-turn');
+		expect(restarts.map(event => String(event['daemon'])).sort()).toEqual(['keyspace-0', 'keyspace-1', 'keyspace-2']);
 		const stopOld = linesOf(renewed, 'stop-old');
 		expect(stopOld.filter(line => line.includes('keeps running for now: its config changed')).length, stopOld.join('\n')).toBe(3);
 		expect(await note(1, cookie)).toBe('before the deploys');
@@ -220,7 +220,7 @@ describe('deploy of one instance over three hosts', () => {
 		const {result: back, failures: backFailures} = await keyspaceLoop(deployTrio(['--rollback']));
 		expect(back.code, why(back)).toBe(0);
 		expect(backFailures, backFailures.join('\n')).toEqual([]);
-		expect(back.events.filter(event => event.type === 'output' && String(event['line']).includes('restarted (config changed)')).length).toBe(3);
+		expect(back.events.filter(event => event.type === 'daemon' && event['state'] === 'restarted-in-turn').length).toBe(3);
 		expect(await note(1, cookie)).toBe('before the deploys');
 		// The access record of the save, written to alpha's logstore before every deploy, is still there.
 		expect(await accessPaths()).toContain('/note/save');
