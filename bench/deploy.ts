@@ -8,7 +8,10 @@
  * 3. anchors on the same hosts and the same change: `pm2 deploy` of the instance repository
  *    (fetch + reset + post-deploy `true`: less work than ours, no restart) and
  *    `rsync -az --stats` of the unpacked releases (bytes sent);
- * 4. the same first deploy and change to 10 hosts.
+ * 4. the same for an instance spread over three hosts (`trio`: hosts: with keyspace-0/1/2, logstore and
+ *    zerodata on one, two server hosts), with its own anchors; the one-file change keeps the daemons
+ *    that keep state running (counted from the deploy's output);
+ * 5. the same first deploy and change to 10 hosts.
  * Targets: change ≤ 0.5× pm2; patch bytes ≤ rsync's and ≤ 2% of the full tarball; skew ≤ 200 ms;
  * placeholder ≤ 2 s per host; 0 client errors.
  */
@@ -17,7 +20,7 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {changeInstanceFile, deploy, makeDeployFixture, type DeployFixture, type DeployResult} from '../test/helpers/deploy-fixture.js';
+import {changeInstanceFile, deploy, makeDeployFixture, makeTrioFixture, type DeployFixture, type DeployResult} from '../test/helpers/deploy-fixture.js';
 import {startSshHosts, type SshTestHosts} from '../test/helpers/ssh-hosts.js';
 
 const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -152,7 +155,12 @@ async function pm2Anchor(harness: SshTestHosts, fixture: DeployFixture, text: st
 }
 
 interface Round {
+	/** `single`: every host runs a whole single-machine instance; `trio`: one instance over three hosts. */
+	kind: 'single' | 'trio';
 	hosts: number;
+	/** The change's daemon records: daemons that keep state kept running, and restarted. */
+	kept: number;
+	restarted: number;
 	firstMs: number;
 	firstBytes: number;
 	changeMs: number;
@@ -166,11 +174,11 @@ interface Round {
 	rsyncBytes?: number;
 }
 
-async function round(count: number, anchors: boolean): Promise<Round> {
+async function round(kind: 'single' | 'trio', count: number, anchors: boolean): Promise<Round> {
 	const harness = await startSshHosts(count);
 	let fixture: DeployFixture | undefined;
 	try {
-		fixture = await makeDeployFixture(harness);
+		fixture = kind === 'trio' ? await makeTrioFixture(harness) : await makeDeployFixture(harness);
 		const first = await timed(() => deploy(fixture!));
 		const firstPlan = first.result.events.find(event => event.type === 'plan')!;
 		changeInstanceFile(fixture, `change for ${count} hosts`);
@@ -188,8 +196,12 @@ async function round(count: number, anchors: boolean): Promise<Round> {
 		const switches = [...stepTimes(change.result, 'switch').values()].map(time => time.end);
 		const fullInstance = JSON.parse(readFileSync(path.join(fixture.home, 'deploy-cache', `${changePlan.instanceRelease}.json`), 'utf8')) as {fullBytes: number};
 		const fullAmpify = JSON.parse(readFileSync(path.join(fixture.home, 'deploy-cache', `${changePlan.ampifyRelease}.json`), 'utf8')) as {fullBytes: number};
+		const fates = change.result.events.filter(event => event.type === 'daemon').map(event => String(event['state']));
 		const result: Round = {
+			kind,
 			hosts: count,
+			kept: fates.filter(fate => fate === 'kept').length,
+			restarted: fates.filter(fate => fate === 'restarted' || fate === 'restarted-in-turn').length,
 			firstMs: first.ms,
 			firstBytes: bytesSent(first.result),
 			changeMs: change.ms,
@@ -214,37 +226,48 @@ async function round(count: number, anchors: boolean): Promise<Round> {
 	}
 }
 
+function title(round: Round): string {
+	return round.kind === 'trio' ? 'one instance over 3 hosts' : `${round.hosts} hosts, each a whole instance`;
+}
+
 function print(rounds: Round[]): void {
-	const three = rounds[0]!;
 	const lines: string[] = [];
 	const row = (what: string, value: string, target = '', ok?: boolean): void => {
 		lines.push(`${what.padEnd(46)} ${value.padStart(16)}   ${target}${ok === undefined ? '' : ok ? '  ok' : '  MISSED'}`);
 	};
-	lines.push(`deploy benchmark (${three.hosts} hosts, each a whole instance in its own network namespace)`);
-	row('first deploy: time', `${three.firstMs} ms`);
-	row('first deploy: bytes sent (all hosts)', `${three.firstBytes}`);
-	row('one-file change: time', `${three.changeMs} ms`, three.pm2Ms ? `≤ 0.5 × pm2 (${three.pm2Ms} ms)` : '', three.pm2Ms ? three.changeMs <= 0.5 * three.pm2Ms : undefined);
-	row('one-file change: bytes sent per host', `${Math.round(three.changeBytes / three.hosts)}`, `≤ rsync (${three.rsyncBytes}) and ≤ 2% of full (${three.fullBytes})`, three.rsyncBytes !== undefined ? three.changeBytes / three.hosts <= three.rsyncBytes && three.changeBytes / three.hosts <= 0.02 * three.fullBytes : undefined);
-	row('placeholder per host (engine: on → off)', three.placeholderMs.map(ms => `${ms}`).join(' / ') + ' ms', '≤ 2000 ms', three.placeholderMs.every(ms => ms <= 2000));
-	row('placeholder per host (client: first → last 503)', three.clientPlaceholderMs.map(ms => `${ms}`).join(' / ') + ' ms');
-	row('switch skew between hosts', `${three.switchSkewMs} ms`, '≤ 200 ms', three.switchSkewMs <= 200);
-	const errors = [...three.counts.values()].reduce((sum, counts) => sum + counts.errors, 0);
-	row('client errors (connection error or 502)', `${errors}`, '0', errors === 0);
-	for (const [address, counts] of three.counts) row(`  client answers from ${address}`, [...counts.byStatus].map(([status, n]) => `${status}×${n}`).join(' '));
-	for (const more of rounds.slice(1)) {
-		row(`${more.hosts} hosts: first deploy / change`, `${more.firstMs} / ${more.changeMs} ms`, `3 hosts: ${three.firstMs} / ${three.changeMs} ms`);
-		row(`${more.hosts} hosts: switch skew, placeholder max`, `${more.switchSkewMs} / ${Math.max(...more.placeholderMs)} ms`);
+	const detailed = rounds.filter(each => each.pm2Ms !== undefined);
+	for (const three of detailed) {
+		lines.push(`deploy benchmark: ${title(three)} (each host in its own network namespace)`);
+		row('first deploy: time', `${three.firstMs} ms`, `pm2 deploy of the same change: ${three.pm2Ms} ms`);
+		row('first deploy: bytes sent (all hosts)', `${three.firstBytes}`);
+		row('one-file change: time', `${three.changeMs} ms`, `≤ 0.5 × pm2 (${three.pm2Ms} ms); ${(three.changeMs / three.pm2Ms!).toFixed(2)}×`, three.changeMs <= 0.5 * three.pm2Ms!);
+		row('one-file change: bytes sent per host', `${Math.round(three.changeBytes / three.hosts)}`, `≤ rsync (${three.rsyncBytes}) and ≤ 2% of full (${three.fullBytes})`, three.rsyncBytes !== undefined ? three.changeBytes / three.hosts <= three.rsyncBytes && three.changeBytes / three.hosts <= 0.02 * three.fullBytes : undefined);
+		row('placeholder per host (engine: on → off)', three.placeholderMs.map(ms => `${ms}`).join(' / ') + ' ms', '≤ 2000 ms', three.placeholderMs.every(ms => ms <= 2000));
+		row('placeholder per host (client: first → last 503)', three.clientPlaceholderMs.map(ms => `${ms}`).join(' / ') + ' ms');
+		row('switch skew between hosts', `${three.switchSkewMs} ms`, '≤ 200 ms', three.switchSkewMs <= 200);
+		row('daemons that keep state: kept / restarted', `${three.kept} / ${three.restarted}`, 'one-file change: none restarted', three.restarted === 0);
+		const errors = [...three.counts.values()].reduce((sum, counts) => sum + counts.errors, 0);
+		row('client errors (connection error or 502)', `${errors}`, '0', errors === 0);
+		for (const [address, counts] of three.counts) row(`  client answers from ${address}`, [...counts.byStatus].map(([status, n]) => `${status}×${n}`).join(' '));
+	}
+	const base = detailed.find(each => each.kind === 'single') ?? rounds[0]!;
+	for (const more of rounds.filter(each => each.pm2Ms === undefined)) {
+		row(`${title(more)}: first deploy / change`, `${more.firstMs} / ${more.changeMs} ms`, `${title(base)}: ${base.firstMs} / ${base.changeMs} ms`);
+		row(`${title(more)}: switch skew, placeholder max`, `${more.switchSkewMs} / ${Math.max(...more.placeholderMs)} ms`);
 		const moreErrors = [...more.counts.values()].reduce((sum, counts) => sum + counts.errors, 0);
-		row(`${more.hosts} hosts: client errors`, `${moreErrors}`, '0', moreErrors === 0);
+		row(`${title(more)}: client errors`, `${moreErrors}`, '0', moreErrors === 0);
 	}
 	process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-// DEPLOY_BENCH_HOSTS picks the rounds (default "3,10"); anchors run with the first. Each round's
-// figures are printed as soon as they are in.
-const counts = (process.env['DEPLOY_BENCH_HOSTS'] ?? '3,10').split(',').map(Number).filter(count => count > 0);
+// DEPLOY_BENCH_HOSTS picks the rounds (default "3,trio,10"): a number of hosts each running a whole
+// instance, or `trio` for one instance over three hosts. Anchors (pm2 deploy, rsync) run with the first
+// round and with trio. Each round's figures are printed as soon as they are in.
+const wanted = (process.env['DEPLOY_BENCH_HOSTS'] ?? '3,trio,10').split(',').map(entry => entry.trim()).filter(Boolean);
 const rounds: Round[] = [];
-for (const [index, count] of counts.entries()) {
-	rounds.push(await round(count, index === 0));
+for (const [index, entry] of wanted.entries()) {
+	const count = entry === 'trio' ? 3 : Number(entry);
+	if (!(count > 0)) throw new Error(`DEPLOY_BENCH_HOSTS: "${entry}" is neither a number of hosts nor trio`);
+	rounds.push(await round(entry === 'trio' ? 'trio' : 'single', count, index === 0 || entry === 'trio'));
 	print(rounds);
 }

@@ -64,7 +64,8 @@ export function buildProgram(): Command {
 			.option('--server', 'start only redis, ampnode and nginx, against the addresses in amprun.yaml', false)
 			.option('--as <HOST>', 'which host of amprun.yaml hosts: this machine is (default: the one with an address of this machine)')
 			.option('--tail <N>', 'with logs: how many lines', '50')
-			.option('--follow', 'with logs: keep printing new lines', false),
+			.option('--follow', 'with logs: keep printing new lines', false)
+			.option('--keep <DAEMONS>', 'with stop: leave these daemons (comma-separated) running for the next run to adopt'),
 	).action(async (name: string, action: string | undefined, daemon: string | undefined, options: Record<string, unknown>) => {
 		const {runCommand} = await import('./commands/run.js');
 		process.exitCode = await runCommand(name, action, daemon, options);
@@ -107,9 +108,12 @@ export function buildProgram(): Command {
 	program
 		.command('remote', {hidden: true})
 		.description('steps a deploy runs on a host with the release it unpacked there')
-		.argument('<STEP>', 'prepare-instance')
+		.argument('<STEP>', 'prepare-instance, daemons or restart-keyspace')
 		.argument('<DIRECTORY>', 'the unpacked instance release')
-		.requiredOption('--amprun-root <DIR>', 'the amprun root on this host')
+		.option('--amprun-root <DIR>', 'prepare-instance: the amprun root on this host')
+		.option('--lives-at <DIR>', 'the path the daemons are given for the instance once it is switched to (the dist/instance link)')
+		.option('--server', 'daemons: the host runs as with run --server', false)
+		.option('--timeout-ms <MS>', 'restart-keyspace: how long the member may take to be healthy again', '60000')
 		.action(async (step: string, directory: string, options: Record<string, unknown>) => {
 			const {remoteCommand} = await import('./commands/remote.js');
 			process.exitCode = await remoteCommand(step, directory, options);

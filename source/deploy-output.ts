@@ -15,7 +15,7 @@ import type {BatchOutput} from './output.js';
 export interface DeployRecord {
 	/** The deploy's id (from the plan; null before it). */
 	deploy: string | null;
-	type: 'build' | 'plan' | 'phase' | 'step-start' | 'step-end' | 'output' | 'host-state' | 'end';
+	type: 'build' | 'plan' | 'phase' | 'step-start' | 'step-end' | 'output' | 'host-state' | 'daemon' | 'end';
 	host: string | null;
 	step: DeployStep | null;
 	/** `running` (step-start), `ok`/`failed` (step-end), a host state (host-state), a phase (phase, end). */
@@ -68,6 +68,8 @@ export function deployRecord(event: DeployEvent, deployId: string | null): Deplo
 			return {deploy: deployId, type: 'output', ...blank, host: event.host, step: event.step, line: event.line};
 		case 'host-state':
 			return {deploy: deployId, type: 'host-state', ...blank, host: event.host, state: event.state};
+		case 'daemon':
+			return {deploy: deployId, type: 'daemon', ...blank, host: event.host, step: event.step, state: event.fate, daemon: event.daemon, ...(event.pid === undefined ? {} : {pid: event.pid}), line: event.line};
 		case 'deploy-end':
 			return {
 				deploy: deployId,
@@ -153,6 +155,8 @@ export class DeployPrinter {
 				return this.stepLines(event);
 			case 'host-state':
 				return statesToPrint.has(event.state) ? [`${this.pad(event.host)} ${event.state}`] : [];
+			case 'daemon':
+				return [`${this.pad(event.host)} ${event.line}`];
 			case 'deploy-end':
 				return this.summaryLines(event);
 		}

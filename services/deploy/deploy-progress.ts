@@ -107,6 +107,7 @@ export function foldDeployEvent<P extends DeployProgress>(progress: P, event: De
 				return {...ended, state: 'failed', error: {step: event.step, message: event.error ?? `${event.step} failed`, output: host.output}};
 			});
 		case 'host-output':
+		case 'daemon':
 			return updateHost(progress, event.host, host => {
 				const line = options.keepLine ? options.keepLine(event.line) : event.line;
 				const limit = Math.max(1, progress.outputLimit);

@@ -17,7 +17,7 @@ import {healthUrlOf, waitForHealthy} from './health.js';
 import {linkHosts} from './host-link.js';
 import {redactSecrets} from './redact.js';
 import {buildAmpifyRelease, buildInstanceRelease, cachedRelease, patchBetween, type BuildStep, type BuiltRelease} from './release.js';
-import type {CurrentRecord, HostStatus, LockRecord, MadeByDeploy} from './remote-agent.js';
+import type {CurrentRecord, HostStatus, LockRecord, MadeByDeploy, StopOldResult} from './remote-agent.js';
 import {isAlive} from '../supervisor/proc.js';
 
 export interface DeployOptions {
@@ -78,6 +78,8 @@ interface HostRun {
 	rollbackErrors: string[];
 	placeholderOn: boolean;
 	stoppedOld: boolean;
+	/** Its keyspace member's config changed: kept running through the switch, restarted after start-new, one host at a time. */
+	rollKeyspace: boolean;
 	switched: boolean;
 	state: HostState;
 	stepMs: Partial<Record<DeployStep, number>>;
@@ -165,6 +167,10 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		note(host.label, step, line);
 		emit({type: 'host-output', host: host.label, step, line});
 	};
+	const daemonEvent = (host: HostRun, step: DeployStep, daemon: string, fate: Extract<DeployEvent, {type: 'daemon'}>['fate'], line: string, pid?: number): void => {
+		note(host.label, step, line);
+		emit({type: 'daemon', host: host.label, step, daemon, fate, ...(pid === undefined ? {} : {pid}), line});
+	};
 	const setState = (host: HostRun, state: HostState): void => {
 		if (host.state === state) return;
 		host.state = state;
@@ -181,7 +187,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 	const missing = (options.only ?? []).filter(target => !config.hosts.some(host => host.target === target));
 	const hosts: HostRun[] = [...selected]
 		.sort((a, b) => a.target.localeCompare(b.target))
-		.map(host => ({config: host, label: host.target, transfers: [], made: {releases: [], tarballs: [], files: []}, lockTaken: false, lockLeft: false, rollbackErrors: [], placeholderOn: false, stoppedOld: false, switched: false, state: 'waiting', stepMs: {}}));
+		.map(host => ({config: host, label: host.target, transfers: [], made: {releases: [], tarballs: [], files: []}, lockTaken: false, lockLeft: false, rollbackErrors: [], placeholderOn: false, stoppedOld: false, rollKeyspace: false, switched: false, state: 'waiting', stepMs: {}}));
 
 	let instanceConfig: InstanceConfig;
 	let ampify: BuiltRelease | undefined;
@@ -349,6 +355,39 @@ export function runDeploy(options: DeployOptions): DeployRun {
 	});
 
 	/**
+	 * Stops what the release `to` changes (stateless daemons always; daemons that keep state only when
+	 * their files or config changed) and keeps the rest running for the new supervisor to adopt.
+	 */
+	const stopOld = async (host: HostRun, step: DeployStep, to: CurrentRecord | undefined, abortable = true): Promise<void> => {
+		const result = await call<StopOldResult>(host, step, 'stop-old', to ? {to} : {}, {abortable});
+		host.rollKeyspace = result.rollKeyspace === true;
+		const words = {
+			kept: (pid?: number) => `kept running (pid ${pid ?? '?'}): its files and config did not change`,
+			restarted: () => 'restarted (config changed)',
+			'restart-later': () => 'keeps running for now: its config changed; restarted after start-new, one member at a time',
+		};
+		for (const daemon of result.daemons ?? []) daemonEvent(host, step, daemon.label, daemon.fate, `${daemon.label} ${words[daemon.fate](daemon.pid)}`, daemon.pid);
+	};
+
+	/** Keyspace members restart one at a time across hosts: each is healthy, with a quorum, before the next stops. */
+	let memberRestarts: Promise<unknown> = Promise.resolve();
+	const oneMemberAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+		const next = memberRestarts.then(work, work);
+		memberRestarts = next.catch(() => {});
+		return next;
+	};
+
+	/** `ampzero run` of the release now current; then, when its keyspace member's config changed, that member's restart in turn. */
+	const startNew = async (host: HostRun, step: DeployStep, abortable = true): Promise<void> => {
+		await call(host, step, 'start-new', {adoptChanged: host.rollKeyspace ? ['keyspace'] : []}, {abortable});
+		if (!host.rollKeyspace) return;
+		const member = host.entry?.keyspace === undefined ? 'keyspace' : `keyspace-${host.entry.keyspace}`;
+		const restarted = await oneMemberAtATime(() => call<{before?: number; after: number; ms: number}>(host, step, 'restart-keyspace', {}, {abortable}));
+		host.rollKeyspace = false;
+		daemonEvent(host, step, member, 'restarted-in-turn', `${member} restarted (config changed) in ${restarted.ms} ms, pid ${restarted.before ?? '?'} → ${restarted.after}; the cluster kept its quorum`, restarted.after);
+	};
+
+	/**
 	 * Puts a host back as it was before this deploy. Nothing is touched on a host whose lock this deploy
 	 * does not hold. Every failure is kept in `rollbackErrors` (and shown); the host's state says whether it worked.
 	 */
@@ -371,16 +410,19 @@ export function runDeploy(options: DeployOptions): DeployRun {
 			return;
 		}
 		if (host.state !== 'failed') setState(host, 'rolling-back');
+		const wasSwitched = host.switched;
 		if (host.switched) {
 			await attempt('placeholder on', () => call(host, step, 'placeholder', {on: true}, {abortable: false}));
-			await attempt('stopped the new release', () => call(host, step, 'stop-old', {}, {abortable: false}));
+			await attempt('stopped the new release', () => stopOld(host, step, before, false));
 			await attempt(before ? `switched back to ${before.ampify} ${before.instance}` : 'removed the new release links', () => call(host, step, 'switch', {to: before ?? null, previous: host.status?.previous ?? null}, {abortable: false}));
 			if (before) await attempt('nginx upgraded onto the old config', () => call(host, step, 'nginx-upgrade', {}, {abortable: false}));
 			host.switched = false;
 			host.stoppedOld = true;
 		}
+		// Never switched: what still runs is the old release's own, which its supervisor adopts as it is.
+		if (!wasSwitched) host.rollKeyspace = false;
 		let restarted = false;
-		if (host.stoppedOld && before) restarted = await attempt(`started ${before.ampify} ${before.instance} again`, () => call(host, step, 'start-new', {}, {abortable: false}));
+		if (host.stoppedOld && before) restarted = await attempt(`started ${before.ampify} ${before.instance} again`, () => startNew(host, step, false));
 		if (host.placeholderOn || host.stoppedOld) await attempt('placeholder off', () => call(host, step, 'placeholder', {on: false}, {abortable: false}));
 		if (restarted || (host.placeholderOn && before)) {
 			// The old release must answer as it did before the deploy: asked as a client would.
@@ -638,7 +680,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 			}],
 			['stop-old', async host => {
 				host.stoppedOld = true;
-				await call(host, 'stop-old', 'stop-old', {});
+				await stopOld(host, 'stop-old', options.rollback ? host.status?.previous : current());
 			}],
 		);
 		if (!options.rollback) stepsBefore.unshift(['pre-deploy', async () => {}]);
@@ -662,7 +704,7 @@ export function runDeploy(options: DeployOptions): DeployRun {
 				await call(host, 'nginx-upgrade', 'nginx-upgrade', {});
 			}],
 			['start-new', async host => {
-				await call(host, 'start-new', 'start-new', {});
+				await startNew(host, 'start-new');
 			}],
 			['health-check', async host => {
 				const url = healthUrl(host);

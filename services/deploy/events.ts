@@ -84,6 +84,13 @@ export type DeployEvent =
 	/** A line of output of the step running on a host (remote command output, retries, notes). */
 	| {type: 'host-output'; host: string; step: DeployStep; line: string}
 	| {type: 'host-state'; host: string; state: HostState}
+	/**
+	 * What a deploy did with one of a host's daemons that keep state: `kept` running (its files and config
+	 * did not change; the new supervisor adopted it), `restarted` (they changed), `restart-later` (a keyspace
+	 * member whose config changed: kept through the switch), `restarted-in-turn` (that member restarted after
+	 * start-new, one host at a time, the cluster's quorum kept). `line` says it in words.
+	 */
+	| {type: 'daemon'; host: string; step: DeployStep; daemon: string; fate: 'kept' | 'restarted' | 'restart-later' | 'restarted-in-turn'; pid?: number; line: string}
 	/** Last event. `hosts` gives each host's result and per-step timings. */
 	| {
 			type: 'deploy-end';

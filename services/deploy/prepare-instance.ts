@@ -31,15 +31,18 @@ export const deployedFrontendAddress = '0.0.0.0';
 /**
  * Makes an unpacked instance release right for the host it landed on: its amprun root becomes
  * `<root>/var`, every generated file that names a path is made again for this host's paths
- * (the release's own directory, this ampzero release's daemons), the frontend listens where clients
+ * (the instance where the daemons find it, this ampzero release's daemons), the frontend listens where clients
  * reach it, and the release is made private as init makes an instance (the directory 0700, every
  * secret 0600). The user's own files stay as committed.
  */
-export async function prepareInstanceRelease(instanceDirectory: string, amprunRoot: string): Promise<string[]> {
+export async function prepareInstanceRelease(instanceDirectory: string, amprunRoot: string, livesAt = instanceDirectory): Promise<string[]> {
 	const committed = await loadInstanceConfig(instanceDirectory);
 	const frontendAddress = committed.frontendAddress ?? deployedFrontendAddress;
 	const config = {...committed, amprunRoot, frontendAddress};
-	const plans = generatedFilePlans(config, instanceDirectory).filter(plan => hostSpecificFiles.has(plan.path) || hostNginxConfig.test(plan.path));
+	// The files name the instance where the daemons find it (`dist/instance`, the link to the current
+	// release): a daemon kept running across a deploy reads the same files through it (its fingerprint
+	// says they did not change), and no file names a release directory that a later deploy removes.
+	const plans = generatedFilePlans(config, livesAt).filter(plan => hostSpecificFiles.has(plan.path) || hostNginxConfig.test(plan.path));
 	const changed = await applyPlans(instanceDirectory, plans);
 	await makeInstancePrivate(instanceDirectory, {git: false});
 	return changed;

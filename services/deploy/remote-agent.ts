@@ -242,6 +242,43 @@ function run(command: string, args: string[], options: {cwd?: string; env?: Node
 	});
 }
 
+/** Runs one of the release's `ampzero remote` steps, which prints one JSON line; its stderr lines are passed on. */
+function runForJson<T>(command: string, args: string[], options: {env?: NodeJS.ProcessEnv; say?: Say; timeoutMs?: number}): Promise<T> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(command, args, {env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']});
+		const say = options.say ?? noSay;
+		let stdout = '';
+		const tail: string[] = [];
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+		child.stderr.on('data', (chunk: Buffer) => {
+			for (const line of chunk.toString('utf8').split('\n')) {
+				if (line.trim() === '') continue;
+				say(line);
+				tail.push(line);
+				if (tail.length > 5) tail.shift();
+			}
+		});
+		const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
+		child.on('error', error => {
+			if (timer) clearTimeout(timer);
+			reject(new Error(`${command}: ${error.message}`));
+		});
+		child.on('close', (code, signal) => {
+			if (timer) clearTimeout(timer);
+			const last = stdout.trim().split('\n').pop() ?? '';
+			if (code !== 0) {
+				reject(new Error(`ampzero ${args.slice(1, 3).join(' ')} exited ${signal ?? code}${tail.length > 0 ? `: ${tail.slice(-3).join(' | ')}` : ''}`));
+				return;
+			}
+			try {
+				resolve(JSON.parse(last) as T);
+			} catch {
+				reject(new Error(`ampzero ${args.slice(1, 3).join(' ')} printed no JSON: ${last.slice(0, 200)}`));
+			}
+		});
+	});
+}
+
 export interface UnpackRequest {
 	release: string;
 	/** The received file under patches/, or none when the tarball is already there. */
@@ -352,11 +389,28 @@ export function switchRelease(root: string, to: CurrentRecord | null, previous: 
 	writeAtomically(path.join(dist, '.current'), formatCurrent(to));
 }
 
-/** Removes every release, tarball and received file not named in `keep`. */
-export function cleanUp(root: string, keep: string[]): {removed: string[]} {
+/** Release directories that a running daemon of the instance was started from (a daemon a deploy kept running may be older than the previous release). */
+function releasesInUse(root: string, name: string | undefined): string[] {
+	if (!name) return [];
+	const pids = path.join(root, 'var', name, 'pids');
+	const used: string[] = [];
+	for (const entry of safeList(pids)) {
+		try {
+			const [pidLine, , argvLine] = readFileSync(path.join(pids, entry), 'utf8').split('\n');
+			if (!processAlive(Number(pidLine))) continue;
+			for (const match of (argvLine ?? '').matchAll(/\/((?:ampify|instance)-[0-9a-f]{10})(?=\/|")/g)) used.push(match[1]!);
+		} catch {
+			// gone meanwhile
+		}
+	}
+	return used;
+}
+
+/** Removes every release, tarball and received file not named in `keep`, but releases a running daemon was started from. */
+export function cleanUp(root: string, keep: string[], name?: string): {removed: string[]} {
 	const dist = distDirectory(root);
 	const patches = patchesDirectory(root);
-	const wanted = new Set(keep);
+	const wanted = new Set([...keep, ...releasesInUse(root, name)]);
 	const removed: string[] = [];
 	for (const entry of safeList(dist)) {
 		const release = /^(ampify|instance)-[0-9a-f]{10}$/.test(entry) ? entry : /^\.((?:ampify|instance)-[0-9a-f]{10})\.\d+\.unpacking$/.exec(entry)?.[1];
@@ -492,17 +546,79 @@ function supervisorRunning(target: InstanceOnHost): boolean {
 	return readPid(path.join(runDirectory(target), 'supervisor.pid')) !== undefined;
 }
 
+/** A daemon that keeps state, as the release about to run compares with what runs (see `ampzero remote daemons`). */
+interface StatefulDaemon {
+	name: string;
+	label: string;
+	check: 'adoptable' | 'changed' | 'not-running';
+	pid?: number;
+	fingerprinted: boolean;
+}
+
+/** What stop-old did with the daemons that keep state: kept running, or stopped to be started anew. */
+export interface StopOldResult {
+	stopped: boolean;
+	bridge?: number;
+	/** What became of each daemon that keeps state: kept running for the new supervisor to adopt, stopped to start anew, or kept to be restarted later. */
+	daemons?: Array<{name: string; label: string; fate: 'kept' | 'restarted' | 'restart-later'; pid?: number}>;
+	/** This host's keyspace member changed: it keeps running now, and the deploy restarts it later, one host at a time. */
+	rollKeyspace?: boolean;
+}
+
+/**
+ * Which daemons that keep state go on running across the switch to `to`: those the release runs
+ * exactly as they run now (the release's own ampzero compares their fingerprints). A keyspace member
+ * of a three-member cluster whose config changed keeps running too: the deploy restarts it later, one
+ * host at a time, so that the cluster keeps its quorum.
+ */
+async function plannedKeep(target: InstanceOnHost, to: CurrentRecord, say: Say): Promise<{keep: StatefulDaemon[]; restart: StatefulDaemon[]; rollKeyspace: boolean}> {
+	const dist = distDirectory(target.root);
+	const ampify = path.join(dist, safeName(to.ampify), 'bin', 'ampzero');
+	const args = [ampify, 'remote', 'daemons', path.join(dist, safeName(to.instance)), '--lives-at', instanceOf(target), ...(target.setup === 'server' ? ['--server'] : [])];
+	let daemons: StatefulDaemon[];
+	try {
+		({daemons} = await runForJson<{daemons: StatefulDaemon[]}>(process.execPath, args, {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)}));
+	} catch (error) {
+		// A release from before fingerprints cannot say: everything stops and starts, as it did then.
+		say(`cannot compare the daemons that keep state with ${to.ampify} (${error instanceof Error ? error.message : String(error)}): every daemon restarts`);
+		return {keep: [], restart: [], rollKeyspace: false};
+	}
+	const keep: StatefulDaemon[] = [];
+	const restart: StatefulDaemon[] = [];
+	let rollKeyspace = false;
+	for (const daemon of daemons) {
+		if (daemon.check === 'adoptable') keep.push(daemon);
+		else if (daemon.check === 'changed' && daemon.name === 'keyspace' && target.as && daemon.fingerprinted) {
+			keep.push(daemon);
+			rollKeyspace = true;
+		} else if (daemon.check === 'changed') restart.push(daemon);
+	}
+	return {keep, restart, rollKeyspace};
+}
+
 /**
  * Stops the running release but keeps the frontend answering: a second nginx (the bridge, same
  * config, listening with reuseport beside the instance's own) takes over the placeholder page,
- * then `ampzero run … stop` of the current release stops every daemon, its nginx included.
+ * then `ampzero run … stop` of the current release stops every daemon, its nginx included, but
+ * the daemons that keep state and that the release `to` runs unchanged: they go on serving, and
+ * the new release's supervisor adopts them.
  */
-export async function stopOld(target: InstanceOnHost, say: Say = noSay): Promise<{stopped: boolean; bridge?: number}> {
+export async function stopOld(target: InstanceOnHost, say: Say = noSay, to?: CurrentRecord): Promise<StopOldResult> {
 	if (!existsSync(path.join(distDirectory(target.root), '.current'))) return {stopped: false};
 	let bridge: number | undefined;
 	if (supervisorRunning(target)) bridge = await startBridge(target, say);
-	await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch'], {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
-	return {stopped: true, ...(bridge ? {bridge} : {})};
+	const plan = to ? await plannedKeep(target, to, say) : {keep: [], restart: [], rollKeyspace: false};
+	const keep = plan.keep.map(daemon => daemon.name);
+	await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch', ...(keep.length > 0 ? ['--keep', keep.join(',')] : [])], {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
+	return {
+		stopped: true,
+		...(bridge ? {bridge} : {}),
+		daemons: [
+			...plan.keep.map(daemon => ({name: daemon.name, label: daemon.label, fate: daemon.check === 'adoptable' ? ('kept' as const) : ('restart-later' as const), ...(daemon.pid === undefined ? {} : {pid: daemon.pid})})),
+			...plan.restart.map(daemon => ({name: daemon.name, label: daemon.label, fate: 'restarted' as const})),
+		],
+		...(plan.rollKeyspace ? {rollKeyspace: true} : {}),
+	};
 }
 
 /**
@@ -558,14 +674,23 @@ export async function nginxUpgrade(target: InstanceOnHost, say: Say = noSay): Pr
 	return {upgraded: true};
 }
 
-/** `ampzero run` of the (new) current release; once it is up, the bridge nginx quits gracefully. */
-export async function startNew(target: InstanceOnHost, say: Say = noSay): Promise<void> {
+/**
+ * `ampzero run` of the (new) current release, which adopts the daemons stop-old kept running; once it
+ * is up, the bridge nginx quits gracefully. `adoptChanged`: daemons it adopts although their config
+ * changed (a keyspace member the deploy restarts afterwards, one host at a time).
+ */
+export async function startNew(target: InstanceOnHost, say: Say = noSay, adoptChanged: string[] = []): Promise<void> {
 	if (supervisorRunning(target)) await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch'], {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
 	const args = [ampzeroOf(target), 'run', instanceOf(target), '--batch', '--no-nat-bypass'];
 	if (target.embeddedHub) args.push('--no-hub');
 	if (target.setup === 'server') args.push('--server');
-	await run(process.execPath, args, {say, timeoutMs: target.timeoutMs, env: runEnvironment(target, {AMPZERO_FRONTEND_HANDOFF: '1'})});
+	await run(process.execPath, args, {say, timeoutMs: target.timeoutMs, env: runEnvironment(target, {AMPZERO_FRONTEND_HANDOFF: '1', ...(adoptChanged.length > 0 ? {AMPZERO_ADOPT_CHANGED: adoptChanged.join(',')} : {})})});
 	await stopBridge(target, say);
+}
+
+/** Restarts this host's keyspace member under the running supervisor and waits until the cluster has its quorum again. */
+export async function restartKeyspace(target: InstanceOnHost, say: Say = noSay): Promise<{before?: number; after: number; ms: number}> {
+	return runForJson(process.execPath, [ampzeroOf(target), 'remote', 'restart-keyspace', instanceOf(target), '--timeout-ms', String(Math.max(10_000, target.timeoutMs - 5000))], {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
 }
 
 export async function stopBridge(target: InstanceOnHost, say: Say = noSay): Promise<void> {
@@ -598,7 +723,7 @@ export async function setUp(target: InstanceOnHost, releases: CurrentRecord, say
 		if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
 	}
 	await run('bash', [path.join(ampify, 'bin', 'setup'), '--release'], {cwd: ampify, say, timeoutMs: target.timeoutMs});
-	await run(process.execPath, [path.join(ampify, 'bin', 'ampzero'), 'remote', 'prepare-instance', path.join(dist, safeName(releases.instance)), '--amprun-root', path.join(target.root, 'var')], {say, timeoutMs: target.timeoutMs});
+	await run(process.execPath, [path.join(ampify, 'bin', 'ampzero'), 'remote', 'prepare-instance', path.join(dist, safeName(releases.instance)), '--amprun-root', path.join(target.root, 'var'), '--lives-at', instanceOf(target)], {say, timeoutMs: target.timeoutMs});
 	return {rebuilt};
 }
 
@@ -673,20 +798,22 @@ export async function runAgentStep(step: string, request: Record<string, unknown
 			placeholder(target, Boolean(request['on']));
 			return {};
 		case 'stop-old':
-			return stopOld(target, say);
+			return stopOld(target, say, (request['to'] ?? undefined) as CurrentRecord | undefined);
 		case 'switch':
 			switchRelease(root, (request['to'] ?? null) as CurrentRecord | null, (request['previous'] ?? null) as CurrentRecord | null);
 			return hostStatus(root);
 		case 'nginx-upgrade':
 			return nginxUpgrade(target, say);
 		case 'start-new':
-			await startNew(target, say);
+			await startNew(target, say, Array.isArray(request['adoptChanged']) ? (request['adoptChanged'] as unknown[]).filter((name): name is string => typeof name === 'string' && /^[a-z][a-z0-9-]*$/.test(name)) : []);
 			return {};
+		case 'restart-keyspace':
+			return restartKeyspace(target, say);
 		case 'stop-bridge':
 			await stopBridge(target, say);
 			return {};
 		case 'clean-up':
-			return cleanUp(root, request['keep'] as string[]);
+			return cleanUp(root, request['keep'] as string[], target.name || undefined);
 		case 'discard':
 			return discard(root, request['made'] as MadeByDeploy);
 		case 'install-key': {

@@ -77,7 +77,8 @@ export type SupervisorCommand =
 	| {type: 'stop'; daemon: string}
 	| {type: 'restart'; daemon: string}
 	| {type: 'start'; daemon: string}
-	| {type: 'stop-all'}
+	/** `keep`: daemons left running for the next supervisor to adopt (`run NAME stop --keep`). */
+	| {type: 'stop-all'; keep?: string[]}
 	| {type: 'quit-all'};
 
 /** A live link to a supervisor, in-process (--no-daemon) or over its Unix socket. */

@@ -149,7 +149,7 @@ export class ManagedDaemon {
 			this.status.pid = child.pid;
 			this.status.startedAt = Date.now();
 			try {
-				writePidFile(this.files.pids, this.spec.name, child.pid, this.argv, {restarts: this.status.restarts, startedAt: this.status.startedAt});
+				writePidFile(this.files.pids, this.spec.name, child.pid, this.argv, {restarts: this.status.restarts, startedAt: this.status.startedAt, ...(this.spec.fingerprint ? {fingerprint: this.spec.fingerprint} : {})});
 			} catch {
 				// A full disk: the daemon runs all the same, and its process group is still known to this supervisor.
 			}
@@ -159,6 +159,20 @@ export class ManagedDaemon {
 	/** Resolves when the current process's `exit` event has been handled. */
 	whenExited(): Promise<void> {
 		return this.exited;
+	}
+
+	/**
+	 * Lets the process go on without this supervisor (a stop that keeps it for the next one): no
+	 * longer watched, its pid file left for the next supervisor to adopt it by.
+	 */
+	leave(): void {
+		this.generation++;
+		clearInterval(this.adoptedWatch);
+		this.adoptedWatch = undefined;
+		this.child?.removeAllListeners('exit');
+		this.child?.unref();
+		this.child = undefined;
+		this.adopted = false;
 	}
 
 	forgetProcess(): void {

@@ -15,13 +15,15 @@ export interface PidRecord {
 	restarts?: number;
 	/** When the supervisor saw it start (epoch ms): the uptime an adopting supervisor shows. */
 	startedAt?: number;
+	/** The spec's fingerprint when it was spawned (daemons that keep state). */
+	fingerprint?: string;
 }
 
 export function pidFile(pidsDirectory: string, daemon: string): string {
 	return path.join(pidsDirectory, `${daemon}.pid`);
 }
 
-export function writePidFile(pidsDirectory: string, daemon: string, pid: number, argv: string[], run: {restarts: number; startedAt: number} = {restarts: 0, startedAt: Date.now()}): void {
+export function writePidFile(pidsDirectory: string, daemon: string, pid: number, argv: string[], run: {restarts: number; startedAt: number; fingerprint?: string} = {restarts: 0, startedAt: Date.now()}): void {
 	mkdirSync(pidsDirectory, {recursive: true});
 	const startTime = processStat(pid)?.startTime ?? '';
 	writeFileSync(pidFile(pidsDirectory, daemon), `${pid}\n${startTime}\n${JSON.stringify(argv)}\n${JSON.stringify(run)}\n`);
@@ -55,11 +57,12 @@ export function readPidFiles(pidsDirectory: string): PidRecord[] {
 		} catch {
 			argv = [];
 		}
-		const run: {restarts?: number; startedAt?: number} = {};
+		const run: {restarts?: number; startedAt?: number; fingerprint?: string} = {};
 		try {
-			const extra = extraLine ? (JSON.parse(extraLine) as {restarts?: unknown; startedAt?: unknown}) : {};
+			const extra = extraLine ? (JSON.parse(extraLine) as {restarts?: unknown; startedAt?: unknown; fingerprint?: unknown}) : {};
 			if (Number.isInteger(extra.restarts)) run.restarts = extra.restarts as number;
 			if (Number.isInteger(extra.startedAt)) run.startedAt = extra.startedAt as number;
+			if (typeof extra.fingerprint === 'string') run.fingerprint = extra.fingerprint;
 		} catch {
 			// A pid file from before these were kept: the pid, start time and command still identify the process.
 		}
@@ -81,21 +84,40 @@ export function leftoverGroup(record: PidRecord): boolean {
 }
 
 /**
+ * A deployed release lives in `dist/ampify-<hash>` and `dist/instance-<hash>`, run through the links
+ * `dist/ampify` and `dist/instance`: a command line is compared with those names left out, and the
+ * fingerprint says whether what the daemon runs changed.
+ */
+export function withoutReleaseNames(text: string): string {
+	return text.replace(/\/(ampify|instance)-[0-9a-f]{10}(?=\/|$|[^0-9a-zA-Z])/g, '/$1');
+}
+
+/** How a running daemon compares with the spec a new supervisor would run it with. */
+export type AdoptionCheck = 'adoptable' | 'changed' | 'not-running';
+
+/**
  * May a new supervisor take over the process this record names, as the daemon `argv` describes?
  * Only when it is still that very process: alive, leading its own group, with the start time
  * recorded when it was spawned (a reused pid has another), and with the command line it was
  * spawned with; programs that rewrite their command line (nginx, redis) must still show their
- * program's name in it. And the daemon must be run the same way now (a changed config starts it anew).
+ * program's name in it. And the daemon must be run the same way now: the same command line (release
+ * directory names aside) and, for a daemon that keeps state, the same fingerprint (a changed config
+ * starts it anew, unless `evenIfChanged`).
  */
-export function adoptable(record: PidRecord, argv: readonly string[]): boolean {
-	if (record.startTime === undefined || record.argv.length === 0) return false;
-	if (JSON.stringify(record.argv) !== JSON.stringify(argv)) return false;
+export function adoptionCheck(record: PidRecord, argv: readonly string[], fingerprint?: string, evenIfChanged = false): AdoptionCheck {
+	if (record.startTime === undefined || record.argv.length === 0) return 'not-running';
 	const stat = processStat(record.pid);
-	if (!stat || stat.state === 'Z' || stat.pgid !== record.pid || stat.startTime !== record.startTime) return false;
+	if (!stat || stat.state === 'Z' || stat.pgid !== record.pid || stat.startTime !== record.startTime) return 'not-running';
 	const running = commandLine(record.pid);
-	if (!running || running.length === 0) return false;
-	if (JSON.stringify(running) === JSON.stringify(record.argv)) return true;
-	return running.join(' ').includes(path.basename(record.argv[0]!));
+	if (!running || running.length === 0) return 'not-running';
+	if (JSON.stringify(running) !== JSON.stringify(record.argv) && !running.join(' ').includes(path.basename(record.argv[0]!))) return 'not-running';
+	if (withoutReleaseNames(JSON.stringify(record.argv)) !== withoutReleaseNames(JSON.stringify(argv))) return 'changed';
+	if (fingerprint !== undefined && record.fingerprint !== fingerprint && !evenIfChanged) return 'changed';
+	return 'adoptable';
+}
+
+export function adoptable(record: PidRecord, argv: readonly string[], fingerprint?: string, evenIfChanged = false): boolean {
+	return adoptionCheck(record, argv, fingerprint, evenIfChanged) === 'adoptable';
 }
 
 /** When a process started, in epoch milliseconds (from its start time in clock ticks since boot). */
@@ -107,18 +129,20 @@ export function processStartedAt(pid: number): number | undefined {
 }
 
 /** The daemons of `specs` whose pid files name processes a new supervisor may adopt, by daemon name. */
-export function adoptableDaemons(pidsDirectory: string, specs: ReadonlyArray<{name: string; command: string; args: string[]}>): Map<string, PidRecord> {
+type AdoptionSpec = {name: string; command: string; args: string[]; fingerprint?: string; adoptEvenIfChanged?: boolean};
+
+export function adoptableDaemons(pidsDirectory: string, specs: readonly AdoptionSpec[]): Map<string, PidRecord> {
 	const records = new Map(readPidFiles(pidsDirectory).map(record => [record.daemon, record]));
 	const found = new Map<string, PidRecord>();
 	for (const spec of specs) {
 		const record = records.get(spec.name);
-		if (record && adoptable(record, [spec.command, ...spec.args])) found.set(spec.name, record);
+		if (record && adoptable(record, [spec.command, ...spec.args], spec.fingerprint, spec.adoptEvenIfChanged)) found.set(spec.name, record);
 	}
 	return found;
 }
 
 /** The process groups of `adoptableDaemons`: what ending a killed supervisor's leftovers must spare. */
-export function adoptableGroups(pidsDirectory: string, specs: ReadonlyArray<{name: string; command: string; args: string[]}>): Set<number> {
+export function adoptableGroups(pidsDirectory: string, specs: readonly AdoptionSpec[]): Set<number> {
 	return new Set([...adoptableDaemons(pidsDirectory, specs).values()].map(record => record.pid));
 }
 

@@ -5,6 +5,7 @@ import {builtinDaemons} from '../daemons/builtin.js';
 import {grantDaemonAccess} from '../daemons/daemon-access.js';
 import {daemonUser} from '../daemons/daemon-user.js';
 import {extraDaemons} from '../daemons/extra.js';
+import {withFingerprints} from '../daemons/fingerprint.js';
 import {remoteTargets} from '../daemons/remote.js';
 import {prepareRunDirectories} from '../daemons/prepare.js';
 import {frontendUrl} from '../config/urls.js';
@@ -13,13 +14,25 @@ import {dependencyLevels} from './topology.js';
 
 export {planFile, readPlan, supervisorLogFile, writePlan, type RunFlags, type RunPlan} from './plan-file.js';
 
+/**
+ * Set by a deploy for `run`: daemons whose config changed that the new supervisor still adopts, because
+ * the deploy restarts them itself, one host at a time (the keyspace members, keeping quorum).
+ */
+export const adoptChangedVariable = 'AMPZERO_ADOPT_CHANGED';
+
+function adoptChanged(): string[] {
+	return (process.env[adoptChangedVariable] ?? '').split(',').filter(Boolean);
+}
+
 export async function planRun(instanceDirectory: string, given: RunFlags): Promise<{config: InstanceConfig; plan: RunPlan}> {
 	const config = await loadRunConfig(instanceDirectory);
 	// A server host of `hosts:` runs as with --server (no NAT mapping either), flag or not.
 	const flags = config.placement?.host.server ? {...given, server: true} : given;
 	const user = daemonUser();
 	const extras = extraDaemons(config, instanceDirectory).map(spec => (user ? {...spec, user: {uid: user.uid, gid: user.gid}} : spec));
-	const specs = [...builtinDaemons(config, instanceDirectory, {server: flags.server, debug: flags.debug, ...(user ? {runAs: user} : {})}), ...extras];
+	const specs = withFingerprints([...builtinDaemons(config, instanceDirectory, {server: flags.server, debug: flags.debug, ...(user ? {runAs: user} : {})}), ...extras], {instanceDirectory}).map(spec =>
+		adoptChanged().includes(spec.name) ? {...spec, adoptEvenIfChanged: true} : spec,
+	);
 	dependencyLevels(specs);
 	await prepareRunDirectories(config);
 	if (user) await grantDaemonAccess(config, instanceDirectory, user);

@@ -40,4 +40,12 @@ export interface DaemonSpec {
 	/** Graceful stop signal (nginx: SIGQUIT); SIGKILL follows after `stopTimeoutMs`. */
 	stopSignal: NodeJS.Signals;
 	stopTimeoutMs: number;
+	/**
+	 * For a daemon that keeps state (keyspace, redis, logstore, zerodata, PostgreSQL): a hash of what it
+	 * runs (its config files and program, release directory names left out). Recorded in its pid file; a
+	 * later supervisor adopts the running process only while this is unchanged.
+	 */
+	fingerprint?: string;
+	/** Adopt the running process even though its fingerprint changed (a deploy then restarts it itself, when it can keep quorum). */
+	adoptEvenIfChanged?: boolean;
 }

@@ -235,7 +235,7 @@ export class Supervisor {
 	async handle(command: SupervisorCommand): Promise<void> {
 		switch (command.type) {
 			case 'stop-all':
-				return this.stopAll();
+				return this.stopAll(Array.isArray(command.keep) ? command.keep.filter(name => typeof name === 'string') : []);
 			case 'quit-all':
 				return this.quitAll();
 			default: {
@@ -254,12 +254,25 @@ export class Supervisor {
 		}
 	}
 
-	/** SIGTERM each group in reverse dependency order, SIGKILL after its timeout; resolves when no process is left. */
-	stopAll(): Promise<void> {
+	/**
+	 * SIGTERM each group in reverse dependency order, SIGKILL after its timeout; resolves when no process
+	 * is left. The daemons named in `keep` (a deploy keeps what it does not change) go on running, their
+	 * pid files left for the next supervisor to adopt them.
+	 */
+	stopAll(keep: readonly string[] = []): Promise<void> {
 		this.shutdown ??= this.shutDown('stopped', async () => {
+			const left: string[] = [];
 			for (const level of [...this.levels].reverse()) {
-				await Promise.all(level.map(name => this.stopDaemon(this.daemons.get(name)!)));
+				await Promise.all(
+					level.map(async name => {
+						const daemon = this.daemons.get(name)!;
+						if (!keep.includes(name) || daemon.pid === undefined) return this.stopDaemon(daemon);
+						left.push(`${name} (pid ${daemon.pid})`);
+						daemon.leave();
+					}),
+				);
 			}
+			if (left.length > 0) this.notice(`left running for the next supervisor to adopt: ${left.join(', ')}`);
 		});
 		return this.shutdown;
 	}

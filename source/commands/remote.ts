@@ -2,12 +2,31 @@ import path from 'node:path';
 import {prepareInstanceRelease} from '../../services/deploy/prepare-instance.js';
 import {UsageError} from '../../services/errors.js';
 
-/** `ampzero remote STEP …`: what a deploy asks of the ampzero release it just unpacked on a host. Hidden from --help. */
+const steps = ['prepare-instance', 'daemons', 'restart-keyspace'] as const;
+
+/**
+ * `ampzero remote STEP DIRECTORY …`: what a deploy asks of the ampzero release it unpacked on a host.
+ * Hidden from --help. Each prints one JSON line.
+ * - prepare-instance: make the unpacked instance release right for this host's paths.
+ * - daemons: how the daemons that keep state in that release compare with those running (kept or restarted).
+ * - restart-keyspace: restart this host's keyspace member and wait until the cluster has its quorum.
+ */
 export async function remoteCommand(step: string, argument: string, options: Record<string, unknown>): Promise<number> {
-	if (step !== 'prepare-instance') throw new UsageError(`unknown remote step "${step}"`);
-	const amprunRoot = options['amprunRoot'];
-	if (typeof amprunRoot !== 'string' || !amprunRoot.startsWith('/')) throw new UsageError('--amprun-root must be an absolute path');
-	const changed = await prepareInstanceRelease(path.resolve(argument), amprunRoot);
-	process.stdout.write(`${JSON.stringify({prepared: changed})}\n`);
+	if (!(steps as readonly string[]).includes(step)) throw new UsageError(`unknown remote step "${step}"`);
+	const directory = path.resolve(argument);
+	const livesAt = typeof options['livesAt'] === 'string' ? path.resolve(options['livesAt']) : directory;
+	let result: unknown;
+	if (step === 'prepare-instance') {
+		const amprunRoot = options['amprunRoot'];
+		if (typeof amprunRoot !== 'string' || !amprunRoot.startsWith('/')) throw new UsageError('--amprun-root must be an absolute path');
+		result = {prepared: await prepareInstanceRelease(directory, amprunRoot, livesAt)};
+	} else if (step === 'daemons') {
+		const {statefulDaemonStates} = await import('../../services/deploy/host-daemons.js');
+		result = {daemons: await statefulDaemonStates(directory, livesAt, Boolean(options['server']))};
+	} else {
+		const {restartKeyspaceMember} = await import('../../services/deploy/host-daemons.js');
+		result = await restartKeyspaceMember(directory, Number(options['timeoutMs'] ?? 60_000), line => process.stderr.write(`${line}\n`));
+	}
+	process.stdout.write(`${JSON.stringify(result)}\n`);
 	return 0;
 }

@@ -42,7 +42,7 @@ export async function runCommand(name: string, action: string | undefined, daemo
 			return start(instanceDirectory, config, paths, options, out);
 		case 'stop':
 		case 'quit':
-			return stop(config, paths, chosen, out);
+			return stop(config, paths, chosen, out, keptDaemons(options, chosen));
 		case 'status':
 			return status(config, instanceDirectory, paths, out);
 		case 'logs':
@@ -246,8 +246,15 @@ function printEvent(event: SupervisorEvent, out: BatchOutput): void {
 	}
 }
 
+/** `stop --keep keyspace,redis-data`: daemons left running for the next `run` to adopt. */
+function keptDaemons(options: Record<string, unknown>, action: 'stop' | 'quit'): string[] {
+	if (typeof options['keep'] !== 'string') return [];
+	if (action !== 'stop') throw new UsageError('--keep goes with stop only');
+	return options['keep'].split(',').map(name => name.trim()).filter(Boolean);
+}
+
 /** Sends stop-all or quit-all and waits until the supervisor is gone. */
-async function sendAndWaitForExit(paths: RunPaths, command: {type: 'stop-all'} | {type: 'quit-all'}): Promise<void> {
+async function sendAndWaitForExit(paths: RunPaths, command: {type: 'stop-all'; keep?: string[]} | {type: 'quit-all'}): Promise<void> {
 	const running = findSupervisor(paths);
 	if (!running) return;
 	const connection = await connectSupervisor(paths.supervisorSocket);
@@ -260,16 +267,18 @@ async function sendAndWaitForExit(paths: RunPaths, command: {type: 'stop-all'} |
 	while (isRunning(running.pid) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 10));
 }
 
-async function stop(config: InstanceConfig, paths: RunPaths, how: 'stop' | 'quit', out: BatchOutput): Promise<number> {
+async function stop(config: InstanceConfig, paths: RunPaths, how: 'stop' | 'quit', out: BatchOutput, keep: string[] = []): Promise<number> {
 	const began = Date.now();
 	const running = findSupervisor(paths);
 	if (running) {
-		await sendAndWaitForExit(paths, {type: how === 'stop' ? 'stop-all' : 'quit-all'});
+		await sendAndWaitForExit(paths, how === 'stop' ? {type: 'stop-all', ...(keep.length > 0 ? {keep} : {})} : {type: 'quit-all'});
 		if (isRunning(running.pid)) throw new AmpError(`the supervisor of ${config.name} (pid ${running.pid}) did not exit; end it with \`kill ${running.pid}\``);
 	}
-	// A supervisor killed with -9 leaves its daemons: they are ended here too.
-	const leftovers = await endLeftovers(paths.pids, how === 'stop' ? 2000 : 0);
-	const remaining = readPidFiles(paths.pids).filter(record => groupMembers(record.pid).length > 0);
+	// A supervisor killed with -9 leaves its daemons: they are ended here too (but those kept).
+	const kept = readPidFiles(paths.pids).filter(record => keep.includes(record.daemon) && groupMembers(record.pid).length > 0);
+	const leftovers = await endLeftovers(paths.pids, how === 'stop' ? 2000 : 0, new Set(kept.map(record => record.pid)));
+	if (kept.length > 0) out.event({type: 'kept', daemons: kept.map(record => ({daemon: record.daemon, pid: record.pid}))}, `kept running: ${kept.map(record => `${record.daemon} (pid ${record.pid})`).join(', ')}`);
+	const remaining = readPidFiles(paths.pids).filter(record => !kept.some(each => each.pid === record.pid) && groupMembers(record.pid).length > 0);
 	if (remaining.length > 0) throw new AmpError(`some processes of ${config.name} are still running: ${remaining.map(record => `${record.daemon} (pid ${record.pid})`).join(', ')}`);
 	const elapsedMs = Date.now() - began;
 	if (!running && leftovers.length === 0) {

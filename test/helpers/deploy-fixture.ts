@@ -2,6 +2,7 @@ import {execFileSync, spawn} from 'node:child_process';
 import {appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import yaml from 'js-yaml';
 import {loadInstanceConfig} from '../../services/config/amprun.js';
 import {ampzeroBin, checkoutDirectory, runAmpzero, type TestInstance} from './instance.js';
 import type {SshTestHosts} from './ssh-hosts.js';
@@ -87,6 +88,73 @@ export async function makeDeployFixture(harness: SshTestHosts, name = 'kickass')
 		cleanup: async () => {
 			rmSync(root, {recursive: true, force: true});
 		},
+	};
+}
+
+/** A notes service: a note saved per signed-in user in zerodata, read back on any frontend. */
+export const notesService = `export default function register(app) {
+	app.get('/note/save', async (request, context) => {
+		if (context.userId === undefined) return {status: 401, body: {error: 'log in first'}};
+		await context.data.put('note', context.userId, {text: request.query.text});
+		return {status: 200, body: {saved: true}};
+	});
+	app.get('/note', async (request, context) => {
+		if (context.userId === undefined) return {status: 401, body: {error: 'log in first'}};
+		const note = await context.data.get('note', context.userId);
+		return {status: 200, body: {note: note ? note.properties.text : null}};
+	});
+}
+`;
+
+/**
+ * One instance over three SSH hosts, as the README's "One instance over several hosts" says: hosts: in
+ * amprun.yaml (alpha: keyspace-0, logstore, zerodata; beta and gamma: server hosts with keyspace-1 and
+ * -2), `init --clobber`, a notes service, and the instance's own deployment.yaml naming the hosts by
+ * address, committed. `configFile` is that deployment.yaml.
+ */
+export async function makeTrioFixture(harness: SshTestHosts): Promise<DeployFixture> {
+	const [alpha, beta, gamma] = harness.hosts;
+	if (!alpha || !beta || !gamma) throw new Error('a three-host instance needs three hosts');
+	const root = mkdtempSync(path.join(os.tmpdir(), 'ampzero-deploy-trio-'));
+	const home = path.join(root, 'home');
+	mkdirSync(home, {mode: 0o700});
+	const checkout = makeReleaseCheckout(root);
+	const init = await runAmpzero(['init', './trio', '--batch'], {home, cwd: root, timeoutMs: 60_000});
+	if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
+	const directory = path.join(root, 'trio');
+	const file = path.join(directory, 'amprun.yaml');
+	const document = yaml.load(readFileSync(file, 'utf8')) as Record<string, unknown>;
+	document['hosts'] = [
+		{name: 'alpha', address: alpha.address, keyspace: 0, logstore: true, zerodata: true},
+		{name: 'beta', address: beta.address, keyspace: 1, server: true},
+		{name: 'gamma', address: gamma.address, keyspace: 2, server: true},
+	];
+	writeFileSync(file, yaml.dump(document));
+	const clobber = await runAmpzero(['init', './trio', '--clobber', '--batch'], {home, cwd: root, timeoutMs: 60_000});
+	if (clobber.code !== 0) throw new Error(`init --clobber failed: ${clobber.stderr}`);
+	writeFileSync(path.join(directory, 'ampnode', 'services', 'notes.js'), notesService);
+	const ampnodeYaml = path.join(directory, 'ampnode', 'ampnode.yaml');
+	writeFileSync(ampnodeYaml, readFileSync(ampnodeYaml, 'utf8').replace('services:\n', 'services:\n  - services/notes.js\n'));
+	const deployment = path.join(directory, 'deployment.yaml');
+	writeFileSync(
+		deployment,
+		readFileSync(deployment, 'utf8').replace(
+			'hosts: []',
+			`hosts:\n${harness.hosts.map(each => `  - host: ${each.target}\n`).join('')}ssh:\n  identity_files: [${harness.identityFile}]\n  known_hosts: ${harness.knownHostsFile}\n  agent: false\n`,
+		),
+	);
+	git(directory, 'add', '-A');
+	git(directory, 'commit', '-q', '-m', 'three hosts, a notes service');
+	const config = await loadInstanceConfig(directory);
+	return {
+		root,
+		home,
+		checkout,
+		instance: {directory, config, home, root, cleanup: async () => {}},
+		configFile: deployment,
+		hostsYaml: () => '',
+		writeConfig: () => {},
+		cleanup: async () => rmSync(root, {recursive: true, force: true}),
 	};
 }
 

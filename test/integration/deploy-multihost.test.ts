@@ -1,15 +1,14 @@
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import os from 'node:os';
+import {readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import yaml from 'js-yaml';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {loadInstanceConfig, type InstanceConfig} from '../../services/config/amprun.js';
-import {ampzeroDeploy, changeInstanceFile, git, makeReleaseCheckout, type DeployFixture, type DeployResult} from '../helpers/deploy-fixture.js';
+import type {InstanceConfig} from '../../services/config/amprun.js';
+import {ampzeroDeploy, changeInstanceFile, git, makeTrioFixture, type DeployFixture, type DeployResult} from '../helpers/deploy-fixture.js';
 import {cookieFrom, getUrl} from '../helpers/https-request.js';
 import {runAmpzero} from '../helpers/instance.js';
 import {keyFileName} from '../../services/keys/identity.js';
 import {readPrivateKeyFile} from '../../services/keys/store.js';
 import {LogstoreClient} from '../../services/logstore/client.js';
+import {base64, KeyspaceClient} from '../../source/daemons/ampnode/keyspace-client.js';
 import {startSshHosts, type SshTestHost, type SshTestHosts} from '../helpers/ssh-hosts.js';
 
 /*
@@ -22,19 +21,6 @@ let fixture: DeployFixture | undefined;
 let config: InstanceConfig | undefined;
 const names = ['alpha', 'beta', 'gamma'] as const;
 
-const notesService = `export default function register(app) {
-	app.get('/note/save', async (request, context) => {
-		if (context.userId === undefined) return {status: 401, body: {error: 'log in first'}};
-		await context.data.put('note', context.userId, {text: request.query.text});
-		return {status: 200, body: {saved: true}};
-	});
-	app.get('/note', async (request, context) => {
-		if (context.userId === undefined) return {status: 401, body: {error: 'log in first'}};
-		const note = await context.data.get('note', context.userId);
-		return {status: 200, body: {note: note ? note.properties.text : null}};
-	});
-}
-`;
 
 const host = (index: number): SshTestHost => harness!.hosts[index]!;
 const frontend = (index: number): string => `https://${host(index).address}:${config!.ports.frontend}`;
@@ -90,40 +76,57 @@ async function accessPaths(): Promise<string[]> {
 	}
 }
 
+/** Each host's keyspace member pid, from the pid file its supervisor keeps. */
+async function memberPids(): Promise<number[]> {
+	const pids: number[] = [];
+	for (const index of names.keys()) {
+		const file = await host(index).exec(['cat', `/opt/ampzero/var/${config!.name}/pids/keyspace.pid`]);
+		expect(file.code, file.stderr).toBe(0);
+		pids.push(Number(file.stdout.split('\n')[0]));
+	}
+	return pids;
+}
+
+/**
+ * Writes a key through the keyspace and reads it back, every 100 ms, as ampnode does (its client, each
+ * member tried in turn), until `until` settles: every failed round is kept. Bounded to 600 s.
+ */
+async function keyspaceLoop<T>(until: Promise<T>): Promise<{result: T; rounds: number; failures: string[]}> {
+	const tls = (relative: string): string => readFileSync(path.join(fixture!.instance.directory, 'tls', relative), 'utf8');
+	const client = new KeyspaceClient(
+		names.map((_, index) => `https://${host(index).address}:${config!.ports.keyspaceClient}`),
+		{ca: tls('ca.cert'), cert: tls('hosts/alpha.cert'), key: tls('hosts/alpha.key')},
+	);
+	let settled = false;
+	const done = until.finally(() => (settled = true));
+	const failures: string[] = [];
+	let rounds = 0;
+	const deadline = Date.now() + 600_000;
+	while (!settled && Date.now() < deadline) {
+		rounds += 1;
+		const value = `round ${rounds}`;
+		try {
+			await client.call('/v3/kv/put', {key: base64('deploy-test/quorum'), value: base64(value)});
+			const read = (await client.call('/v3/kv/range', {key: base64('deploy-test/quorum')})) as {kvs?: Array<{value: string}>};
+			const got = Buffer.from(read.kvs?.[0]?.value ?? '', 'base64').toString('utf8');
+			if (got !== value) failures.push(`round ${rounds}: read ${JSON.stringify(got)}`);
+		} catch (error) {
+			failures.push(`round ${rounds} at ${new Date().toISOString()}: ${error instanceof Error ? error.message : String(error)}`);
+		}
+		await new Promise(resolve => setTimeout(resolve, 100));
+	}
+	return {result: await done, rounds, failures};
+}
+
+/** The deploy's `daemon` records of one step (what became of the daemons that keep state), as `HOST LINE`. */
+function linesOf(result: DeployResult, step: string): string[] {
+	return result.events.filter(event => event.type === 'daemon' && event['step'] === step).map(event => `${String(event['host'])} ${String(event['line'])}`);
+}
+
 beforeAll(async () => {
 	harness = await startSshHosts(3, {prefix: 'azd'});
-	const root = mkdtempSync(path.join(os.tmpdir(), 'ampzero-deploy-trio-'));
-	const home = path.join(root, 'home');
-	mkdirSync(home, {mode: 0o700});
-	const checkout = makeReleaseCheckout(root);
-	const init = await runAmpzero(['init', './trio', '--batch'], {home, cwd: root, timeoutMs: 60_000});
-	if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
-	const directory = path.join(root, 'trio');
-	const file = path.join(directory, 'amprun.yaml');
-	const document = yaml.load(readFileSync(file, 'utf8')) as Record<string, unknown>;
-	document['hosts'] = [
-		{name: 'alpha', address: host(0).address, keyspace: 0, logstore: true, zerodata: true},
-		{name: 'beta', address: host(1).address, keyspace: 1, server: true},
-		{name: 'gamma', address: host(2).address, keyspace: 2, server: true},
-	];
-	writeFileSync(file, yaml.dump(document));
-	const clobber = await runAmpzero(['init', './trio', '--clobber', '--batch'], {home, cwd: root, timeoutMs: 60_000});
-	if (clobber.code !== 0) throw new Error(`init --clobber failed: ${clobber.stderr}`);
-	writeFileSync(path.join(directory, 'ampnode', 'services', 'notes.js'), notesService);
-	const ampnodeYaml = path.join(directory, 'ampnode', 'ampnode.yaml');
-	writeFileSync(ampnodeYaml, readFileSync(ampnodeYaml, 'utf8').replace('services:\n', 'services:\n  - services/notes.js\n'));
-	const deployment = path.join(directory, 'deployment.yaml');
-	writeFileSync(
-		deployment,
-		readFileSync(deployment, 'utf8').replace(
-			'hosts: []',
-			`hosts:\n${harness.hosts.map(each => `  - host: ${each.target}\n`).join('')}ssh:\n  identity_files: [${harness.identityFile}]\n  known_hosts: ${harness.knownHostsFile}\n  agent: false\n`,
-		),
-	);
-	git(directory, 'add', '-A');
-	git(directory, 'commit', '-q', '-m', 'three hosts, a notes service');
-	config = await loadInstanceConfig(directory);
-	fixture = {root, home, checkout, instance: {directory, config, home, root, cleanup: async () => {}}, configFile: deployment, hostsYaml: () => '', writeConfig: () => {}, cleanup: async () => rmSync(root, {recursive: true, force: true})};
+	fixture = await makeTrioFixture(harness);
+	config = fixture.instance.config;
 }, 120_000);
 
 afterAll(async () => {
@@ -174,16 +177,52 @@ describe('deploy of one instance over three hosts', () => {
 		expect(await accessPaths()).toContain('/note/save');
 	}, 420_000);
 
-	it('the note and the login survive a second deploy and a rollback', async () => {
+	it('a one-file deploy keeps every keyspace member running (same pids) and the cluster answering the whole time', async () => {
+		const before = await memberPids();
 		changeInstanceFile(fixture!, 'second release of trio');
-		const second = await deployTrio();
+		const {result: second, rounds, failures} = await keyspaceLoop(deployTrio());
 		expect(second.code, why(second)).toBe(0);
-		// The same session, after every keyspace member stopped and started again.
+		expect(failures, failures.join('\n')).toEqual([]);
+		expect(rounds).toBeGreaterThan(20);
+		expect(await memberPids()).toEqual(before);
+		const stopOld = linesOf(second, 'stop-old');
+		for (const [index, name] of names.entries()) {
+			expect(stopOld.some(line => line.startsWith(host(index).target) && line.includes(`keyspace-${index} kept running`)), stopOld.join('\n')).toBe(true);
+			expect(stopOld.some(line => line.startsWith(host(index).target) && line.includes('redis-data kept running')), `${name}: ${stopOld.join('\n')}`).toBe(true);
+		}
+		for (const daemon of ['zerodata', 'logstore']) expect(stopOld.some(line => line.startsWith(host(0).target) && line.includes(`${daemon} kept running`)), stopOld.join('\n')).toBe(true);
+		expect(stopOld.filter(line => line.includes('restarted'))).toEqual([]);
+		// The same session, read through the keyspace.
 		expect(await note(2, cookie)).toBe('before the deploys');
-		const back = await deployTrio(['--rollback']);
-		expect(back.code, why(back)).toBe(0);
-		expect(await note(1, cookie)).toBe('before the deploys');
-		// The access record of the save, written to alpha's logstore before both deploys, is still there.
-		expect(await accessPaths()).toContain('/note/save');
 	}, 600_000);
+
+	it('renewed host certificates restart the keyspace members one host at a time, the cluster answering the whole time; the note and login survive it and its rollback', async () => {
+		// A user renews every host's certificate: removes them and lets init --clobber sign new ones.
+		// init --clobber writes deployment.yaml's example and ampnode.yaml again: the user's own are put back from git.
+		rmSync(path.join(fixture!.instance.directory, 'tls', 'hosts'), {recursive: true, force: true});
+		const clobber = await runAmpzero(['init', './trio', '--clobber', '--batch'], {home: fixture!.home, cwd: fixture!.root, timeoutMs: 60_000});
+		expect(clobber.code, clobber.stderr).toBe(0);
+		git(fixture!.instance.directory, 'checkout', 'HEAD~1', '--', 'deployment.yaml', 'ampnode/ampnode.yaml');
+		git(fixture!.instance.directory, 'commit', '-q', '-m', 'renewed host certificates');
+		const before = await memberPids();
+		const {result: renewed, failures} = await keyspaceLoop(deployTrio());
+		expect(renewed.code, why(renewed)).toBe(0);
+		expect(failures, failures.join('\n')).toEqual([]);
+		const after = await memberPids();
+		for (const index of names.keys()) expect(after[index]).not.toBe(before[index]);
+		// One member at a time: each restart (in host order) ended healthy before the next began.
+		const restarts = renewed.events.filter(event => event.type === 'daemon' && event['state'] === 'restarted-in-turn');
+		expect(restarts.map(event => String(event['daemon'])).sort()).toEqual(['keyspace-0', 'keyspace-1', 'keyspace-2']);
+		const stopOld = linesOf(renewed, 'stop-old');
+		expect(stopOld.filter(line => line.includes('keeps running for now: its config changed')).length, stopOld.join('\n')).toBe(3);
+		expect(await note(1, cookie)).toBe('before the deploys');
+
+		const {result: back, failures: backFailures} = await keyspaceLoop(deployTrio(['--rollback']));
+		expect(back.code, why(back)).toBe(0);
+		expect(backFailures, backFailures.join('\n')).toEqual([]);
+		expect(back.events.filter(event => event.type === 'daemon' && event['state'] === 'restarted-in-turn').length).toBe(3);
+		expect(await note(1, cookie)).toBe('before the deploys');
+		// The access record of the save, written to alpha's logstore before every deploy, is still there.
+		expect(await accessPaths()).toContain('/note/save');
+	}, 900_000);
 });

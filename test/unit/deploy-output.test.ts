@@ -142,6 +142,16 @@ describe('deploy --batch', () => {
 		expect(out.stdout.at(-1)).toMatch(/^rollback FAILED after 5\.0 s: /);
 	});
 
+	it('what became of each daemon that keeps state: a line per daemon in --batch, a daemon record in --json', async () => {
+		const kept: DeployEvent = {type: 'daemon', host: web1, step: 'stop-old', daemon: 'keyspace-1', fate: 'kept', pid: 4242, line: 'keyspace-1 kept running (pid 4242): its files and config did not change'};
+		const rolled: DeployEvent = {type: 'daemon', host: db, step: 'start-new', daemon: 'keyspace-2', fate: 'restarted-in-turn', pid: 4343, line: 'keyspace-2 restarted (config changed) in 900 ms, pid 4000 → 4343; the cluster kept its quorum'};
+		const out = memoryOutput();
+		expect(await printDeploy(scripted(...deployUpTo(plan, 'unlock'), kept, rolled, ...startStep(plan, 'unlock'), successEnd(plan)), out)).toBe(0);
+		expect(out.stdout.some(line => line.startsWith(web1) && line.endsWith('keyspace-1 kept running (pid 4242): its files and config did not change'))).toBe(true);
+		expect(out.stdout.some(line => line.startsWith(db) && line.includes('keyspace-2 restarted (config changed)'))).toBe(true);
+		expect(deployRecord(rolled, 'd1')).toMatchObject({deploy: 'd1', type: 'daemon', host: db, step: 'start-new', state: 'restarted-in-turn', daemon: 'keyspace-2', pid: 4343});
+	});
+
 	it('events that stop without an end: exit 1, saying how to check the hosts', async () => {
 		const out = memoryOutput();
 		expect(await printDeploy(scripted(...deployUpTo(plan, 'transfer')), out)).toBe(1);
