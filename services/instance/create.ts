@@ -18,7 +18,7 @@ import {checkAmprunRoot} from './amprun-root.js';
 import {makeInstancePrivate, privateDirectoryMode} from './privacy.js';
 import {applyPlans} from './apply-plans.js';
 import {certificateFiles, makeSelfSignedCertificate} from './certificate.js';
-import {authorityFiles, ensureAuthority, ensureHostCertificates, hostCertificateFiles} from './tls-authority.js';
+import {authorityFiles, checkCanSign, ensureAuthority, ensureHostCertificates, hostCertificateFiles} from './tls-authority.js';
 import {generatedFilePlans} from './file-plans.js';
 import {commitPaths, initRepository, untrackFiles, type GitIdentity} from './git.js';
 import {clobberedInstanceConfig, newInstanceConfig} from './instance-config.js';
@@ -174,6 +174,8 @@ async function* clobberInstance(target: string, answers: InitAnswers, signal: Ab
 			const keys = await readIdentityKeys(ampnode, kind, hubKey);
 			if (keys.public.id !== id) throw new AmpError(`amprun.yaml says ${kind} ${id} but the key files are ${kind}-${keys.public.id}; fix ${kind}_id in amprun.yaml`);
 		}
+		// Before any file is written: a host that needs a certificate needs the CA key, which may be elsewhere.
+		await checkCanSign(target, config.hosts);
 		const added = await ensureHostIsMember(target, {name: config.name, userId: config.userId}, config.hostId, config.hostName);
 		return {value: undefined, detail: `user-${config.userId}, host-${config.hostId}${added ? `, host-${config.hostId} added to ampnode/${membersFileName}` : ''}`};
 	});
@@ -191,7 +193,7 @@ async function* clobberInstance(target: string, answers: InitAnswers, signal: Ab
 			made.push(...Object.values(certificateFiles));
 		}
 		// The CA is made once and never replaced: every host certificate hangs on it.
-		if (await ensureAuthority(target, config.name, signal)) made.push(...Object.values(authorityFiles));
+		if (await ensureAuthority(target, config.name, signal)) made.push(authorityFiles.cert);
 		const hosts = await ensureHostCertificates(target, config.hosts, signal);
 		for (const host of hosts) made.push(...Object.values(hostCertificateFiles(host)));
 		const said = [fits ? `${certificateFiles.cert} kept` : present ? `${certificateFiles.cert} made again for ${config.hostName}` : `${certificateFiles.cert} made`];
@@ -208,11 +210,12 @@ async function* clobberInstance(target: string, answers: InitAnswers, signal: Ab
 		}
 		const paths = [...plans.map(plan => plan.path), `ampnode/${hubPublicKeyFileName}`, `ampnode/${membersFileName}`, ...certificatesMade];
 		const commit = await commitPaths(target, identity, paths, 'Regenerate instance files (ampzero init --clobber)', signal);
-		// An instance made before the user's private key was ignored still has it in the repository: out it goes (the file stays).
+		// An instance made before the user's private key and the CA key were ignored still has them in the repository: out they go (the files stay).
 		const userKey = `ampnode/${keyFileName('user', config.userId, 'private')}`;
-		const untracked = await untrackFiles(target, identity, [userKey], `Keep ${userKey} out of the repository: it stays on this machine, deploy never ships it`, signal);
+		const kept = [userKey, authorityFiles.key];
+		const untracked = await untrackFiles(target, identity, kept, `Keep ${kept.join(' and ')} out of the repository: they stay on this machine, deploy never ships them`, signal);
 		await makeInstancePrivate(target, {git: true});
-		const said = [commit === null ? 'nothing changed' : `commit ${commit}`, ...(untracked === null ? [] : [`${userKey} taken out of the repository in ${untracked} (it was committed before: rotate it with \`ampzero hub update ${config.name} --identity user\` if the repository left this machine)`])];
+		const said = [commit === null ? 'nothing changed' : `commit ${commit}`, ...(untracked === null ? [] : [`${untracked.files.join(', ')} taken out of the repository in ${untracked.commit} (committed before: if the repository left this machine, rotate the user key with \`ampzero hub update ${config.name} --identity user\`; for the CA key, remove tls/ca.cert and run init --clobber again, then deploy)`])];
 		return {value: undefined, detail: said.join('; ')};
 	});
 	return summaryOf(config, target);

@@ -38,15 +38,16 @@ export async function commitPaths(directory: string, identity: GitIdentity, path
 
 /**
  * Takes `files` out of the repository (not off the disk) in a commit of their own: for files that
- * became ignored, such as the user's private key. Null when none of them was tracked. Refuses while
- * other changes are staged, since the commit would carry them too.
+ * became ignored, such as the user's private key. Null when none of them was tracked, else the commit and
+ * the files it took out. Refuses while other changes are staged, since the commit would carry them too.
  */
-export async function untrackFiles(directory: string, identity: GitIdentity, files: string[], message: string, signal?: AbortSignal): Promise<string | null> {
+export async function untrackFiles(directory: string, identity: GitIdentity, files: string[], message: string, signal?: AbortSignal): Promise<{commit: string; files: string[]} | null> {
 	const tracked = (await git(directory, identity, ['ls-files', '--', ...files], signal)).trim();
 	if (tracked === '') return null;
 	const staged = (await git(directory, identity, ['diff', '--cached', '--name-only'], signal)).trim();
 	if (staged !== '') throw new AmpError(`${directory} has staged changes (${staged.split('\n').join(', ')}); commit or unstage them, then run this again to take ${tracked.split('\n').join(', ')} out of the repository`);
-	await git(directory, identity, ['rm', '--cached', '-q', '--', ...tracked.split('\n')], signal);
+	const taken = tracked.split('\n');
+	await git(directory, identity, ['rm', '--cached', '-q', '--', ...taken], signal);
 	await git(directory, identity, ['commit', '-q', '-m', message], signal);
-	return (await git(directory, identity, ['rev-parse', '--short', 'HEAD'], signal)).trim();
+	return {commit: (await git(directory, identity, ['rev-parse', '--short', 'HEAD'], signal)).trim(), files: taken};
 }

@@ -1,15 +1,16 @@
 import {X509Certificate, randomBytes} from 'node:crypto';
 import {access, chmod, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
+import {AmpError} from '../errors.js';
 import {secretFileMode, syncDirectory} from '../keys/atomic-write.js';
 import {runProgram} from './run-program.js';
 
 /**
  * The instance's own small certificate authority: it signs one certificate per host of the topology,
  * which that host uses for everything TLS between hosts (etcd peer and client traffic, serving zerodata
- * and logstore, and as a client certificate). The CA key stays with the instance like the host's
- * private key (0600, committed, shipped by deploy) so that a host added later gets a certificate too;
- * `init --clobber` never replaces it.
+ * and logstore, and as a client certificate). The CA key (0600) stays on the machine that ran init:
+ * git-ignored, never in a release, so a host added later gets its certificate there; `init --clobber`
+ * never replaces the CA.
  */
 export const authorityFiles = {cert: 'tls/ca.cert', key: 'tls/ca.key'} as const;
 
@@ -29,11 +30,15 @@ async function exists(file: string): Promise<boolean> {
 	);
 }
 
-/** Makes the CA unless the instance has one; whether it made it. */
+/**
+ * Makes the CA unless the instance has one; whether it made it. A CA certificate without its key (a
+ * clone of the repository on another machine) is kept: replacing it would orphan every host's
+ * certificate, so signing one there fails instead (`makeHostCertificate`).
+ */
 export async function ensureAuthority(instanceRoot: string, instanceName: string, signal?: AbortSignal): Promise<boolean> {
 	const cert = path.join(instanceRoot, authorityFiles.cert);
 	const key = path.join(instanceRoot, authorityFiles.key);
-	if ((await exists(cert)) && (await exists(key))) return false;
+	if (await exists(cert)) return false;
 	await mkdir(path.dirname(cert), {recursive: true, mode: 0o755});
 	const suffix = randomBytes(6).toString('hex');
 	const temporaryCert = `${cert}.${suffix}.tmp`;
@@ -79,6 +84,7 @@ export async function makeHostCertificate(instanceRoot: string, host: HostCertif
 	const files = hostCertificateFiles(host.name);
 	const cert = path.join(instanceRoot, files.cert);
 	const key = path.join(instanceRoot, files.key);
+	await checkCanSign(instanceRoot, [host]);
 	await mkdir(path.dirname(cert), {recursive: true, mode: 0o755});
 	const suffix = randomBytes(6).toString('hex');
 	const temporary = (file: string): string => `${file}.${suffix}.tmp`;
@@ -108,6 +114,22 @@ export async function makeHostCertificate(instanceRoot: string, host: HostCertif
 	} finally {
 		for (const file of [temporary(cert), temporary(key), request, extensions]) await rm(file, {force: true});
 	}
+}
+
+/**
+ * Throws, saying what to do, when some of `hosts` need a certificate and the CA's key is not here (while
+ * the CA certificate is: without it a new CA is made).
+ */
+export async function checkCanSign(instanceRoot: string, hosts: readonly HostCertificateSubject[]): Promise<void> {
+	if (await exists(path.join(instanceRoot, authorityFiles.key))) return;
+	if (!(await exists(path.join(instanceRoot, authorityFiles.cert)))) return;
+	const unsigned: string[] = [];
+	for (const host of hosts) if (!(await hostCertificateFits(instanceRoot, host))) unsigned.push(host.name);
+	if (unsigned.length === 0) return;
+	throw new AmpError(`${unsigned.join(', ')} ${unsigned.length === 1 ? 'needs a certificate' : 'need certificates'} signed by the instance's CA, but its key (${authorityFiles.key}) is not on this machine`, 1, [
+		`${authorityFiles.key} never leaves the machine that ran init: run \`ampzero init --clobber\` there`,
+		`or, to make a new CA here (every host's certificate is signed again and goes out with the next deploy), remove ${authorityFiles.cert} first`,
+	]);
 }
 
 /** Makes the certificate of every host that has none fitting; the names of those made. */

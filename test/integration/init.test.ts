@@ -127,6 +127,9 @@ describe('ampzero init --batch', () => {
 		expect(tracked).toContain(`ampnode/${keyFileName('user', instance.config.userId, 'public')}`);
 		expect(tracked).not.toContain(`ampnode/${keyFileName('user', instance.config.userId, 'private')}`);
 		expect(git(instance.directory, 'log', '--all', '--format=', '--name-only')).not.toContain(keyFileName('user', instance.config.userId, 'private'));
+		// The CA key signs every host's certificate: it stays here too.
+		expect(tracked).toContain('tls/ca.cert');
+		expect(tracked).not.toContain('tls/ca.key');
 		expect(tracked).toContain('logstore/lib');
 		expect(git(instance.directory, 'status', '--porcelain')).toBe('');
 	});
@@ -139,24 +142,28 @@ describe('ampzero init on an existing instance', () => {
 		await instance?.cleanup();
 	});
 
-	it('--clobber takes the user private key out of an instance that still has it committed, and keeps the file', async () => {
+	it('--clobber takes the user private key and the CA key out of an instance that still has them committed, and keeps the files', async () => {
 		instance = await makeTestInstance();
 		const {directory} = instance;
 		const userKey = `ampnode/${keyFileName('user', instance.config.userId, 'private')}`;
+		const caKey = 'tls/ca.key';
 		const keySum = await sha256(path.join(directory, userKey));
-		// As init made instances before: the key committed, the .gitignore without it.
+		const caKeySum = await sha256(path.join(directory, caKey));
+		// As init made instances before: the keys committed, the .gitignore without them.
 		await writeFile(path.join(directory, '.gitignore'), '*.control.key\n');
-		git(directory, 'add', '.gitignore', userKey);
+		git(directory, 'add', '.gitignore', userKey, caKey);
 		git(directory, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'older instance');
-		expect(git(directory, 'ls-files', userKey)).toBe(userKey);
+		expect(git(directory, 'ls-files', userKey, caKey)).toBe(`${userKey}\n${caKey}`);
 
 		const result = await runAmpzero(['init', directory, '--clobber', '--batch'], {home: instance.home});
 		expect(result.stderr).toBe('');
 		expect(result.code).toBe(0);
-		expect(result.stdout).toContain(`${userKey} taken out of the repository`);
-		expect(git(directory, 'ls-files', userKey)).toBe('');
+		expect(result.stdout).toContain(`${userKey}, ${caKey} taken out of the repository`);
+		expect(git(directory, 'ls-files', userKey, caKey)).toBe('');
 		expect(await sha256(path.join(directory, userKey))).toBe(keySum);
+		expect(await sha256(path.join(directory, caKey))).toBe(caKeySum);
 		expect((await stat(path.join(directory, userKey))).mode & 0o777).toBe(0o600);
+		expect((await stat(path.join(directory, caKey))).mode & 0o777).toBe(0o600);
 		expect(git(directory, 'status', '--porcelain')).toBe('');
 		// Once out, a second --clobber has nothing more to do about it.
 		const again = await runAmpzero(['init', directory, '--clobber', '--batch'], {home: instance.home});

@@ -1,6 +1,6 @@
 import {X509Certificate} from 'node:crypto';
 import {execFileSync} from 'node:child_process';
-import {readFileSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -32,12 +32,13 @@ afterAll(async () => {
 });
 
 describe("the instance's own CA", () => {
-	it('init makes a CA whose key is 0600 and committed like the private keys; no host certificates on one machine', () => {
+	it('init makes a CA whose key is 0600 and stays out of the repository; no host certificates on one machine', () => {
 		const authority = new X509Certificate(read('tls/ca.cert'));
 		expect(authority.ca).toBe(true);
 		expect(authority.subject).toContain('CA');
 		expect(mode('tls/ca.key')).toBe(0o600);
-		expect(tracked()).toEqual(expect.arrayContaining(['tls/ca.cert', 'tls/ca.key']));
+		expect(tracked()).toContain('tls/ca.cert');
+		expect(tracked()).not.toContain('tls/ca.key');
 		expect(read('keyspace/keyspace-single.conf')).toContain('https://127.0.0.1:');
 	});
 
@@ -102,6 +103,33 @@ describe("the instance's own CA", () => {
 		expect(delta.checkIP('10.1.0.4')).toBe('10.1.0.4');
 		expect(read('tls/hosts/alpha.cert')).toBe(before);
 		expect(read('nginx/nginx-delta.conf')).toContain('listen 10.1.0.4:');
+	}, 60_000);
+
+	it('where the CA key is not (a clone of the repository), --clobber keeps the CA and refuses to sign a new host, saying where to', async () => {
+		const file = path.join(instance.directory, 'amprun.yaml');
+		const text = readFileSync(file, 'utf8');
+		const key = path.join(instance.directory, 'tls/ca.key');
+		const authority = read('tls/ca.cert');
+		renameSync(key, `${key}.away`);
+		try {
+			// Nothing to sign: --clobber works without the key.
+			const same = await runAmpzero(['init', instance.directory, '--clobber', '--batch'], {home: instance.home});
+			expect(same.stderr).toBe('');
+			expect(same.code).toBe(0);
+			expect(read('tls/ca.cert')).toBe(authority);
+			writeFileSync(file, text.replace(/\ndaemons:/, '\n  - name: epsilon\n    address: 10.1.0.5\n    server: true\ndaemons:'));
+			const result = await runAmpzero(['init', instance.directory, '--clobber', '--batch'], {home: instance.home});
+			expect(result.code).toBe(1);
+			expect(result.stderr).toContain("epsilon needs a certificate signed by the instance's CA, but its key (tls/ca.key) is not on this machine");
+			expect(result.stderr).toContain('run `ampzero init --clobber` there');
+			expect(read('tls/ca.cert')).toBe(authority);
+			// Refused before anything was written.
+			expect(existsSync(path.join(instance.directory, 'tls/hosts/epsilon.cert'))).toBe(false);
+			expect(existsSync(path.join(instance.directory, 'nginx/nginx-epsilon.conf'))).toBe(false);
+		} finally {
+			renameSync(`${key}.away`, key);
+			writeFileSync(file, text);
+		}
 	}, 60_000);
 
 	it('a bad hosts: entry is refused with file:line', async () => {

@@ -44,10 +44,10 @@ Runtime files (logs, pids, data) live under \`${config.amprunRoot}/${config.name
 
 \`*.public.key\` hold a public key, its id and the hub's signature; share them freely.
 \`*.private.key\` sign what this user and host send; \`*.control.key\` are the only way to replace a
-key at the hub (\`ampzero hub update ${config.name} --identity host|user\`). Control keys and the user's
-private key (\`${user('private')}\`, which signs \`ampnode/members.json\`: who may use this instance) are
-listed in \`.gitignore\` and never committed, so they stay on the machine that ran init and \`deploy\`
-never ships them: **back them up yourself**, somewhere safe, and change the members (\`ampzero members\`)
+key at the hub (\`ampzero hub update ${config.name} --identity host|user\`). Control keys, the user's
+private key (\`${user('private')}\`, which signs \`ampnode/members.json\`: who may use this instance) and
+the CA key (\`tls/ca.key\`, which signs each host's certificate) are listed in \`.gitignore\` and never
+committed, so they stay on the machine that ran init and \`deploy\` never ships them: **back them up yourself**, somewhere safe, and change the members (\`ampzero members\`)
 on this machine. The host's private key is committed so that \`deploy\` can ship it; keep this
 repository private.
 
@@ -83,7 +83,7 @@ file, keeps the six key files and leaves your own files alone.
 `;
 }
 
-/** `.gitignore`: control keys and the user's private key never enter the repository. */
+/** `.gitignore`: control keys, the user's private key and the CA key never enter the repository. */
 export function gitignore(): string {
 	return `# Control keys can replace this instance's keys at the hub: never commit them; back them up separately.
 *.control.key
@@ -91,6 +91,8 @@ export function gitignore(): string {
 # machine that ran init, so no host the instance is deployed to can sign a members file.
 user-*.private.key
 .user-*.private.key.rotating
+# The instance CA's key signs every host's certificate: it stays on this machine too.
+tls/ca.key
 # Half-written files from an interrupted write.
 .*.tmp
 `;
