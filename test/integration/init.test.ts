@@ -33,20 +33,13 @@ async function snapshotTree(directory: string): Promise<Record<string, string>> 
 
 describe('ampzero init --batch', () => {
 	let instance: TestInstance;
-	let elapsedMs: number;
 
 	beforeAll(async () => {
-		const started = Date.now();
 		instance = await makeTestInstance();
-		elapsedMs = Date.now() - started;
 	});
 
 	afterAll(async () => {
 		await instance?.cleanup();
-	});
-
-	it('makes the whole instance in under 3 seconds', () => {
-		expect(elapsedMs).toBeLessThan(3000);
 	});
 
 	it('lays out every file of the README', async () => {
