@@ -194,14 +194,15 @@ describe('supervisor with real processes', () => {
 		const {supervisor, events} = supervise(run, [
 			nodeDaemon('slow', "console.log('booting'); console.error('cannot find config'); setInterval(() => {}, 1000);", run.root, {
 				ready: {kind: 'log', pattern: 'never printed'},
-				readyTimeoutMs: 700,
+				// Long enough for node to print its two lines first, even on a loaded machine.
+				readyTimeoutMs: 3000,
 			}),
 			nodeDaemon('after', 'setInterval(() => {}, 1000);', run.root, {dependsOn: ['slow']}),
 		]);
 		const outcome = await supervisor.start();
 		expect(outcome).toMatchObject({ok: false, daemon: 'slow'});
 		if (outcome.ok) return;
-		expect(outcome.error).toMatch(/not ready after 1 s/);
+		expect(outcome.error).toMatch(/not ready after 3 s/);
 		expect(outcome.lastLines).toEqual(expect.arrayContaining(['booting', 'cannot find config']));
 		expect(events.some(event => event.type === 'run-failed' && event.daemon === 'slow')).toBe(true);
 		expect(supervisor.statuses().map(status => status.state)).toEqual(['failed', 'pending']);
