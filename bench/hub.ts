@@ -1,7 +1,7 @@
 /*
  * `npm run bench:hub`: a legitimate registration at an `ampzero hub serve` while forged announces
  * hit it, beside the same registration at the idle hub. The hub runs as its own process (the built
- * CLI); the honest client registers from 127.0.0.1 in this process, and the forged announces come
+ * bin/ampzero, started as a user starts it); the honest client registers from 127.0.0.1 in this process, and the forged announces come
  * from 127.0.0.2-4 out of a worker thread (bench/hub-flood.ts), so that the flood's own client work
  * never delays the honest timings. The keys a registration sends are made before its clock starts.
  *   - idle and burst, interleaved: `BENCH_REGISTRATIONS` (default 200) rounds, each one
@@ -16,7 +16,7 @@
  */
 import {spawn, type ChildProcess} from 'node:child_process';
 import crypto from 'node:crypto';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import http from 'node:http';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -43,10 +43,13 @@ function out(line: string): void {
 
 /** Starts `ampzero hub serve` of `from` (a built checkout) on a free port; resolves with its URL once it prints it. */
 function startHub(label: string, from: string): Promise<string> {
+	const cli = path.join(from, 'bin', 'ampzero');
+	// Node's flags of bin/ampzero's first line (`#!/usr/bin/env -S node FLAGS`), as when a user runs it.
+	const cliFlags = (readFileSync(cli, 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(3);
 	const profile = profileDirectory === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDirectory)];
 	const child = spawn(
 		process.execPath,
-		[...profile, path.join(from, 'bin', 'ampzero'), 'hub', 'serve', '--port', '0', '--state', path.join(temporary, `hub-${label}`), '--register-limit', '100000', '--register-limit-total', '1000000'],
+		[...cliFlags, ...profile, cli, 'hub', 'serve', '--port', '0', '--state', path.join(temporary, `hub-${label}`), '--register-limit', '100000', '--register-limit-total', '1000000'],
 		{detached: true, stdio: ['ignore', 'pipe', 'inherit'], env: {...process.env, AMPZERO_HOME: path.join(temporary, 'home')}},
 	);
 	hubProcess = child;
