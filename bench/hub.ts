@@ -1,55 +1,55 @@
 /*
  * `npm run bench:hub`: a legitimate registration at an `ampzero hub serve` while forged announces
- * hit it, beside the same registrations at the idle hub. The hub runs as its own process (the
- * built CLI); this process is the flood and the honest client, which registers from 127.0.0.1
- * while the forged announces come from 127.0.0.2-4. Each forged announce names a real host and
- * carries a well-formed signature made by the wrong key, so the hub must read the record and
- * verify it. Two floods, both bounded:
- *   - burst: with each registration, `BENCH_FLOOD` (default 300) forged announces sent at once;
- *   - sustained: `BENCH_FLOOD` loops, each sending a forged announce again as soon as the last is
- *     answered, for as long as the registrations take (at most 60 s): the hub saturated.
- * Prints p50/p99 of the registrations idle and under each flood, and what the flood got back, for
- * the hub as it serves by default and, in the same run, with `--connections-per-address 256` (what
- * it allowed before the default became 32), each against a fresh hub.
+ * hit it, beside the same registration at the idle hub. The hub runs as its own process (the built
+ * bin/ampzero, started as a user starts it); the honest client registers from 127.0.0.1 in this process, and the forged announces come
+ * from 127.0.0.2-4 out of a worker thread (bench/hub-flood.ts), so that the flood's own client work
+ * never delays the honest timings. The keys a registration sends are made before its clock starts.
+ *   - idle and burst, interleaved: `BENCH_REGISTRATIONS` (default 200) rounds, each one
+ *     registration at the idle hub, then one sent while `BENCH_FLOOD` (default 300) forged announces
+ *     are sent at once. Interleaving puts both under the same machine load, which drifts.
+ *   - sustained: `BENCH_SUSTAINED` (default 100) registrations while `BENCH_FLOOD` loops each send
+ *     a forged announce again as soon as the last is answered (at most 60 s): the hub saturated.
+ * Prints p50/p99 of each, their ratio to idle, and what the flood got back.
+ * `BENCH_HUB_BEFORE=<checkout>` measures, in the same run, the hub of another built checkout too
+ * (e.g. the commit before a change), each against a fresh hub state.
+ * `BENCH_PROFILE=<directory>` runs the hub under `node --cpu-prof`, writing its profile there.
  */
 import {spawn, type ChildProcess} from 'node:child_process';
 import crypto from 'node:crypto';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import http from 'node:http';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {newKeyPair} from '../services/keys/identity.js';
+import {Worker} from 'node:worker_threads';
+import {floodSources, type FloodCommand, type FloodReport, type FloodTally} from './hub-flood.js';
 
-const registrations = Number(process.env['BENCH_REGISTRATIONS'] ?? 40);
+const rounds = Number(process.env['BENCH_REGISTRATIONS'] ?? 200);
+const sustainedCount = Number(process.env['BENCH_SUSTAINED'] ?? 100);
 const floodSize = Number(process.env['BENCH_FLOOD'] ?? 300);
-const floodSources = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
+const beforeCheckout = process.env['BENCH_HUB_BEFORE'];
+const profileDirectory = process.env['BENCH_PROFILE'];
 const floodAtMostMs = 60_000;
 
-const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const checkout = path.resolve(here, '../..');
 const temporary = mkdtempSync(path.join(tmpdir(), 'ampzero-bench-hub-'));
 let hubProcess: ChildProcess | undefined;
+const worker = new Worker(path.join(here, 'hub-flood.js'));
 
 function out(line: string): void {
 	process.stdout.write(`${line}\n`);
 }
 
-function cleanUp(): void {
-	if (hubProcess?.pid !== undefined && hubProcess.exitCode === null) {
-		try {
-			process.kill(-hubProcess.pid, 'SIGKILL');
-		} catch {
-			// Already gone.
-		}
-	}
-	rmSync(temporary, {recursive: true, force: true});
-}
-
-/** Starts `ampzero hub serve` on a free port; resolves with its URL once it prints it. */
-function startHub(label: string, extraArgs: string[]): Promise<string> {
+/** Starts `ampzero hub serve` of `from` (a built checkout) on a free port; resolves with its URL once it prints it. */
+function startHub(label: string, from: string): Promise<string> {
+	const cli = path.join(from, 'bin', 'ampzero');
+	// Node's flags of bin/ampzero's first line (`#!/usr/bin/env -S node FLAGS`), as when a user runs it.
+	const cliFlags = (readFileSync(cli, 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(3);
+	const profile = profileDirectory === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDirectory)];
 	const child = spawn(
 		process.execPath,
-		[path.join(checkout, 'bin', 'ampzero'), 'hub', 'serve', '--port', '0', '--state', path.join(temporary, `hub-${label}`), '--register-limit', '100000', '--register-limit-total', '1000000', ...extraArgs],
+		[...cliFlags, ...profile, cli, 'hub', 'serve', '--port', '0', '--state', path.join(temporary, `hub-${label}`), '--register-limit', '100000', '--register-limit-total', '1000000'],
 		{detached: true, stdio: ['ignore', 'pipe', 'inherit'], env: {...process.env, AMPZERO_HOME: path.join(temporary, 'home')}},
 	);
 	hubProcess = child;
@@ -66,6 +66,26 @@ function startHub(label: string, extraArgs: string[]): Promise<string> {
 		});
 		child.once('exit', code => reject(new Error(`hub serve exited with ${code}`)));
 	});
+}
+
+/** Stops the hub with SIGTERM (so that a profile is written), SIGKILL if it is not gone within 10 s. */
+async function stopHub(): Promise<void> {
+	const child = hubProcess;
+	hubProcess = undefined;
+	if (child?.pid === undefined || child.exitCode !== null) return;
+	const gone = new Promise(resolve => child.once('exit', resolve));
+	child.kill('SIGTERM');
+	const timer = setTimeout(() => killGroup(child), 10_000);
+	await gone;
+	clearTimeout(timer);
+}
+
+function killGroup(child: ChildProcess): void {
+	try {
+		if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+	} catch {
+		// Already gone.
+	}
 }
 
 interface Answer {
@@ -89,15 +109,22 @@ function post(url: string, requestPath: string, body: unknown, agent: http.Agent
 	});
 }
 
+/** A base64 Ed25519 public key, as `ampzero init` sends it. */
+function publicKey(): string {
+	const der = crypto.generateKeyPairSync('ed25519').publicKey.export({format: 'der', type: 'spki'});
+	return der.subarray(der.length - 32).toString('base64');
+}
+
 /** Legitimate registrations that failed (answered other than 200, or not at all), with why. */
 const failures: string[] = [];
 
-/** One registration; a failed one counts with the time it took to fail. */
+/** One registration, timed from its request to its answer; a failed one counts with the time it took to fail. */
 async function register(url: string, agent: http.Agent): Promise<{ms: number; id: number}> {
+	const body = {kind: 'host', publicKey: publicKey(), controlPublicKey: publicKey()};
 	const started = performance.now();
 	let answer: Answer;
 	try {
-		answer = await post(url, '/v1/register', {kind: 'host', publicKey: newKeyPair().publicKey, controlPublicKey: newKeyPair().publicKey}, agent);
+		answer = await post(url, '/v1/register', body, agent);
 	} catch (error) {
 		failures.push((error as Error).message);
 		return {ms: performance.now() - started, id: 0};
@@ -110,138 +137,92 @@ async function register(url: string, agent: http.Agent): Promise<{ms: number; id
 	return {ms, id: (JSON.parse(answer.body) as {id: number}).id};
 }
 
-/** `count` registrations one after the other, with a short pause between them. */
-async function timedRegistrations(url: string, agent: http.Agent, count: number): Promise<number[]> {
-	const times: number[] = [];
-	for (let index = 0; index < count; index++) {
-		times.push((await register(url, agent)).ms);
-		await new Promise(resolve => setTimeout(resolve, 20));
-	}
-	return times;
-}
+const pause = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
 function percentile(values: number[], fraction: number): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
 }
 
-interface FloodTally {
-	sent: number;
-	refused403: number;
-	busy503: number;
-	other: number;
-	dropped: number;
-}
-
-/** `floodSize` loops, each sending a forged announce of `hostId` again as soon as the last is answered, until `stop`. */
-function flood(url: string, hostId: number, stop: {now: boolean}): {done: Promise<void>; tally: FloodTally} {
-	const tally: FloodTally = {sent: 0, refused403: 0, busy503: 0, other: 0, dropped: 0};
-	const agents = floodSources.map(localAddress => new http.Agent({keepAlive: true, maxSockets: Math.ceil(floodSize / floodSources.length), localAddress}));
-	const deadline = Date.now() + floodAtMostMs;
-	const loop = async (index: number): Promise<void> => {
-		const agent = agents[index % agents.length] as http.Agent;
-		for (let sequence = 1; !stop.now && Date.now() < deadline; sequence++) {
-			const announce = {hostId, host: '203.0.113.66', port: 8040, at: new Date().toISOString(), sequence, signature: crypto.randomBytes(64).toString('base64')};
-			tally.sent += 1;
-			try {
-				const answer = await post(url, '/v1/announce', announce, agent);
-				if (answer.status === 403) tally.refused403 += 1;
-				else if (answer.status === 503) {
-					tally.busy503 += 1;
-					await new Promise(resolve => setTimeout(resolve, 50));
-				} else tally.other += 1;
-			} catch {
-				tally.dropped += 1;
-				await new Promise(resolve => setTimeout(resolve, 50));
-			}
-		}
-	};
-	const done = Promise.all(Array.from({length: floodSize}, (_, index) => loop(index))).then(() => {
-		for (const agent of agents) agent.destroy();
+/** Sends `command` to the flood worker and resolves with its first report of type `until`. */
+function ask<T extends FloodReport['type']>(command: FloodCommand | undefined, until: T): Promise<Extract<FloodReport, {type: T}>> {
+	return new Promise(resolve => {
+		const listen = (report: FloodReport): void => {
+			if (report.type !== until) return;
+			worker.off('message', listen);
+			resolve(report as Extract<FloodReport, {type: T}>);
+		};
+		worker.on('message', listen);
+		if (command) worker.postMessage(command);
 	});
-	return {done, tally};
 }
 
-/** With each of `count` registrations, `floodSize` forged announces sent at the same moment. */
-async function burstRegistrations(url: string, agent: http.Agent, hostId: number, count: number): Promise<{times: number[]; tally: FloodTally}> {
-	const tally: FloodTally = {sent: 0, refused403: 0, busy503: 0, other: 0, dropped: 0};
-	const agents = floodSources.map(localAddress => new http.Agent({keepAlive: true, maxSockets: Math.ceil(floodSize / floodSources.length), localAddress}));
-	const times: number[] = [];
-	for (let index = 0; index < count; index++) {
-		const wave = Array.from({length: floodSize}, async (_, position) => {
-			const announce = {hostId, host: '203.0.113.66', port: 8040, at: new Date().toISOString(), sequence: index * floodSize + position + 1, signature: crypto.randomBytes(64).toString('base64')};
-			tally.sent += 1;
-			try {
-				const answer = await post(url, '/v1/announce', announce, agents[position % agents.length] as http.Agent);
-				if (answer.status === 403) tally.refused403 += 1;
-				else if (answer.status === 503) tally.busy503 += 1;
-				else tally.other += 1;
-			} catch {
-				tally.dropped += 1;
-			}
-		});
-		// The wave is on its way before the registration starts.
-		await new Promise(resolve => setImmediate(resolve));
-		times.push((await register(url, agent)).ms);
-		await Promise.all(wave);
-		await new Promise(resolve => setTimeout(resolve, 20));
-	}
-	for (const floodAgent of agents) floodAgent.destroy();
-	return {times, tally};
-}
-
-function stopHub(): void {
-	if (hubProcess?.pid !== undefined && hubProcess.exitCode === null) {
-		try {
-			process.kill(-hubProcess.pid, 'SIGKILL');
-		} catch {
-			// Gone already.
-		}
-	}
-	hubProcess = undefined;
+function addTally(into: FloodTally, from: FloodTally): void {
+	for (const key of Object.keys(into) as Array<keyof FloodTally>) into[key] += from[key];
 }
 
 async function main(): Promise<void> {
-	for (const [label, extraArgs] of [['default (32 connections per address)', []], ['before: 256 connections per address', ['--connections-per-address', '256']]] as const) {
-		out(`--- ${label}`);
+	const hubs: Array<[string, string]> = [['this checkout', checkout]];
+	if (beforeCheckout !== undefined) hubs.push([`before (${beforeCheckout})`, path.resolve(beforeCheckout)]);
+	for (const [index, [label, from]] of hubs.entries()) {
+		out(`--- hub of ${label}`);
 		failures.length = 0;
-		await measure(label.split(' ')[0]!.replace(/\W/g, ''), [...extraArgs]);
-		stopHub();
+		await measure(`hub${index}`, from);
+		await stopHub();
 	}
 }
 
-async function measure(label: string, extraArgs: string[]): Promise<void> {
-	const url = await startHub(label, extraArgs);
+async function measure(label: string, from: string): Promise<void> {
+	const url = await startHub(label, from);
 	const honest = new http.Agent({keepAlive: true, maxSockets: 1, localAddress: '127.0.0.1'});
 	const target = await register(url, honest);
 	if (target.id === 0) throw new Error(`the first registration failed: ${failures.join('; ')}`);
-	await timedRegistrations(url, honest, 5);
-	const idle = await timedRegistrations(url, honest, registrations);
+	for (let index = 0; index < 5; index++) await register(url, honest);
 
-	const burst = await burstRegistrations(url, honest, target.id, registrations);
+	const idle: number[] = [];
+	const burst: number[] = [];
+	const burstTally: FloodTally = {sent: 0, refused403: 0, busy503: 0, other: 0, dropped: 0};
+	for (let round = 0; round < rounds; round++) {
+		idle.push((await register(url, honest)).ms);
+		await pause(20);
+		const done = ask({type: 'burst', url, hostId: target.id, size: floodSize, firstSequence: round * floodSize + 1}, 'burstDone');
+		await ask(undefined, 'sent');
+		burst.push((await register(url, honest)).ms);
+		addTally(burstTally, (await done).tally);
+		await pause(20);
+	}
 
-	const stop = {now: false};
-	const {done, tally} = flood(url, target.id, stop);
-	await new Promise(resolve => setTimeout(resolve, 1_000));
-	const flooded = await timedRegistrations(url, honest, registrations);
-	const sentWhileMeasuring = tally.sent;
-	stop.now = true;
-	await done;
+	worker.postMessage({type: 'start', url, hostId: target.id, size: floodSize, atMostMs: floodAtMostMs} satisfies FloodCommand);
+	await pause(1_000);
+	const sustained: number[] = [];
+	for (let index = 0; index < sustainedCount; index++) {
+		sustained.push((await register(url, honest)).ms);
+		await pause(20);
+	}
+	const {tally: sustainedTally} = await ask({type: 'stop'}, 'floodDone');
 	honest.destroy();
 
-	const line = (label: string, times: number[]): string =>
-		`  ${label.padEnd(24)} p50 ${percentile(times, 0.5).toFixed(1).padStart(7)} ms   p99 ${percentile(times, 0.99).toFixed(1).padStart(7)} ms   (${times.length} registrations)`;
+	const ratio = (times: number[], at: number): number => percentile(times, at) / percentile(idle, at);
+	const line = (name: string, times: number[]): string =>
+		`  ${name.padEnd(26)} p50 ${percentile(times, 0.5).toFixed(1).padStart(7)} ms   p99 ${percentile(times, 0.99).toFixed(1).padStart(7)} ms   (${times.length} registrations)` +
+		(times === idle ? '' : `   ${ratio(times, 0.5).toFixed(2)}× / ${ratio(times, 0.99).toFixed(2)}× idle`);
 	const tallyLine = (flood: FloodTally): string =>
 		`    ${flood.sent} forged announces: ${flood.refused403} refused 403, ${flood.busy503} answered 503 busy, ${flood.dropped} connections closed, ${flood.other} other`;
-	out(`hub: legitimate registrations from 127.0.0.1, idle and under ${floodSize} concurrent forged announces from ${floodSources.join(', ')}`);
-	out(line('idle', idle));
-	out(line(`burst of ${floodSize} with each`, burst.times));
-	out(tallyLine(burst.tally));
-	out(line('sustained flood', flooded));
-	out(`${tallyLine(tally)} (${sentWhileMeasuring} while measuring)`);
+	out(`legitimate registrations from 127.0.0.1; forged announces from ${floodSources.join(', ')}`);
+	out(line('idle (interleaved)', idle));
+	out(line(`burst of ${floodSize} with each`, burst));
+	out(tallyLine(burstTally));
+	out(line(`sustained flood of ${floodSize}`, sustained));
+	out(tallyLine(sustainedTally));
 	if (failures.length > 0) out(`  ${failures.length} legitimate registrations failed (counted with the time they took): ${[...new Set(failures)].slice(0, 3).join('; ')}`);
-	const ratio = (times: number[], at: number): number => percentile(times, at) / percentile(idle, at);
-	out(`target: a registration under ${floodSize} concurrent forged announces within 2× its idle time: p50 ${ratio(burst.times, 0.5).toFixed(2)}×, p99 ${ratio(burst.times, 0.99).toFixed(2)}× (${ratio(burst.times, 0.5) <= 2 && ratio(burst.times, 0.99) <= 2 ? 'met' : 'missed'}); sustained p50 ${ratio(flooded, 0.5).toFixed(2)}×, p99 ${ratio(flooded, 0.99).toFixed(2)}×`);
+	const met = ratio(burst, 0.5) <= 2 && ratio(burst, 0.99) <= 2;
+	out(`target: a registration under ${floodSize} concurrent forged announces within 2× its idle time: p50 ${ratio(burst, 0.5).toFixed(2)}×, p99 ${ratio(burst, 0.99).toFixed(2)}× (${met ? 'met' : 'missed'})`);
+}
+
+function cleanUp(): void {
+	if (hubProcess) killGroup(hubProcess);
+	void worker.terminate();
+	rmSync(temporary, {recursive: true, force: true});
 }
 
 process.on('SIGINT', () => {

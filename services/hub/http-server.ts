@@ -21,8 +21,10 @@ const maxBodyBytes = 64 * 1024;
  * A refusal answers 400/403/404/409 with {error} (413 a body over 64 KiB); too many registrations, 429 with Retry-After;
  * a hub too busy to queue the request, 503 with Retry-After.
  *
- * At most `gate.inFlight` requests are handled at once; the rest wait in a queue per source
- * address, served in turn, so a flood from a few addresses delays others by a turn each. Records
+ * At most `gate.inFlight` requests are handled at once, at most `gate.inFlightPerSource` of one
+ * address; the rest wait in a queue per source address, served in turn, so a flood from a few
+ * addresses leaves slots free for others and delays them by a turn each at most. A registration
+ * within its source's budget waits in a lane served before those queues. Records
  * are public on purpose: a key record holds only public halves, and an announce publishes the
  * address a host serves its frontend on, which is what announcing is for.
  */
@@ -31,7 +33,7 @@ export interface HubServerOptions {
 	tls?: {cert: string | Buffer; key: string | Buffer};
 	/** Limits on POST /v1/register; a refusal is 429 with Retry-After. */
 	limits?: RegistrationLimits;
-	/** Concurrency and queue bounds (default 16 in flight, 64 queued per source, 1024 in all). */
+	/** Concurrency and queue bounds (default 16 in flight, 4 of them per source, 64 queued per source, 1024 in all). */
 	gate?: FairGateLimits;
 	/**
 	 * Open connections one address may hold (default 32); more are closed as they open, before a
@@ -40,22 +42,32 @@ export interface HubServerOptions {
 	connectionsPerSource?: number;
 }
 
-const defaultGate: FairGateLimits = {inFlight: 16, queuedPerSource: 64, queued: 1024};
+const defaultGate: FairGateLimits = {inFlight: 16, inFlightPerSource: 4, queuedPerSource: 64, queued: 1024};
 
 export function createHubServer(hub: Hub, options: HubServerOptions = {}): http.Server | https.Server {
 	const limiter = options.limits ? new RegistrationLimiter(options.limits) : undefined;
 	const gate = new FairGate(options.gate ?? defaultGate);
 	const listener = (request: http.IncomingMessage, response: http.ServerResponse): void => {
 		const source = request.socket.remoteAddress ?? 'unknown';
-		const admitted = gate.enter(source, () =>
-			handle(hub, request, limiter)
+		const answer = (work: () => Promise<unknown>) => (): Promise<void> =>
+			work()
 				.then(result => reply(response, 200, result))
 				.catch((error: unknown) => {
 					if (error instanceof HubRefusal) reply(response, error.status, {error: error.message}, error.retryAfterSeconds);
 					else if (error instanceof HttpError) reply(response, error.status, {error: error.message});
 					else reply(response, 500, {error: `the hub failed: ${errorMessage(error)}`});
-				}),
-		);
+				});
+		// A registration is counted against its source's budget before it waits for anything: one past the budget is
+		// answered 429 at once, and one within it goes in the lane served before the queues, so that a flood of other
+		// requests (which no budget bounds but the queues) never stands between an honest `init` and its id.
+		const route = `${request.method ?? 'GET'} ${new URL(request.url ?? '/', 'http://hub').pathname}`;
+		const registering = route === 'POST /v1/register';
+		const decision = registering ? limiter?.take(source) : undefined;
+		if (decision !== undefined && !decision.ok) {
+			void answer(() => Promise.reject(new HubRefusal(`${decision.reason}; retry in ${decision.retryAfterSeconds} s`, 429, decision.retryAfterSeconds)))();
+			return;
+		}
+		const admitted = gate.enter(source, answer(() => handle(hub, route, request)), {first: registering});
 		if (!admitted) {
 			response.shouldKeepAlive = false;
 			reply(response, 503, {error: `the hub is busy (${gate.queued} requests waiting); retry in a second`}, 1);
@@ -67,15 +79,11 @@ export function createHubServer(hub: Hub, options: HubServerOptions = {}): http.
 	return server;
 }
 
-async function handle(hub: Hub, request: http.IncomingMessage, limiter: RegistrationLimiter | undefined): Promise<unknown> {
-	const url = new URL(request.url ?? '/', 'http://hub');
-	const route = `${request.method ?? 'GET'} ${url.pathname}`;
+async function handle(hub: Hub, route: string, request: http.IncomingMessage): Promise<unknown> {
 	if (route === 'GET /v1/hub-key') return hub.publicKey();
 	const record = /^GET \/v1\/records\/(user|host)\/(\d+)$/.exec(route);
 	if (record) return hub.lookup(record[1] as IdentityKind, Number(record[2]));
 	if (route === 'POST /v1/register') {
-		const decision = limiter?.take(request.socket.remoteAddress ?? 'unknown');
-		if (decision && !decision.ok) throw new HubRefusal(`${decision.reason}; retry in ${decision.retryAfterSeconds} s`, 429, decision.retryAfterSeconds);
 		const body = await readBody(request);
 		return hub.register(body['kind'] as IdentityKind, body['publicKey'] as string, body['controlPublicKey'] as string);
 	}

@@ -1,4 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process';
+import net from 'node:net';
 import {mkdtemp, readdir, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,6 +47,36 @@ function stopHub(hub: ServedHub): void {
 			// already gone
 		}
 	}
+}
+
+/** A raw HTTP/1.1 GET of /v1/hub-key from `localAddress`: what came back before the hub closed the connection ('' if nothing). */
+function rawHubKey(url: string, localAddress: string): Promise<string> {
+	const {hostname, port} = new URL(url);
+	return new Promise((resolve, reject) => {
+		let text = '';
+		const socket = net.connect({host: hostname, port: Number(port), localAddress});
+		const timer = setTimeout(() => {
+			socket.destroy();
+			reject(new Error(`no answer and no close from the hub within 10 s (got "${text}")`));
+		}, 10_000);
+		socket.setEncoding('utf8');
+		socket.on('connect', () => socket.write(`GET /v1/hub-key HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`));
+		socket.on('data', (chunk: string) => (text += chunk));
+		socket.on('error', () => undefined);
+		socket.on('close', () => {
+			clearTimeout(timer);
+			resolve(text);
+		});
+	});
+}
+
+/** An open connection from `localAddress` that sends nothing. */
+function idleConnection(url: string, localAddress: string): Promise<net.Socket> {
+	const {hostname, port} = new URL(url);
+	return new Promise((resolve, reject) => {
+		const socket = net.connect({host: hostname, port: Number(port), localAddress}, () => resolve(socket));
+		socket.on('error', reject);
+	});
 }
 
 async function instanceAt(hub: string, ...extra: string[]): Promise<TestInstance> {
@@ -192,6 +223,26 @@ describe('a hub you can trust', () => {
 		// Nothing registered either: the next identity the hub hands out follows the one init made.
 		const next = (await (await fetch(`${hub.url}/v1/records/host/2`)).json()) as {error?: string};
 		expect(next.error).toContain('the hub has no host-2');
+	}, 60_000);
+
+	it('closes a connection past `--connections-per-address` unanswered while other addresses are served, and takes that address again once one closes', async () => {
+		const hub = await serveHub('capped-hub', '--connections-per-address', '2');
+		expect(hub.output).toContain('2 open connections per address');
+		const held = [await idleConnection(hub.url, '127.0.0.2'), await idleConnection(hub.url, '127.0.0.2')];
+		try {
+			// The hub has read the two held ones' address: a third is closed as it opens, its request never answered.
+			expect(await rawHubKey(hub.url, '127.0.0.2')).toBe('');
+			expect(await rawHubKey(hub.url, '127.0.0.3')).toMatch(/^HTTP\/1\.1 200 [\s\S]*"publicKey"/);
+			held[0]!.destroy();
+			let answer = '';
+			for (const deadline = Date.now() + 10_000; answer === '' && Date.now() < deadline; ) {
+				answer = await rawHubKey(hub.url, '127.0.0.2');
+				if (answer === '') await new Promise(resolve => setTimeout(resolve, 50));
+			}
+			expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+		} finally {
+			for (const socket of held) socket.destroy();
+		}
 	}, 60_000);
 
 	it('limits registrations: a burst is refused with 429 and Retry-After, and init says when to retry', async () => {

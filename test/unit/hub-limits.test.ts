@@ -27,8 +27,8 @@ describe('registration limits', () => {
 });
 
 describe('the hub request gate', () => {
-	it('runs a bounded number at once, serves sources in turn, and refuses past the queue bounds', async () => {
-		const gate = new FairGate({inFlight: 1, queuedPerSource: 3, queued: 5});
+	const turn = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
+	function jobs(): {order: string[]; releases: Array<() => void>; job: (name: string) => () => Promise<void>} {
 		const order: string[] = [];
 		const releases: Array<() => void> = [];
 		const job = (name: string) => () =>
@@ -36,17 +36,49 @@ describe('the hub request gate', () => {
 				order.push(name);
 				releases.push(resolve);
 			});
-		expect(gate.enter('flood', job('f1'))).toBe(true);
-		for (const name of ['f2', 'f3', 'f4']) expect(gate.enter('flood', job(name))).toBe(true);
-		expect(gate.enter('flood', job('f5'))).toBe(false);
+		return {order, releases, job};
+	}
+	async function releaseAll(releases: Array<() => void>): Promise<void> {
+		await turn();
+		while (releases.length > 0) {
+			releases.shift()!();
+			await turn();
+			await turn();
+		}
+	}
+
+	it('runs a bounded number at once, serves sources in turn, and refuses past the queue bounds', async () => {
+		const gate = new FairGate({inFlight: 1, queuedPerSource: 3, queued: 5});
+		const {order, releases, job} = jobs();
+		for (const name of ['f1', 'f2', 'f3']) expect(gate.enter('flood', job(name))).toBe(true);
+		expect(gate.enter('flood', job('f4'))).toBe(false);
 		expect(gate.enter('honest', job('h1'))).toBe(true);
 		expect(gate.enter('third', job('t1'))).toBe(true);
 		expect(gate.enter('fourth', job('x1'))).toBe(false);
-		while (releases.length > 0) {
-			releases.shift()!();
-			await new Promise(resolve => setImmediate(resolve));
-		}
+		// Nothing starts in the turn that entered it: the requests read in one turn all wait their turn together.
+		expect(order).toEqual([]);
+		await releaseAll(releases);
 		// The honest request waited one turn of the flood, not all of it.
-		expect(order).toEqual(['f1', 'f2', 'h1', 't1', 'f3', 'f4']);
+		expect(order).toEqual(['f1', 'h1', 't1', 'f2', 'f3']);
+	});
+
+	it('leaves the slots past a source\'s share to the others, and serves work entered first before the queues', async () => {
+		const gate = new FairGate({inFlight: 3, inFlightPerSource: 2, queuedPerSource: 10, queued: 20});
+		const {order, releases, job} = jobs();
+		for (const name of ['f1', 'f2', 'f3', 'f4']) expect(gate.enter('flood', job(name))).toBe(true);
+		await turn();
+		// Two of the flood run; the third slot stays free for another source.
+		expect(order).toEqual(['f1', 'f2']);
+		expect(gate.enter('honest', job('h1'))).toBe(true);
+		await turn();
+		expect(order).toEqual(['f1', 'f2', 'h1']);
+		// All slots taken: a registration waits in the first lane, ahead of the flood's queue.
+		expect(gate.enter('honest', job('r1'), {first: true})).toBe(true);
+		expect(order).toEqual(['f1', 'f2', 'h1']);
+		await releaseAll(releases);
+		expect(order).toEqual(['f1', 'f2', 'h1', 'r1', 'f3', 'f4']);
+		// With a slot free, work entered first starts at once, in the same turn.
+		expect(gate.enter('honest', job('r2'), {first: true})).toBe(true);
+		expect(order.at(-1)).toBe('r2');
 	});
 });
