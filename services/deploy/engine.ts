@@ -3,7 +3,6 @@ import {randomBytes} from 'node:crypto';
 import {createReadStream, createWriteStream, mkdirSync, type WriteStream} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {Transform} from 'node:stream';
 import {readFile} from 'node:fs/promises';
 import {loadInstanceConfig, type InstanceConfig} from '../config/amprun.js';
 import type {TopologyHost} from '../config/hosts.js';
@@ -33,8 +32,6 @@ export interface DeployOptions {
 	parallel?: number;
 	/** Opens the one SSH connection a host gets for the whole deploy. */
 	connect: (host: DeployHostConfig) => Promise<RemoteSession>;
-	/** Test hook: `corrupt-transfer:<host>` flips a byte of the first file sent to that host. */
-	fault?: string;
 }
 
 export interface DeployRun {
@@ -122,24 +119,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 			timer = setTimeout(() => reject(new StepFailure(`${what} timed out after ${Math.round(ms / 1000)} s`)), ms);
 		}),
 	]);
-}
-
-/** Flips one byte of what passes through (the first chunk only): the test hook for a corrupted copy. */
-function corruptOnce(): Transform {
-	let done = false;
-	return new Transform({
-		transform(chunk: Buffer, _encoding, callback) {
-			if (!done && chunk.length > 0) {
-				done = true;
-				const copy = Buffer.from(chunk);
-				const index = Math.min(copy.length - 1, 100);
-				copy[index] = copy[index]! ^ 0xff;
-				callback(null, copy);
-				return;
-			}
-			callback(null, chunk);
-		},
-	});
 }
 
 /**
@@ -327,15 +306,8 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		}
 	};
 
-	let faultPending = options.fault?.startsWith('corrupt-transfer:') ? options.fault.slice('corrupt-transfer:'.length) : undefined;
 	const send = async (host: HostRun, transfer: Transfer, step: DeployStep): Promise<number> => {
-		let input: NodeJS.ReadableStream = createReadStream(transfer.file!);
-		if (faultPending === host.label) {
-			faultPending = undefined;
-			input = (input as ReturnType<typeof createReadStream>).pipe(corruptOnce());
-			note(host.label, step, 'test fault: corrupting this copy');
-		}
-		const received = await call<{bytes: number}>(host, step, 'receive', {file: transfer.remoteName}, {stdin: input});
+		const received = await call<{bytes: number}>(host, step, 'receive', {file: transfer.remoteName}, {stdin: createReadStream(transfer.file!)});
 		return received.bytes;
 	};
 
