@@ -15,6 +15,7 @@ import {deploySteps, type DeployEvent, type DeployPhase, type DeployPlan, type D
 import {healthUrlOf, waitForHealthy} from './health.js';
 import {linkHosts} from './host-link.js';
 import {redactSecrets} from './redact.js';
+import {eachLine} from './stream-lines.js';
 import {buildAmpifyRelease, buildInstanceRelease, cachedRelease, patchBetween, type BuildStep, type BuiltRelease} from './release.js';
 import type {CurrentRecord, HostStatus, LockRecord, MadeByDeploy, StopOldResult} from './remote-agent.js';
 import {isAlive} from '../supervisor/proc.js';
@@ -234,11 +235,11 @@ export function runDeploy(options: DeployOptions): DeployRun {
 			result ??= new Promise<void>((resolve, reject) => {
 				// child_process, not execa: the hook's output is shown line by line while it runs, on every host's row.
 				const child = spawn('bash', ['-c', script], {cwd: options.instanceDirectory, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, AMPZERO_DEPLOY_ID: deployId, AMPZERO_DEPLOY_HOSTS: hosts.map(h => h.label).join(' ')}});
-				const lines = (chunk: Buffer): void => {
-					for (const line of String(chunk).split('\n').filter(Boolean)) for (const each of hosts) output(each, step, line);
+				const onLine = (line: string): void => {
+					if (line !== '') for (const each of hosts) output(each, step, line);
 				};
-				child.stdout.on('data', lines);
-				child.stderr.on('data', lines);
+				eachLine(child.stdout, onLine);
+				eachLine(child.stderr, onLine);
 				const timer = setTimeout(() => child.kill('SIGKILL'), stepTimeout);
 				const onAbort = (): void => void child.kill('SIGTERM');
 				controller.signal.addEventListener('abort', onAbort, {once: true});
