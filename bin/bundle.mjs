@@ -5,6 +5,7 @@
 // - the daemonised supervisor (dist/source/supervisor-main.js), as dist/source/supervisor-main.bundle.js;
 // - each of ampzero's own daemons (dist/source/daemons/NAME/entry.js) with its libraries, as
 //   dist/source/daemons/NAME.bundle.js (see source/daemons/daemon-entry.ts).
+// - the deploy agent (dist/services/deploy/remote-agent.js), as dist/services/deploy/remote-agent.bundle.js;
 // - the command line (dist/source/cli.js) split into chunks that load as a command needs them, in
 //   dist/source/cli-bundle/ (bin/ampzero starts it: `run` reaches its supervisor sooner).
 // Where a bundle is missing (a tree built with tsc alone) the unbundled modules are used.
@@ -83,6 +84,21 @@ for (const [entry, bundle] of processes) {
 		external: ['better-sqlite3', 'fs-ext', 'pg-native'],
 	});
 }
+
+// The deploy agent (dist/services/deploy/remote-agent.js), as dist/services/deploy/remote-agent.bundle.js:
+// the one file `ampzero deploy` copies to each host, where nothing of ampzero's is installed. It may
+// import the project's modules; whatever it takes from node_modules would have to run on the host too,
+// so none is allowed in.
+const deploy = path.join(checkout, 'dist', 'services', 'deploy');
+const agent = await build({
+	...common,
+	banner: {},
+	entryPoints: [path.join(deploy, 'remote-agent.js')],
+	outfile: path.join(deploy, 'remote-agent.bundle.js'),
+	metafile: true,
+});
+const packaged = Object.keys(agent.metafile.inputs).filter(input => input.includes('node_modules'));
+if (packaged.length > 0) throw new Error(`bin/bundle.mjs: the deploy agent must use Node's own modules only, but it imports ${packaged.join(', ')}`);
 
 // ssh2 carries a native binding beside its code; Ink's devtools client is loaded only with DEV=true;
 // ioredis and React (CommonJS) are imported by name after `await import()`, which a split bundle

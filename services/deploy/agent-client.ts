@@ -19,11 +19,17 @@ export function shellQuote(text: string): string {
 	return `'${text.replaceAll("'", "'\\''")}'`;
 }
 
-/** The compiled agent (one file, Node's own modules only) and its content hash. */
+/** The agent's bundle (remote-agent.ts and what it imports, as one file of Node's own modules: bin/bundle.mjs) and its content hash. */
 export function agentSource(): {code: Buffer; hash: string} {
-	// The compiled file in the checkout, also when this module runs from the command line's bundle or from its TypeScript source.
-	const file = path.join(checkoutDirectory, 'dist', 'services', 'deploy', 'remote-agent.js');
-	const code = readFileSync(file);
+	// The built file in the checkout, also when this module runs from the command line's bundle or from its TypeScript source.
+	const file = path.join(checkoutDirectory, 'dist', 'services', 'deploy', 'remote-agent.bundle.js');
+	let code: Buffer;
+	try {
+		code = readFileSync(file);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+		throw new AgentError(`the deploy agent is not built (${file} is missing): run \`npm run build\` in ${checkoutDirectory}`);
+	}
 	return {code, hash: createHash('sha256').update(code).digest('hex').slice(0, 10)};
 }
 

@@ -3,7 +3,6 @@ import {randomBytes} from 'node:crypto';
 import {createReadStream, createWriteStream, mkdirSync, type WriteStream} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {Transform} from 'node:stream';
 import {readFile} from 'node:fs/promises';
 import {loadInstanceConfig, type InstanceConfig} from '../config/amprun.js';
 import type {TopologyHost} from '../config/hosts.js';
@@ -16,6 +15,7 @@ import {deploySteps, type DeployEvent, type DeployPhase, type DeployPlan, type D
 import {healthUrlOf, waitForHealthy} from './health.js';
 import {linkHosts} from './host-link.js';
 import {redactSecrets} from './redact.js';
+import {eachLine} from './stream-lines.js';
 import {buildAmpifyRelease, buildInstanceRelease, cachedRelease, patchBetween, type BuildStep, type BuiltRelease} from './release.js';
 import type {CurrentRecord, HostStatus, LockRecord, MadeByDeploy, StopOldResult} from './remote-agent.js';
 import {isAlive} from '../supervisor/proc.js';
@@ -33,8 +33,6 @@ export interface DeployOptions {
 	parallel?: number;
 	/** Opens the one SSH connection a host gets for the whole deploy. */
 	connect: (host: DeployHostConfig) => Promise<RemoteSession>;
-	/** Test hook: `corrupt-transfer:<host>` flips a byte of the first file sent to that host. */
-	fault?: string;
 }
 
 export interface DeployRun {
@@ -122,24 +120,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 			timer = setTimeout(() => reject(new StepFailure(`${what} timed out after ${Math.round(ms / 1000)} s`)), ms);
 		}),
 	]);
-}
-
-/** Flips one byte of what passes through (the first chunk only): the test hook for a corrupted copy. */
-function corruptOnce(): Transform {
-	let done = false;
-	return new Transform({
-		transform(chunk: Buffer, _encoding, callback) {
-			if (!done && chunk.length > 0) {
-				done = true;
-				const copy = Buffer.from(chunk);
-				const index = Math.min(copy.length - 1, 100);
-				copy[index] = copy[index]! ^ 0xff;
-				callback(null, copy);
-				return;
-			}
-			callback(null, chunk);
-		},
-	});
 }
 
 /**
@@ -255,11 +235,11 @@ export function runDeploy(options: DeployOptions): DeployRun {
 			result ??= new Promise<void>((resolve, reject) => {
 				// child_process, not execa: the hook's output is shown line by line while it runs, on every host's row.
 				const child = spawn('bash', ['-c', script], {cwd: options.instanceDirectory, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, AMPZERO_DEPLOY_ID: deployId, AMPZERO_DEPLOY_HOSTS: hosts.map(h => h.label).join(' ')}});
-				const lines = (chunk: Buffer): void => {
-					for (const line of String(chunk).split('\n').filter(Boolean)) for (const each of hosts) output(each, step, line);
+				const onLine = (line: string): void => {
+					if (line !== '') for (const each of hosts) output(each, step, line);
 				};
-				child.stdout.on('data', lines);
-				child.stderr.on('data', lines);
+				eachLine(child.stdout, onLine);
+				eachLine(child.stderr, onLine);
 				const timer = setTimeout(() => child.kill('SIGKILL'), stepTimeout);
 				const onAbort = (): void => void child.kill('SIGTERM');
 				controller.signal.addEventListener('abort', onAbort, {once: true});
@@ -327,15 +307,8 @@ export function runDeploy(options: DeployOptions): DeployRun {
 		}
 	};
 
-	let faultPending = options.fault?.startsWith('corrupt-transfer:') ? options.fault.slice('corrupt-transfer:'.length) : undefined;
 	const send = async (host: HostRun, transfer: Transfer, step: DeployStep): Promise<number> => {
-		let input: NodeJS.ReadableStream = createReadStream(transfer.file!);
-		if (faultPending === host.label) {
-			faultPending = undefined;
-			input = (input as ReturnType<typeof createReadStream>).pipe(corruptOnce());
-			note(host.label, step, 'test fault: corrupting this copy');
-		}
-		const received = await call<{bytes: number}>(host, step, 'receive', {file: transfer.remoteName}, {stdin: input});
+		const received = await call<{bytes: number}>(host, step, 'receive', {file: transfer.remoteName}, {stdin: createReadStream(transfer.file!)});
 		return received.bytes;
 	};
 

@@ -1,6 +1,7 @@
 /**
- * The deploy's hands on a host. `ampzero deploy` copies this one file (it imports only Node's
- * own modules, so a bare host with Node 20 runs it) to `<root>/var/deploy/agent-<hash>.mjs` and
+ * The deploy's hands on a host. `ampzero deploy` copies this module's bundle (one file that the build
+ * makes of it and the few project modules it imports, which use only Node's own modules, so a bare
+ * host with Node 20 runs it: bin/bundle.mjs) to `<root>/var/deploy/agent-<hash>.mjs` and
  * runs `node agent.mjs <step> '<json>'` over the SSH exec channel for every remote step. Each run
  * prints JSON lines: `{"line": …}` for output worth showing, and one `{"result": …}` or
  * `{"error": …}` last. The same functions are tested locally against a temp root.
@@ -12,6 +13,7 @@ import {hostname} from 'node:os';
 import path from 'node:path';
 import {pipeline} from 'node:stream/promises';
 import {fileURLToPath} from 'node:url';
+import {eachLine} from './stream-lines.js';
 
 export interface LockRecord {
 	deployId: string;
@@ -219,16 +221,14 @@ function run(command: string, args: string[], options: {cwd?: string; env?: Node
 		const child = spawn(command, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: options.detached ? 'ignore' : ['ignore', 'pipe', 'pipe']});
 		const say = options.say ?? noSay;
 		const tail: string[] = [];
-		const onData = (chunk: Buffer): void => {
-			for (const line of chunk.toString('utf8').split('\n')) {
-				if (line.trim() === '') continue;
-				say(line);
-				tail.push(line);
-				if (tail.length > 20) tail.shift();
-			}
+		const onLine = (line: string): void => {
+			if (line.trim() === '') return;
+			say(line);
+			tail.push(line);
+			if (tail.length > 20) tail.shift();
 		};
-		child.stdout?.on('data', onData);
-		child.stderr?.on('data', onData);
+		eachLine(child.stdout, onLine);
+		eachLine(child.stderr, onLine);
 		const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
 		child.on('error', error => {
 			if (timer) clearTimeout(timer);
@@ -247,16 +247,16 @@ function runForJson<T>(command: string, args: string[], options: {env?: NodeJS.P
 	return new Promise((resolve, reject) => {
 		const child = spawn(command, args, {env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe']});
 		const say = options.say ?? noSay;
-		let stdout = '';
+		let last = '';
 		const tail: string[] = [];
-		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-		child.stderr.on('data', (chunk: Buffer) => {
-			for (const line of chunk.toString('utf8').split('\n')) {
-				if (line.trim() === '') continue;
-				say(line);
-				tail.push(line);
-				if (tail.length > 5) tail.shift();
-			}
+		eachLine(child.stdout, line => {
+			if (line.trim() !== '') last = line.trim();
+		});
+		eachLine(child.stderr, line => {
+			if (line.trim() === '') return;
+			say(line);
+			tail.push(line);
+			if (tail.length > 5) tail.shift();
 		});
 		const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
 		child.on('error', error => {
@@ -265,7 +265,6 @@ function runForJson<T>(command: string, args: string[], options: {env?: NodeJS.P
 		});
 		child.on('close', (code, signal) => {
 			if (timer) clearTimeout(timer);
-			const last = stdout.trim().split('\n').pop() ?? '';
 			if (code !== 0) {
 				reject(new Error(`ampzero ${args.slice(1, 3).join(' ')} exited ${signal ?? code}${tail.length > 0 ? `: ${tail.slice(-3).join(' | ')}` : ''}`));
 				return;

@@ -2,6 +2,7 @@ import {constants} from 'node:os';
 import {StringDecoder} from 'node:string_decoder';
 import type {Client, ClientChannel} from 'ssh2';
 import {AmpError} from '../errors.js';
+import {TextLines} from '../supervisor/text-lines.js';
 
 export interface ExecResult {
 	code: number;
@@ -37,23 +38,24 @@ export function wrapRemoteCommand(command: string): string {
 	return `exec sh -c ${shellQuote(`echo "${pidMarker}$$" >&2; exec sh -c "$1"`)} sh ${shellQuote(command)}`;
 }
 
-/** Splits a stream of chunks into lines (the last one flushed at the end), keeping multi-byte characters whole. */
+/**
+ * Decodes a stream of chunks (multi-byte characters kept whole) and, given `onLine`, frames it into
+ * lines with the one framer (the last one flushed at the end, a trailing CR dropped).
+ */
 function lineSplitter(onLine: ((line: string) => void) | undefined): {push(chunk: Buffer): string; end(): string} {
 	const decoder = new StringDecoder('utf8');
-	let partial = '';
-	const feed = (text: string) => {
-		if (!onLine) return text;
-		const lines = (partial + text).split('\n');
-		partial = lines.pop() ?? '';
-		for (const line of lines) onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+	const lines = new TextLines();
+	const give = (line: string): void => onLine?.(line.endsWith('\r') ? line.slice(0, -1) : line);
+	const feed = (text: string): string => {
+		if (onLine) for (const line of lines.push(text)) give(line);
 		return text;
 	};
 	return {
 		push: chunk => feed(decoder.write(chunk)),
 		end: () => {
 			const rest = feed(decoder.end());
-			if (onLine && partial !== '') onLine(partial);
-			partial = '';
+			const last = lines.end();
+			if (last !== '') give(last);
 			return rest;
 		},
 	};

@@ -34,7 +34,7 @@ export async function deployCommand(name: string, action: string | undefined, op
 	const {runDeploy} = await import('../../services/deploy/engine.js');
 	const run = runDeploy({
 		instanceDirectory,
-		checkout: process.env['AMPZERO_DEPLOY_CHECKOUT'] ? path.resolve(process.env['AMPZERO_DEPLOY_CHECKOUT']) : checkoutDirectory,
+		checkout: checkoutDirectory,
 		config,
 		only,
 		dryRun,
@@ -42,7 +42,6 @@ export async function deployCommand(name: string, action: string | undefined, op
 		forceUnlock: Boolean(options['forceUnlock']),
 		parallel,
 		connect,
-		...(process.env['AMPZERO_DEPLOY_FAULT'] ? {fault: process.env['AMPZERO_DEPLOY_FAULT']} : {}),
 	});
 	const abort = (): void => run.abort('aborted by the user');
 	let code: number;

@@ -1,5 +1,5 @@
 import {execFileSync, spawn} from 'node:child_process';
-import {appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -14,10 +14,14 @@ export function git(directory: string, ...args: string[]): string {
 }
 
 /**
- * A clean ampzero checkout to release: this work tree's files (tracked and new, not ignored) committed
- * in a temp repository, with node_modules linked in (the release build needs it, git ignores it).
+ * A clean ampzero checkout to release, as a user has one: this work tree's files (tracked and new, not
+ * ignored) committed in a temp repository, with node_modules linked in (the release build needs it, git
+ * ignores it) and this work tree's build copied in (git ignores dist/ too). Its own bin/ampzero deploys
+ * it: the ampify release is the checkout ampzero runs from.
  */
 export function makeReleaseCheckout(parent: string): string {
+	const built = path.join(checkoutDirectory, 'dist');
+	if (!existsSync(path.join(built, 'source', 'cli.js'))) throw new Error(`${built} is missing: run \`npm run build\` before the deploy tests`);
 	const directory = path.join(parent, 'ampzero');
 	mkdirSync(directory, {recursive: true});
 	const files = execFileSync('git', ['-C', checkoutDirectory, 'ls-files', '-co', '--exclude-standard', '-z'], {encoding: 'utf8'}).split('\0').filter(Boolean);
@@ -35,6 +39,9 @@ export function makeReleaseCheckout(parent: string): string {
 	git(directory, 'commit', '-q', '-m', 'release');
 	symlinkSync(path.join(checkoutDirectory, 'node_modules'), path.join(directory, 'node_modules'));
 	appendFileSync(path.join(directory, '.git', 'info', 'exclude'), 'node_modules\n');
+	// The build only (not the compiled tests and benches), copied: a link would make ampzero find this work tree as its checkout.
+	const testBuilds = new Set(['test', 'bench'].map(folder => path.join(built, folder)));
+	cpSync(built, path.join(directory, 'dist'), {recursive: true, filter: source => !testBuilds.has(source)});
 	return directory;
 }
 
@@ -43,6 +50,8 @@ export interface DeployFixture {
 	root: string;
 	home: string;
 	checkout: string;
+	/** The checkout's bin/ampzero: what runs `ampzero deploy`, so that checkout is the one released. */
+	bin: string;
 	instance: TestInstance;
 	/** A deployment.yaml outside the instance (`--config`), so tests can change it without a commit. */
 	configFile: string;
@@ -81,6 +90,7 @@ export async function makeDeployFixture(harness: SshTestHosts, name = 'kickass')
 		root,
 		home,
 		checkout,
+		bin: path.join(checkout, 'bin', 'ampzero'),
 		instance,
 		configFile,
 		hostsYaml,
@@ -150,6 +160,7 @@ export async function makeTrioFixture(harness: SshTestHosts): Promise<DeployFixt
 		root,
 		home,
 		checkout,
+		bin: path.join(checkout, 'bin', 'ampzero'),
 		instance: {directory, config, home, root, cleanup: async () => {}},
 		configFile: deployment,
 		hostsYaml: () => '',
@@ -165,17 +176,17 @@ export interface DeployResult {
 	events: Array<Record<string, any>>;
 }
 
-/** `ampzero deploy <instance> --config … --batch --json …` with the fixture's home and checkout; `onEvent` may signal the process. */
+/** `ampzero deploy <instance> --config … --batch --json …` with the fixture's home, from its checkout; `onEvent` may signal the process. */
 export function deploy(fixture: DeployFixture, args: string[] = [], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000, onEvent?: (event: Record<string, any>, child: ReturnType<typeof spawn>) => void): Promise<DeployResult> {
 	return ampzeroDeploy(fixture, [fixture.instance.directory, '--config', fixture.configFile, '--batch', '--json', ...args], env, timeoutMs, onEvent);
 }
 
-/** `ampzero deploy ARGS…` exactly as given, run in the fixture's directory (where `./kickass` is), with its home and checkout. */
+/** `ampzero deploy ARGS…` exactly as given, run in the fixture's directory (where `./kickass` is), with its home, from its checkout. */
 export function ampzeroDeploy(fixture: DeployFixture, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000, onEvent?: (event: Record<string, any>, child: ReturnType<typeof spawn>) => void): Promise<DeployResult> {
 	return new Promise(resolve => {
-		const child = spawn(process.execPath, [ampzeroBin, 'deploy', ...args], {
+		const child = spawn(process.execPath, [fixture.bin, 'deploy', ...args], {
 			cwd: fixture.root,
-			env: {...process.env, AMPZERO_HOME: fixture.home, AMPZERO_DEPLOY_CHECKOUT: fixture.checkout, CI: 'true', ...env},
+			env: {...process.env, AMPZERO_HOME: fixture.home, CI: 'true', ...env},
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
 		let stdout = '';

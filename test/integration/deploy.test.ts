@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process';
-import {copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
+import {copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync} from 'node:fs';
 import https_ from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,6 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {httpsStatus} from '../../services/deploy/health.js';
 import {daemonUser} from '../../services/daemons/daemon-user.js';
 import {ampzeroDeploy, changeInstanceFile, deploy, git, makeDeployFixture, type DeployFixture} from '../helpers/deploy-fixture.js';
-import {ampzeroBin} from '../helpers/instance.js';
 import {startSshHosts, type SshTestHosts} from '../helpers/ssh-hosts.js';
 import {TmuxSession} from '../helpers/tmux.js';
 
@@ -156,16 +155,24 @@ describe('ampzero deploy to three SSH hosts', () => {
 		}
 	}, 120_000);
 
-	it('a one-file change goes out as patches; a corrupted copy is caught by its sha256 and sent again', async () => {
-		const before = currentOf(harness!.hosts[0]!);
+	it('a one-file change goes out as patches; a copy that does not land whole on a host\'s disk is caught by its sha256 and sent again', async () => {
+		const [first] = harness!.hosts;
+		const before = currentOf(first!);
 		changeInstanceFile(fixture!, 'second release');
-		const result = await deploy(fixture!, [], {AMPZERO_DEPLOY_FAULT: `corrupt-transfer:${harness!.hosts[0]!.target}`});
+		// The first host's disk loses the patch as it arrives: the file it is received into is a link to
+		// /dev/null there. The check against its sha256 removes the link; the copy sent again lands whole.
+		const release = `instance-${git(fixture!.instance.directory, 'rev-parse', 'HEAD').trim().slice(0, 10)}`;
+		const received = path.join(distOf(first!), 'patches', `${before.split('\n')[1]}--${release}.patch.zst.part`);
+		symlinkSync('/dev/null', received);
+		const result = await deploy(fixture!);
 		expect(result.code, why(result)).toBe(0);
 		const plan = result.events.find(event => event.type === 'plan')!;
+		expect(plan.instanceRelease).toBe(release);
+		expect(existsSync(received)).toBe(false);
 		expect(plan.hosts.map((host: {transfer: string}) => host.transfer)).toEqual(['patch', 'patch', 'patch']);
 		for (const end of stepEnds(result.events, 'transfer')) expect(end.bytes).toBeLessThan(20_000);
 		const resent = result.events.filter(event => event.type === 'output' && event.line.includes('sending it once more'));
-		expect(resent.map(event => event.host)).toEqual([harness!.hosts[0]!.target]);
+		expect(resent.map(event => event.host)).toEqual([first!.target]);
 		for (const host of harness!.hosts) {
 			expect(currentOf(host)).toBe(`${plan.ampifyRelease}\n${plan.instanceRelease}\n`);
 			expect(readFileSync(path.join(distOf(host), '.previous'), 'utf8')).toBe(before);
@@ -352,9 +359,9 @@ describe('ampzero deploy to three SSH hosts', () => {
 	it('the deploy screen in tmux at 80×24 shows the three hosts at their steps, then the summary; q leaves with exit 0', async () => {
 		changeInstanceFile(fixture!, 'release watched on the screen');
 		const quote = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
-		const command = [process.execPath, ampzeroBin, 'deploy', fixture!.instance.directory, '--config', fixture!.configFile].map(quote).join(' ');
+		const command = [process.execPath, fixture!.bin, 'deploy', fixture!.instance.directory, '--config', fixture!.configFile].map(quote).join(' ');
 		const screen = await TmuxSession.start(
-			`env -u CI AMPZERO_HOME=${quote(fixture!.home)} AMPZERO_DEPLOY_CHECKOUT=${quote(fixture!.checkout)} ${command}; echo "ampzero exited with $?"`,
+			`env -u CI AMPZERO_HOME=${quote(fixture!.home)} ${command}; echo "ampzero exited with $?"`,
 			{columns: 80, rows: 24},
 		);
 		try {
