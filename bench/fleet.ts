@@ -5,7 +5,7 @@
  * - `ampzero fleet NAME` on this machine (one SSH connection per host), and
  * - the local dashboard of host 1 (`ampzero run` inside host 1's namespaces, attached to the same
  *   supervisor the fleet view watches there).
- * 1. A flood of FLOOD_LINES (1,000,000) lines on host 1, FLOOD_ROUNDS (5) times: `j`/`k` timed in
+ * 1. A flood of FLOOD_LINES (1,000,000) lines on host 1, FLOOD_ROUNDS (10: one lasts under 2 s, so enough presses land in floods) times: `j`/`k` timed in
  *    both, in turn, during the flood (median, max); CPU seconds of each process from the flood's
  *    start until it is quiet again; peak RSS (VmHWM) of each.
  * 2. ampnode on host 2 SIGKILLed RESTART_ROUNDS (5) times: the time from the moment host 2's
@@ -30,7 +30,7 @@ import type {DaemonStatus, SupervisorEvent} from '../services/supervisor/events.
 import {TmuxControl} from './tmux-control.js';
 
 const lineCount = Number(process.env['FLOOD_LINES'] ?? 1_000_000);
-const rounds = Number(process.env['FLOOD_ROUNDS'] ?? 5);
+const rounds = Number(process.env['FLOOD_ROUNDS'] ?? 10);
 const restartRounds = Number(process.env['RESTART_ROUNDS'] ?? 5);
 const fanout = Number(process.env['FLEET_FANOUT'] ?? 10);
 const columns = 200;

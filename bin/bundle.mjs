@@ -54,6 +54,19 @@ const withFrameOutput = {
 	},
 };
 
+/**
+ * Ink's renderer measures every text node of every frame with `widest-line` (string-width walks
+ * each line's graphemes); screens/ink-output/widest-line.ts gives the same widths, ASCII at once
+ * and the rest remembered. The bundles that hold Ink take it in place of the package.
+ */
+const widestLine = path.join(checkout, 'dist', 'screens', 'ink-output', 'widest-line.js');
+const withWidestLine = {
+	name: 'with-widest-line',
+	setup(bundle) {
+		bundle.onResolve({filter: /^widest-line$/}, ({importer}) => (importer.includes(`${path.sep}ink${path.sep}build${path.sep}`) ? {path: widestLine} : undefined));
+	},
+};
+
 await build({
 	...common,
 	entryPoints: [path.join(app, 'dashboard-screen.js')],
@@ -62,7 +75,7 @@ await build({
 	// Whitespace and syntax only: names stay, so a crash's stack still says where.
 	minifyWhitespace: true,
 	minifySyntax: true,
-	plugins: [withoutInkDevtools, withFrameOutput],
+	plugins: [withoutInkDevtools, withFrameOutput, withWidestLine],
 });
 // frame-output.ts was written against the Ink version package.json pins: a newer Ink that renamed or
 // moved its renderer or output stage would otherwise be bundled with its own, and nothing would say so.
@@ -116,6 +129,6 @@ await build({
 	splitting: true,
 	external: ['better-sqlite3', 'fs-ext', 'pg-native', 'ssh2', 'react-devtools-core', 'ioredis', 'react', '@achingbrain/nat-port-mapper'],
 	// The init and deploy screens load from these chunks: the same output stage as the dashboard's.
-	plugins: [withFrameOutput],
+	plugins: [withFrameOutput, withWidestLine],
 });
 if (!frameOutputSwapped) throw new Error("bin/bundle.mjs: Ink's output stage was not replaced in the command line's bundle; check the Ink version against the one package.json pins");

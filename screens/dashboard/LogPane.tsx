@@ -49,8 +49,9 @@ export const LogPane = memo(function LogPane(props: LogPaneProps) {
 			{rows.length === 0 ? (
 				<Text dimColor>(no output yet)</Text>
 			) : (
-				rows.map(row => (
-					<Text key={`${row.index}:${row.part}`} wrap="truncate-end" underline={row.index === match}>
+				// Keyed by the row's place, not its line: as the tail moves, each row's text changes in place instead of every row being made anew.
+				rows.map((row, place) => (
+					<Text key={place} wrap="truncate-end" underline={row.index === match}>
 						{pattern ? highlight(row.text, pattern, color) : color && row.level ? withLevel(row.text, row.level) : row.text}
 					</Text>
 				))

@@ -10,7 +10,7 @@ import {act, useScreen} from '../runtime/use-screen.js';
 import {useTerminalSize} from '../runtime/use-terminal-size.js';
 import {fleetRules, type FleetEffect} from './fleet-interpret.js';
 import {fleetLayout} from './fleet-layout.js';
-import {initialFleetState, type FleetState} from './fleet-reducer.js';
+import {eventsShown, initialFleetState, type FleetState} from './fleet-reducer.js';
 import {FleetView} from './FleetView.js';
 
 /** What the view needs of the fleet: every host's events, and a way to send one host's supervisor a command. */
@@ -65,7 +65,7 @@ export function Fleet({instance, hosts, source, onEnd, clock = Date, color = col
 	useEventBatches(events, {
 		frameMs,
 		nextFrameMs: batch => (linesIn(batch) >= floodLines ? floodFrameMs : frameMs),
-		onBatch: batch => screen.apply(act({type: 'events', events: batch, at: clock.now()})),
+		onBatch: batch => screen.apply(act({type: 'events', events: batch, at: clock.now()}), {draw: eventsShown(screen.state, batch)}),
 		onEnd: error => screen.apply(act(error === undefined ? {type: 'watch-ended'} : {type: 'watch-ended', error})),
 	});
 

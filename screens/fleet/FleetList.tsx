@@ -21,7 +21,7 @@ export const linkLook: Record<HostLink, {symbol: string; color: string; word: st
  * and marked `?`.
  * The rows scroll so the selected one stays in view (30 hosts are some 240 rows).
  */
-export const FleetList = memo(function FleetList({state, columns, width, height, color}: {state: FleetState; columns: FleetColumns; width: number; height: number; color: boolean}) {
+export const FleetList = memo(function FleetList({state, columns, width, height, color}: FleetListProps) {
 	const rows = fleetRows(state);
 	const visible = Math.max(1, height - 3);
 	const selected = selectedRow(state);
@@ -46,7 +46,28 @@ export const FleetList = memo(function FleetList({state, columns, width, height,
 			})}
 		</Box>
 	);
-});
+}, sameList);
+
+interface FleetListProps {
+	state: FleetState;
+	columns: FleetColumns;
+	width: number;
+	height: number;
+	color: boolean;
+}
+
+/** The list shows hosts' links, releases, daemons and usage and the selection: log lines folded into a board change none of them. */
+function sameList(before: FleetListProps, after: FleetListProps): boolean {
+	const [a, b] = [before.columns, after.columns];
+	if (a.name !== b.name || a.usage !== b.usage || a.release !== b.release || before.width !== after.width || before.height !== after.height || before.color !== after.color) return false;
+	const [was, is] = [before.state, after.state];
+	if (was === is) return true;
+	if (was.host !== is.host || was.hosts.length !== is.hosts.length) return false;
+	return is.hosts.every((host, index) => {
+		const old = was.hosts[index]!;
+		return host === old || (host.label === old.label && host.link === old.link && host.release === old.release && host.usage === old.usage && host.board.daemons === old.board.daemons && host.board.selected === old.board.selected);
+	});
+}
 
 function HostRow({host, isSelected, columns, color}: {host: FleetHostState; isSelected: boolean; columns: FleetColumns; color: boolean}) {
 	const look = linkLook[host.link];

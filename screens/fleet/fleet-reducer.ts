@@ -194,3 +194,18 @@ function foldFleetEvents(state: FleetState, events: readonly FleetEvent[], at: n
 export function hostLive(host: FleetHostState): boolean {
 	return host.link === 'connected';
 }
+
+/**
+ * Whether folding these events changes what the view shows: anything but log lines does, and so
+ * do lines of the daemon whose log is on screen (the selected host's selected daemon). Lines of
+ * every other daemon are kept for when it is selected, without a frame drawn for them.
+ */
+export function eventsShown(state: FleetState, events: readonly FleetEvent[]): boolean {
+	const host = state.hosts[state.host];
+	const shown = host?.board.daemons[host.board.selected]?.name;
+	for (const event of events) {
+		if (event.type !== 'supervisor' || event.event.type !== 'log-lines') return true;
+		if (event.host === host?.label && event.event.daemon === shown) return true;
+	}
+	return false;
+}

@@ -45,8 +45,12 @@ export interface ScreenSpec<S, A, E, C extends string, M extends string> extends
 export interface Screen<S, A, E, C extends string, M extends string> {
 	state: S;
 	mode: M;
-	/** Reduces the actions once each, then runs the effects. */
-	apply(outcome: Outcome<A, E>): void;
+	/**
+	 * Reduces the actions once each, then runs the effects. `draw: false`: the change shows
+	 * nothing on screen (log lines of a daemon not shown), so no frame is drawn for it; the next
+	 * one drawn holds it.
+	 */
+	apply(outcome: Outcome<A, E>, options?: {draw?: boolean}): void;
 	/** Gives a command as if its key was pressed (an answer picked from a question's list). */
 	command(command: C): void;
 }
@@ -77,12 +81,12 @@ export function useScreen<S, A, E, C extends string, M extends string>(initial: 
 	// eslint-disable-next-line react-hooks/refs -- a key must reach this render's rules before React runs the passive effects
 	latest.current = spec;
 
-	const apply = useCallback((outcome: Outcome<A, E>): void => {
+	const apply = useCallback((outcome: Outcome<A, E>, options: {draw?: boolean} = {}): void => {
 		const {reducer, run} = latest.current;
 		const next = reduceAll(reducer, current.current, outcome.actions);
 		if (next !== current.current) {
 			current.current = next;
-			setState(next);
+			if (options.draw !== false) setState(next);
 		}
 		for (const each of outcome.effects) run(each);
 	}, []);

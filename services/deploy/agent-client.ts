@@ -8,7 +8,7 @@ import {checkoutDirectory} from '../instance/locate.js';
 export interface RemoteSession {
 	exec(
 		command: string,
-		options?: {stdin?: Buffer | NodeJS.ReadableStream; timeoutMs?: number; onStdoutLine?: (line: string) => void; onStderrLine?: (line: string) => void; signal?: AbortSignal},
+		options?: {stdin?: Buffer | NodeJS.ReadableStream; timeoutMs?: number; onStdoutLine?: (line: string) => void; onStderrLine?: (line: string) => void; stdoutToLinesOnly?: boolean; signal?: AbortSignal},
 	): Promise<{code: number; stdout: string; stderr: string}>;
 	close(): void;
 	/** Where the connection really went (after ~/.ssh/config): the health check asks there, never at an alias. */

@@ -80,6 +80,7 @@ export function watchFleet(fleet: Fleet, options: {notRunningRetryMs?: number} =
 				stdin: input,
 				timeoutMs: 7 * 24 * 3600_000,
 				signal: stop.signal,
+				stdoutToLinesOnly: true,
 				onStdoutLine: text => {
 					let event: SupervisorEvent | UsageRecord | {type: 'not-running'};
 					try {

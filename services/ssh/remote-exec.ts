@@ -15,6 +15,8 @@ export interface ExecOptions {
 	timeoutMs?: number;
 	onStdoutLine?: (line: string) => void;
 	onStderrLine?: (line: string) => void;
+	/** A stream that runs for days: its lines go to onStdoutLine only, and the result's stdout stays empty (else it holds every byte). */
+	stdoutToLinesOnly?: boolean;
 	signal?: AbortSignal;
 }
 
@@ -149,7 +151,10 @@ function runChannel(client: Client, channel: ClientChannel, hostLabel: string, c
 			}
 			if (chunk.length > 0) stderr += stderrLines.push(chunk);
 		};
-		channel.on('data', (chunk: Buffer) => (stdout += stdoutLines.push(chunk)));
+		channel.on('data', (chunk: Buffer) => {
+			const text = stdoutLines.push(chunk);
+			if (!options.stdoutToLinesOnly) stdout += text;
+		});
 		channel.stderr.on('data', onStderr);
 		const onExit = (exitCode: number | null, signalName?: string) => {
 			const signalNumber = signalName ? constants.signals[`SIG${signalName}` as NodeJS.Signals] : undefined;
@@ -163,7 +168,8 @@ function runChannel(client: Client, channel: ClientChannel, hostLabel: string, c
 			clearTimeout(graceTimer);
 			options.signal?.removeEventListener('abort', onAbort);
 			if (announcement !== undefined && announcement.length > 0) stderr += stderrLines.push(announcement);
-			stdout += stdoutLines.end();
+			const rest = stdoutLines.end();
+			if (!options.stdoutToLinesOnly) stdout += rest;
 			stderr += stderrLines.end();
 			if (stopReason) {
 				channel.destroy();

@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest';
 import {interpretFleet, fleetMode, fleetText} from '../../screens/fleet/fleet-interpret.js';
 import type {FleetCommand} from '../../screens/fleet/fleet-keymap.js';
-import {fleetReducer, fleetRows, initialFleetState, selectedHost, type FleetAction, type FleetState} from '../../screens/fleet/fleet-reducer.js';
+import {eventsShown, fleetReducer, fleetRows, initialFleetState, selectedHost, type FleetAction, type FleetState} from '../../screens/fleet/fleet-reducer.js';
+import type {FleetEvent} from '../../services/fleet/fleet-watch.js';
 import {releasesLine} from '../../screens/fleet/FleetHeader.js';
 import {reduceAll} from '../../screens/runtime/use-screen.js';
 import {noKey} from '../../screens/runtime/key-presses.js';
@@ -132,5 +133,21 @@ describe('fleet view: fold and keys without rendering', () => {
 			expect(left.effects).toEqual([]);
 			expect(left.state.ended).toEqual({code: 0, message: 'Left the fleet view of kickass: every host keeps running.'});
 		}
+	});
+});
+
+describe('fleet view: what a batch of events shows', () => {
+	it('lines of the daemon on screen show, lines of any other daemon do not; anything else does', () => {
+		const state = connected();
+		const lines = (host: string, daemon: string): FleetEvent => ({type: 'supervisor', host, event: {type: 'log-lines', daemon, lines: ['a line']}});
+		// Selected: host 1's first daemon.
+		expect(eventsShown(state, [lines(hosts[0]!, 'keyspace')])).toBe(true);
+		expect(eventsShown(state, [lines(hosts[0]!, 'ampnode'), lines(hosts[1]!, 'keyspace')])).toBe(false);
+		expect(eventsShown(state, [lines(hosts[1]!, 'keyspace'), {type: 'supervisor', host: hosts[1]!, event: {type: 'daemon-state', daemon: {name: 'keyspace', state: 'crashed', restarts: 1}}}])).toBe(true);
+		expect(eventsShown(state, [{type: 'usage', host: hosts[2]!, usage: {}}])).toBe(true);
+		expect(eventsShown(state, [{type: 'host-link', host: hosts[2]!, link: 'unreachable'}])).toBe(true);
+		const onHost2 = press(state, 'host-next').state;
+		expect(eventsShown(onHost2, [lines(hosts[1]!, 'keyspace')])).toBe(true);
+		expect(eventsShown(onHost2, [lines(hosts[0]!, 'keyspace')])).toBe(false);
 	});
 });

@@ -85,6 +85,26 @@ describe('fleet view screen', () => {
 		expect(frame()).toMatchSnapshot();
 	});
 
+	it('lines of a daemon not on screen draw no frame, and are all there once it is selected', async () => {
+		const hosts = hostLabels(3);
+		const {source, frame, until, type, app} = await mount(hosts, {columns: 80, rows: 24});
+		source.push(...hosts.flatMap((host, index) => hostUp(host, index)));
+		await until('✓ all 21 ready');
+		await until('keyspace@10.200.0.2 line 0030');
+		const lines = (from: number): string[] => Array.from({length: 400}, (_, n) => `flood@${hosts[1]} ${String(from + n).padStart(5, '0')}`);
+		const framesBefore = app.frames.length;
+		for (let batch = 0; batch < 5; batch++) source.push({type: 'supervisor', host: hosts[1]!, event: {type: 'log-lines', daemon: 'ampnode', lines: lines(batch * 400)}});
+		await new Promise(resolve => setTimeout(resolve, 200));
+		expect(app.frames.length).toBe(framesBefore);
+		expect(frame()).toContain('keyspace@10.200.0.2 line 0030');
+		await type('\t', `keyspace@${hosts[1]} line`);
+		await type('jjjjj', 'ampnode · pid');
+		await until(`flood@${hosts[1]} 01999`);
+		// The view did not fall behind: lines of the daemon on screen draw at once.
+		source.push({type: 'supervisor', host: hosts[1]!, event: {type: 'log-lines', daemon: 'ampnode', lines: lines(2000).slice(0, 1)}});
+		await until(`flood@${hosts[1]} 02000`);
+	});
+
 	it('S asks before stopping anything, and the help lists the keys at 80×24', async () => {
 		const hosts = hostLabels(3);
 		const {source, frame, until, type, endings} = await mount(hosts, {columns: 80, rows: 24});
