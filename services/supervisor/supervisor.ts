@@ -11,6 +11,7 @@ import {adoptableDaemons, type PidRecord} from './pid-files.js';
 import {assertPortsFree} from './port-holders.js';
 import {signalGroup, waitGroupEmpty} from './proc.js';
 import {probeOnce} from './probes.js';
+import {findStrayDaemons} from './stray-daemons.js';
 import {defaultRotation} from './daemon-log-file.js';
 import type {DaemonSpec} from './spec.js';
 import {dependencyLevels} from './topology.js';
@@ -41,6 +42,8 @@ const lastLinesShown = 20;
 const maxNoticesKept = 50;
 /** How often the disk holding the logs is checked for room (daemons write their logs themselves; a full disk loses their lines). */
 const diskCheckIntervalMs = 1000;
+/** How often the supervisor looks for a stray copy of one of its daemons (a /proc scan, a few ms). */
+const strayCheckIntervalMs = 1000;
 /** Less free space than this counts as a full disk. */
 const fullDiskBytes = 64 * 1024;
 
@@ -63,6 +66,7 @@ export class Supervisor {
 	private readonly exitTasks: Array<() => Promise<void>> = [];
 	private exitResolve!: (reason: 'stopped' | 'quit' | 'failed') => void;
 	private diskTimer: NodeJS.Timeout | undefined;
+	private strayTimer: NodeJS.Timeout | undefined;
 	private diskFull = false;
 	/** Resolves once every daemon is down after stop-all or quit-all. */
 	readonly exited: Promise<'stopped' | 'quit' | 'failed'>;
@@ -138,6 +142,7 @@ export class Supervisor {
 		if (this.exitEmitted) return;
 		this.exitEmitted = true;
 		clearInterval(this.diskTimer);
+		clearInterval(this.strayTimer);
 		for (const managed of this.daemons.values()) managed.log.close();
 		this.emit({type: 'supervisor-exit', reason: 'failed'});
 		this.exitResolve('failed');
@@ -211,6 +216,8 @@ export class Supervisor {
 			return this.launchAndAwaitReady(daemon);
 		};
 		for (const name of this.levels.flat()) readiness.set(name, bringUp(this.daemons.get(name)!));
+		// Every adopted daemon is ours from here (adopt runs before bringUp's first await): any other copy is a stray.
+		this.strayTimer = setInterval(() => this.endStrays(), strayCheckIntervalMs).unref();
 		const results = await Promise.all(readiness.values());
 		if (results.every(Boolean)) {
 			const elapsedMs = Date.now() - began;
@@ -291,6 +298,7 @@ export class Supervisor {
 		this.shuttingDown = reason;
 		this.remote?.stop();
 		clearInterval(this.diskTimer);
+		clearInterval(this.strayTimer);
 		for (const daemon of this.daemons.values()) clearTimeout(daemon.restartTimer);
 		await stopEverything();
 		await Promise.all(this.exitTasks.map(task => task().catch(() => {})));
@@ -410,6 +418,17 @@ export class Supervisor {
 		else daemon.status.reason = reason;
 		this.flushLines(daemon);
 		this.emit({type: 'daemon-state', daemon: {...daemon.status}});
+	}
+
+	/** Ends (SIGKILL to its group) any second copy of a daemon of this run that this supervisor does not run, saying so. */
+	private endStrays(): void {
+		if (this.shuttingDown) return;
+		const managed = new Set([...this.daemons.values()].flatMap(daemon => (daemon.pid === undefined ? [] : [daemon.pid])));
+		const strays = findStrayDaemons(this.options.files.pids, managed, [...this.daemons.values()].map(daemon => daemon.spec.command));
+		for (const stray of strays) {
+			signalGroup(stray.pid, 'SIGKILL');
+			this.notice(`ended a stray copy of a daemon that no supervisor ran: pid ${stray.pid} (${stray.command.slice(0, 200)})`);
+		}
 	}
 
 	/**

@@ -8,6 +8,7 @@ import {LogstoreClient} from '../../services/logstore/client.js';
 import {connectSupervisor} from '../../services/supervisor/client.js';
 import type {DaemonStatus} from '../../services/supervisor/events.js';
 import {findSupervisor} from '../../services/supervisor/lock.js';
+import {supervisorLogFile} from '../../services/supervisor/plan-file.js';
 import {ZerodataClient} from '../../services/zerodata/client.js';
 import {getUrl} from '../helpers/https-request.js';
 import {makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
@@ -36,6 +37,10 @@ const killsPerDaemonPerMinute = 4;
 
 let instance: TestInstance;
 const seenGroups = new Set<number>();
+/** What each `run --batch` of the test printed (a leftover process is looked up in them). */
+const runOutputs: string[] = [];
+/** What the supervisors said of stray copies of daemons they ended (not an error: printed, to learn how often). */
+const strayNotices = new Set<string>();
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
 function ampzero(...args: string[]): ReturnType<typeof runAmpzero> {
@@ -49,6 +54,7 @@ async function statuses(): Promise<DaemonStatus[] | undefined> {
 			const {value} = await connection.events()[Symbol.asyncIterator]().next();
 			if (value?.type !== 'snapshot') return undefined;
 			for (const daemon of value.daemons) if (daemon.pid) seenGroups.add(daemon.pid);
+			for (const notice of value.info.notices ?? []) if (notice.startsWith('ended a stray')) strayNotices.add(notice);
 			return value.daemons;
 		} finally {
 			connection.close();
@@ -61,6 +67,7 @@ async function statuses(): Promise<DaemonStatus[] | undefined> {
 async function startRun(): Promise<void> {
 	const result = await ampzero('run', instance.directory, '--batch', '--no-nat-bypass', '--no-hub');
 	if (result.code !== 0) throw new Error(`run --batch exited ${result.code}:\n${result.stderr}${result.stdout}`);
+	runOutputs.push(`${new Date().toISOString()} run --batch:\n${result.stdout}${result.stderr}`);
 }
 
 /** A service that writes what it is asked to zerodata (GET, so safe to send to another ampnode again). */
@@ -317,13 +324,8 @@ describe(`faults: ${kills} SIGKILLs of ampnodes, the supervisor, zerodata and lo
 		const candidates = [...new Set([...processesMentioning(instance.root), ...processesInGroups([...seenGroups])])].filter(pid => !live.has(pid));
 		if (candidates.length > 0) await new Promise(resolve => setTimeout(resolve, 2000));
 		const orphans = candidates.filter(pid => existsSync(`/proc/${pid}`) && !live.has(pid));
-		const orphanLines = orphans.map(pid => {
-			try {
-				return `    ${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`;
-			} catch {
-				return `    ${pid}: gone`;
-			}
-		});
+		await statuses(); // the supervisor's newest notices (a stray it ended meanwhile)
+		const orphanLines = orphans.flatMap(pid => orphanReport(pid, supervisorLogFile(runPaths(config))));
 
 		// Acknowledged zerodata writes: this load's puts and the visits ampnode stored.
 		const missingOf = async (kind: string, acknowledged: number[]): Promise<number> => {
@@ -370,6 +372,8 @@ describe(`faults: ${kills} SIGKILLs of ampnodes, the supervisor, zerodata and lo
 			phaseLine('storage', 'zerodata or logstore'),
 			phaseLine('random', 'random daemons and the supervisor'),
 			`  daemons ready afterwards: ${final!.filter(daemon => daemon.state === 'ready').length}/${final!.length}`,
+			`  stray daemon copies the supervisor ended: ${strayNotices.size}`,
+			...[...strayNotices].map(notice => `    ${notice}`),
 			`  orphan processes: ${orphans.length}`,
 			...orphanLines,
 			`  zerodata: ${acknowledgedPuts.length} puts and ${acknowledgedVisits.length} visits acknowledged, ${missingPuts + missingVisits} missing`,
@@ -397,3 +401,28 @@ describe(`faults: ${kills} SIGKILLs of ampnodes, the supervisor, zerodata and lo
 		expect(processesMentioning(instance.root)).toEqual([]);
 	}, Math.max(420_000, kills * 4_000));
 });
+
+/** What the report says of a process left over: its command, its group and parent, whether a supervisor ever listed it, and the supervisor log's lines that name it. */
+function orphanReport(pid: number, logFile: string): string[] {
+	try {
+		const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		const marked = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some(entry => entry.startsWith('AMPZERO_RUN_PIDS='));
+		let logLines: string[] = [];
+		try {
+			logLines = readFileSync(logFile, 'utf8').split('\n').filter(line => line.includes(`${pid}`)).slice(-6);
+		} catch {
+			logLines = ['(no supervisor log)'];
+		}
+		const runLines = runOutputs.flatMap(output => output.split('\n').filter(line => line.includes(`${pid}`) || line.includes('adopted') || line.includes('ended')));
+		return [
+			...runLines.slice(-8).map(line => `      run: ${line}`),
+			`    ${pid}: ${command}`,
+			`      state ${fields[0]}, parent ${fields[1]}, group ${fields[2]}, ${seenGroups.has(Number(fields[2])) ? 'a group a supervisor listed' : 'a group no supervisor listed'}, run marker ${marked ? 'set' : 'absent'}`,
+			...logLines.map(line => `      log: ${line}`),
+		];
+	} catch {
+		return [`    ${pid}: gone`];
+	}
+}

@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {SupervisorEvent} from '../../services/supervisor/events.js';
-import {adoptable, endLeftovers, readPidFiles} from '../../services/supervisor/pid-files.js';
+import {adoptable, endLeftovers, readPidFiles, runMarkerVariable} from '../../services/supervisor/pid-files.js';
 import {groupAlive, groupMembers, signalGroup} from '../../services/supervisor/proc.js';
 import type {DaemonSpec} from '../../services/supervisor/spec.js';
 import {Supervisor, type SupervisorOptions} from '../../services/supervisor/supervisor.js';
@@ -172,4 +172,32 @@ describe('a supervisor killed with SIGKILL', () => {
 		expect(ended.map(entry => entry.pid)).toEqual([record!.pid]);
 		expect(groupMembers(record!.pid)).toEqual([]);
 	});
+
+	it('ends a stray copy of one of its daemons that it does not run (left by a supervisor killed mid-restart), and says so', async () => {
+		const run = makeRunDirectory();
+		cleanups.push(run.cleanup);
+		const sleeper = nodeDaemon('sleeper', 'setInterval(() => {}, 1000);', run.root);
+		const supervisor = new Supervisor({
+			specs: [sleeper],
+			files: {logs: run.logs, pids: run.pids},
+			info: {instance: 'test', instanceDirectory: run.root, frontendUrl: 'https://127.0.0.1:1/', supervisorPid: 0},
+		});
+		const events: SupervisorEvent[] = [];
+		supervisor.subscribe(event => events.push(event));
+		cleanups.push(() => supervisor.quitAll());
+		expect((await supervisor.start()).ok).toBe(true);
+		const own = supervisor.statuses()[0]!.pid!;
+		// A second copy spawned for this run (its marker in the environment), in a group of its own, that no pid file names.
+		const stray = spawn(sleeper.command, sleeper.args, {detached: true, stdio: 'ignore', env: {...process.env, [runMarkerVariable]: run.pids}});
+		cleanups.push(() => signalGroup(stray.pid!, 'SIGKILL'));
+		// Nor is a process of another run, or one without the marker, any of its business.
+		const other = spawn(sleeper.command, sleeper.args, {detached: true, stdio: 'ignore', env: {...process.env, [runMarkerVariable]: `${run.pids}-other`}});
+		cleanups.push(() => signalGroup(other.pid!, 'SIGKILL'));
+		await waitFor(() => stray.exitCode !== null || stray.signalCode !== null, 'the stray copy to be ended', 5000);
+		expect(stray.signalCode).toBe('SIGKILL');
+		expect(events.some(event => event.type === 'notice' && event.text.startsWith(`ended a stray copy of a daemon that no supervisor ran: pid ${stray.pid}`))).toBe(true);
+		expect(groupAlive(other.pid!)).toBe(true);
+		expect(supervisor.statuses()[0]).toMatchObject({state: 'ready', pid: own});
+	});
 });
+

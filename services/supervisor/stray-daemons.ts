@@ -1,0 +1,32 @@
+import path from 'node:path';
+import {runMarkerVariable} from './pid-files.js';
+import {allPids, commandLine, environmentHas, mountNamespace, processStat} from './proc.js';
+
+/** A process of this run that no daemon of its supervisor is: a second copy of one of them. */
+export interface StrayDaemon {
+	pid: number;
+	command: string;
+}
+
+/**
+ * The group leaders that carry this run's marker (they were spawned for it), run one of its daemons'
+ * programs, and are none of the groups the supervisor runs now. A supervisor killed between spawning a
+ * daemon and writing its pid file, or a restart that raced its kill, can leave one: it would hold its
+ * daemon's port, or its data, beside the copy the supervisor runs.
+ */
+export function findStrayDaemons(pidsDirectory: string, managed: ReadonlySet<number>, programs: readonly string[]): StrayDaemon[] {
+	const names = [...new Set(programs.map(program => path.basename(program)))];
+	const ownFiles = mountNamespace(process.pid);
+	const strays: StrayDaemon[] = [];
+	for (const pid of allPids()) {
+		if (pid === process.pid || managed.has(pid)) continue;
+		// The command line first: it rules out nearly every process at the cost of one small read.
+		const command = commandLine(pid)?.join(' ');
+		if (!command || !names.some(name => command.includes(name))) continue;
+		const stat = processStat(pid);
+		if (!stat || stat.state === 'Z' || stat.pgid !== pid || managed.has(stat.pgid)) continue;
+		if (!environmentHas(pid, runMarkerVariable, pidsDirectory) || mountNamespace(pid) !== ownFiles) continue;
+		strays.push({pid, command});
+	}
+	return strays;
+}
