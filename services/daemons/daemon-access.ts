@@ -28,6 +28,19 @@ export async function grantDaemonAccess(config: InstanceConfig, instanceDirector
 	for (const target of [path.dirname(instanceDirectory), path.dirname(paths.root), path.join(checkoutDirectory, 'source'), path.dirname(process.execPath)]) {
 		await assertReachable(target, user);
 	}
+	await shareInstanceWithDaemons(config, instanceDirectory, user);
+	for (const directory of [paths.root, paths.data, paths.nginxPrefix]) await shareWithGroup(directory, user, 'directory');
+	for (const daemon of stateful) await ownTree(daemonDataDirectory(config, daemon), user);
+	// The single-machine keyspace's credential: etcd serves with it and ampnode shows it, both as the daemons' user.
+	if (existsSync(paths.tls)) await ownTree(paths.tls, user);
+}
+
+/**
+ * The instance's part of `grantDaemonAccess`: its directories 0750 and the files daemons read 0640,
+ * group = the daemons' group; the other secrets left 0600. A deploy does this to a new release before
+ * it switches to it: nginx's workers serve its pages through the link the moment it points there.
+ */
+export async function shareInstanceWithDaemons(config: Pick<InstanceConfig, 'hostId'>, instanceDirectory: string, user: DaemonUser): Promise<void> {
 	const readable = new Set(secretsDaemonsRead(config));
 	const secretPattern = /(^amprun\.yaml|^ampnode\/redis\.conf|\.private\.key|\.control\.key|^nginx\/server\.key|^tls\/ca\.key)$/;
 	await shareWithGroup(instanceDirectory, user, 'directory');
@@ -38,10 +51,6 @@ export async function grantDaemonAccess(config: InstanceConfig, instanceDirector
 		if (entry.isDirectory()) await shareWithGroup(file, user, 'directory');
 		else if (!secretPattern.test(relative) || readable.has(relative)) await shareWithGroup(file, user, 'file');
 	}
-	for (const directory of [paths.root, paths.data, paths.nginxPrefix]) await shareWithGroup(directory, user, 'directory');
-	for (const daemon of stateful) await ownTree(daemonDataDirectory(config, daemon), user);
-	// The single-machine keyspace's credential: etcd serves with it and ampnode shows it, both as the daemons' user.
-	if (existsSync(paths.tls)) await ownTree(paths.tls, user);
 }
 
 /** Group = the daemons' group; the group may read (and enter); others get nothing. */

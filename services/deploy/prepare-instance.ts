@@ -1,4 +1,6 @@
 import {loadInstanceConfig} from '../config/amprun.js';
+import {shareInstanceWithDaemons} from '../daemons/daemon-access.js';
+import {daemonUser} from '../daemons/daemon-user.js';
 import {applyPlans} from '../instance/apply-plans.js';
 import {generatedFilePlans} from '../instance/file-plans.js';
 import {makeInstancePrivate} from '../instance/privacy.js';
@@ -33,7 +35,7 @@ export const deployedFrontendAddress = '0.0.0.0';
  * `<root>/var`, every generated file that names a path is made again for this host's paths
  * (the instance where the daemons find it, this ampzero release's daemons), the frontend listens where clients
  * reach it, and the release is made private as init makes an instance (the directory 0700, every
- * secret 0600). The user's own files stay as committed.
+ * secret 0600), then, run as root, shared with the daemons' group as `run` would. The user's own files stay as committed.
  */
 export async function prepareInstanceRelease(instanceDirectory: string, amprunRoot: string, livesAt = instanceDirectory): Promise<string[]> {
 	const committed = await loadInstanceConfig(instanceDirectory);
@@ -45,5 +47,9 @@ export async function prepareInstanceRelease(instanceDirectory: string, amprunRo
 	const plans = generatedFilePlans(config, livesAt).filter(plan => hostSpecificFiles.has(plan.path) || hostNginxConfig.test(plan.path));
 	const changed = await applyPlans(instanceDirectory, plans);
 	await makeInstancePrivate(instanceDirectory, {git: false});
+	// Run as root, the daemons (nginx's workers among them, the bridge's too) read the release through their group
+	// from the moment the switch points the link at it, not only once its own `run` has started.
+	const user = daemonUser();
+	if (user) await shareInstanceWithDaemons(config, instanceDirectory, user);
 	return changed;
 }
