@@ -14,7 +14,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {loadInstanceConfig, type InstanceConfig} from '../services/config/amprun.js';
 import {runPaths} from '../services/config/paths.js';
-import {planRun} from '../services/supervisor/plan.js';
+import {planRun} from '../services/daemons/run-plan.js';
 import {groupMembers} from '../services/supervisor/proc.js';
 import {readPidFiles} from '../services/supervisor/pid-files.js';
 import {Supervisor} from '../services/supervisor/supervisor.js';

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {AmpError} from '../errors.js';
 import type {ClientTls} from '../tls/transport.js';
-import type {InstanceConfig} from './amprun.js';
+import type {InstanceConfig} from './instance-config.js';
 import {urlHost} from './hosts.js';
 import {runPaths} from './paths.js';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type {InstanceConfig} from './amprun.js';
+import type {InstanceConfig} from './instance-config.js';
 
 /** Where an instance keeps its runtime files, all under `amprun_root_directory/<instance>/`. */
 export interface RunPaths {

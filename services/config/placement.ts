@@ -2,19 +2,14 @@ import {readFileSync} from 'node:fs';
 import {networkInterfaces} from 'node:os';
 import path from 'node:path';
 import {AmpError, UsageError} from '../errors.js';
-import {authorityFiles, hostCertificateFiles} from '../instance/tls-authority.js';
+import {authorityFiles, hostCertificateFiles} from './tls-files.js';
 import {loadInstanceConfig, type InstanceConfig} from './amprun.js';
 import {urlHost, type TopologyHost} from './hosts.js';
 
 /** Names this host's entry of `hosts:` for `ampzero run` and the daemons it starts (set by `run --as`). */
 export const hostEnvironmentVariable = 'AMPZERO_HOST';
 
-/** Where this host stands in an instance spread over several: its entry, and its TLS files (absolute paths). */
-export interface Placement {
-	host: TopologyHost;
-	hosts: TopologyHost[];
-	tls: {ca: string; cert: string; key: string};
-}
+export type {Placement} from './instance-config.js';
 
 export type PlacedConfig = InstanceConfig;
 

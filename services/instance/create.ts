@@ -9,7 +9,7 @@ import type {Hub} from '../hub/types.js';
 import {makeDirectories} from '../files/make-directories.js';
 import {syncDirectory, writeFileAtomic} from '../keys/atomic-write.js';
 import {isAlive} from '../supervisor/proc.js';
-import {createIdentity} from '../keys/create-identity.js';
+import {createIdentity} from '../hub/create-identity.js';
 import {keyFileName, type HubPublicKeyRecord} from '../keys/identity.js';
 import {membersFileName} from '../keys/members.js';
 import {ensureHostIsMember} from '../keys/membership.js';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {AmpError} from '../errors.js';
 import {secretFileMode, syncDirectory} from '../keys/atomic-write.js';
 import {runProgram} from './run-program.js';
+import {authorityFiles, hostCertificateFiles} from '../config/tls-files.js';
 
 /**
  * The instance's own small certificate authority: it signs one certificate per host of the topology,
@@ -12,11 +13,7 @@ import {runProgram} from './run-program.js';
  * git-ignored, never in a release, so a host added later gets its certificate there; `init --clobber`
  * never replaces the CA.
  */
-export const authorityFiles = {cert: 'tls/ca.cert', key: 'tls/ca.key'} as const;
-
-export function hostCertificateFiles(hostName: string): {cert: string; key: string} {
-	return {cert: `tls/hosts/${hostName}.cert`, key: `tls/hosts/${hostName}.key`};
-}
+export {authorityFiles, hostCertificateFiles} from '../config/tls-files.js';
 
 export interface HostCertificateSubject {
 	name: string;

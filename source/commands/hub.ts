@@ -10,7 +10,7 @@ import {embeddedHubDirectory, openHub} from '../../services/hub/open.js';
 import {keyFileName, verifyDetached, verifyPublicKey, type IdentityKind} from '../../services/keys/identity.js';
 import {announceStatement} from '../../services/hub/statements.js';
 import {HubRefusal} from '../../services/hub/types.js';
-import {rotateIdentity} from '../../services/keys/rotate.js';
+import {rotateIdentity} from '../../services/hub/rotate-identity.js';
 import {membersFileName} from '../../services/keys/members.js';
 import {readMembers, writeMembers} from '../../services/keys/membership.js';
 import {commitPaths} from '../../services/instance/git.js';

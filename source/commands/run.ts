@@ -81,7 +81,7 @@ async function start(instanceDirectory: string, config: InstanceConfig, paths: R
 	if (foreground) return startInForeground(instanceDirectory, config, paths, flags, interactive, out);
 
 	// Loaded here, not at the top: stop, status and logs stay quick without the daemons' modules.
-	const {planRun, writePlan} = await import('../../services/supervisor/plan.js');
+	const {planRun, writePlan} = await import('../../services/daemons/run-plan.js');
 	const {plan} = await planRun(instanceDirectory, flags);
 	if (!findSupervisor(paths)) await preflight(plan);
 	const supervisor = await ensureSupervisor(paths, () => writePlan(plan));
@@ -151,7 +151,7 @@ async function startInForeground(instanceDirectory: string, config: InstanceConf
 	const running = findSupervisor(paths);
 	if (running) throw new AmpError(`${config.name} already runs under a supervisor (pid ${running.pid}): attach with \`ampzero run ${instanceArgument(instanceDirectory)}\`, or stop it with \`ampzero run ${instanceArgument(instanceDirectory)} stop\``);
 	const [{planRun}, {Supervisor}, {startReachability}] = await Promise.all([
-		import('../../services/supervisor/plan.js'),
+		import('../../services/daemons/run-plan.js'),
 		import('../../services/supervisor/supervisor.js'),
 		import('../../services/supervisor/reachability.js'),
 	]);

@@ -10,7 +10,7 @@ import {HttpHub} from '../../services/hub/http-client.js';
 import {createHubServer} from '../../services/hub/http-server.js';
 import {announceStatement, updateStatement} from '../../services/hub/statements.js';
 import {HubRefusal, type HostAnnouncement, type Hub} from '../../services/hub/types.js';
-import {createIdentity} from '../../services/keys/create-identity.js';
+import {createIdentity} from '../../services/hub/create-identity.js';
 import {newKeyPair, signDetached, verifyPublicKey} from '../../services/keys/identity.js';
 import {writeIdentityKeys} from '../../services/keys/store.js';
 import {freePort} from '../helpers/ports.js';

@@ -6,9 +6,9 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {DirectoryHub} from '../../services/hub/directory-hub.js';
 import {updateStatement} from '../../services/hub/statements.js';
 import {writeFileAtomic} from '../../services/keys/atomic-write.js';
-import {createIdentity} from '../../services/keys/create-identity.js';
+import {createIdentity} from '../../services/hub/create-identity.js';
 import {decode, encode, keyFileName, newKeyPair, signDetached, verifyDetached} from '../../services/keys/identity.js';
-import {rotateIdentity} from '../../services/keys/rotate.js';
+import {rotateIdentity} from '../../services/hub/rotate-identity.js';
 import {hubPublicKeyFileContent, hubPublicKeyFileName, keyFileContent, readIdentityKeys, secretMatchesPublic, writeIdentityKeys} from '../../services/keys/store.js';
 
 let directory: string;

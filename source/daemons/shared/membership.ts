@@ -5,7 +5,7 @@ import {keyFileName, verifyPublicKey, type PublicKeyRecord} from '../../../servi
 import {checkMembers, type MembershipOwner} from '../../../services/keys/membership.js';
 import {membersFileName, parseMembersFile} from '../../../services/keys/members.js';
 import {fileStamp} from './host-keys.js';
-import {readInstanceHubKey} from './instance-keys.js';
+import {readInstanceHubKey} from './instance-hub-key.js';
 import type {Logger} from './logger.js';
 
 /** Whether a host may use this daemon, or why not. */

@@ -1,18 +1,18 @@
 import type {InstanceConfig} from '../config/amprun.js';
 import {loadRunConfig} from '../config/placement.js';
 import {runPaths} from '../config/paths.js';
-import {builtinDaemons} from '../daemons/builtin.js';
-import {grantDaemonAccess} from '../daemons/daemon-access.js';
-import {daemonUser} from '../daemons/daemon-user.js';
-import {extraDaemons} from '../daemons/extra.js';
-import {withFingerprints} from '../daemons/fingerprint.js';
-import {remoteTargets} from '../daemons/remote.js';
-import {prepareRunDirectories} from '../daemons/prepare.js';
+import {builtinDaemons} from './builtin.js';
+import {grantDaemonAccess} from './daemon-access.js';
+import {daemonUser} from './daemon-user.js';
+import {extraDaemons} from './extra.js';
+import {withFingerprints} from './fingerprint.js';
+import {remoteTargets} from './remote.js';
+import {prepareRunDirectories} from './prepare.js';
 import {frontendUrl} from '../config/urls.js';
-import type {RunFlags, RunPlan} from './plan-file.js';
-import {dependencyLevels} from './topology.js';
+import type {RunFlags, RunPlan} from '../supervisor/plan-file.js';
+import {dependencyLevels} from '../supervisor/topology.js';
 
-export {planFile, readPlan, supervisorLogFile, writePlan, type RunFlags, type RunPlan} from './plan-file.js';
+export {planFile, readPlan, supervisorLogFile, writePlan, type RunFlags, type RunPlan} from '../supervisor/plan-file.js';
 
 /**
  * Set by a deploy for `run`: daemons whose config changed that the new supervisor still adopts, because

@@ -1,11 +1,11 @@
 import {access, rename, rm} from 'node:fs/promises';
 import path from 'node:path';
 import nacl from 'tweetnacl';
-import {updateStatement} from '../hub/statements.js';
-import type {Hub} from '../hub/types.js';
-import {secretFileMode, syncDirectory, writeFileAtomic} from './atomic-write.js';
-import {decode, encode, keyFileName, newKeyPair, signDetached, verifyPublicKey, type HubPublicKeyRecord, type IdentityKind, type PublicKeyRecord} from './identity.js';
-import {findIdentityId, hubPublicKeyFileName, keyFileContent, readHubPublicKeyFile, readIdentityKeys, readPrivateKeyFile} from './store.js';
+import {updateStatement} from './statements.js';
+import type {Hub} from './types.js';
+import {secretFileMode, syncDirectory, writeFileAtomic} from '../keys/atomic-write.js';
+import {decode, encode, keyFileName, newKeyPair, signDetached, verifyPublicKey, type HubPublicKeyRecord, type IdentityKind, type PublicKeyRecord} from '../keys/identity.js';
+import {findIdentityId, hubPublicKeyFileName, keyFileContent, readHubPublicKeyFile, readIdentityKeys, readPrivateKeyFile} from '../keys/store.js';
 
 /** Where the new private key waits, whole on disk, from before the hub hears of it until it replaces the old one. */
 function stagedPrivateFile(ampnodeDirectory: string, kind: IdentityKind, id: number): string {

@@ -1,7 +1,7 @@
-import type {Hub} from '../hub/types.js';
+import type {Hub} from './types.js';
 import {AmpError} from '../errors.js';
-import {newKeyPair, verifyPublicKey, type HubPublicKeyRecord, type IdentityKind} from './identity.js';
-import type {IdentityKeys} from './store.js';
+import {newKeyPair, verifyPublicKey, type HubPublicKeyRecord, type IdentityKind} from '../keys/identity.js';
+import type {IdentityKeys} from '../keys/store.js';
 
 /**
  * Makes the two keypairs of a new identity and registers it with the hub, which gives the id and
