@@ -15,7 +15,7 @@ import {fileURLToPath} from 'node:url';
 import {loadInstanceConfig, type InstanceConfig} from '../services/config/amprun.js';
 import {runPaths} from '../services/config/paths.js';
 import {planRun} from '../services/daemons/run-plan.js';
-import {groupMembers} from '../services/supervisor/proc.js';
+import {groupMembers} from '../services/system/proc.js';
 import {readPidFiles} from '../services/supervisor/pid-files.js';
 import {Supervisor} from '../services/supervisor/supervisor.js';
 import {letDaemonUserIn} from '../test/helpers/instance.js';

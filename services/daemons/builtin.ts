@@ -5,7 +5,7 @@ import {runPaths} from '../config/paths.js';
 import {urlHost} from '../config/hosts.js';
 import {hostEnvironmentVariable} from '../config/placement.js';
 import {localKeyspaceEndpoint, localKeyspaceTlsFiles} from '../config/keyspace-tls.js';
-import {checkoutDirectory} from '../instance/locate.js';
+import {checkoutDirectory} from '../system/checkout.js';
 import {hostNginxConfFile} from '../instance/templates/daemon-configs.js';
 import type {DaemonSpec} from '../supervisor/spec.js';
 import {daemonDataDirectory} from './prepare.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type {InstanceConfig} from '../config/amprun.js';
 import {runPaths} from '../config/paths.js';
 import {AmpError} from '../errors.js';
-import {checkoutDirectory} from '../instance/locate.js';
+import {checkoutDirectory} from '../system/checkout.js';
 import type {DaemonUser} from './daemon-user.js';
 import {daemonDataDirectory} from './prepare.js';
 

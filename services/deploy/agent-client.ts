@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {PassThrough} from 'node:stream';
-import {checkoutDirectory} from '../instance/locate.js';
+import {checkoutDirectory} from '../system/checkout.js';
 
 /** What the deploy needs of an SSH connection (services/ssh's SshSession has this shape). */
 export interface RemoteSession {

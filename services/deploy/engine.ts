@@ -18,7 +18,7 @@ import {redactSecrets} from './redact.js';
 import {eachLine} from './stream-lines.js';
 import {buildAmpifyRelease, buildInstanceRelease, cachedRelease, patchBetween, type BuildStep, type BuiltRelease} from './release.js';
 import type {CurrentRecord, HostStatus, LockRecord, MadeByDeploy, StopOldResult} from './remote-agent.js';
-import {isAlive} from '../supervisor/proc.js';
+import {isAlive} from '../system/proc.js';
 
 export interface DeployOptions {
 	instanceDirectory: string;

@@ -3,7 +3,7 @@ import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {AmpError} from '../errors.js';
 import {ampzeroHome} from '../hub/open.js';
-import {runProgram} from '../instance/run-program.js';
+import {runProgram} from '../system/run-program.js';
 import {sha256File, treeManifest} from './remote-agent.js';
 
 /** Runs one building step (archive, build, production modules, tarball, patch), reporting it by name while it runs. */

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs';
 import {mkdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import nacl from 'tweetnacl';
-import {secretFileMode, writeFileAtomic, writeFileAtomicSync} from '../keys/atomic-write.js';
+import {secretFileMode, writeFileAtomic, writeFileAtomicSync} from '../system/atomic-write.js';
 import {decode, encode, publicKeyStatement, type HubPublicKeyRecord, type IdentityKind} from '../keys/identity.js';
 import {signingKeyObject, verifyingKeyObject, verifyStatement} from '../keys/request-signing.js';
 import {withDirectoryLock} from './lock.js';

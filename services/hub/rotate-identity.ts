@@ -3,7 +3,7 @@ import path from 'node:path';
 import nacl from 'tweetnacl';
 import {updateStatement} from './statements.js';
 import type {Hub} from './types.js';
-import {secretFileMode, syncDirectory, writeFileAtomic} from '../keys/atomic-write.js';
+import {secretFileMode, syncDirectory, writeFileAtomic} from '../system/atomic-write.js';
 import {decode, encode, keyFileName, newKeyPair, signDetached, verifyPublicKey, type HubPublicKeyRecord, type IdentityKind, type PublicKeyRecord} from '../keys/identity.js';
 import {findIdentityId, hubPublicKeyFileName, keyFileContent, readHubPublicKeyFile, readIdentityKeys, readPrivateKeyFile} from '../keys/store.js';
 

@@ -3,8 +3,8 @@ import {chmod, mkdir, readFile, rename, rm} from 'node:fs/promises';
 import {isIP} from 'node:net';
 import path from 'node:path';
 import {AmpError} from '../errors.js';
-import {runProgram} from '../instance/run-program.js';
-import {secretFileMode} from '../keys/atomic-write.js';
+import {runProgram} from '../system/run-program.js';
+import {secretFileMode} from '../system/atomic-write.js';
 
 export interface HubTls {
 	cert: Buffer;

@@ -3,7 +3,7 @@ import {access} from 'node:fs/promises';
 import os from 'node:os';
 import {AmpError, errorMessage} from '../errors.js';
 import {makeDirectories} from '../files/make-directories.js';
-import {ProgramFailedError, runProgram} from './run-program.js';
+import {ProgramFailedError, runProgram} from '../system/run-program.js';
 import type {AmprunRootProblem} from './types.js';
 
 /**

@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import {lstat, mkdir, readlink, rename, rm, symlink} from 'node:fs/promises';
 import path from 'node:path';
-import {writeFileAtomic} from '../keys/atomic-write.js';
+import {writeFileAtomic} from '../system/atomic-write.js';
 import type {FilePlan} from './file-plans.js';
 
 /**

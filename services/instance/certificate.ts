@@ -1,8 +1,8 @@
 import {randomBytes} from 'node:crypto';
 import {chmod, rename, rm} from 'node:fs/promises';
 import path from 'node:path';
-import {secretFileMode, syncDirectory} from '../keys/atomic-write.js';
-import {runProgram} from './run-program.js';
+import {secretFileMode, syncDirectory} from '../system/atomic-write.js';
+import {runProgram} from '../system/run-program.js';
 
 export const certificateFiles = {cert: 'nginx/server.cert', key: 'nginx/server.key'} as const;
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type {InstanceConfig} from '../config/amprun.js';
 import {toYaml} from '../config/amprun.js';
-import {checkoutDirectory} from './locate.js';
+import {checkoutDirectory} from '../system/checkout.js';
 import {ampnodeYaml, ampnodePackageJson, exampleService, exampleServiceModule, homeTemplate} from './templates/ampnode-files.js';
 import {logstoreYaml, zerodataYaml} from './templates/daemon-yaml.js';
 import {hostNginxConfFile, keyspaceConf, nginxConf, redisConf} from './templates/daemon-configs.js';

@@ -1,5 +1,5 @@
 import {AmpError} from '../errors.js';
-import {runProgram} from './run-program.js';
+import {runProgram} from '../system/run-program.js';
 
 export interface GitIdentity {
 	name: string;

@@ -1,6 +1,6 @@
 import {chmod, lstat, mkdir, readdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {secretFileMode} from '../keys/atomic-write.js';
+import {secretFileMode} from '../system/atomic-write.js';
 
 /** Mode of the instance directory and its `.git`: only the owner may list or enter them. */
 export const privateDirectoryMode = 0o700;

@@ -2,8 +2,8 @@ import {X509Certificate, randomBytes} from 'node:crypto';
 import {access, chmod, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {AmpError} from '../errors.js';
-import {secretFileMode, syncDirectory} from '../keys/atomic-write.js';
-import {runProgram} from './run-program.js';
+import {secretFileMode, syncDirectory} from '../system/atomic-write.js';
+import {runProgram} from '../system/run-program.js';
 import {authorityFiles, hostCertificateFiles} from '../config/tls-files.js';
 
 /**

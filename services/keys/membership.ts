@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {AmpError} from '../errors.js';
-import {writeFileAtomic} from './atomic-write.js';
+import {writeFileAtomic} from '../system/atomic-write.js';
 import {keyFileName, verifyPublicKey, type HubPublicKeyRecord} from './identity.js';
 import {membersFileContent, membersFileName, parseMembersFile, signMembers, verifyMembers, type Member, type MembersFile} from './members.js';
 import {hubPublicKeyFileName, readHubPublicKeyFile, readPrivateKeyFile, readPublicKeyFile, secretMatchesPublic} from './store.js';

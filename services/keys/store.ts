@@ -2,7 +2,7 @@ import {readdir} from 'node:fs/promises';
 import path from 'node:path';
 import nacl from 'tweetnacl';
 import {AmpError} from '../errors.js';
-import {secretFileMode, writeFileAtomic} from './atomic-write.js';
+import {secretFileMode, writeFileAtomic} from '../system/atomic-write.js';
 import {readRegularFile} from '../files/read-regular-file.js';
 import {
 	decode,

@@ -1,7 +1,7 @@
 import {chmodSync, chownSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, mkdirSync} from 'node:fs';
 import path from 'node:path';
 import {AmpError, errorMessage} from '../errors.js';
-import {runProgram} from '../instance/run-program.js';
+import {runProgram} from '../system/run-program.js';
 
 /*
  * A PostgreSQL server of our own (zerodata's engine, and the tests'): Debian's binaries, a data

@@ -3,7 +3,7 @@ import {closeSync, existsSync, openSync, readFileSync, renameSync, statSync} fro
 import path from 'node:path';
 import type {RunPaths} from '../config/paths.js';
 import {AmpError} from '../errors.js';
-import {checkoutDirectory} from '../instance/locate.js';
+import {checkoutDirectory} from '../system/checkout.js';
 import {findSupervisor, socketAnswers} from './lock.js';
 import {supervisorLogFile} from './plan-file.js';
 

@@ -1,7 +1,7 @@
 import {linkSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import type {RunPaths} from '../config/paths.js';
 import {connects} from './connects.js';
-import {processStat} from './proc.js';
+import {processStat} from '../system/proc.js';
 
 type SupervisorFiles = Pick<RunPaths, 'supervisorLock' | 'supervisorSocket' | 'supervisorPid'>;
 

@@ -7,7 +7,7 @@ import type {DaemonStatus} from './events.js';
 import {LineSplitter} from './log-lines.js';
 import {lastLogLines} from './log-tail.js';
 import {processStartedAt, removePidFile, runMarkerVariable, writePidFile, type PidRecord} from './pid-files.js';
-import {processStat} from './proc.js';
+import {processStat} from '../system/proc.js';
 import {LineRing} from './ring-buffer.js';
 import type {DaemonSpec} from './spec.js';
 

@@ -1,6 +1,6 @@
 import {mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {allPids, bootTimeMs, clockTicksPerSecond, commandLine, environmentHas, groupMembers, mountNamespace, processStat, signalGroup} from './proc.js';
+import {allPids, bootTimeMs, clockTicksPerSecond, commandLine, environmentHas, groupMembers, mountNamespace, processStat, signalGroup} from '../system/proc.js';
 
 /**
  * `pids/<daemon>.pid`: the pid on the first line (as every tool expects), then the process's start

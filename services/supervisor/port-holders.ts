@@ -1,7 +1,7 @@
 import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {AmpError} from '../errors.js';
-import {allPids, commandLine, socketInodes} from './proc.js';
+import {allPids, commandLine, socketInodes} from '../system/proc.js';
 import type {DaemonSpec} from './spec.js';
 
 const listenState = '0A';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import {runMarkerVariable} from './pid-files.js';
-import {allPids, commandLine, environmentHas, mountNamespace, processStat} from './proc.js';
+import {allPids, commandLine, environmentHas, mountNamespace, processStat} from '../system/proc.js';
 
 /** A process of this run that no daemon of its supervisor is: a second copy of one of them. */
 export interface StrayDaemon {

@@ -9,7 +9,7 @@ import {defaultMaxLineLength} from './log-lines.js';
 import {ManagedDaemon, type DaemonFiles, type OutputLimits} from './managed-daemon.js';
 import {adoptableDaemons, type PidRecord} from './pid-files.js';
 import {assertPortsFree} from './port-holders.js';
-import {signalGroup, waitGroupEmpty} from './proc.js';
+import {signalGroup, waitGroupEmpty} from '../system/proc.js';
 import {probeOnce} from './probes.js';
 import {findStrayDaemons} from './stray-daemons.js';
 import {defaultRotation} from './daemon-log-file.js';

@@ -1,4 +1,4 @@
-import {childrenOf, processUsage} from './proc.js';
+import {childrenOf, processUsage} from '../system/proc.js';
 
 /** What a daemon's processes (it and what it started: nginx's workers, a shell's children) use now. */
 export interface DaemonUsage {

@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import v8 from 'node:v8';
-import {checkoutDirectory} from '../../services/instance/locate.js';
+import {checkoutDirectory} from '../../services/system/checkout.js';
 import type {SupervisorConnection} from '../../services/supervisor/events.js';
 
 /**

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import {parseTarget, loadDeploymentConfig} from '../../services/deploy/config.js';
 import {UsageError} from '../../services/errors.js';
-import {checkoutDirectory, resolveInstanceDirectory} from '../../services/instance/locate.js';
+import {resolveInstanceDirectory} from '../../services/instance/locate.js';
+import {checkoutDirectory} from '../../services/system/checkout.js';
 import {isInteractive} from '../interactive.js';
 import {createBatchOutput, type BatchOutput} from '../output.js';
 

@@ -4,7 +4,7 @@ import {loadInstanceConfig} from '../../services/config/amprun.js';
 import {AmpError, UsageError} from '../../services/errors.js';
 import {openHub} from '../../services/hub/open.js';
 import {HubRefusal} from '../../services/hub/types.js';
-import {writeFileAtomic} from '../../services/keys/atomic-write.js';
+import {writeFileAtomic} from '../../services/system/atomic-write.js';
 import {keyFileName, verifyPublicKey, type PublicKeyRecord} from '../../services/keys/identity.js';
 import {memberNameProblem, membersFileName, type Member} from '../../services/keys/members.js';
 import {changeMembers, readMembers, withMember} from '../../services/keys/membership.js';

@@ -14,7 +14,7 @@ import {followLogFile, lastLogLines} from '../../services/supervisor/log-tail.js
 import {adoptableDaemons, endLeftovers} from '../../services/supervisor/pid-files.js';
 import type {RunFlags, RunPlan} from '../../services/supervisor/plan-file.js';
 import {assertPortsFree, PortsBusyError} from '../../services/supervisor/port-holders.js';
-import {groupMembers, isRunning} from '../../services/supervisor/proc.js';
+import {groupMembers, isRunning} from '../../services/system/proc.js';
 import {waitForRun} from '../../services/supervisor/run-watch.js';
 import {describeNat} from '../../services/nat/nat-status.js';
 import {daemonStatusLine, daemonStatusRecord, remoteStatusLine} from '../../services/supervisor/status-format.js';

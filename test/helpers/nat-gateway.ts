@@ -2,7 +2,7 @@ import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
 import {closeSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {isAlive} from '../../services/supervisor/proc.js';
+import {isAlive} from '../../services/system/proc.js';
 
 /*
  * A real NAT router for tests: Debian's miniupnpd in a network namespace (`azn<N>g`) routing for

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {listeningInodes} from '../../services/supervisor/port-holders.js';
-import {allPids, commandLine, isRunning, processStat, signalGroup} from '../../services/supervisor/proc.js';
+import {allPids, commandLine, isRunning, processStat, signalGroup} from '../../services/system/proc.js';
 import {runAmpzero, type TestInstance} from './instance.js';
 
 /** Processes (not zombies) whose command line mentions `marker`: the instance's temp root. */

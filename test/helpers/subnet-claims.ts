@@ -1,6 +1,6 @@
 import {linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {isAlive, processStat} from '../../services/supervisor/proc.js';
+import {isAlive, processStat} from '../../services/system/proc.js';
 
 /**
  * One /24 under 10.199.0.0/16 per SSH test harness, claimed with a lock file so concurrent test

@@ -1,7 +1,7 @@
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {allPids, commandLine, signalGroup} from '../../services/supervisor/proc.js';
+import {allPids, commandLine, signalGroup} from '../../services/system/proc.js';
 import type {DaemonSpec, ReadyProbe} from '../../services/supervisor/spec.js';
 
 /** A temp run directory whose path every test process carries in its command line. */

@@ -3,7 +3,7 @@ import {mkdirSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {adoptableGroups, endLeftovers, readPidFiles, runMarkerVariable, writePidFile} from '../../services/supervisor/pid-files.js';
-import {groupMembers} from '../../services/supervisor/proc.js';
+import {groupMembers} from '../../services/system/proc.js';
 import {makeRunDirectory} from '../helpers/supervisor-specs.js';
 
 const cleanups: Array<() => void> = [];

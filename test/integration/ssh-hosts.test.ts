@@ -5,7 +5,7 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {removeLeftoverSshHosts, startSshHosts, type SshTestHost, type SshTestHosts} from '../helpers/ssh-hosts.js';
 import {claimSubnet, claimsDirectory} from '../helpers/subnet-claims.js';
-import {allPids, commandLine, isAlive, processStat} from '../../services/supervisor/proc.js';
+import {allPids, commandLine, isAlive, processStat} from '../../services/system/proc.js';
 
 let harness: SshTestHosts | undefined;
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {SupervisorEvent} from '../../services/supervisor/events.js';
 import {adoptable, endLeftovers, readPidFiles, runMarkerVariable} from '../../services/supervisor/pid-files.js';
-import {groupAlive, groupMembers, signalGroup} from '../../services/supervisor/proc.js';
+import {groupAlive, groupMembers, signalGroup} from '../../services/system/proc.js';
 import type {DaemonSpec} from '../../services/supervisor/spec.js';
 import {Supervisor, type SupervisorOptions} from '../../services/supervisor/supervisor.js';
 import {checkoutDirectory} from '../helpers/instance.js';

@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {SupervisorEvent} from '../../services/supervisor/events.js';
-import {groupAlive} from '../../services/supervisor/proc.js';
+import {groupAlive} from '../../services/system/proc.js';
 import {Supervisor} from '../../services/supervisor/supervisor.js';
 import {killProcessesMentioning, nodeDaemon} from '../helpers/supervisor-specs.js';
 import {mountSmallDisk, type SmallDisk} from '../helpers/tmpfs.js';

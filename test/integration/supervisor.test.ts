@@ -4,7 +4,7 @@ import path from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {SupervisorEvent} from '../../services/supervisor/events.js';
 import {PortsBusyError} from '../../services/supervisor/port-holders.js';
-import {groupAlive} from '../../services/supervisor/proc.js';
+import {groupAlive} from '../../services/system/proc.js';
 import {Supervisor} from '../../services/supervisor/supervisor.js';
 import {freePorts} from '../helpers/ports.js';
 import {httpServerScript, makeRunDirectory, nodeDaemon, processesMentioning} from '../helpers/supervisor-specs.js';

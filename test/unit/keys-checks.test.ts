@@ -5,7 +5,7 @@ import nacl from 'tweetnacl';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {DirectoryHub} from '../../services/hub/directory-hub.js';
 import {updateStatement} from '../../services/hub/statements.js';
-import {writeFileAtomic} from '../../services/keys/atomic-write.js';
+import {writeFileAtomic} from '../../services/system/atomic-write.js';
 import {createIdentity} from '../../services/hub/create-identity.js';
 import {decode, encode, keyFileName, newKeyPair, signDetached, verifyDetached} from '../../services/keys/identity.js';
 import {rotateIdentity} from '../../services/hub/rotate-identity.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {DirectoryHub} from '../../services/hub/directory-hub.js';
-import {writeFileAtomic} from '../../services/keys/atomic-write.js';
+import {writeFileAtomic} from '../../services/system/atomic-write.js';
 import {createIdentity} from '../../services/hub/create-identity.js';
 import {keyFileName, verifyPublicKey} from '../../services/keys/identity.js';
 import {readIdentityKeys, readPublicKeyFile, writeIdentityKeys} from '../../services/keys/store.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {AmpError} from '../../services/errors.js';
 import {runSudoCommands} from '../../services/instance/amprun-root.js';
-import {ProgramFailedError, runProgram} from '../../services/instance/run-program.js';
+import {ProgramFailedError, runProgram} from '../../services/system/run-program.js';
 
 describe('runProgram (short-lived programs through execa)', () => {
 	it('returns stdout whole, final newline included', async () => {
