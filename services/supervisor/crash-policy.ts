@@ -45,3 +45,9 @@ export class CrashPolicy {
 		this.consecutive = 0;
 	}
 }
+
+/** A restart delay as the user reads it: 250 ms, 2 s, 1.5 s. */
+export function formatDelay(ms: number): string {
+	return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
+}
+

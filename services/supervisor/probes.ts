@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import {connects} from './connects.js';
-import type {ReadyProbe} from './spec.js';
+import type {DaemonSpec, ReadyProbe} from './spec.js';
 
 const attemptTimeoutMs = 1000;
 
@@ -71,3 +71,21 @@ async function redisAnswersPong(host: string, port: number, password: string): P
 		redis.disconnect();
 	}
 }
+
+/** Why a daemon's readiness probe did not pass, for its 'not ready after N s'. */
+export function describeProbe(spec: DaemonSpec): string {
+	const probe = spec.ready;
+	switch (probe.kind) {
+		case 'http':
+			return `GET ${probe.url} did not answer 2xx`;
+		case 'tcp':
+			return `nothing accepted connections on ${probe.host}:${probe.port}`;
+		case 'redis':
+			return `redis on ${probe.host}:${probe.port} did not answer PING`;
+		case 'log':
+			return `no output line matched /${probe.pattern}/`;
+		case 'none':
+			return 'it did not stay up';
+	}
+}
+

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import {runMarkerVariable} from './pid-files.js';
-import {allPids, commandLine, environmentHas, mountNamespace, processStat} from '../system/proc.js';
+import {allPids, commandLine, environmentHas, mountNamespace, processStat, signalGroup} from '../system/proc.js';
 
 /** A process of this run that no daemon of its supervisor is: a second copy of one of them. */
 export interface StrayDaemon {
@@ -29,4 +29,22 @@ export function findStrayDaemons(pidsDirectory: string, managed: ReadonlySet<num
 		strays.push({pid, command});
 	}
 	return strays;
+}
+
+/** How often a supervisor looks for a stray copy of one of its daemons (a /proc scan: a few ms). */
+const strayCheckIntervalMs = 1000;
+
+/**
+ * Every second, ends (SIGKILL to its group) any stray copy of one of the daemons `current` names, and
+ * says so. Started once the supervisor has adopted what it adopts: every other copy is a stray then.
+ */
+export function watchStrayDaemons(pidsDirectory: string, current: () => {managed: ReadonlySet<number>; programs: readonly string[]}, notice: (text: string) => void): {stop(): void} {
+	const timer = setInterval(() => {
+		const {managed, programs} = current();
+		for (const stray of findStrayDaemons(pidsDirectory, managed, programs)) {
+			signalGroup(stray.pid, 'SIGKILL');
+			notice(`ended a stray copy of a daemon that no supervisor ran: pid ${stray.pid} (${stray.command.slice(0, 200)})`);
+		}
+	}, strayCheckIntervalMs).unref();
+	return {stop: () => clearInterval(timer)};
 }

@@ -1,51 +1,27 @@
-import {mkdirSync, statfsSync} from 'node:fs';
+import {mkdirSync} from 'node:fs';
 import {AmpError, errorMessage} from '../errors.js';
-import type {CrashPolicyOptions} from './crash-policy.js';
-import {EventQueue} from './event-queue.js';
+import {formatDelay} from './crash-policy.js';
+import {EventFanout} from './event-fanout.js';
 import type {NatStatus} from '../nat/nat-status.js';
 import {describeRemoteChange, RemoteWatch} from './remote-watch.js';
-import type {DaemonStatus, RemoteTarget, RunInfo, SupervisorCommand, SupervisorEvent} from './events.js';
+import type {DaemonStatus, RunInfo, SupervisorCommand, SupervisorEvent} from './events.js';
 import {defaultMaxLineLength} from './log-lines.js';
-import {ManagedDaemon, type DaemonFiles, type OutputLimits} from './managed-daemon.js';
+import {ManagedDaemon, type OutputLimits} from './managed-daemon.js';
 import {adoptableDaemons, type PidRecord} from './pid-files.js';
 import {assertPortsFree} from './port-holders.js';
 import {signalGroup, waitGroupEmpty} from '../system/proc.js';
-import {probeOnce} from './probes.js';
-import {findStrayDaemons} from './stray-daemons.js';
+import {describeProbe, probeOnce} from './probes.js';
+import {watchStrayDaemons} from './stray-daemons.js';
+import {watchDiskRoom} from './disk-room.js';
+import {LineBatches} from './line-batches.js';
 import {defaultRotation} from './daemon-log-file.js';
-import type {DaemonSpec} from './spec.js';
+import type {StartOutcome, SupervisorOptions} from './supervisor-options.js';
 import {dependencyLevels} from './topology.js';
 
-export interface SupervisorOptions {
-	specs: DaemonSpec[];
-	/** `runPaths(config)`: log files go to `logs`, pid files to `pids`. */
-	files: DaemonFiles;
-	info: RunInfo;
-	crashPolicy?: CrashPolicyOptions;
-	limits?: Partial<OutputLimits>;
-	/** How often readiness probes are retried. */
-	probeIntervalMs?: number;
-	/** How often batched log lines go out to watchers, and the most lines one batch carries. */
-	flushIntervalMs?: number;
-	maxBatchLines?: number;
-	/** Lines of each daemon in a snapshot. */
-	snapshotLines?: number;
-	/** Daemons of other hosts this run relies on: watched, shown, and waited for by daemons that `waitsForRemote`. */
-	remote?: RemoteTarget[];
-}
-
-export type StartOutcome = {ok: true; elapsedMs: number} | {ok: false; daemon: string; error: string; lastLines: string[]};
-
-type Listener = (event: SupervisorEvent) => void;
+export type {StartOutcome, SupervisorOptions} from './supervisor-options.js';
 
 const lastLinesShown = 20;
 const maxNoticesKept = 50;
-/** How often the disk holding the logs is checked for room (daemons write their logs themselves; a full disk loses their lines). */
-const diskCheckIntervalMs = 1000;
-/** How often the supervisor looks for a stray copy of one of its daemons (a /proc scan, a few ms). */
-const strayCheckIntervalMs = 1000;
-/** Less free space than this counts as a full disk. */
-const fullDiskBytes = 64 * 1024;
 
 /**
  * Runs the daemons of an instance: dependency order, readiness, restarts with backoff, logs to
@@ -55,19 +31,17 @@ const fullDiskBytes = 64 * 1024;
 export class Supervisor {
 	private readonly daemons = new Map<string, ManagedDaemon>();
 	private readonly levels: string[][];
-	private readonly listeners = new Set<Listener>();
+	private readonly fanout = new EventFanout();
+	private readonly lines: LineBatches;
 	private readonly options: Required<Omit<SupervisorOptions, 'crashPolicy' | 'limits' | 'remote'>> & Pick<SupervisorOptions, 'crashPolicy'>;
 	private readonly remote: RemoteWatch | undefined;
-	private flushTimer: NodeJS.Timeout | undefined;
 	private shuttingDown: 'stopped' | 'quit' | undefined;
 	private shutdown: Promise<void> | undefined;
 	private startFailure: StartOutcome | undefined;
 	private exitEmitted = false;
 	private readonly exitTasks: Array<() => Promise<void>> = [];
 	private exitResolve!: (reason: 'stopped' | 'quit' | 'failed') => void;
-	private diskTimer: NodeJS.Timeout | undefined;
-	private strayTimer: NodeJS.Timeout | undefined;
-	private diskFull = false;
+	private readonly watches: Array<{stop(): void}> = [];
 	/** Resolves once every daemon is down after stop-all or quit-all. */
 	readonly exited: Promise<'stopped' | 'quit' | 'failed'>;
 
@@ -80,6 +54,7 @@ export class Supervisor {
 			snapshotLines: 500,
 			...options,
 		};
+		this.lines = new LineBatches(() => this.daemons.values(), event => this.emit(event), this.options.flushIntervalMs, this.options.maxBatchLines);
 		const limits: OutputLimits = {
 			ringLines: 5000,
 			ringBytes: 2 * 1024 * 1024,
@@ -92,7 +67,7 @@ export class Supervisor {
 		for (const spec of options.specs) {
 			this.daemons.set(
 				spec.name,
-				new ManagedDaemon(spec, options.files, limits, options.crashPolicy, (daemon, lines) => this.queueLines(daemon, lines)),
+				new ManagedDaemon(spec, options.files, limits, options.crashPolicy, (daemon, lines) => this.lines.queue(daemon, lines)),
 			);
 		}
 		this.exited = new Promise(resolve => {
@@ -141,32 +116,23 @@ export class Supervisor {
 		this.emit({type: 'run-failed', daemon, error, lastLines: details});
 		if (this.exitEmitted) return;
 		this.exitEmitted = true;
-		clearInterval(this.diskTimer);
-		clearInterval(this.strayTimer);
+		for (const watch of this.watches.splice(0)) watch.stop();
 		for (const managed of this.daemons.values()) managed.log.close();
 		this.emit({type: 'supervisor-exit', reason: 'failed'});
 		this.exitResolve('failed');
 	}
 
-	subscribe(listener: Listener): () => void {
-		this.listeners.add(listener);
-		return () => this.listeners.delete(listener);
+	subscribe(listener: (event: SupervisorEvent) => void): () => void {
+		return this.fanout.subscribe(listener);
 	}
 
 	/** Every event from now on, starting with a snapshot; ends after `supervisor-exit`. */
 	events(): AsyncIterableIterator<SupervisorEvent> {
-		const queue = new EventQueue();
-		queue.push(this.snapshot());
-		const unsubscribe = this.subscribe(event => {
-			queue.push(event);
-			if (event.type === 'supervisor-exit') queue.end();
-		});
-		queue.whenEnded(unsubscribe);
-		return queue;
+		return this.fanout.iterate(this.snapshot());
 	}
 
 	snapshot(): Extract<SupervisorEvent, {type: 'snapshot'}> {
-		this.flushLines();
+		this.lines.flush();
 		const logs: Record<string, string[]> = {};
 		for (const [name, daemon] of this.daemons) logs[name] = daemon.ring.tail(this.options.snapshotLines);
 		return {type: 'snapshot', info: this.options.info, daemons: this.statuses(), logs};
@@ -192,7 +158,7 @@ export class Supervisor {
 		assertPortsFree([...this.daemons.values()].filter(daemon => !adopted.has(daemon.spec.name)).map(daemon => daemon.spec));
 		const began = Date.now();
 		this.remote?.start();
-		this.watchDisk();
+		this.watches.push(watchDiskRoom(this.options.files.logs, text => this.notice(text)));
 		if (adopted.size > 0) {
 			this.notice(`adopted what the previous supervisor left running: ${[...adopted.values()].map(record => `${record.daemon} (pid ${record.pid})`).join(', ')}`);
 		}
@@ -217,7 +183,9 @@ export class Supervisor {
 		};
 		for (const name of this.levels.flat()) readiness.set(name, bringUp(this.daemons.get(name)!));
 		// Every adopted daemon is ours from here (adopt runs before bringUp's first await): any other copy is a stray.
-		this.strayTimer = setInterval(() => this.endStrays(), strayCheckIntervalMs).unref();
+		this.watches.push(
+			watchStrayDaemons(this.options.files.pids, () => ({managed: new Set([...this.daemons.values()].flatMap(daemon => (daemon.pid === undefined ? [] : [daemon.pid]))), programs: [...this.daemons.values()].map(daemon => daemon.spec.command)}), text => this.notice(text)),
+		);
 		const results = await Promise.all(readiness.values());
 		if (results.every(Boolean)) {
 			const elapsedMs = Date.now() - began;
@@ -297,12 +265,11 @@ export class Supervisor {
 	private async shutDown(reason: 'stopped' | 'quit', stopEverything: () => Promise<void>): Promise<void> {
 		this.shuttingDown = reason;
 		this.remote?.stop();
-		clearInterval(this.diskTimer);
-		clearInterval(this.strayTimer);
+		for (const watch of this.watches.splice(0)) watch.stop();
 		for (const daemon of this.daemons.values()) clearTimeout(daemon.restartTimer);
 		await stopEverything();
 		await Promise.all(this.exitTasks.map(task => task().catch(() => {})));
-		this.flushLines();
+		this.lines.flush();
 		for (const daemon of this.daemons.values()) daemon.log.close();
 		if (this.exitEmitted) return;
 		this.exitEmitted = true;
@@ -416,101 +383,13 @@ export class Supervisor {
 		daemon.status.state = state;
 		if (reason === undefined) delete daemon.status.reason;
 		else daemon.status.reason = reason;
-		this.flushLines(daemon);
+		this.lines.flush(daemon);
 		this.emit({type: 'daemon-state', daemon: {...daemon.status}});
 	}
 
-	/** Ends (SIGKILL to its group) any second copy of a daemon of this run that this supervisor does not run, saying so. */
-	private endStrays(): void {
-		if (this.shuttingDown) return;
-		const managed = new Set([...this.daemons.values()].flatMap(daemon => (daemon.pid === undefined ? [] : [daemon.pid])));
-		const strays = findStrayDaemons(this.options.files.pids, managed, [...this.daemons.values()].map(daemon => daemon.spec.command));
-		for (const stray of strays) {
-			signalGroup(stray.pid, 'SIGKILL');
-			this.notice(`ended a stray copy of a daemon that no supervisor ran: pid ${stray.pid} (${stray.command.slice(0, 200)})`);
-		}
-	}
-
-	/**
-	 * Daemons write their log files themselves: on a full disk their lines are lost, and only the
-	 * supervisor can say so. It checks the room left beside the logs and says when it runs out and returns.
-	 */
-	private watchDisk(): void {
-		const check = (): void => {
-			let free: number;
-			try {
-				const stats = statfsSync(this.options.files.logs);
-				free = stats.bavail * stats.bsize;
-			} catch {
-				return;
-			}
-			const full = free < fullDiskBytes;
-			if (full === this.diskFull) return;
-			this.diskFull = full;
-			this.notice(
-				full
-					? `the disk is full under ${this.options.files.logs}: the daemons keep running, and the lines they write are lost until there is room`
-					: `there is room again under ${this.options.files.logs}: the daemons' lines are written again`,
-			);
-		};
-		check();
-		this.diskTimer = setInterval(check, diskCheckIntervalMs).unref();
-	}
-
-	private queueLines(daemon: ManagedDaemon, lines: string[]): void {
-		daemon.unsent.push(...lines);
-		if (daemon.unsent.length > this.options.maxBatchLines) {
-			const extra = daemon.unsent.length - this.options.maxBatchLines;
-			daemon.unsent.splice(0, extra);
-			daemon.unsentSkipped += extra;
-		}
-		this.flushTimer ??= setTimeout(() => this.flushLines(), this.options.flushIntervalMs);
-	}
-
-	private flushLines(only?: ManagedDaemon): void {
-		if (!only) {
-			clearTimeout(this.flushTimer);
-			this.flushTimer = undefined;
-		}
-		for (const daemon of only ? [only] : this.daemons.values()) {
-			if (daemon.unsent.length === 0) continue;
-			const lines = daemon.unsent;
-			const skipped = daemon.unsentSkipped;
-			daemon.unsent = [];
-			daemon.unsentSkipped = 0;
-			this.emit({type: 'log-lines', daemon: daemon.spec.name, lines, ...(skipped > 0 ? {skipped} : {})});
-		}
-	}
-
 	private emit(event: SupervisorEvent): void {
-		for (const listener of this.listeners) {
-			try {
-				listener(event);
-			} catch {
-				// A watcher's failure must not stop the supervisor.
-			}
-		}
+		this.fanout.emit(event);
 	}
-}
-
-function describeProbe(spec: DaemonSpec): string {
-	const probe = spec.ready;
-	switch (probe.kind) {
-		case 'http':
-			return `GET ${probe.url} did not answer 2xx`;
-		case 'tcp':
-			return `nothing accepted connections on ${probe.host}:${probe.port}`;
-		case 'redis':
-			return `redis on ${probe.host}:${probe.port} did not answer PING`;
-		case 'log':
-			return `no output line matched /${probe.pattern}/`;
-		case 'none':
-			return 'it did not stay up';
-	}
-}
-
-function formatDelay(ms: number): string {
-	return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s`;
 }
 
 function sleep(ms: number): Promise<void> {
