@@ -2,6 +2,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import {AmpError} from '../errors.js';
 import type {PortMap} from './ports.js';
+import {parseYaml} from './yaml-text.js';
 import {readRegularFile} from '../files/read-regular-file.js';
 import {hostsToYaml, parseHosts} from './hosts.js';
 import {localKeyspaceEndpoint} from './keyspace-tls.js';
@@ -78,15 +79,7 @@ export function toYaml(config: InstanceConfig): string {
 
 /** Parses `amprun.yaml` text; errors name `file:line` and the key at fault. */
 export function fromYaml(text: string, file: string): InstanceConfig {
-	let document: unknown;
-	try {
-		document = yaml.load(text, {filename: file});
-	} catch (error) {
-		if (error instanceof yaml.YAMLException) {
-			throw new AmpError(`${file}:${error.mark.line + 1}: ${error.reason}`);
-		}
-		throw error;
-	}
+	const document = parseYaml(text, file);
 	if (typeof document !== 'object' || document === null || Array.isArray(document)) {
 		throw new AmpError(`${file}:1: expected a mapping of settings`);
 	}

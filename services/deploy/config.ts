@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {homedir} from 'node:os';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import {parseYaml} from '../config/yaml-text.js';
 import {AmpError} from '../errors.js';
 
 export type StrictHostKeyChecking = 'yes' | 'accept-new';
@@ -80,13 +80,7 @@ export function expandPath(text: string, file: string, home = homedir()): string
 
 /** Parses `deployment.yaml` text. Every error names `file:line`; nothing here touches the network. */
 export function parseDeploymentConfig(text: string, file: string): DeploymentConfig {
-	let document: unknown;
-	try {
-		document = yaml.load(text, {filename: file});
-	} catch (error) {
-		if (error instanceof yaml.YAMLException) throw new AmpError(`${file}:${error.mark.line + 1}: ${error.reason}`);
-		throw error;
-	}
+	const document = parseYaml(text, file);
 	const lines = text.split('\n');
 	/** The line of `key:` at the given indentation depth after `from` (1-based), for errors about values js-yaml accepted. */
 	const lineOf = (key: string, from = 0): number => {

@@ -1,10 +1,9 @@
 import {X509Certificate} from 'node:crypto';
-import {chmod, mkdir, readFile, rename, rm} from 'node:fs/promises';
+import {mkdir, readFile} from 'node:fs/promises';
 import {isIP} from 'node:net';
 import path from 'node:path';
 import {AmpError} from '../errors.js';
-import {runProgram} from '../system/run-program.js';
-import {secretFileMode} from '../system/atomic-write.js';
+import {writeSelfSignedCertificate} from '../tls/self-signed.js';
 
 export interface HubTls {
 	cert: Buffer;
@@ -49,19 +48,5 @@ async function makeCertificate(directory: string, certFile: string, keyFile: str
 	await mkdir(directory, {recursive: true, mode: 0o700});
 	const names = new Set(['DNS:localhost', 'IP:127.0.0.1']);
 	if (host !== '0.0.0.0' && host !== '::') names.add(isIP(host) ? `IP:${host}` : `DNS:${host}`);
-	const temporaryCert = `${certFile}.${process.pid}.tmp`;
-	const temporaryKey = `${keyFile}.${process.pid}.tmp`;
-	try {
-		await runProgram('openssl', [
-			'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-			'-keyout', temporaryKey, '-out', temporaryCert, '-days', '3650',
-			'-subj', '/CN=ampzero hub', '-addext', `subjectAltName=${[...names].join(',')}`,
-		]);
-		await chmod(temporaryKey, secretFileMode);
-		await rename(temporaryKey, keyFile);
-		await rename(temporaryCert, certFile);
-	} finally {
-		await rm(temporaryCert, {force: true});
-		await rm(temporaryKey, {force: true});
-	}
+	await writeSelfSignedCertificate({cert: certFile, key: keyFile}, '/CN=ampzero hub', [`subjectAltName=${[...names].join(',')}`]);
 }

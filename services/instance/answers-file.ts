@@ -1,4 +1,4 @@
-import yaml from 'js-yaml';
+import {parseYaml} from '../config/yaml-text.js';
 import type {InitAnswers} from '../config/amprun.js';
 import type {PortMap} from '../config/ports.js';
 import {AmpError} from '../errors.js';
@@ -43,13 +43,7 @@ export async function readAnswersFile(file: string, base: InitAnswers): Promise<
 }
 
 export function parseAnswers(text: string, file: string, base: InitAnswers): InitAnswers {
-	let document: unknown;
-	try {
-		document = yaml.load(text, {filename: file});
-	} catch (error) {
-		if (error instanceof yaml.YAMLException) throw new AmpError(`${file}:${error.mark.line + 1}: ${error.reason}`, 2);
-		throw error;
-	}
+	const document = parseYaml(text, file, {exitCode: 2});
 	if (document === undefined || document === null) return base;
 	if (typeof document !== 'object' || Array.isArray(document)) throw new AmpError(`${file}:1: expected a mapping of answers, like "title: My instance"`, 2);
 	const lines = text.split('\n');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {AmpError} from '../errors.js';
 import {secretFileMode, syncDirectory} from '../system/atomic-write.js';
 import {runProgram} from '../system/run-program.js';
+import {writeSelfSignedCertificate} from '../tls/self-signed.js';
 import {authorityFiles, hostCertificateFiles} from '../config/tls-files.js';
 
 /**
@@ -37,27 +38,10 @@ export async function ensureAuthority(instanceRoot: string, instanceName: string
 	const key = path.join(instanceRoot, authorityFiles.key);
 	if (await exists(cert)) return false;
 	await mkdir(path.dirname(cert), {recursive: true, mode: 0o755});
-	const suffix = randomBytes(6).toString('hex');
-	const temporaryCert = `${cert}.${suffix}.tmp`;
-	const temporaryKey = `${key}.${suffix}.tmp`;
-	try {
-		await runProgram('openssl', [
-			'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-			'-keyout', temporaryKey, '-out', temporaryCert, '-days', '3650',
-			'-subj', `/CN=ampzero instance ${instanceName} CA`,
-			'-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
-			'-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-		], {signal});
-		await chmod(temporaryKey, secretFileMode);
-		// The key first: a CA certificate without its key would stop init from ever making one again.
-		await rename(temporaryKey, key);
-		await rename(temporaryCert, cert);
-		await syncDirectory(path.dirname(cert));
-		return true;
-	} finally {
-		await rm(temporaryCert, {force: true});
-		await rm(temporaryKey, {force: true});
-	}
+	// The key lands first (writeSelfSignedCertificate renames it before the certificate): a CA certificate
+	// without its key would stop init from ever making one again.
+	await writeSelfSignedCertificate({cert, key}, `/CN=ampzero instance ${instanceName} CA`, ['basicConstraints=critical,CA:TRUE,pathlen:0', 'keyUsage=critical,keyCertSign,cRLSign'], signal);
+	return true;
 }
 
 /** Whether the host's certificate exists, was signed by this CA and names the host's address. */

@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import {parseYaml} from '../../../services/config/yaml-text.js';
 import {AmpError} from '../../../services/errors.js';
 
 /** What `ampnode/ampnode.yaml` says: the service modules to mount and where the page templates are. */
@@ -17,16 +17,16 @@ export interface AmpnodeSettings {
 
 export async function readAmpnodeSettings(ampnodeDirectory: string): Promise<AmpnodeSettings> {
 	const file = path.join(ampnodeDirectory, 'ampnode.yaml');
-	let document: unknown;
+	let source: string;
 	try {
-		document = yaml.load(await readFile(file, 'utf8'), {filename: file});
+		source = await readFile(file, 'utf8');
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
 			throw new AmpError(`${file} is missing: recreate it with \`ampzero init NAME --clobber\``);
 		}
-		if (error instanceof yaml.YAMLException) throw new AmpError(`${file}:${error.mark.line + 1}: ${error.reason}`);
 		throw error;
 	}
+	const document = parseYaml(source, file);
 	const record = (document ?? {}) as Record<string, unknown>;
 	const services = record['services'] ?? [];
 	if (!Array.isArray(services) || !services.every(entry => typeof entry === 'string')) {

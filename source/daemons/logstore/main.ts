@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import {parseYaml} from '../../../services/config/yaml-text.js';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {runPaths} from '../../../services/config/paths.js';
 import {sharedDaemonListen} from '../../../services/config/placement.js';
@@ -32,13 +32,14 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 
 /** Optional `logstore/logstore.yaml` settings; a missing file means the defaults. */
 function readSettings(file: string): {maxSegmentBytes: number; maxSegments: number} {
-	let document: unknown;
+	let text: string;
 	try {
-		document = yaml.load(readFileSync(file, 'utf8'));
+		text = readFileSync(file, 'utf8');
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {maxSegmentBytes: defaultMaxSegmentBytes, maxSegments: defaultMaxSegments};
-		throw new AmpError(`${file}: ${(error as Error).message}; fix the file or delete it to use the defaults`);
+		throw new AmpError(`cannot read ${file}: ${(error as Error).message}`);
 	}
+	const document = parseYaml(text, file, {hint: 'fix the file or delete it to use the defaults'});
 	const settings = document as Record<string, unknown> | null;
 	const whole = (name: string, fallback: number, least: number): number => {
 		const value = settings?.[name];

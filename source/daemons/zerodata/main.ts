@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import {parseYaml} from '../../../services/config/yaml-text.js';
 import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {runPaths} from '../../../services/config/paths.js';
 import {sharedDaemonListen} from '../../../services/config/placement.js';
@@ -45,13 +45,14 @@ export function zerodataEngine(config: InstanceConfig, instanceDirectory: string
 
 /** `synchronous: normal | full` and `max_wal_bytes` from the optional `zerodata/zerodata.yaml`. */
 function readSettings(file: string): {synchronous: Synchronous; maxWalBytes: number} {
-	let document: unknown;
+	let text: string;
 	try {
-		document = yaml.load(readFileSync(file, 'utf8'));
+		text = readFileSync(file, 'utf8');
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {synchronous: 'normal', maxWalBytes: defaultMaxWalBytes};
-		throw new AmpError(`${file}: ${(error as Error).message}; fix the file or delete it to use the defaults`);
+		throw new AmpError(`cannot read ${file}: ${(error as Error).message}`);
 	}
+	const document = parseYaml(text, file, {hint: 'fix the file or delete it to use the defaults'});
 	const settings = document as Record<string, unknown> | null;
 	const value = settings?.['synchronous'] ?? 'normal';
 	if (value !== 'normal' && value !== 'full') throw new AmpError(`${file}: synchronous must be "normal" or "full", not "${String(value)}"`);
