@@ -9,6 +9,11 @@ import type {TopologyHost} from '../config/hosts.js';
 import {AmpError, errorMessage} from '../errors.js';
 import {ampzeroHome} from '../hub/open.js';
 import {AgentClient, type RemoteSession} from './agent-client.js';
+import type {MadeByDeploy} from './agent/clean-up.js';
+import type {CurrentRecord} from './agent/host-files.js';
+import type {LockRecord} from './agent/lock.js';
+import type {HostStatus} from './agent/status.js';
+import type {StopOldResult} from './agent/stop-start.js';
 import type {DeployHostConfig, DeploymentConfig} from './config.js';
 import {DeployEventStream} from './event-stream.js';
 import {deploySteps, type DeployEvent, type DeployPhase, type DeployPlan, type DeployStep, type HostState} from './events.js';
@@ -17,7 +22,6 @@ import {linkHosts} from './host-link.js';
 import {redactSecrets} from './redact.js';
 import {eachLine} from './stream-lines.js';
 import {buildAmpifyRelease, buildInstanceRelease, cachedRelease, patchBetween, type BuildStep, type BuiltRelease} from './release.js';
-import type {CurrentRecord, HostStatus, LockRecord, MadeByDeploy, StopOldResult} from './remote-agent.js';
 import {isAlive} from '../system/proc.js';
 
 export interface DeployOptions {

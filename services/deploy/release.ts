@@ -4,7 +4,8 @@ import path from 'node:path';
 import {AmpError} from '../errors.js';
 import {ampzeroHome} from '../hub/open.js';
 import {runProgram} from '../system/run-program.js';
-import {sha256File, treeManifest} from './remote-agent.js';
+import {sha256File} from './agent/receive.js';
+import {treeManifest} from './agent/unpack.js';
 
 /** Runs one building step (archive, build, production modules, tarball, patch), reporting it by name while it runs. */
 export type BuildStep = <T>(what: string, work: () => Promise<T>) => Promise<T>;

@@ -5,7 +5,7 @@ import type {DeployHostConfig, DeploymentConfig} from './config.js';
 import {describeLock, lockIsStale} from './engine.js';
 import {healthUrlOf, urlStatus} from './health.js';
 import {linkHosts} from './host-link.js';
-import type {HostStatus} from './remote-agent.js';
+import type {HostStatus} from './agent/status.js';
 
 export interface HostReport {
 	host: string;

@@ -1,7 +1,8 @@
 import os from 'node:os';
 import {randomBytes} from 'node:crypto';
 import {AgentClient} from '../deploy/agent-client.js';
-import type {HostStatus, LockRecord} from '../deploy/remote-agent.js';
+import type {LockRecord} from '../deploy/agent/lock.js';
+import type {HostStatus} from '../deploy/agent/status.js';
 import {describeLock} from '../deploy/engine.js';
 import {errorMessage} from '../errors.js';
 import {forEachHost, type Fleet, type FleetHost} from './fleet-hosts.js';

@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import {Readable} from 'node:stream';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {cleanUp, discard, hostStatus, receive, releaseLock, sha256File, switchRelease, takeLock, treeManifest, unpack, verifyReceived, verifyTree, type LockRecord} from '../../services/deploy/remote-agent.js';
+import {cleanUp, discard} from '../../services/deploy/agent/clean-up.js';
+import {releaseLock, takeLock, type LockRecord} from '../../services/deploy/agent/lock.js';
+import {receive, sha256File, verifyReceived} from '../../services/deploy/agent/receive.js';
+import {hostStatus} from '../../services/deploy/agent/status.js';
+import {switchRelease} from '../../services/deploy/agent/switch.js';
+import {treeManifest, unpack, verifyTree} from '../../services/deploy/agent/unpack.js';
 
 let root: string;
 let work: string;

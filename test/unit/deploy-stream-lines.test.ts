@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {PassThrough} from 'node:stream';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {preUpdate} from '../../services/deploy/remote-agent.js';
+import {preUpdate} from '../../services/deploy/agent/set-up.js';
 import {eachLine} from '../../services/deploy/stream-lines.js';
 
 let root: string;
