@@ -152,18 +152,27 @@ export function adoptableGroups(pidsDirectory: string, specs: readonly AdoptionS
  */
 export const runMarkerVariable = 'AMPZERO_RUN_PIDS';
 
-/** Process groups of this run that no pid file names (found by the marker in their environment). */
-function unrecordedGroups(pidsDirectory: string, recorded: Set<number>): PidRecord[] {
-	const groups = new Set<number>();
+/**
+ * The live processes (not zombies) spawned for this run: its marker in their environment, in this
+ * process's mount namespace. `worthChecking` rules a pid out first, when it costs less than the marker.
+ */
+export function processesOfRun(pidsDirectory: string, worthChecking: (pid: number) => boolean = () => true): Array<{pid: number; pgid: number}> {
+	const found: Array<{pid: number; pgid: number}> = [];
 	const ownFiles = mountNamespace(process.pid);
 	for (const pid of allPids()) {
-		if (pid === process.pid || !environmentHas(pid, runMarkerVariable, pidsDirectory)) continue;
+		if (pid === process.pid || !worthChecking(pid) || !environmentHas(pid, runMarkerVariable, pidsDirectory)) continue;
 		// A process in another mount namespace (a container, a test host) sees another file system:
 		// the same path there is not this run's pid directory.
 		if (mountNamespace(pid) !== ownFiles) continue;
 		const stat = processStat(pid);
-		if (stat && stat.state !== 'Z' && stat.pgid > 1 && stat.pgid !== process.pid && !recorded.has(stat.pgid)) groups.add(stat.pgid);
+		if (stat && stat.state !== 'Z') found.push({pid, pgid: stat.pgid});
 	}
+	return found;
+}
+
+/** Process groups of this run that no pid file names (found by the marker in their environment). */
+function unrecordedGroups(pidsDirectory: string, recorded: Set<number>): PidRecord[] {
+	const groups = new Set(processesOfRun(pidsDirectory).map(({pgid}) => pgid).filter(pgid => pgid > 1 && pgid !== process.pid && !recorded.has(pgid)));
 	return [...groups].map(pgid => ({daemon: `unrecorded group ${pgid}`, pid: pgid, argv: []}));
 }
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import {runMarkerVariable} from './pid-files.js';
-import {allPids, commandLine, environmentHas, mountNamespace, processStat, signalGroup} from '../system/proc.js';
+import {processesOfRun} from './pid-files.js';
+import {commandLine, signalGroup} from '../system/proc.js';
 
 /** A process of this run that no daemon of its supervisor is: a second copy of one of them. */
 export interface StrayDaemon {
@@ -16,19 +16,17 @@ export interface StrayDaemon {
  */
 export function findStrayDaemons(pidsDirectory: string, managed: ReadonlySet<number>, programs: readonly string[]): StrayDaemon[] {
 	const names = [...new Set(programs.map(program => path.basename(program)))];
-	const ownFiles = mountNamespace(process.pid);
-	const strays: StrayDaemon[] = [];
-	for (const pid of allPids()) {
-		if (pid === process.pid || managed.has(pid)) continue;
-		// The command line first: it rules out nearly every process at the cost of one small read.
+	const commands = new Map<number, string>();
+	// The command line first: it rules out nearly every process at the cost of one small read.
+	const runsOneOfThem = (pid: number): boolean => {
 		const command = commandLine(pid)?.join(' ');
-		if (!command || !names.some(name => command.includes(name))) continue;
-		const stat = processStat(pid);
-		if (!stat || stat.state === 'Z' || stat.pgid !== pid || managed.has(stat.pgid)) continue;
-		if (!environmentHas(pid, runMarkerVariable, pidsDirectory) || mountNamespace(pid) !== ownFiles) continue;
-		strays.push({pid, command});
-	}
-	return strays;
+		if (managed.has(pid) || !command || !names.some(name => command.includes(name))) return false;
+		commands.set(pid, command);
+		return true;
+	};
+	return processesOfRun(pidsDirectory, runsOneOfThem)
+		.filter(({pid, pgid}) => pgid === pid)
+		.map(({pid}) => ({pid, command: commands.get(pid)!}));
 }
 
 /** How often a supervisor looks for a stray copy of one of its daemons (a /proc scan: a few ms). */

@@ -1,6 +1,7 @@
 import {existsSync, mkdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {nginxConfigOf, processAlive, readPid, runDirectory, waitFor, type InstanceOnHost} from './instance-on-host.js';
+import {isAlive} from '../../system/proc.js';
+import {nginxConfigOf, readPid, runDirectory, waitFor, type InstanceOnHost} from './instance-on-host.js';
 import {noSay, run, type Say} from './run-program.js';
 
 function findNginx(): string {
@@ -62,7 +63,7 @@ export async function nginxUpgrade(target: InstanceOnHost, say: Say = noSay): Pr
 	const fresh = readPid(pidFile)!;
 	process.kill(old, 'SIGWINCH');
 	process.kill(old, 'SIGQUIT');
-	await waitFor(() => !processAlive(old), 10_000, `the old nginx master ${old} to quit`);
+	await waitFor(() => !isAlive(old), 10_000, `the old nginx master ${old} to quit`);
 	say(`nginx upgraded on the fly: master ${old} → ${fresh}`);
 	return {upgraded: true};
 }
@@ -72,6 +73,6 @@ export async function stopBridge(target: InstanceOnHost, say: Say = noSay): Prom
 	const pid = readPid(pidFile);
 	if (pid === undefined) return;
 	process.kill(pid, 'SIGQUIT');
-	await waitFor(() => !processAlive(pid), 10_000, `the bridge nginx ${pid} to quit`);
+	await waitFor(() => !isAlive(pid), 10_000, `the bridge nginx ${pid} to quit`);
 	say(`bridge nginx ${pid} quit`);
 }

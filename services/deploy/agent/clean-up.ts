@@ -1,7 +1,7 @@
 import {existsSync, readFileSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {distDirectory, patchesDirectory, readCurrent, safeList, safeName} from './host-files.js';
-import {processAlive} from './instance-on-host.js';
+import {isAlive} from '../../system/proc.js';
 
 /** Release directories that a running daemon of the instance was started from (a daemon a deploy kept running may be older than the previous release). */
 function releasesInUse(root: string, name: string | undefined): string[] {
@@ -11,7 +11,7 @@ function releasesInUse(root: string, name: string | undefined): string[] {
 	for (const entry of safeList(pids)) {
 		try {
 			const [pidLine, , argvLine] = readFileSync(path.join(pids, entry), 'utf8').split('\n');
-			if (!processAlive(Number(pidLine))) continue;
+			if (!isAlive(Number(pidLine))) continue;
 			for (const match of (argvLine ?? '').matchAll(/\/((?:ampify|instance)-[0-9a-f]{10})(?=\/|")/g)) used.push(match[1]!);
 		} catch {
 			// gone meanwhile

@@ -2,6 +2,7 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {distDirectory} from './host-files.js';
+import {isAlive} from '../../system/proc.js';
 
 export interface InstanceOnHost {
 	root: string;
@@ -37,19 +38,10 @@ export function runEnvironment(target: InstanceOnHost, extra: NodeJS.ProcessEnv 
 	return {...process.env, CI: 'true', ...(target.as ? {AMPZERO_HOST: target.as} : {}), ...extra};
 }
 
-export function processAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
-}
-
 export function readPid(file: string): number | undefined {
 	try {
 		const pid = Number(readFileSync(file, 'utf8').trim().split('\n')[0]);
-		return pid > 0 && processAlive(pid) ? pid : undefined;
+		return pid > 0 && isAlive(pid) ? pid : undefined;
 	} catch {
 		return undefined;
 	}

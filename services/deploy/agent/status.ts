@@ -2,7 +2,7 @@ import {readdirSync, readFileSync} from 'node:fs';
 import {hostname} from 'node:os';
 import path from 'node:path';
 import {distDirectory, patchesDirectory, readCurrent, type CurrentRecord} from './host-files.js';
-import {processAlive} from './instance-on-host.js';
+import {isAlive} from '../../system/proc.js';
 import {readLock, type LockRecord} from './lock.js';
 
 export interface HostStatus {
@@ -41,7 +41,7 @@ export function hostStatus(root: string, name?: string): HostStatus {
 	if (name) {
 		try {
 			const pid = Number(readFileSync(path.join(root, 'var', name, 'supervisor.pid'), 'utf8').split('\n')[0]);
-			running = pid > 0 && processAlive(pid);
+			running = pid > 0 && isAlive(pid);
 		} catch {
 			running = false;
 		}
