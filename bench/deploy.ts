@@ -22,6 +22,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {changeInstanceFile, deploy, makeDeployFixture, makeTrioFixture, type DeployFixture, type DeployResult} from '../test/helpers/deploy-fixture.js';
 import {startSshHosts, type SshTestHosts} from '../test/helpers/ssh-hosts.js';
+import {peakRssMb, procStat} from './proc-stats.js';
 
 const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -82,11 +83,61 @@ function bytesSent(result: DeployResult): number {
 	return result.events.filter(event => event.type === 'step-end' && (event.step === 'transfer' || event.step === 'verify-transfer')).reduce((sum, event) => sum + (event.bytes ?? 0), 0);
 }
 
-async function timed(work: () => Promise<DeployResult>): Promise<{result: DeployResult; ms: number}> {
+/** What the deploying process cost: peak RSS and CPU (its own and its children's), read from /proc while it runs. */
+interface DeployerCost {
+	peakRssMb: number;
+	cpuSeconds: number;
+}
+
+/** Watches the deploying process from its first event until it exits, every 100 ms (the last tenth of a second is not seen). */
+function watchDeployer(): {onEvent: (event: Record<string, unknown>, child: {pid?: number}) => void; stop(): DeployerCost} {
+	const cost: DeployerCost = {peakRssMb: 0, cpuSeconds: 0};
+	let timer: NodeJS.Timeout | undefined;
+	const sample = (pid: number): void => {
+		try {
+			cost.peakRssMb = Math.max(cost.peakRssMb, peakRssMb(pid));
+			const stat = procStat(pid);
+			if (stat) cost.cpuSeconds = stat.cpu + stat.childrenCpu;
+		} catch {
+			// Gone between two samples.
+		}
+	};
+	return {
+		onEvent: (_event, child) => {
+			if (timer !== undefined || child.pid === undefined) return;
+			const pid = child.pid;
+			sample(pid);
+			timer = setInterval(() => sample(pid), 100);
+		},
+		stop: () => {
+			clearInterval(timer);
+			return cost;
+		},
+	};
+}
+
+async function timed(fixture: DeployFixture): Promise<{result: DeployResult; ms: number; cost: DeployerCost}> {
 	const began = Date.now();
-	const result = await work();
+	const watch = watchDeployer();
+	const result = await deploy(fixture, [], {}, 900_000, watch.onEvent);
+	const cost = watch.stop();
 	if (result.code !== 0) throw new Error(`deploy failed (${result.code}): ${result.stderr}\n${result.stdout.split('\n').slice(-20).join('\n')}`);
-	return {result, ms: Date.now() - began};
+	return {result, ms: Date.now() - began, cost};
+}
+
+/** Each step's median and slowest time over the hosts, in the order the steps ran. */
+function stepCosts(result: DeployResult): Array<{step: string; medianMs: number; maxMs: number}> {
+	const byStep = new Map<string, number[]>();
+	for (const event of result.events) {
+		if (event.type !== 'step-end') continue;
+		const times = byStep.get(event.step) ?? [];
+		times.push(event.ms);
+		byStep.set(event.step, times);
+	}
+	return [...byStep].map(([step, times]) => {
+		const sorted = [...times].sort((a, b) => a - b);
+		return {step, medianMs: sorted[Math.floor((sorted.length - 1) / 2)]!, maxMs: sorted[sorted.length - 1]!};
+	});
 }
 
 function run(command: string, args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv} = {}): Promise<{code: number; stdout: string; stderr: string; ms: number}> {
@@ -155,8 +206,8 @@ async function pm2Anchor(harness: SshTestHosts, fixture: DeployFixture, text: st
 }
 
 interface Round {
-	/** `single`: every host runs a whole single-machine instance; `trio`: one instance over three hosts. */
-	kind: 'single' | 'trio';
+	/** `single`: every host runs a whole single-machine instance; `spread`: one instance over the hosts (three keyspace members, the rest server hosts). */
+	kind: 'single' | 'spread';
 	hosts: number;
 	/** The change's daemon records: daemons that keep state kept running, and restarted. */
 	kept: number;
@@ -172,14 +223,17 @@ interface Round {
 	counts: Map<string, PollCounts>;
 	pm2Ms?: number;
 	rsyncBytes?: number;
+	changeSteps: Array<{step: string; medianMs: number; maxMs: number}>;
+	firstCost: DeployerCost;
+	changeCost: DeployerCost;
 }
 
-async function round(kind: 'single' | 'trio', count: number, anchors: boolean): Promise<Round> {
+async function round(kind: 'single' | 'spread', count: number, anchors: boolean): Promise<Round> {
 	const harness = await startSshHosts(count);
 	let fixture: DeployFixture | undefined;
 	try {
-		fixture = kind === 'trio' ? await makeTrioFixture(harness) : await makeDeployFixture(harness);
-		const first = await timed(() => deploy(fixture!));
+		fixture = kind === 'spread' ? await makeTrioFixture(harness) : await makeDeployFixture(harness);
+		const first = await timed(fixture);
 		const firstPlan = first.result.events.find(event => event.type === 'plan')!;
 		changeInstanceFile(fixture, `change for ${count} hosts`);
 		const poller = pollHosts(
@@ -187,7 +241,7 @@ async function round(kind: 'single' | 'trio', count: number, anchors: boolean): 
 			fixture.instance.config.ports.frontend,
 		);
 		await new Promise(resolve => setTimeout(resolve, 300));
-		const change = await timed(() => deploy(fixture!));
+		const change = await timed(fixture);
 		await new Promise(resolve => setTimeout(resolve, 300));
 		const counts = await poller.stop();
 		const changePlan = change.result.events.find(event => event.type === 'plan')!;
@@ -214,6 +268,9 @@ async function round(kind: 'single' | 'trio', count: number, anchors: boolean): 
 			}),
 			switchSkewMs: Math.max(...switches) - Math.min(...switches),
 			counts,
+			changeSteps: stepCosts(change.result),
+			changeCost: change.cost,
+			firstCost: first.cost,
 		};
 		if (anchors) {
 			result.rsyncBytes = await rsyncBytes(harness, fixture, [firstPlan.ampifyRelease, firstPlan.instanceRelease], [changePlan.ampifyRelease, changePlan.instanceRelease]);
@@ -227,7 +284,7 @@ async function round(kind: 'single' | 'trio', count: number, anchors: boolean): 
 }
 
 function title(round: Round): string {
-	return round.kind === 'trio' ? 'one instance over 3 hosts' : `${round.hosts} hosts, each a whole instance`;
+	return round.kind === 'spread' ? `one instance over ${round.hosts} hosts` : `${round.hosts} hosts, each a whole instance`;
 }
 
 function print(rounds: Round[]): void {
@@ -250,6 +307,18 @@ function print(rounds: Round[]): void {
 		row('client errors (connection error or 502)', `${errors}`, '0', errors === 0);
 		for (const [address, counts] of three.counts) row(`  client answers from ${address}`, [...counts.byStatus].map(([status, n]) => `${status}×${n}`).join(' '));
 	}
+	for (const each of rounds) {
+		lines.push(`${title(each)}: one-file change, each step's median / slowest host (ms)`);
+		for (const {step, medianMs, maxMs} of each.changeSteps) row(`  ${step}`, `${medianMs} / ${maxMs}`);
+		const slowest = [...each.changeSteps].sort((a, b) => b.maxMs - a.maxMs)[0];
+		if (slowest) row('  slowest step', `${slowest.step} ${slowest.maxMs} ms`);
+		row('  deploying process: peak RSS, CPU (first / change)', `${each.firstCost.peakRssMb.toFixed(0)} / ${each.changeCost.peakRssMb.toFixed(0)} MB`, `CPU ${each.firstCost.cpuSeconds.toFixed(1)} / ${each.changeCost.cpuSeconds.toFixed(1)} s`);
+		row('  per host: RSS, CPU (change)', `${(each.changeCost.peakRssMb / each.hosts).toFixed(1)} MB`, `${((each.changeCost.cpuSeconds / each.hosts) * 1000).toFixed(0)} ms CPU`);
+	}
+	const trio = rounds.find(each => each.kind === 'spread' && each.hosts === 3);
+	for (const wide of rounds.filter(each => each.kind === 'spread' && each.hosts > 3)) {
+		if (trio) row(`${title(wide)}: change vs over 3 hosts`, `${wide.changeMs} / ${trio.changeMs} ms`, `≤ 2× (${(wide.changeMs / trio.changeMs).toFixed(2)}×)`, wide.changeMs <= 2 * trio.changeMs);
+	}
 	const base = detailed.find(each => each.kind === 'single') ?? rounds[0]!;
 	for (const more of rounds.filter(each => each.pm2Ms === undefined)) {
 		row(`${title(more)}: first deploy / change`, `${more.firstMs} / ${more.changeMs} ms`, `${title(base)}: ${base.firstMs} / ${base.changeMs} ms`);
@@ -261,13 +330,15 @@ function print(rounds: Round[]): void {
 }
 
 // DEPLOY_BENCH_HOSTS picks the rounds (default "3,trio,10"): a number of hosts each running a whole
-// instance, or `trio` for one instance over three hosts. Anchors (pm2 deploy, rsync) run with the first
+// instance, `trio` for one instance over three hosts, or `spreadN` for one instance over N hosts (three
+// keyspace members, N − 3 more server hosts: the scale round, e.g. spread10,spread30). Anchors (pm2 deploy, rsync) run with the first
 // round and with trio. Each round's figures are printed as soon as they are in.
 const wanted = (process.env['DEPLOY_BENCH_HOSTS'] ?? '3,trio,10').split(',').map(entry => entry.trim()).filter(Boolean);
 const rounds: Round[] = [];
 for (const [index, entry] of wanted.entries()) {
-	const count = entry === 'trio' ? 3 : Number(entry);
-	if (!(count > 0)) throw new Error(`DEPLOY_BENCH_HOSTS: "${entry}" is neither a number of hosts nor trio`);
-	rounds.push(await round(entry === 'trio' ? 'trio' : 'single', count, index === 0 || entry === 'trio'));
+	const spread = /^(?:trio|spread(\d+))$/.exec(entry);
+	const count = spread ? Number(spread[1] ?? 3) : Number(entry);
+	if (!(count > 0) || (spread && count < 3)) throw new Error(`DEPLOY_BENCH_HOSTS: "${entry}" is neither a number of hosts, trio nor spreadN (N ≥ 3)`);
+	rounds.push(await round(spread ? 'spread' : 'single', count, index === 0 || entry === 'trio'));
 	print(rounds);
 }

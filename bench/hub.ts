@@ -12,6 +12,7 @@
  * Prints p50/p99 of each, their ratio to idle, and what the flood got back.
  * `BENCH_HUB_BEFORE=<checkout>` measures, in the same run, the hub of another built checkout too
  * (e.g. the commit before a change), each against a fresh hub state.
+ * `BENCH_HUB_ARGS="--connections-per-address 8"` passes more words to `hub serve`.
  * `BENCH_PROFILE=<directory>` runs the hub under `node --cpu-prof`, writing its profile there.
  */
 import {spawn, type ChildProcess} from 'node:child_process';
@@ -29,6 +30,8 @@ const sustainedCount = Number(process.env['BENCH_SUSTAINED'] ?? 100);
 const floodSize = Number(process.env['BENCH_FLOOD'] ?? 300);
 const beforeCheckout = process.env['BENCH_HUB_BEFORE'];
 const profileDirectory = process.env['BENCH_PROFILE'];
+/** Extra words for `hub serve` (e.g. `--connections-per-address 8`), to try a setting beside the default. */
+const hubArguments = (process.env['BENCH_HUB_ARGS'] ?? '').split(/\s+/).filter(word => word !== '');
 const floodAtMostMs = 60_000;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -49,7 +52,7 @@ function startHub(label: string, from: string): Promise<string> {
 	const profile = profileDirectory === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDirectory)];
 	const child = spawn(
 		process.execPath,
-		[...cliFlags, ...profile, cli, 'hub', 'serve', '--port', '0', '--state', path.join(temporary, `hub-${label}`), '--register-limit', '100000', '--register-limit-total', '1000000'],
+		[...cliFlags, ...profile, cli, 'hub', 'serve', '--port', '0', '--state', path.join(temporary, `hub-${label}`), '--register-limit', '100000', '--register-limit-total', '1000000', ...hubArguments],
 		{detached: true, stdio: ['ignore', 'pipe', 'inherit'], env: {...process.env, AMPZERO_HOME: path.join(temporary, 'home')}},
 	);
 	hubProcess = child;

@@ -120,10 +120,11 @@ export const notesService = `export default function register(app) {
  * One instance over three SSH hosts, as the README's "One instance over several hosts" says: hosts: in
  * amprun.yaml (alpha: keyspace-0, logstore, zerodata; beta and gamma: server hosts with keyspace-1 and
  * -2), `init --clobber`, a notes service, and the instance's own deployment.yaml naming the hosts by
- * address, committed. `configFile` is that deployment.yaml.
+ * address, committed. `configFile` is that deployment.yaml. Hosts past the third (the deploy bench's scale
+ * rounds) join as server hosts without a keyspace member: host-4, host-5 …
  */
 export async function makeTrioFixture(harness: SshTestHosts): Promise<DeployFixture> {
-	const [alpha, beta, gamma] = harness.hosts;
+	const [alpha, beta, gamma, ...more] = harness.hosts;
 	if (!alpha || !beta || !gamma) throw new Error('a three-host instance needs three hosts');
 	const root = mkdtempSync(path.join(os.tmpdir(), 'ampzero-deploy-trio-'));
 	const home = path.join(root, 'home');
@@ -138,6 +139,7 @@ export async function makeTrioFixture(harness: SshTestHosts): Promise<DeployFixt
 		{name: 'alpha', address: alpha.address, keyspace: 0, logstore: true, zerodata: true},
 		{name: 'beta', address: beta.address, keyspace: 1, server: true},
 		{name: 'gamma', address: gamma.address, keyspace: 2, server: true},
+		...more.map((host, index) => ({name: `host-${index + 4}`, address: host.address, server: true})),
 	];
 	writeFileSync(file, yaml.dump(document));
 	const clobber = await runAmpzero(['init', './trio', '--clobber', '--batch'], {home, cwd: root, timeoutMs: 60_000});
