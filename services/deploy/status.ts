@@ -2,7 +2,7 @@ import {loadInstanceConfig} from '../config/amprun.js';
 import {errorMessage} from '../errors.js';
 import {AgentClient, type RemoteSession} from './agent-client.js';
 import type {DeployHostConfig, DeploymentConfig} from './config.js';
-import {describeLock, lockIsStale} from './engine.js';
+import {describeLock, lockIsStale} from './deploy-lock.js';
 import {healthUrlOf, urlStatus} from './health.js';
 import {linkHosts} from './host-link.js';
 import type {HostStatus} from './agent/status.js';

@@ -3,7 +3,7 @@ import {randomBytes} from 'node:crypto';
 import {AgentClient} from '../deploy/agent-client.js';
 import type {LockRecord} from '../deploy/agent/lock.js';
 import type {HostStatus} from '../deploy/agent/status.js';
-import {describeLock} from '../deploy/engine.js';
+import {describeLock} from '../deploy/deploy-lock.js';
 import {errorMessage} from '../errors.js';
 import {forEachHost, type Fleet, type FleetHost} from './fleet-hosts.js';
 
