@@ -220,6 +220,7 @@ interface Round {
 	placeholderMs: number[];
 	clientPlaceholderMs: number[];
 	switchSkewMs: number;
+	reloadSkewMs: number;
 	counts: Map<string, PollCounts>;
 	pm2Ms?: number;
 	rsyncBytes?: number;
@@ -248,6 +249,8 @@ async function round(kind: 'single' | 'spread', count: number, anchors: boolean)
 		const on = stepTimes(change.result, 'placeholder-on');
 		const off = stepTimes(change.result, 'placeholder-off');
 		const switches = [...stepTimes(change.result, 'switch').values()].map(time => time.end);
+		// In a hand-over the clients move at nginx's reload, early in nginx-upgrade, which starts on every host at once.
+		const reloads = [...stepTimes(change.result, 'nginx-upgrade').values()].map(time => time.start);
 		const fullInstance = JSON.parse(readFileSync(path.join(fixture.home, 'deploy-cache', `${changePlan.instanceRelease}.json`), 'utf8')) as {fullBytes: number};
 		const fullAmpify = JSON.parse(readFileSync(path.join(fixture.home, 'deploy-cache', `${changePlan.ampifyRelease}.json`), 'utf8')) as {fullBytes: number};
 		const fates = change.result.events.filter(event => event.type === 'daemon').map(event => String(event['state']));
@@ -267,6 +270,7 @@ async function round(kind: 'single' | 'spread', count: number, anchors: boolean)
 				return seen.firstPlaceholder === undefined ? 0 : seen.lastPlaceholder! - seen.firstPlaceholder;
 			}),
 			switchSkewMs: Math.max(...switches) - Math.min(...switches),
+			reloadSkewMs: Math.max(...reloads) - Math.min(...reloads),
 			counts,
 			changeSteps: stepCosts(change.result),
 			changeCost: change.cost,
@@ -299,9 +303,9 @@ function print(rounds: Round[]): void {
 		row('first deploy: bytes sent (all hosts)', `${three.firstBytes}`);
 		row('one-file change: time', `${three.changeMs} ms`, `≤ 0.5 × pm2 (${three.pm2Ms} ms); ${(three.changeMs / three.pm2Ms!).toFixed(2)}×`, three.changeMs <= 0.5 * three.pm2Ms!);
 		row('one-file change: bytes sent per host', `${Math.round(three.changeBytes / three.hosts)}`, `≤ rsync (${three.rsyncBytes}) and ≤ 2% of full (${three.fullBytes})`, three.rsyncBytes !== undefined ? three.changeBytes / three.hosts <= three.rsyncBytes && three.changeBytes / three.hosts <= 0.02 * three.fullBytes : undefined);
-		row('placeholder per host (engine: on → off)', three.placeholderMs.map(ms => `${ms}`).join(' / ') + ' ms', '≤ 2000 ms', three.placeholderMs.every(ms => ms <= 2000));
-		row('placeholder per host (client: first → last 503)', three.clientPlaceholderMs.map(ms => `${ms}`).join(' / ') + ' ms');
-		row('switch skew between hosts', `${three.switchSkewMs} ms`, '≤ 200 ms', three.switchSkewMs <= 200);
+		row('placeholder-on → placeholder-off per host (engine)', three.placeholderMs.map(ms => `${ms}`).join(' / ') + ' ms');
+		row('placeholder seen by the client per host (first → last 503)', three.clientPlaceholderMs.map(ms => `${ms}`).join(' / ') + ' ms', '≤ 2000 ms (none for this change)', three.clientPlaceholderMs.every(ms => ms <= 2000));
+		row('switch skew between hosts (links, nginx reload)', `${three.switchSkewMs} / ${three.reloadSkewMs} ms`, '≤ 200 ms', Math.max(three.switchSkewMs, three.reloadSkewMs) <= 200);
 		row('daemons that keep state: kept / restarted', `${three.kept} / ${three.restarted}`, 'one-file change: none restarted', three.restarted === 0);
 		const errors = [...three.counts.values()].reduce((sum, counts) => sum + counts.errors, 0);
 		row('client errors (connection error or 502)', `${errors}`, '0', errors === 0);
@@ -322,7 +326,7 @@ function print(rounds: Round[]): void {
 	const base = detailed.find(each => each.kind === 'single') ?? rounds[0]!;
 	for (const more of rounds.filter(each => each.pm2Ms === undefined)) {
 		row(`${title(more)}: first deploy / change`, `${more.firstMs} / ${more.changeMs} ms`, `${title(base)}: ${base.firstMs} / ${base.changeMs} ms`);
-		row(`${title(more)}: switch skew, placeholder max`, `${more.switchSkewMs} / ${Math.max(...more.placeholderMs)} ms`);
+		row(`${title(more)}: switch skew, placeholder seen max`, `${more.switchSkewMs} / ${Math.max(...more.clientPlaceholderMs)} ms`);
 		const moreErrors = [...more.counts.values()].reduce((sum, counts) => sum + counts.errors, 0);
 		row(`${title(more)}: client errors`, `${moreErrors}`, '0', moreErrors === 0);
 	}

@@ -5,6 +5,7 @@ import {acquireSupervisorLock, releaseSupervisorLock} from '../services/supervis
 import {adoptableGroups, endLeftovers} from '../services/supervisor/pid-files.js';
 import {PortsBusyError} from '../services/supervisor/port-holders.js';
 import {readPlan} from '../services/supervisor/plan-file.js';
+import {outgoingGroups} from '../services/supervisor/outgoing-daemons.js';
 import {Supervisor} from '../services/supervisor/supervisor.js';
 
 /** Exit code when another supervisor already holds the instance's lock: `run` attaches to that one. */
@@ -25,8 +26,8 @@ async function main(planPath: string): Promise<number> {
 	process.stderr.on('error', () => {});
 	if (!acquireSupervisorLock(paths)) return lockHeldExitCode;
 	try {
-		// What a killed supervisor left and this run can adopt keeps running; the rest of it is ended.
-		const ended = await endLeftovers(paths.pids, 2000, adoptableGroups(paths.pids, plan.specs));
+		// What a killed supervisor left and this run can adopt keeps running (and a deploy's outgoing ampnodes); the rest of it is ended.
+		const ended = await endLeftovers(paths.pids, 2000, new Set([...adoptableGroups(paths.pids, plan.specs), ...outgoingGroups(paths.pids)]));
 		if (ended.length > 0) process.stderr.write(`ended processes a previous supervisor left: ${ended.map(record => `${record.daemon} (pid ${record.pid})`).join(', ')}\n`);
 		const supervisor = new Supervisor({specs: plan.specs, files: paths, info: {...plan.info, supervisorPid: process.pid}, ...(plan.remote ? {remote: plan.remote} : {})});
 		const server = await serveControlSocket(supervisor, paths.supervisorSocket);

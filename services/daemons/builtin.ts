@@ -6,7 +6,7 @@ import {urlHost} from '../config/hosts.js';
 import {hostEnvironmentVariable} from '../config/placement.js';
 import {localKeyspaceEndpoint, localKeyspaceTlsFiles} from '../config/keyspace-tls.js';
 import {checkoutDirectory} from '../system/checkout.js';
-import {hostNginxConfFile} from '../instance/templates/daemon-configs.js';
+import {runNginxConfig} from './nginx-run-config.js';
 import type {DaemonSpec} from '../supervisor/spec.js';
 import {daemonDataDirectory} from './prepare.js';
 import type {DaemonUser} from './daemon-user.js';
@@ -19,6 +19,8 @@ export interface BuiltinOptions {
 	debug: boolean;
 	/** Run as root: every daemon runs as this user; nginx's master stays root to bind the ports, its workers run as this user. */
 	runAs?: DaemonUser;
+	/** The ports the ampnodes run on (ampnode-ports.ts), in the order of `ampnode_ports`; those ports when not given. */
+	ampnodePorts?: readonly number[];
 }
 
 /**
@@ -36,6 +38,11 @@ function ampzeroDaemon(name: 'logstore' | 'zerodata' | 'ampnode' | 'postgresql',
 		// On a host of `hosts:` the daemon takes the same place as the run that starts it.
 		...(placedAs === undefined ? {} : {env: {[hostEnvironmentVariable]: placedAs}}),
 	};
+}
+
+/** Set by a deploy's start-new: the frontend is being handed over from the release before (deploy/agent/hand-over.ts). */
+export function handingOverFrontend(): boolean {
+	return process.env['AMPZERO_FRONTEND_HANDOFF'] === '1';
 }
 
 /** The name of the ampnode serving the index-th of `ampnode_ports`: ampnode, ampnode-2, ampnode-3 … */
@@ -141,7 +148,7 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 	}
 	if (!runsFrontend) return withUser(specs, options.runAs);
 	const ampnodeNames: string[] = [];
-	config.ports.ampnode.forEach((port, index) => {
+	(options.ampnodePorts ?? config.ports.ampnode).forEach((port, index) => {
 		const name = ampnodeDaemonName(index);
 		ampnodeNames.push(name);
 		specs.push({
@@ -159,14 +166,15 @@ export function builtinDaemons(config: InstanceConfig, instanceDirectory: string
 			stopTimeoutMs: 6_000,
 		});
 	});
-	// While a deploy hands the frontend over, its bridge nginx holds these ports (both listen with reuseport).
-	const frontendHandoff = process.env['AMPZERO_FRONTEND_HANDOFF'] === '1';
+	// While a deploy hands the frontend over, the old nginx (or its bridge) holds these ports (both listen with reuseport).
+	const frontendHandoff = handingOverFrontend();
 	const frontendAddress = placed?.address ?? config.frontendAddress ?? host;
 	const probeHost = frontendAddress === '0.0.0.0' || frontendAddress === '::' || frontendAddress === '[::]' ? host : frontendAddress;
 	specs.push({
 		name: 'nginx',
 		command: findProgram('nginx'),
-		args: ['-p', `${paths.nginxPrefix}/`, '-e', 'stderr', '-c', path.join(instanceDirectory, placed ? hostNginxConfFile(placed.name) : 'nginx/nginx.conf'), '-g', `daemon off;${options.runAs ? ` user ${options.runAs.name} ${options.runAs.group};` : ''}`],
+		// The run's copy of the instance's config, its upstream on the ports the ampnodes run on (nginx-run-config.ts).
+		args: ['-p', `${paths.nginxPrefix}/`, '-e', 'stderr', '-c', runNginxConfig(config), '-g', `daemon off;${options.runAs ? ` user ${options.runAs.name} ${options.runAs.group};` : ''}`],
 		port: config.ports.frontend,
 		ports: frontendHandoff ? [] : [config.ports.frontend, config.ports.http],
 		dependsOn: ampnodeNames,

@@ -1,7 +1,11 @@
 import type {InstanceConfig} from '../config/amprun.js';
 import {loadRunConfig} from '../config/placement.js';
 import {runPaths} from '../config/paths.js';
-import {builtinDaemons} from './builtin.js';
+import {ampnodePorts} from './ampnode-ports.js';
+import {builtinDaemons, handingOverFrontend} from './builtin.js';
+import {reloadLeftNginx, writeRunNginxConfig} from './nginx-run-config.js';
+import {findSupervisor} from '../supervisor/lock.js';
+import {endOutgoing} from '../supervisor/outgoing-daemons.js';
 import {grantDaemonAccess} from './daemon-access.js';
 import {daemonUser} from './daemon-user.js';
 import {extraDaemons} from './extra.js';
@@ -29,14 +33,22 @@ export async function planRun(instanceDirectory: string, given: RunFlags): Promi
 	// A server host of `hosts:` runs as with --server (no NAT mapping either), flag or not.
 	const flags = config.placement?.host.server ? {...given, server: true} : given;
 	const user = daemonUser();
+	const paths = runPaths(config);
+	const handingOver = handingOverFrontend();
+	const supervised = findSupervisor(paths) !== undefined;
+	// A hand-over whose deploy never finished it (killed): a plain run ends the old ampnodes first.
+	if (!handingOver && !supervised) await endOutgoing(paths.pids, 6000);
+	const ports = await ampnodePorts(config, paths.pids);
 	const extras = extraDaemons(config, instanceDirectory).map(spec => (user ? {...spec, user: {uid: user.uid, gid: user.gid}} : spec));
-	const specs = withFingerprints([...builtinDaemons(config, instanceDirectory, {server: flags.server, debug: flags.debug, ...(user ? {runAs: user} : {})}), ...extras], {instanceDirectory}).map(spec =>
+	const specs = withFingerprints([...builtinDaemons(config, instanceDirectory, {server: flags.server, debug: flags.debug, ampnodePorts: ports, ...(user ? {runAs: user} : {})}), ...extras], {instanceDirectory}).map(spec =>
 		adoptChanged().includes(spec.name) ? {...spec, adoptEvenIfChanged: true} : spec,
 	);
 	dependencyLevels(specs);
 	await prepareRunDirectories(config);
+	const nginxConfigChanged = specs.some(spec => spec.name === 'nginx') && writeRunNginxConfig(config, instanceDirectory, ports);
+	// An nginx a killed supervisor left (adopted by this run) reloads onto ampnodes that moved; in a hand-over, the deploy reloads it.
+	if (nginxConfigChanged && !handingOver && !supervised) reloadLeftNginx(paths.pids);
 	if (user) await grantDaemonAccess(config, instanceDirectory, user);
-	const paths = runPaths(config);
 	return {
 		config,
 		plan: {

@@ -172,7 +172,9 @@ export function stepTable(run: DeployContext): StepTable {
 				step: 'placeholder-on',
 				run: async host => {
 					host.placeholderOn = true;
-					await run.call(host, 'placeholder-on', 'placeholder', {on: true});
+					// Told where the deploy goes, a host shows the placeholder only if that release cannot take its frontend over.
+					const {shown} = await run.call<{shown?: boolean}>(host, 'placeholder-on', 'placeholder', {on: true, to: rollback ? host.status?.previous : run.current()});
+					host.placeholderOn = shown !== false;
 				},
 				undo: liftPlaceholder,
 			},
@@ -197,8 +199,9 @@ export function stepTable(run: DeployContext): StepTable {
 				undo: switchBack,
 			},
 			// Switching back stops the new release and upgrades nginx onto the old config.
-			{step: 'nginx-upgrade', run: host => nginxUpgrade(run, host), undo: switchBack},
 			{step: 'start-new', run: host => startNew(run, host, 'start-new'), undo: switchBack},
+			// After start-new: in a hand-over the new ampnodes run beside the old ones on every host, and nginx reloads onto them here, in lock-step.
+			{step: 'nginx-upgrade', run: host => nginxUpgrade(run, host), undo: switchBack},
 			{step: 'health-check', run: host => healthCheck(run, host), undo: 'none'},
 			{
 				step: 'placeholder-off',

@@ -45,6 +45,21 @@ export async function statefulDaemonStates(readFrom: string, instanceDirectory: 
 	});
 }
 
+/**
+ * Can the release at `readFrom` take over this host's frontend without the placeholder? Its nginx is
+ * run exactly as the running one (so the new supervisor adopts it, and a reload moves it onto the new
+ * ampnodes), and ampnodes run now (they go on serving until then).
+ */
+export async function frontendHandOver(readFrom: string, instanceDirectory: string, server: boolean): Promise<boolean> {
+	const config = await loadRunConfig(readFrom);
+	const user = daemonUser();
+	const nginx = builtinDaemons(config, instanceDirectory, {server: server || config.placement?.host.server === true, debug: false, ...(user ? {runAs: user} : {})}).find(spec => spec.name === 'nginx');
+	if (!nginx) return false;
+	const records = readPidFiles(runPaths(config).pids);
+	const running = records.find(record => record.daemon === 'nginx');
+	return running !== undefined && adoptionCheck(running, [nginx.command, ...nginx.args]) === 'adoptable' && records.some(record => /^ampnode(-\d+)?$/.test(record.daemon));
+}
+
 function getText(url: string, tls: {ca: string; cert: string; key: string}, timeoutMs: number): Promise<{status: number; text: string}> {
 	return new Promise((resolve, reject) => {
 		const request = https.get(url, {ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key), timeout: timeoutMs}, response => {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import {outgoingGroups} from './outgoing-daemons.js';
 import {processesOfRun} from './pid-files.js';
 import {commandLine, signalGroup} from '../system/proc.js';
 
@@ -39,7 +40,8 @@ const strayCheckIntervalMs = 1000;
 export function watchStrayDaemons(pidsDirectory: string, current: () => {managed: ReadonlySet<number>; programs: readonly string[]}, notice: (text: string) => void): {stop(): void} {
 	const timer = setInterval(() => {
 		const {managed, programs} = current();
-		for (const stray of findStrayDaemons(pidsDirectory, managed, programs)) {
+		// A deploy's outgoing ampnodes are no strays: they serve until nginx has moved onto the new ones.
+		for (const stray of findStrayDaemons(pidsDirectory, new Set([...managed, ...outgoingGroups(pidsDirectory)]), programs)) {
 			signalGroup(stray.pid, 'SIGKILL');
 			notice(`ended a stray copy of a daemon that no supervisor ran: pid ${stray.pid} (${stray.command.slice(0, 200)})`);
 		}

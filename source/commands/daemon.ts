@@ -8,7 +8,7 @@ type ProjectDaemon = (typeof projectDaemons)[number];
 
 export interface DaemonRunOptions {
 	debug: boolean;
-	/** For ampnode: which of `ampnode_ports` to serve. */
+	/** For ampnode: the port to serve (one of `ampnode_ports`, or a port of its own during a deploy's hand-over). */
 	port?: number;
 }
 

@@ -8,7 +8,8 @@ const steps = ['prepare-instance', 'daemons', 'restart-keyspace'] as const;
  * `ampzero remote STEP DIRECTORY …`: what a deploy asks of the ampzero release it unpacked on a host.
  * Hidden from --help. Each prints one JSON line.
  * - prepare-instance: make the unpacked instance release right for this host's paths.
- * - daemons: how the daemons that keep state in that release compare with those running (kept or restarted).
+ * - daemons: how the daemons that keep state in that release compare with those running (kept or restarted),
+ *   and whether it can take over the frontend without the placeholder (`handOver`).
  * - restart-keyspace: restart this host's keyspace member and wait until the cluster has its quorum.
  */
 export async function remoteCommand(step: string, argument: string, options: Record<string, unknown>): Promise<number> {
@@ -21,8 +22,9 @@ export async function remoteCommand(step: string, argument: string, options: Rec
 		if (typeof amprunRoot !== 'string' || !amprunRoot.startsWith('/')) throw new UsageError('--amprun-root must be an absolute path');
 		result = {prepared: await prepareInstanceRelease(directory, amprunRoot, livesAt)};
 	} else if (step === 'daemons') {
-		const {statefulDaemonStates} = await import('../../services/deploy/host-daemons.js');
-		result = {daemons: await statefulDaemonStates(directory, livesAt, Boolean(options['server']))};
+		const {frontendHandOver, statefulDaemonStates} = await import('../../services/deploy/host-daemons.js');
+		const server = Boolean(options['server']);
+		result = {daemons: await statefulDaemonStates(directory, livesAt, server), handOver: await frontendHandOver(directory, livesAt, server)};
 	} else {
 		const {restartKeyspaceMember} = await import('../../services/deploy/host-daemons.js');
 		result = await restartKeyspaceMember(directory, Number(options['timeoutMs'] ?? 60_000), line => process.stderr.write(`${line}\n`));

@@ -12,6 +12,7 @@ import type {DaemonStatus, SupervisorConnection, SupervisorEvent} from '../../se
 import {acquireSupervisorLock, findSupervisor, releaseSupervisorLock} from '../../services/supervisor/lock.js';
 import {followLogFile, lastLogLines} from '../../services/supervisor/log-tail.js';
 import {adoptableDaemons, endLeftovers} from '../../services/supervisor/pid-files.js';
+import {outgoingGroups} from '../../services/supervisor/outgoing-daemons.js';
 import type {RunFlags, RunPlan} from '../../services/supervisor/plan-file.js';
 import {assertPortsFree, PortsBusyError} from '../../services/supervisor/port-holders.js';
 import {groupMembers, isRunning} from '../../services/system/proc.js';
@@ -115,7 +116,7 @@ async function preflight(plan: RunPlan): Promise<void> {
 /** Ends what a killed supervisor left and the new one cannot adopt; returns the names of the daemons it will adopt. */
 async function endWhatCannotBeAdopted(plan: RunPlan): Promise<Set<string>> {
 	const adoptable = adoptableDaemons(plan.paths.pids, plan.specs);
-	await endLeftovers(plan.paths.pids, 2000, new Set([...adoptable.values()].map(record => record.pid)));
+	await endLeftovers(plan.paths.pids, 2000, new Set([...[...adoptable.values()].map(record => record.pid), ...outgoingGroups(plan.paths.pids)]));
 	return new Set(adoptable.keys());
 }
 

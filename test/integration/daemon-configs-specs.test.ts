@@ -1,3 +1,4 @@
+import {mkdirSync, readFileSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,8 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {builtinDaemons} from '../../services/daemons/builtin.js';
 import {extraDaemons} from '../../services/daemons/extra.js';
 import {findProgram} from '../../services/daemons/programs.js';
+import {instanceNginxConfig, runNginxConfig, writeRunNginxConfig} from '../../services/daemons/nginx-run-config.js';
+import {runPaths} from '../../services/config/paths.js';
 import {AmpError} from '../../services/errors.js';
 import {checkoutDirectory, makeTestInstance, runAmpzero, type TestInstance} from '../helpers/instance.js';
 
@@ -35,6 +38,27 @@ describe('the daemon specs the supervisor runs', () => {
 		const redisData = specs.find(spec => spec.name === 'redis-data')!;
 		expect(redisData.args[redisData.args.indexOf('--appendonly') + 1]).toBe('yes');
 		expect(redisData.ready).toEqual({kind: 'redis', host: instance.config.bindAddress, port: instance.config.ports.redisData, password: instance.config.redisPassword});
+	});
+
+	test('nginx runs a copy of the instance\'s config whose upstream names the ports the ampnodes run on', () => {
+		const [first, second, third] = instance.config.ports.ampnode as [number, number, number];
+		const bind = instance.config.bindAddress;
+		mkdirSync(runPaths(instance.config).nginxPrefix, {recursive: true});
+		// During a deploy's hand-over the new ampnodes run on ports of their own; one may be another's configured port.
+		const ports = [second, first, 40123];
+		const specs = builtinDaemons(instance.config, instance.directory, {server: false, debug: false, ampnodePorts: ports});
+		expect(specs.filter(spec => spec.name.startsWith('ampnode')).map(spec => spec.port)).toEqual(ports);
+		const nginx = specs.find(spec => spec.name === 'nginx')!;
+		expect(nginx.args[nginx.args.indexOf('-c') + 1]).toBe(runNginxConfig(instance.config));
+		expect(writeRunNginxConfig(instance.config, instance.directory, ports)).toBe(true);
+		expect(writeRunNginxConfig(instance.config, instance.directory, ports)).toBe(false);
+		const own = readFileSync(instanceNginxConfig(instance.config, instance.directory), 'utf8');
+		const copy = readFileSync(runNginxConfig(instance.config), 'utf8');
+		const servers = (text: string): string[] => [...text.matchAll(/^\s*server (\S+) max_fails/gm)].map(match => match[1]!);
+		expect(servers(own)).toEqual([`${bind}:${first}`, `${bind}:${second}`, `${bind}:${third}`]);
+		expect(servers(copy)).toEqual([`${bind}:${second}`, `${bind}:${first}`, `${bind}:40123`]);
+		// Nothing else differs.
+		expect(copy.replace(/^\s*server \S+ max_fails.*$/gm, '')).toBe(own.replace(/^\s*server \S+ max_fails.*$/gm, ''));
 	});
 
 	test('--server runs only redis, the ampnodes and nginx; --debug reaches the daemons', () => {
@@ -76,12 +100,12 @@ describe('the daemon specs the supervisor runs', () => {
 		}
 	});
 
-	test('`ampzero daemon` refuses an unknown daemon and a port that is not the instance\'s', async () => {
+	test('`ampzero daemon` refuses an unknown daemon and a port that is no port', async () => {
 		const unknown = await runAmpzero(['daemon', 'etcd', instance.directory], {home: instance.home});
 		expect(unknown.code).toBe(2);
 		expect(unknown.stderr).toContain('unknown daemon "etcd": choose one of logstore, zerodata, ampnode');
-		const wrongPort = await runAmpzero(['daemon', 'ampnode', instance.directory, '--port', '1'], {home: instance.home});
+		const wrongPort = await runAmpzero(['daemon', 'ampnode', instance.directory, '--port', '70000'], {home: instance.home});
 		expect(wrongPort.code).toBe(2);
-		expect(wrongPort.stderr).toContain('--port 1 is not one of ampnode_ports');
+		expect(wrongPort.stderr).toContain('--port must be a port from 1 to 65535, not "70000"');
 	});
 });

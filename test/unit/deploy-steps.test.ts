@@ -15,7 +15,7 @@ describe('the deploy step table', () => {
 	});
 
 	it('gives a rollback to the previous release no sending, set-up or scripts', () => {
-		expect(stepNames(tableOf(true))).toEqual(['connect', 'lock', 'placeholder-on', 'stop-old', 'switch', 'nginx-upgrade', 'start-new', 'health-check', 'placeholder-off', 'unlock']);
+		expect(stepNames(tableOf(true))).toEqual(['connect', 'lock', 'placeholder-on', 'stop-old', 'switch', 'start-new', 'nginx-upgrade', 'health-check', 'placeholder-off', 'unlock']);
 	});
 
 	it('undoes the last step first, each undo once; a rollback to the previous release has nothing sent to discard', () => {

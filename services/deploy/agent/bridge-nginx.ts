@@ -1,6 +1,7 @@
 import {existsSync, mkdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {isAlive} from '../../system/proc.js';
+import {switchFrontend} from './hand-over.js';
 import {nginxConfigOf, readPid, runDirectory, waitFor, type InstanceOnHost} from './instance-on-host.js';
 import {noSay, run, type Say} from './run-program.js';
 
@@ -47,11 +48,13 @@ export async function startBridge(target: InstanceOnHost, say: Say): Promise<num
 }
 
 /**
- * After the switch: `nginx -t` of the new release's config, then the bridge nginx upgrades on the
+ * After the switch: in a hand-over, nginx reloads onto the new ampnodes and the old ones end
+ * (hand-over.ts). Otherwise `nginx -t` of the new release's config, then the bridge nginx upgrades on the
  * fly onto it: USR2 starts a new master that inherits the listening sockets, WINCH retires the old
  * workers, QUIT ends the old master. Without a bridge (first deploy) only the config test runs.
  */
-export async function nginxUpgrade(target: InstanceOnHost, say: Say = noSay): Promise<{upgraded: boolean}> {
+export async function nginxUpgrade(target: InstanceOnHost, say: Say = noSay): Promise<{upgraded: boolean; handedOver?: boolean}> {
+	if (await switchFrontend(target, findNginx(), say)) return {upgraded: true, handedOver: true};
 	const {prefix, pidFile} = bridgePaths(target);
 	const config = nginxConfigOf(target);
 	mkdirSync(prefix, {recursive: true, mode: 0o711}); // the workers (not root) pass through to their temp directories

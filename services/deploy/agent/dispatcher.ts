@@ -9,7 +9,7 @@ import {receive, verifyReceived} from './receive.js';
 import type {Say} from './run-program.js';
 import {installKey, preUpdate, setUp} from './set-up.js';
 import {hostStatus} from './status.js';
-import {restartKeyspace, startNew, stopOld} from './stop-start.js';
+import {placeholderBefore, restartKeyspace, startNew, stopOld} from './stop-start.js';
 import {switchRelease} from './switch.js';
 import {unpack, verifyTree, type UnpackRequest} from './unpack.js';
 
@@ -47,8 +47,11 @@ export async function runAgentStep(step: string, request: Record<string, unknown
 			await preUpdate(target, String(request['release']), String(request['script']), say);
 			return {};
 		case 'placeholder':
-			placeholder(target, Boolean(request['on']));
-			return {};
+			// Turned on with the release the deploy goes to: shown only where that release cannot hand the frontend over.
+			if (request['on'] && request['to']) return placeholderBefore(target, request['to'] as CurrentRecord, say);
+			if (request['on']) return placeholderBefore(target, undefined, say);
+			placeholder(target, false);
+			return {shown: false};
 		case 'stop-old':
 			return stopOld(target, say, (request['to'] ?? undefined) as CurrentRecord | undefined);
 		case 'switch':

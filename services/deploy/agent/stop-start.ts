@@ -1,6 +1,8 @@
 import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {startBridge, stopBridge} from './bridge-nginx.js';
+import {handOverDecided, instanceNginxRunning, markOutgoingAmpnodes, rememberHandOver, runningAmpnodes} from './hand-over.js';
+import {placeholder} from './placeholder.js';
 import {distDirectory, safeName, type CurrentRecord} from './host-files.js';
 import {ampzeroOf, instanceOf, runEnvironment, supervisorRunning, type InstanceOnHost} from './instance-on-host.js';
 import {noSay, run, runForJson, type Say} from './run-program.js';
@@ -30,17 +32,28 @@ export interface StopOldResult {
  * of a three-member cluster whose config changed keeps running too: the deploy restarts it later, one
  * host at a time, so that the cluster keeps its quorum.
  */
-async function plannedKeep(target: InstanceOnHost, to: CurrentRecord, say: Say): Promise<{keep: StatefulDaemon[]; restart: StatefulDaemon[]; rollKeyspace: boolean}> {
+interface KeepPlan {
+	keep: StatefulDaemon[];
+	restart: StatefulDaemon[];
+	rollKeyspace: boolean;
+	/** The release can take over the frontend without the placeholder (hand-over.ts). */
+	handOver: boolean;
+}
+
+async function plannedKeep(target: InstanceOnHost, to: CurrentRecord, say: Say): Promise<KeepPlan> {
 	const dist = distDirectory(target.root);
 	const ampify = path.join(dist, safeName(to.ampify), 'bin', 'ampzero');
 	const args = [ampify, 'remote', 'daemons', path.join(dist, safeName(to.instance)), '--lives-at', instanceOf(target), ...(target.setup === 'server' ? ['--server'] : [])];
 	let daemons: StatefulDaemon[];
+	let handOver: boolean;
 	try {
-		({daemons} = await runForJson<{daemons: StatefulDaemon[]}>(process.execPath, args, {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)}));
+		const answer = await runForJson<{daemons: StatefulDaemon[]; handOver?: boolean}>(process.execPath, args, {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
+		daemons = answer.daemons;
+		handOver = answer.handOver === true;
 	} catch (error) {
 		// A release from before fingerprints cannot say: everything stops and starts, as it did then.
 		say(`cannot compare the daemons that keep state with ${to.ampify} (${error instanceof Error ? error.message : String(error)}): every daemon restarts`);
-		return {keep: [], restart: [], rollKeyspace: false};
+		return {keep: [], restart: [], rollKeyspace: false, handOver: false};
 	}
 	const keep: StatefulDaemon[] = [];
 	const restart: StatefulDaemon[] = [];
@@ -52,7 +65,25 @@ async function plannedKeep(target: InstanceOnHost, to: CurrentRecord, say: Say):
 			rollKeyspace = true;
 		} else if (daemon.check === 'changed') restart.push(daemon);
 	}
-	return {keep, restart, rollKeyspace};
+	return {keep, restart, rollKeyspace, handOver};
+}
+
+/**
+ * The placeholder step: shows the "being upgraded" page unless the release `to` can take over the
+ * frontend with none (hand-over.ts): nginx runs as that release runs it, and no daemon that keeps state
+ * must restart. A placeholder asked for without a release (a rollback after a failure) always shows.
+ */
+export async function placeholderBefore(target: InstanceOnHost, to: CurrentRecord | undefined, say: Say = noSay): Promise<{shown: boolean}> {
+	let handOver = false;
+	if (to && supervisorRunning(target) && existsSync(path.join(distDirectory(target.root), '.current'))) {
+		const plan = await plannedKeep(target, to, say);
+		handOver = plan.handOver && plan.restart.length === 0;
+		if (handOver) say('no placeholder: the new ampnodes start beside the old ones and nginx reloads onto them');
+		else say(`placeholder shown: ${plan.restart.length > 0 ? `${plan.restart.map(daemon => daemon.label).join(', ')} must restart` : 'nginx cannot be handed over as it runs'}`);
+	}
+	rememberHandOver(target, to, handOver);
+	if (!handOver) placeholder(target, true);
+	return {shown: !handOver};
 }
 
 /**
@@ -60,15 +91,21 @@ async function plannedKeep(target: InstanceOnHost, to: CurrentRecord, say: Say):
  * config, listening with reuseport beside the instance's own) takes over the placeholder page,
  * then `ampzero run … stop` of the current release stops every daemon, its nginx included, but
  * the daemons that keep state and that the release `to` runs unchanged: they go on serving, and
- * the new release's supervisor adopts them.
+ * the new release's supervisor adopts them. In a hand-over (the placeholder step decided one for `to`)
+ * there is no bridge: nginx and the ampnodes are kept too, and the ampnodes become the outgoing ones.
  */
 export async function stopOld(target: InstanceOnHost, say: Say = noSay, to?: CurrentRecord): Promise<StopOldResult> {
 	if (!existsSync(path.join(distDirectory(target.root), '.current'))) return {stopped: false};
+	const handOver = handOverDecided(target, to) && supervisorRunning(target);
 	let bridge: number | undefined;
-	if (supervisorRunning(target)) bridge = await startBridge(target, say);
-	const plan = to ? await plannedKeep(target, to, say) : {keep: [], restart: [], rollKeyspace: false};
-	const keep = plan.keep.map(daemon => daemon.name);
+	// The bridge holds the frontend while the instance's nginx is down: also when a hand-over left that nginx without a supervisor.
+	if (!handOver && (supervisorRunning(target) || instanceNginxRunning(target))) bridge = await startBridge(target, say);
+	const plan = to ? await plannedKeep(target, to, say) : {keep: [], restart: [], rollKeyspace: false, handOver: false};
+	// In a hand-over nginx and the ampnodes go on serving: nginx for the new supervisor to adopt, the ampnodes until nginx reloads.
+	const ampnodes = handOver ? runningAmpnodes(target) : [];
+	const keep = [...plan.keep.map(daemon => daemon.name), ...(handOver ? ['nginx', ...ampnodes] : [])];
 	await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch', ...(keep.length > 0 ? ['--keep', keep.join(',')] : [])], {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
+	if (handOver) say(`nginx and ${markOutgoingAmpnodes(target, ampnodes)} ampnode(s) go on serving until the new ampnodes take over`);
 	return {
 		stopped: true,
 		...(bridge ? {bridge} : {}),

@@ -3,7 +3,7 @@ import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {clientTls} from '../../../services/config/placement.js';
 import {keyspaceClientTls} from '../../../services/config/keyspace-tls.js';
 import {connectLiveRedis, connectWhenUp} from '../../../services/daemons/live-redis.js';
-import {AmpError, UsageError, errorMessage} from '../../../services/errors.js';
+import {AmpError, errorMessage} from '../../../services/errors.js';
 import {keyFileName} from '../../../services/keys/identity.js';
 import {readPrivateKeyFile} from '../../../services/keys/store.js';
 import {LogBatcher, LogstoreClient} from '../../../services/logstore/client.js';
@@ -19,7 +19,7 @@ import {readAmpnodeSettings} from './settings.js';
 
 export interface AmpnodeRunOptions {
 	debug: boolean;
-	/** Which of `ampnode_ports` to serve; the first when not given. */
+	/** The port to serve: one of `ampnode_ports`, or during a deploy's hand-over a port of its own beside the old ampnode's; the first of `ampnode_ports` when not given. */
 	port?: number;
 }
 
@@ -28,10 +28,8 @@ export interface AmpnodeRunOptions {
  * requests, flushes its logs to logstore, revokes its keyspace lease and returns.
  */
 export async function runDaemon(instanceDirectory: string, config: InstanceConfig, options: AmpnodeRunOptions): Promise<void> {
-	const port = options.port ?? config.ports.ampnode[0];
-	if (port === undefined || !config.ports.ampnode.includes(port)) {
-		throw new UsageError(`--port ${port} is not one of ampnode_ports (${config.ports.ampnode.join(', ')}) in amprun.yaml`);
-	}
+	// `ampzero daemon` checked the port; amprun.yaml names at least one.
+	const port = options.port ?? config.ports.ampnode[0]!;
 	const logger = createLogger(`ampnode:${port}`, {debug: options.debug});
 	const ampnodeDirectory = path.join(instanceDirectory, 'ampnode');
 	const settings = await readAmpnodeSettings(ampnodeDirectory);

@@ -1,0 +1,96 @@
+import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {endOutgoing, markOutgoing, outgoingRecords} from '../../supervisor/outgoing-daemons.js';
+import {childrenOf, isRunning} from '../../system/proc.js';
+import type {CurrentRecord} from './host-files.js';
+import {readPid, runDirectory, waitFor, type InstanceOnHost} from './instance-on-host.js';
+import {run, type Say} from './run-program.js';
+
+/*
+ * The hand-over: a deploy that needs no daemon restarted but ampzero's own stateless ones leaves the
+ * running nginx and ampnodes serving while the old supervisor stops (stop-old), starts the new
+ * release's ampnodes beside them on ports of their own under the new supervisor, which adopts nginx
+ * (start-new), then reloads nginx onto them on every host at once and ends the old ampnodes once
+ * they have answered what they had in flight (nginx-upgrade). No client sees the placeholder.
+ *
+ * The placeholder step decides, for the release it is told the deploy goes to, and leaves the
+ * decision in `<run>/hand-over` for stop-old: a placeholder asked for without a release (a rollback
+ * after a failure) clears it, and every later step takes the plain path.
+ */
+
+function decisionFile(target: InstanceOnHost): string {
+	return path.join(runDirectory(target), 'hand-over');
+}
+
+export function rememberHandOver(target: InstanceOnHost, to: CurrentRecord | undefined, handOver: boolean): void {
+	if (to && handOver) writeFileSync(decisionFile(target), `${JSON.stringify(to)}\n`);
+	else rmSync(decisionFile(target), {force: true});
+}
+
+export function handOverDecided(target: InstanceOnHost, to: CurrentRecord | undefined): boolean {
+	if (!to) return false;
+	try {
+		const decided = JSON.parse(readFileSync(decisionFile(target), 'utf8')) as CurrentRecord;
+		return decided.ampify === to.ampify && decided.instance === to.instance;
+	} catch {
+		return false;
+	}
+}
+
+function pidsDirectory(target: InstanceOnHost): string {
+	return path.join(runDirectory(target), 'pids');
+}
+
+/** The ampnodes the running supervisor's pid files name (ampnode, ampnode-2 …). */
+export function runningAmpnodes(target: InstanceOnHost): string[] {
+	try {
+		return readdirSync(pidsDirectory(target))
+			.filter(entry => /^ampnode(-\d+)?\.pid$/.test(entry))
+			.map(entry => entry.slice(0, -'.pid'.length));
+	} catch {
+		return [];
+	}
+}
+
+function instanceNginxPid(target: InstanceOnHost): number | undefined {
+	return readPid(path.join(runDirectory(target), 'nginx', 'nginx.pid'));
+}
+
+/** The instance's own nginx runs (with or without a supervisor). */
+export function instanceNginxRunning(target: InstanceOnHost): boolean {
+	return instanceNginxPid(target) !== undefined;
+}
+
+/** After the old supervisor stopped with them kept: its ampnodes become the outgoing ones, which no supervisor adopts. */
+export function markOutgoingAmpnodes(target: InstanceOnHost, ampnodes: readonly string[]): number {
+	return markOutgoing(pidsDirectory(target), ampnodes).length;
+}
+
+/**
+ * The switch of a hand-over: `nginx -t` of the config the new supervisor wrote (its upstream on the
+ * new ampnodes), a reload (HUP: new workers on it, the old ones finish their requests and quit), then
+ * the outgoing ampnodes end (SIGTERM: each answers what it has in flight first). Returns false when no
+ * hand-over is under way (nothing outgoing).
+ */
+export async function switchFrontend(target: InstanceOnHost, nginxBinary: string, say: Say): Promise<boolean> {
+	const outgoing = outgoingRecords(pidsDirectory(target));
+	if (outgoing.length === 0) return false;
+	const prefix = path.join(runDirectory(target), 'nginx');
+	const master = instanceNginxPid(target);
+	if (master === undefined) throw new Error(`no nginx runs for ${target.name} (${path.join(prefix, 'nginx.pid')})`);
+	await run(nginxBinary, ['-t', '-q', '-p', `${prefix}/`, '-e', 'stderr', '-c', path.join(prefix, 'nginx.conf')], {say, timeoutMs: 10_000});
+	const before = childrenOf(master);
+	process.kill(master, 'SIGHUP');
+	await waitFor(() => childrenOf(master).some(pid => !before.includes(pid)), 10_000, `nginx ${master} to start workers on the new config`);
+	say(`nginx ${master} reloaded onto the new ampnodes`);
+	// An old worker takes connections (its own reuseport socket) until it has quit: the old ampnodes serve until then.
+	try {
+		await waitFor(() => before.every(pid => !isRunning(pid)), 10_000, 'the old nginx workers to finish their requests');
+	} catch {
+		say(`old nginx workers still finishing requests after 10 s (${before.filter(isRunning).join(', ')}): the old ampnodes end now`);
+	}
+	const ended = await endOutgoing(pidsDirectory(target), 10_000);
+	say(`the old ampnodes ended after their last requests: ${ended.map(record => `${record.daemon} (pid ${record.pid})`).join(', ')}`);
+	rmSync(decisionFile(target), {force: true});
+	return true;
+}
