@@ -37,6 +37,9 @@ export function cleanUp(root: string, keep: string[], name?: string): {removed: 
 		rmSync(path.join(patches, entry), {recursive: true, force: true});
 		removed.push(`patches/${entry}`);
 	}
+	// set-up's stamps (one per ampzero release set up here) go with their releases.
+	const stamps = path.join(root, 'var', 'deploy', 'set-up');
+	for (const entry of safeList(stamps)) if (!wanted.has(entry)) rmSync(path.join(stamps, entry), {force: true});
 	return {removed};
 }
 

@@ -4,6 +4,7 @@ import type {CurrentRecord} from './host-files.js';
 import type {InstanceOnHost} from './instance-on-host.js';
 import {nginxUpgrade, stopBridge} from './bridge-nginx.js';
 import {readLock, releaseLock, takeLock, type LockRecord} from './lock.js';
+import {rememberDecision} from './hand-over.js';
 import {placeholder} from './placeholder.js';
 import {receive, verifyReceived} from './receive.js';
 import type {Say} from './run-program.js';
@@ -51,6 +52,7 @@ export async function runAgentStep(step: string, request: Record<string, unknown
 			if (request['on'] && request['to']) return placeholderBefore(target, request['to'] as CurrentRecord, say);
 			if (request['on']) return placeholderBefore(target, undefined, say);
 			placeholder(target, false);
+			rememberDecision(target, undefined);
 			return {shown: false};
 		case 'stop-old':
 			return stopOld(target, say, (request['to'] ?? undefined) as CurrentRecord | undefined);

@@ -22,18 +22,26 @@ function decisionFile(target: InstanceOnHost): string {
 	return path.join(runDirectory(target), 'hand-over');
 }
 
-export function rememberHandOver(target: InstanceOnHost, to: CurrentRecord | undefined, handOver: boolean): void {
-	if (to && handOver) writeFileSync(decisionFile(target), `${JSON.stringify(to)}\n`);
+/** What the placeholder step decided for the release `to`: a hand-over or not, and the plan of the daemons that keep state (stop-old's too). */
+export interface HandOverDecision<Plan> {
+	to: CurrentRecord;
+	handOver: boolean;
+	plan: Plan;
+}
+
+export function rememberDecision<Plan>(target: InstanceOnHost, decision: HandOverDecision<Plan> | undefined): void {
+	if (decision) writeFileSync(decisionFile(target), `${JSON.stringify(decision)}\n`);
 	else rmSync(decisionFile(target), {force: true});
 }
 
-export function handOverDecided(target: InstanceOnHost, to: CurrentRecord | undefined): boolean {
-	if (!to) return false;
+/** The decision made for `to`, if the placeholder step made one for that very release. */
+export function decisionFor<Plan>(target: InstanceOnHost, to: CurrentRecord | undefined): HandOverDecision<Plan> | undefined {
+	if (!to) return undefined;
 	try {
-		const decided = JSON.parse(readFileSync(decisionFile(target), 'utf8')) as CurrentRecord;
-		return decided.ampify === to.ampify && decided.instance === to.instance;
+		const decided = JSON.parse(readFileSync(decisionFile(target), 'utf8')) as HandOverDecision<Plan>;
+		return decided.to.ampify === to.ampify && decided.to.instance === to.instance ? decided : undefined;
 	} catch {
-		return false;
+		return undefined;
 	}
 }
 

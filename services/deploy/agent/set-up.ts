@@ -1,4 +1,4 @@
-import {chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {distDirectory, safeName, type CurrentRecord} from './host-files.js';
 import {instanceOf, type InstanceOnHost} from './instance-on-host.js';
@@ -6,7 +6,7 @@ import {noSay, run, type Say} from './run-program.js';
 
 /**
  * Set-up of a new release on this host: the release's `bin/setup --release` installs the Debian
- * packages that are missing; Node dependencies are rebuilt only when this host's architecture or
+ * packages that are missing (once per ampzero release: a stamp in `var/deploy/set-up/`); Node dependencies are rebuilt only when this host's architecture or
  * Node ABI differs from the machine that built the release; the instance's generated files are
  * made for this host's paths by the release's own ampzero.
  */
@@ -24,7 +24,13 @@ export async function setUp(target: InstanceOnHost, releases: CurrentRecord, say
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
 	}
-	await run('bash', [path.join(ampify, 'bin', 'setup'), '--release'], {cwd: ampify, say, timeoutMs: target.timeoutMs});
+	// Once per ampzero release on a host: a deploy that changes only the instance does not ask dpkg again.
+	const stamp = path.join(target.root, 'var', 'deploy', 'set-up', safeName(releases.ampify));
+	if (rebuilt || !existsSync(stamp)) {
+		await run('bash', [path.join(ampify, 'bin', 'setup'), '--release'], {cwd: ampify, say, timeoutMs: target.timeoutMs});
+		mkdirSync(path.dirname(stamp), {recursive: true, mode: 0o700});
+		writeFileSync(stamp, `${new Date().toISOString()}\n`);
+	}
 	await run(process.execPath, [path.join(ampify, 'bin', 'ampzero'), 'remote', 'prepare-instance', path.join(dist, safeName(releases.instance)), '--amprun-root', path.join(target.root, 'var'), '--lives-at', instanceOf(target)], {say, timeoutMs: target.timeoutMs});
 	return {rebuilt};
 }

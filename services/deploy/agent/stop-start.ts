@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {startBridge, stopBridge} from './bridge-nginx.js';
-import {handOverDecided, instanceNginxRunning, markOutgoingAmpnodes, rememberHandOver, runningAmpnodes} from './hand-over.js';
+import {decisionFor, instanceNginxRunning, markOutgoingAmpnodes, rememberDecision, runningAmpnodes} from './hand-over.js';
 import {placeholder} from './placeholder.js';
 import {distDirectory, safeName, type CurrentRecord} from './host-files.js';
 import {ampzeroOf, instanceOf, runEnvironment, supervisorRunning, type InstanceOnHost} from './instance-on-host.js';
@@ -80,8 +80,8 @@ export async function placeholderBefore(target: InstanceOnHost, to: CurrentRecor
 		handOver = plan.handOver && plan.restart.length === 0;
 		if (handOver) say('no placeholder: the new ampnodes start beside the old ones and nginx reloads onto them');
 		else say(`placeholder shown: ${plan.restart.length > 0 ? `${plan.restart.map(daemon => daemon.label).join(', ')} must restart` : 'nginx cannot be handed over as it runs'}`);
-	}
-	rememberHandOver(target, to, handOver);
+		rememberDecision(target, {to, handOver, plan});
+	} else rememberDecision(target, undefined);
 	if (!handOver) placeholder(target, true);
 	return {shown: !handOver};
 }
@@ -96,11 +96,12 @@ export async function placeholderBefore(target: InstanceOnHost, to: CurrentRecor
  */
 export async function stopOld(target: InstanceOnHost, say: Say = noSay, to?: CurrentRecord): Promise<StopOldResult> {
 	if (!existsSync(path.join(distDirectory(target.root), '.current'))) return {stopped: false};
-	const handOver = handOverDecided(target, to) && supervisorRunning(target);
+	const decided = decisionFor<KeepPlan>(target, to);
+	const handOver = decided?.handOver === true && supervisorRunning(target);
 	let bridge: number | undefined;
 	// The bridge holds the frontend while the instance's nginx is down: also when a hand-over left that nginx without a supervisor.
 	if (!handOver && (supervisorRunning(target) || instanceNginxRunning(target))) bridge = await startBridge(target, say);
-	const plan = to ? await plannedKeep(target, to, say) : {keep: [], restart: [], rollKeyspace: false, handOver: false};
+	const plan = decided?.plan ?? (to ? await plannedKeep(target, to, say) : {keep: [], restart: [], rollKeyspace: false, handOver: false});
 	// In a hand-over nginx and the ampnodes go on serving: nginx for the new supervisor to adopt, the ampnodes until nginx reloads.
 	const ampnodes = handOver ? runningAmpnodes(target) : [];
 	const keep = [...plan.keep.map(daemon => daemon.name), ...(handOver ? ['nginx', ...ampnodes] : [])];
