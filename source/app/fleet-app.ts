@@ -1,5 +1,5 @@
 import type {FleetSource} from '../../screens/fleet/Fleet.js';
-import {loadScreen} from './run-app.js';
+import {loadScreens} from './load-screens.js';
 
 /**
  * Opens the fleet view full screen and resolves with the exit code once the user leaves it (or
@@ -7,7 +7,7 @@ import {loadScreen} from './run-app.js';
  * after the terminal is restored. Call only when isInteractive() says so.
  */
 export async function runFleetApp(source: FleetSource, options: {instance: string; hosts: readonly string[]}): Promise<number> {
-	const {createElement, Fleet, renderFullscreen} = await loadScreen();
+	const {createElement, Fleet, renderFullscreen} = await loadScreens();
 	let ended: {code: number; message: string} | undefined;
 	const app = renderFullscreen(
 		createElement(Fleet, {
