@@ -1,11 +1,11 @@
 import {Box} from 'ink';
 import type {DaemonUsage} from '../../services/supervisor/usage.js';
 import {ChoiceDialog} from '../runtime/ChoiceDialog.js';
+import {HelpOverlay} from '../runtime/HelpOverlay.js';
 import {ScreenFrame} from '../runtime/ScreenFrame.js';
 import {dashboardKeymap, type DashboardCommand, type DashboardMode} from './dashboard-keymap.js';
 import {selectedDaemon, selectedLog, visibleWindow, type DashboardState} from './dashboard-reducer.js';
 import {DaemonList} from './DaemonList.js';
-import {DashboardHelp} from './DashboardHelp.js';
 import {Header} from './Header.js';
 import type {DashboardLayout} from './layout.js';
 import {LogPane} from './LogPane.js';
@@ -47,7 +47,9 @@ export function DashboardView({state, mode, layout, now, ownsSupervisor, color, 
 			size={layout}
 			footerRows={layout.footerRows}
 			title={<Header state={state} color={color} />}
-			help={<DashboardHelp height={layout.paneHeight} width={layout.columns} mode={ownsSupervisor ? 'list-foreground' : 'list'} />}
+			help={
+				<HelpOverlay keymap={dashboardKeymap} mode={ownsSupervisor ? 'list-foreground' : 'list'} title="Keys of the dashboard" fit={{height: layout.paneHeight, width: layout.columns}} />
+			}
 			status={<StatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />}
 		>
 			<Box height={layout.paneHeight}>
