@@ -1,8 +1,7 @@
 import {Box} from 'ink';
 import type {DaemonUsage} from '../../services/supervisor/usage.js';
 import {ChoiceDialog} from '../runtime/ChoiceDialog.js';
-import {HelpOverlay} from '../runtime/HelpOverlay.js';
-import {ScreenFrame} from '../runtime/ScreenFrame.js';
+import {TwoPaneFrame} from '../runtime/TwoPaneFrame.js';
 import {dashboardKeymap, type DashboardCommand, type DashboardMode} from './dashboard-keymap.js';
 import {selectedDaemon, selectedLog, visibleWindow, type DashboardState} from './dashboard-reducer.js';
 import {DaemonList} from './DaemonList.js';
@@ -41,15 +40,13 @@ export function DashboardView({state, mode, layout, now, ownsSupervisor, color, 
 	const window = visibleWindow(state, layout.logRows);
 	const search = state.search.phase === 'active' ? state.search : undefined;
 	return (
-		<ScreenFrame
+		<TwoPaneFrame
 			keymap={dashboardKeymap}
 			mode={mode}
-			size={layout}
-			footerRows={layout.footerRows}
+			layout={layout}
 			title={<Header state={state} color={color} />}
-			help={
-				<HelpOverlay keymap={dashboardKeymap} mode={ownsSupervisor ? 'list-foreground' : 'list'} title="Keys of the dashboard" fit={{height: layout.paneHeight, width: layout.columns}} />
-			}
+			helpMode={ownsSupervisor ? 'list-foreground' : 'list'}
+			helpTitle="Keys of the dashboard"
 			status={<StatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />}
 		>
 			<Box height={layout.paneHeight}>
@@ -91,6 +88,6 @@ export function DashboardView({state, mode, layout, now, ownsSupervisor, color, 
 					/>
 				)}
 			</Box>
-		</ScreenFrame>
+		</TwoPaneFrame>
 	);
 }

@@ -1,5 +1,5 @@
 import type {DaemonStatus} from '../../services/supervisor/events.js';
-import {paneFrame, type PaneFrame} from '../runtime/pane-frame.js';
+import {twoPaneLayout, type TwoPaneLayout} from '../runtime/two-pane-layout.js';
 import {dashboardKeymap, type DashboardMode} from './dashboard-keymap.js';
 
 export interface ListColumns {
@@ -10,7 +10,7 @@ export interface ListColumns {
 	usage: boolean;
 }
 
-export interface DashboardLayout extends PaneFrame {
+export interface DashboardLayout extends TwoPaneLayout {
 	listWidth: number;
 	logWidth: number;
 	/** Log rows that fit in the log pane (below its title line). */
@@ -35,7 +35,7 @@ const memoryWidth = 6;
  * restarts too, from 120 CPU and memory.
  */
 export function dashboardLayout(size: {columns: number; rows: number}, daemons: readonly DaemonStatus[], mode: DashboardMode): DashboardLayout {
-	const frame = paneFrame(size, dashboardKeymap, mode);
+	const frame = twoPaneLayout(size, dashboardKeymap, mode);
 	const {columns, paneHeight} = frame;
 	const longest = Math.max(6, ...daemons.map(daemon => daemon.name.length));
 	const wide = columns >= 100;

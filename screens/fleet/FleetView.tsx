@@ -3,8 +3,7 @@ import {selectedDaemon, selectedLog, visibleWindow} from '../dashboard/dashboard
 import {emptyLogBuffer} from '../dashboard/log-buffer.js';
 import {LogPane} from '../dashboard/LogPane.js';
 import {ChoiceDialog} from '../runtime/ChoiceDialog.js';
-import {HelpOverlay} from '../runtime/HelpOverlay.js';
-import {ScreenFrame} from '../runtime/ScreenFrame.js';
+import {TwoPaneFrame} from '../runtime/TwoPaneFrame.js';
 import {fleetKeymap, type FleetCommand, type FleetMode} from './fleet-keymap.js';
 import type {FleetLayout} from './fleet-layout.js';
 import {selectedHost, type FleetState} from './fleet-reducer.js';
@@ -36,13 +35,13 @@ export function FleetView({state, mode, layout, now, color, onAnswer = ignore}: 
 	const search = board?.search.phase === 'active' ? board.search : undefined;
 	const daemon = board && board.daemons.length > 0 ? selectedDaemon(board) : undefined;
 	return (
-		<ScreenFrame
+		<TwoPaneFrame
 			keymap={fleetKeymap}
 			mode={mode}
-			size={layout}
-			footerRows={layout.footerRows}
+			layout={layout}
 			title={<FleetHeader state={state} color={color} />}
-			help={<HelpOverlay keymap={fleetKeymap} mode="list" title="Keys of the fleet view" fit={{height: layout.paneHeight, width: layout.columns}} />}
+			helpMode="list"
+			helpTitle="Keys of the fleet view"
 			status={<FleetStatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />}
 		>
 			<Box height={layout.paneHeight}>
@@ -69,6 +68,6 @@ export function FleetView({state, mode, layout, now, color, onAnswer = ignore}: 
 					)}
 				</Box>
 			</Box>
-		</ScreenFrame>
+		</TwoPaneFrame>
 	);
 }

@@ -1,4 +1,4 @@
-import {paneFrame, type PaneFrame} from '../runtime/pane-frame.js';
+import {twoPaneLayout, type TwoPaneLayout} from '../runtime/two-pane-layout.js';
 import {fleetKeymap, type FleetMode} from './fleet-keymap.js';
 import type {FleetState} from './fleet-reducer.js';
 
@@ -10,7 +10,7 @@ export interface FleetColumns {
 	release: boolean;
 }
 
-export interface FleetLayout extends PaneFrame {
+export interface FleetLayout extends TwoPaneLayout {
 	listWidth: number;
 	logWidth: number;
 	/** Rows of the list below its heading line. */
@@ -30,7 +30,7 @@ export const fleetColumnWidths = {state: 8, restarts: 3, cpu: 6, memory: 6};
  * restarts, so the log pane keeps most of the width; from 100 columns CPU and memory too.
  */
 export function fleetLayout(size: {columns: number; rows: number}, state: FleetState, mode: FleetMode): FleetLayout {
-	const frame = paneFrame(size, fleetKeymap, mode);
+	const frame = twoPaneLayout(size, fleetKeymap, mode);
 	const {columns, paneHeight} = frame;
 	const longest = Math.max(8, ...state.hosts.flatMap(host => host.board.daemons.map(daemon => daemon.name.length)));
 	const wide = columns >= 100;
