@@ -1,5 +1,6 @@
 import type {SupervisorConnection} from '../../services/supervisor/events.js';
 import {loadScreens} from './load-screens.js';
+import {runUntilEnded} from './until-ended.js';
 
 /**
  * Opens the dashboard full screen on a supervisor connection and resolves with the exit code
@@ -15,23 +16,8 @@ export async function runDashboardApp(
 	},
 ): Promise<number> {
 	const {createElement, Dashboard, renderFullscreen} = await loadScreens();
-	let ended: {code: number; message: string} | undefined;
-	const app = renderFullscreen(
-		createElement(Dashboard, {
-			connection,
-			ownsSupervisor: options.ownsSupervisor,
-			onEnd: result => {
-				ended = result;
-			},
-		}),
-		options.stopOnSignal ? {beforeSignalExit: options.stopOnSignal} : {},
+	return runUntilEnded(
+		onEnd => renderFullscreen(createElement(Dashboard, {connection, ownsSupervisor: options.ownsSupervisor, onEnd}), options.stopOnSignal ? {beforeSignalExit: options.stopOnSignal} : {}),
+		connection,
 	);
-	try {
-		await app.waitUntilExit();
-	} finally {
-		connection.close();
-	}
-	if (!ended) return 1;
-	(ended.code === 0 ? process.stdout : process.stderr).write(`${ended.message}\n`);
-	return ended.code;
 }
