@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Part of `npm run build`, after tsc: bundles what must start fast into single files:
-// - the full-screen apps (dist/source/app/screens.js: the dashboard, fleet and deploy screens) with
-//   React and Ink, as dist/source/app/screens.bundle.js (see that module);
+// - the dashboard and the fleet view (dist/source/app/screens.js) with React and Ink, as
+//   dist/source/app/screens.bundle.js (see that module);
 // - the daemonised supervisor (dist/source/supervisor-main.js), as dist/source/supervisor-main.bundle.js;
 // - each of ampzero's own daemons (dist/source/daemons/NAME/entry.js) with its libraries, as
 //   dist/source/daemons/NAME.bundle.js (see source/daemons/daemon-entry.ts).
@@ -128,7 +128,7 @@ await build({
 	outdir: cliBundle,
 	splitting: true,
 	external: ['better-sqlite3', 'fs-ext', 'pg-native', 'ssh2', 'react-devtools-core', 'ioredis', 'react', '@achingbrain/nat-port-mapper'],
-	// The init screen loads from these chunks: the same output stage as the other screens'.
+	// The init and deploy screens load from these chunks: the same output stage as the dashboard's.
 	plugins: [withFrameOutput, withWidestLine],
 });
 if (!frameOutputSwapped) throw new Error("bin/bundle.mjs: Ink's output stage was not replaced in the command line's bundle; check the Ink version against the one package.json pins");

@@ -2,7 +2,7 @@ import type {DeployEvent} from '../../services/deploy/events.js';
 import {DeployPrinter} from '../deploy-output.js';
 import {createBatchOutput, type BatchOutput} from '../output.js';
 import {pumpDeployEvents} from './deploy-event-pump.js';
-import {loadScreens} from './load-screens.js';
+import {loadDeployScreen} from './load-screens.js';
 
 /** How long a signal waits for the rollback it asked for before the process leaves anyway. */
 const rollbackWaitMs = 5 * 60_000;
@@ -30,7 +30,7 @@ export async function runDeployApp(events: AsyncIterable<DeployEvent>, abort: ()
 		abort();
 	};
 
-	const {createElement, DeployScreen, renderFullscreen} = await loadScreens();
+	const {createElement, DeployScreen, renderFullscreen} = await loadDeployScreen();
 	let leftWith: number | undefined;
 	let signalled: Promise<void> | undefined;
 	const app = renderFullscreen(
