@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Part of `npm run build`, after tsc: bundles what must start fast into single files:
-// - the dashboard (dist/source/app/dashboard-screen.js) with React and Ink, as
-//   dist/source/app/dashboard-screen.bundle.js (see that module);
+// - the dashboard and the fleet view (dist/source/app/screens.js) with React and Ink, as
+//   dist/source/app/screens.bundle.js (see that module);
 // - the daemonised supervisor (dist/source/supervisor-main.js), as dist/source/supervisor-main.bundle.js;
 // - each of ampzero's own daemons (dist/source/daemons/NAME/entry.js) with its libraries, as
 //   dist/source/daemons/NAME.bundle.js (see source/daemons/daemon-entry.ts).
@@ -69,8 +69,8 @@ const withWidestLine = {
 
 await build({
 	...common,
-	entryPoints: [path.join(app, 'dashboard-screen.js')],
-	outfile: path.join(app, 'dashboard-screen.bundle.js'),
+	entryPoints: [path.join(app, 'screens.js')],
+	outfile: path.join(app, 'screens.bundle.js'),
 	define: {'process.env.NODE_ENV': '"production"'},
 	// Whitespace and syntax only: names stay, so a crash's stack still says where.
 	minifyWhitespace: true,

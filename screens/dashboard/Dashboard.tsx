@@ -1,8 +1,7 @@
-import {useApp} from 'ink';
-import {useEffect, useMemo} from 'react';
 import type {SupervisorConnection, SupervisorEvent} from '../../services/supervisor/events.js';
 import {colorWanted} from '../runtime/colour.js';
-import {useEventBatches} from '../runtime/use-event-batches.js';
+import {useEnd} from '../runtime/use-end.js';
+import {useSourceEvents} from '../runtime/use-event-batches.js';
 import {useNow, type Clock} from '../runtime/use-now.js';
 import {act, useScreen} from '../runtime/use-screen.js';
 import {useTerminalSize} from '../runtime/use-terminal-size.js';
@@ -11,6 +10,7 @@ import {initialDashboardState, type DashboardState} from './dashboard-reducer.js
 import {DashboardView} from './DashboardView.js';
 import {dashboardLayout} from './layout.js';
 import type {LogLimits} from './log-buffer.js';
+import {frameAfter} from './log-flood.js';
 import {useDaemonUsage, type UsageSource} from './use-daemon-usage.js';
 
 export interface DashboardProps {
@@ -28,10 +28,6 @@ export interface DashboardProps {
 	usageSource?: UsageSource;
 }
 
-/** A frame's worth of events with this many log lines is a flood: the log pane is then redrawn less often, leaving the CPU to keys. */
-const floodLines = 1000;
-const floodFrameMs = 100;
-
 function linesIn(events: readonly SupervisorEvent[]): number {
 	let lines = 0;
 	for (const event of events) if (event.type === 'log-lines') lines += event.lines.length + (event.skipped ?? 0);
@@ -42,7 +38,6 @@ function linesIn(events: readonly SupervisorEvent[]): number {
 export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, color = colorWanted(), frameMs = 33, limits, usageSource}: DashboardProps) {
 	const size = useTerminalSize();
 	const now = useNow(clock);
-	const {exit} = useApp();
 	// Keys act in the layout of the last render (what a page is); it is filled in below, once the layout is known.
 	const context = {ownsSupervisor, logRows: 1};
 	const screen = useScreen(() => initialDashboardState(limits), {
@@ -58,21 +53,14 @@ export function Dashboard({connection, ownsSupervisor, onEnd, clock = Date, colo
 	context.logRows = layout.logRows;
 	const usage = useDaemonUsage(state.daemons, layout.list.usage, usageSource);
 
-	const events = useMemo<AsyncIterable<SupervisorEvent>>(() => ({[Symbol.asyncIterator]: () => connection.events()[Symbol.asyncIterator]()}), [connection]);
-	useEventBatches(events, {
+	useSourceEvents(connection, {
 		frameMs,
-		nextFrameMs: batch => (linesIn(batch) >= floodLines ? floodFrameMs : frameMs),
+		nextFrameMs: batch => frameAfter(linesIn(batch), frameMs),
 		onBatch: batch => screen.apply(act({type: 'events', events: batch})),
 		onEnd: error => screen.apply(act(error === undefined ? {type: 'connection-lost'} : {type: 'connection-lost', error})),
 	});
 
-	const ended = state.ended;
-	useEffect(() => {
-		if (!ended) return;
-		connection.close();
-		onEnd(ended);
-		exit();
-	}, [ended, connection, onEnd, exit]);
+	useEnd(state.ended, connection, onEnd);
 
 	return <DashboardView state={state} mode={mode} layout={layout} now={now} ownsSupervisor={ownsSupervisor} color={color} usage={usage} onAnswer={screen.command} />;
 }

@@ -1,11 +1,10 @@
 import {Box} from 'ink';
 import type {DaemonUsage} from '../../services/supervisor/usage.js';
 import {ChoiceDialog} from '../runtime/ChoiceDialog.js';
-import {ScreenFrame} from '../runtime/ScreenFrame.js';
+import {TwoPaneFrame} from '../runtime/TwoPaneFrame.js';
 import {dashboardKeymap, type DashboardCommand, type DashboardMode} from './dashboard-keymap.js';
 import {selectedDaemon, selectedLog, visibleWindow, type DashboardState} from './dashboard-reducer.js';
 import {DaemonList} from './DaemonList.js';
-import {DashboardHelp} from './DashboardHelp.js';
 import {Header} from './Header.js';
 import type {DashboardLayout} from './layout.js';
 import {LogPane} from './LogPane.js';
@@ -41,13 +40,13 @@ export function DashboardView({state, mode, layout, now, ownsSupervisor, color, 
 	const window = visibleWindow(state, layout.logRows);
 	const search = state.search.phase === 'active' ? state.search : undefined;
 	return (
-		<ScreenFrame
+		<TwoPaneFrame
 			keymap={dashboardKeymap}
 			mode={mode}
-			size={layout}
-			footerRows={layout.footerRows}
+			layout={layout}
 			title={<Header state={state} color={color} />}
-			help={<DashboardHelp height={layout.paneHeight} width={layout.columns} mode={ownsSupervisor ? 'list-foreground' : 'list'} />}
+			helpMode={ownsSupervisor ? 'list-foreground' : 'list'}
+			helpTitle="Keys of the dashboard"
 			status={<StatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />}
 		>
 			<Box height={layout.paneHeight}>
@@ -89,6 +88,6 @@ export function DashboardView({state, mode, layout, now, ownsSupervisor, color, 
 					/>
 				)}
 			</Box>
-		</ScreenFrame>
+		</TwoPaneFrame>
 	);
 }

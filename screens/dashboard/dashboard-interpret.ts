@@ -1,8 +1,10 @@
 import type {Key} from 'ink';
 import type {SupervisorCommand} from '../../services/supervisor/events.js';
+import {isAnswerCommand} from '../runtime/shared-bindings.js';
 import {act, nothing, type Outcome, type ScreenRules} from '../runtime/use-screen.js';
 import {dashboardKeymap, type DashboardCommand, type DashboardMode} from './dashboard-keymap.js';
 import {dashboardReducer, selectedDaemon, type DashboardAction, type DashboardState} from './dashboard-reducer.js';
+import {isLogCommand, logAction} from './log-commands.js';
 
 export interface KeyContext {
 	/** --no-daemon: the supervisor lives in this process, so leaving means stopping it. */
@@ -36,10 +38,13 @@ const none: DashboardOutcome = nothing;
 
 /** What a command means in this state (a key gave it, or an answer picked from a question's list). Pure: the screen reduces and sends what it returns. */
 export function interpretDashboard(state: DashboardState, command: DashboardCommand, context: KeyContext): DashboardOutcome {
-	if (state.ended) return none;
+	if (state.ended || isAnswerCommand(command)) return none;
+	if (isLogCommand(command)) {
+		const action = logAction(state, command, context.logRows);
+		return action ? act(action) : none;
+	}
 	const daemon = selectedDaemon(state);
 	const name = state.info?.instance ?? 'the instance';
-	const page = Math.max(1, context.logRows - 1);
 	switch (command) {
 		case 'interrupt':
 			return interrupt(state, context);
@@ -72,31 +77,6 @@ export function interpretDashboard(state: DashboardState, command: DashboardComm
 			return context.ownsSupervisor ? none : act({type: 'detach'});
 		case 'leave':
 			return act({type: 'dialog', dialog: 'confirm-leave'});
-		case 'scroll-back':
-			return act({type: 'scroll', delta: -page, rows: context.logRows});
-		case 'scroll-forward':
-			return act({type: 'scroll', delta: page, rows: context.logRows});
-		case 'follow':
-			return act({type: 'follow'});
-		case 'search':
-			return act({type: 'search-start'});
-		case 'toggle-raw':
-			return act({type: 'show-raw', raw: !state.raw});
-		case 'search-older':
-			return act({type: 'search-step', direction: 'older', rows: context.logRows});
-		case 'search-newer':
-			return act({type: 'search-step', direction: 'newer', rows: context.logRows});
-		case 'search-clear':
-			return state.search.phase === 'active' ? act({type: 'search-exit'}) : none;
-		case 'search-submit':
-			return act({type: 'search-submit', rows: context.logRows});
-		case 'search-cancel':
-			return act({type: 'search-exit'});
-		case 'answer-next':
-		case 'answer-previous':
-		case 'answer-given':
-			// The question's list takes these keys itself.
-			return none;
 	}
 }
 

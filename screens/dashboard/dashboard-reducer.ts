@@ -2,6 +2,7 @@ import {instanceArgument} from '../../services/instance/locate.js';
 import type {DaemonStatus, RunInfo, SupervisorEvent} from '../../services/supervisor/events.js';
 import {shownLine} from './log-format.js';
 import {appendLines, defaultLogLimits, emptyLogBuffer, firstIndex, lineAt, type LogBuffer, type LogLimits} from './log-buffer.js';
+import {wrapAround} from '../runtime/wrap-around.js';
 
 export type Dialog = 'help' | 'confirm-quit-all' | 'confirm-leave';
 
@@ -65,7 +66,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 		case 'select': {
 			const count = state.daemons.length;
 			if (count === 0) return state;
-			const selected = (((state.selected + action.delta) % count) + count) % count;
+			const selected = wrapAround(state.selected, action.delta, count);
 			if (selected === state.selected) return state;
 			return {...state, selected, follow: true, search: {phase: 'off'}, notice: undefined};
 		}

@@ -1,5 +1,5 @@
 import type {DaemonStatus} from '../../services/supervisor/events.js';
-import {footerItems, packFooter} from '../runtime/keymap.js';
+import {twoPaneLayout, type TwoPaneLayout} from '../runtime/two-pane-layout.js';
 import {dashboardKeymap, type DashboardMode} from './dashboard-keymap.js';
 
 export interface ListColumns {
@@ -10,12 +10,7 @@ export interface ListColumns {
 	usage: boolean;
 }
 
-export interface DashboardLayout {
-	columns: number;
-	rows: number;
-	footerRows: number;
-	/** Height of the two panes, borders included. */
-	paneHeight: number;
+export interface DashboardLayout extends TwoPaneLayout {
 	listWidth: number;
 	logWidth: number;
 	/** Log rows that fit in the log pane (below its title line). */
@@ -25,8 +20,6 @@ export interface DashboardLayout {
 	list: ListColumns;
 }
 
-const headerRows = 2;
-const statusRows = 1;
 const stateWidth = 8;
 const uptimeWidth = 6;
 const portWidth = 5;
@@ -42,22 +35,17 @@ const memoryWidth = 6;
  * restarts too, from 120 CPU and memory.
  */
 export function dashboardLayout(size: {columns: number; rows: number}, daemons: readonly DaemonStatus[], mode: DashboardMode): DashboardLayout {
-	const columns = Math.max(40, size.columns);
-	const rows = Math.max(12, size.rows);
+	const frame = twoPaneLayout(size, dashboardKeymap, mode);
+	const {columns, paneHeight} = frame;
 	const longest = Math.max(6, ...daemons.map(daemon => daemon.name.length));
 	const wide = columns >= 100;
 	const list: ListColumns = {name: Math.min(longest, wide ? 16 : 12), details: wide, usage: columns >= 120};
 	// The border, marker + symbol, then the columns with a space between each, a space, then the border.
 	const details = 1 + uptimeWidth + 1 + portWidth + 1 + pidWidth + 1 + restartsWidth;
 	const listWidth = 1 + 2 + 2 + list.name + 1 + stateWidth + (list.details ? details : 0) + (list.usage ? 2 + cpuWidth + memoryWidth : 0) + 2;
-	const footerRows = footerHeight(mode, columns);
-	const paneHeight = Math.max(4, rows - headerRows - statusRows - footerRows);
 	const logWidth = columns - listWidth;
 	return {
-		columns,
-		rows,
-		footerRows,
-		paneHeight,
+		...frame,
 		listWidth,
 		logWidth,
 		logRows: Math.max(1, paneHeight - 3),
@@ -67,8 +55,3 @@ export function dashboardLayout(size: {columns: number; rows: number}, daemons: 
 }
 
 export const listColumnWidths = {state: stateWidth, uptime: uptimeWidth, port: portWidth, pid: pidWidth, restarts: restartsWidth, cpu: cpuWidth, memory: memoryWidth};
-
-/** Rows the shared Footer takes (it shows up to two lines). */
-function footerHeight(mode: DashboardMode, columns: number): number {
-	return Math.max(1, packFooter(footerItems(dashboardKeymap, mode), columns, 2).length);
-}

@@ -1,3 +1,4 @@
+import {isAnswerCommand} from '../runtime/shared-bindings.js';
 import {act, effect, nothing, type Outcome, type ScreenRules} from '../runtime/use-screen.js';
 import {deployKeymap, type DeployCommand, type DeployMode} from './deploy-keymap.js';
 import {deployReducer, type DeployAction, type DeployScreenState} from './deploy-reducer.js';
@@ -33,6 +34,7 @@ function leave(state: DeployScreenState): DeployOutcome {
 
 /** What a command means in this state (a key gave it, or an answer picked from the abort question's list). Pure. */
 export function interpretDeploy(state: DeployScreenState, command: DeployCommand, context: DeployKeyContext): DeployOutcome {
+	if (isAnswerCommand(command)) return nothing;
 	switch (command) {
 		case 'deploy-interrupt':
 			if (state.finished) return leave(state);
@@ -56,11 +58,6 @@ export function interpretDeploy(state: DeployScreenState, command: DeployCommand
 			return act({type: 'toggle-help'});
 		case 'close-help':
 			return act({type: 'close-help'});
-		case 'answer-next':
-		case 'answer-previous':
-		case 'answer-given':
-			// The question's list takes these keys itself.
-			return nothing;
 	}
 }
 

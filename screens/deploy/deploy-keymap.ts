@@ -1,4 +1,5 @@
-import {answerDescriptions, helpDescriptions, k, type Keymap} from '../runtime/keymap.js';
+import {k, type Keymap} from '../runtime/keymap.js';
+import {answerBindings, answerDescriptions, helpDescriptions} from '../runtime/shared-bindings.js';
 
 /** The deploy screen's modes: running, asking whether to abort, rolling back after an abort, finished, and the help. */
 export type DeployMode = 'running' | 'confirm-abort' | 'aborting' | 'finished' | 'help';
@@ -24,10 +25,7 @@ const char = k.char;
 export const deployKeymap: Keymap<DeployCommand, DeployMode> = {
 	descriptions: deployDescriptions,
 	bindings: [
-		// The abort question's list acts on these keys itself; the entries say what they do and keep them from other bindings.
-		{command: 'answer-next', keys: [k.down, char('j')], modes: ['confirm-abort']},
-		{command: 'answer-previous', keys: [k.up, char('k')], modes: ['confirm-abort']},
-		{command: 'answer-given', keys: [k.enter], aliases: [k.digit], modes: ['confirm-abort']},
+		...answerBindings<DeployMode>(['confirm-abort']),
 		{command: 'deploy-interrupt', keys: [k.ctrlC]},
 		{command: 'deploy-select-previous', keys: [k.up, char('k')], modes: moving, footer: true},
 		{command: 'deploy-select-next', keys: [k.down, char('j')], modes: moving, footer: true},

@@ -1,6 +1,7 @@
 import {foldDeployEvent, initialDeployProgress, type BuildStepProgress, type DeployProgress, type HostProgress} from '../../services/deploy/deploy-progress.js';
 import {deploySteps, type DeployEvent, type DeployPhase, type DeployStep, type HostState} from '../../services/deploy/events.js';
 import {cleanLine} from '../runtime/clean-line.js';
+import {wrapAround} from '../runtime/wrap-around.js';
 
 /** One host as the deploy screen shows it. */
 export type DeployHostView = HostProgress;
@@ -78,7 +79,7 @@ export function deployReducer(state: DeployScreenState, action: DeployAction): D
 			const count = state.hosts.length;
 			if (count === 0) return state;
 			const delta = action.type === 'select-next' ? 1 : -1;
-			const selected = (((state.selected + delta) % count) + count) % count;
+			const selected = wrapAround(state.selected, delta, count);
 			return {...state, selected, selectionMoved: true, scroll: scrollFor(state.scroll, selected, action.rows, count), notice: undefined};
 		}
 		case 'toggle-help':

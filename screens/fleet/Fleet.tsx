@@ -1,10 +1,10 @@
-import {useApp} from 'ink';
-import {useEffect, useMemo} from 'react';
 import type {FleetEvent} from '../../services/fleet/fleet-watch.js';
 import type {SupervisorCommand} from '../../services/supervisor/events.js';
 import type {LogLimits} from '../dashboard/log-buffer.js';
+import {frameAfter} from '../dashboard/log-flood.js';
 import {colorWanted} from '../runtime/colour.js';
-import {useEventBatches} from '../runtime/use-event-batches.js';
+import {useEnd} from '../runtime/use-end.js';
+import {useSourceEvents} from '../runtime/use-event-batches.js';
 import {useNow, type Clock} from '../runtime/use-now.js';
 import {act, useScreen} from '../runtime/use-screen.js';
 import {useTerminalSize} from '../runtime/use-terminal-size.js';
@@ -35,9 +35,6 @@ export interface FleetProps {
 /** Log lines kept per daemon per host: less than the dashboard's, as a fleet has many more daemons. */
 export const fleetLogLimits: LogLimits = {maxLines: 1000, maxBytes: 256 * 1024, maxLineLength: 16 * 1024};
 
-const floodLines = 1000;
-const floodFrameMs = 100;
-
 function linesIn(events: readonly FleetEvent[]): number {
 	let lines = 0;
 	for (const event of events) if (event.type === 'supervisor' && event.event.type === 'log-lines') lines += event.event.lines.length + (event.event.skipped ?? 0);
@@ -48,7 +45,6 @@ function linesIn(events: readonly FleetEvent[]): number {
 export function Fleet({instance, hosts, source, onEnd, clock = Date, color = colorWanted(), frameMs = 33, limits = fleetLogLimits}: FleetProps) {
 	const size = useTerminalSize();
 	const now = useNow(clock);
-	const {exit} = useApp();
 	// Keys act in the layout of the last render (what a page is); it is filled in below.
 	const context = {logRows: 1};
 	const screen = useScreen(() => initialFleetState(instance, hosts, limits), {
@@ -61,21 +57,14 @@ export function Fleet({instance, hosts, source, onEnd, clock = Date, color = col
 	const layout = fleetLayout(size, state, mode);
 	context.logRows = layout.logRows;
 
-	const events = useMemo<AsyncIterable<FleetEvent>>(() => ({[Symbol.asyncIterator]: () => source.events()[Symbol.asyncIterator]()}), [source]);
-	useEventBatches(events, {
+	useSourceEvents(source, {
 		frameMs,
-		nextFrameMs: batch => (linesIn(batch) >= floodLines ? floodFrameMs : frameMs),
+		nextFrameMs: batch => frameAfter(linesIn(batch), frameMs),
 		onBatch: batch => screen.apply(act({type: 'events', events: batch, at: clock.now()}), {draw: eventsShown(screen.state, batch)}),
 		onEnd: error => screen.apply(act(error === undefined ? {type: 'watch-ended'} : {type: 'watch-ended', error})),
 	});
 
-	const ended = state.ended;
-	useEffect(() => {
-		if (!ended) return;
-		source.close();
-		onEnd(ended);
-		exit();
-	}, [ended, source, onEnd, exit]);
+	useEnd(state.ended, source, onEnd);
 
 	return <FleetView state={state} mode={mode} layout={layout} now={now} color={color} onAnswer={screen.command} />;
 }

@@ -1,10 +1,9 @@
 import {Box} from 'ink';
-import {KeysHelp} from '../dashboard/DashboardHelp.js';
 import {selectedDaemon, selectedLog, visibleWindow} from '../dashboard/dashboard-reducer.js';
 import {emptyLogBuffer} from '../dashboard/log-buffer.js';
 import {LogPane} from '../dashboard/LogPane.js';
 import {ChoiceDialog} from '../runtime/ChoiceDialog.js';
-import {Footer} from '../runtime/Footer.js';
+import {TwoPaneFrame} from '../runtime/TwoPaneFrame.js';
 import {fleetKeymap, type FleetCommand, type FleetMode} from './fleet-keymap.js';
 import type {FleetLayout} from './fleet-layout.js';
 import {selectedHost, type FleetState} from './fleet-reducer.js';
@@ -36,38 +35,39 @@ export function FleetView({state, mode, layout, now, color, onAnswer = ignore}: 
 	const search = board?.search.phase === 'active' ? board.search : undefined;
 	const daemon = board && board.daemons.length > 0 ? selectedDaemon(board) : undefined;
 	return (
-		<Box flexDirection="column" width={layout.columns} height={layout.rows}>
-			<FleetHeader state={state} color={color} />
-			{state.dialog === 'help' ? (
-				<KeysHelp keymap={fleetKeymap} mode="list" title="Keys of the fleet view" height={layout.paneHeight} width={layout.columns} />
-			) : (
-				<Box height={layout.paneHeight}>
-					<FleetList state={state} columns={layout.list} width={layout.listWidth} height={layout.paneHeight} color={color} />
-					<Box flexDirection="column" width={layout.logWidth} height={layout.paneHeight}>
-						<HostLine host={host} now={now} color={color} />
-						{mode === 'confirm-stop-all' || mode === 'confirm-quit-host' ? (
-							<ChoiceDialog keymap={fleetKeymap} mode={mode} answers={answersIn(mode)} onAnswer={onAnswer} width={layout.logWidth} height={layout.paneHeight - 1} />
-						) : (
-							<LogPane
-								daemon={daemon}
-								buffer={board ? selectedLog(board) : emptyLogBuffer}
-								start={window.start}
-								end={window.end}
-								follow={board?.follow ?? true}
-								pattern={search?.pattern}
-								match={search?.match}
-								width={layout.logWidth}
-								height={layout.paneHeight - 1}
-								lineColumns={layout.logColumns}
-								color={color}
-								raw={board?.raw ?? false}
-							/>
-						)}
-					</Box>
+		<TwoPaneFrame
+			keymap={fleetKeymap}
+			mode={mode}
+			layout={layout}
+			title={<FleetHeader state={state} color={color} />}
+			helpMode="list"
+			helpTitle="Keys of the fleet view"
+			status={<FleetStatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />}
+		>
+			<Box height={layout.paneHeight}>
+				<FleetList state={state} columns={layout.list} width={layout.listWidth} height={layout.paneHeight} color={color} />
+				<Box flexDirection="column" width={layout.logWidth} height={layout.paneHeight}>
+					<HostLine host={host} now={now} color={color} />
+					{mode === 'confirm-stop-all' || mode === 'confirm-quit-host' ? (
+						<ChoiceDialog keymap={fleetKeymap} mode={mode} answers={answersIn(mode)} onAnswer={onAnswer} width={layout.logWidth} height={layout.paneHeight - 1} />
+					) : (
+						<LogPane
+							daemon={daemon}
+							buffer={board ? selectedLog(board) : emptyLogBuffer}
+							start={window.start}
+							end={window.end}
+							follow={board?.follow ?? true}
+							pattern={search?.pattern}
+							match={search?.match}
+							width={layout.logWidth}
+							height={layout.paneHeight - 1}
+							lineColumns={layout.logColumns}
+							color={color}
+							raw={board?.raw ?? false}
+						/>
+					)}
 				</Box>
-			)}
-			<FleetStatusLine state={state} mode={mode} logRows={layout.logRows} color={color} />
-			<Footer keymap={fleetKeymap} mode={mode} columns={layout.columns} />
-		</Box>
+			</Box>
+		</TwoPaneFrame>
 	);
 }

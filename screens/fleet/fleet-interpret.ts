@@ -2,6 +2,8 @@ import type {Key} from 'ink';
 import type {SupervisorCommand} from '../../services/supervisor/events.js';
 import {dashboardText} from '../dashboard/dashboard-interpret.js';
 import {selectedDaemon, type DashboardAction} from '../dashboard/dashboard-reducer.js';
+import {isLogCommand, logAction} from '../dashboard/log-commands.js';
+import {isAnswerCommand} from '../runtime/shared-bindings.js';
 import {act, nothing, type Outcome, type ScreenRules} from '../runtime/use-screen.js';
 import {fleetKeymap, type FleetCommand, type FleetMode} from './fleet-keymap.js';
 import {fleetReducer, hostLive, selectedHost, type FleetAction, type FleetState} from './fleet-reducer.js';
@@ -32,10 +34,13 @@ const board = (action: DashboardAction): FleetOutcome => act({type: 'board', act
 
 /** What a command means in this state. Pure: the screen reduces and sends what it returns. */
 export function interpretFleet(state: FleetState, command: FleetCommand, context: FleetKeyContext): FleetOutcome {
-	if (state.ended) return nothing;
+	if (state.ended || isAnswerCommand(command)) return nothing;
 	const host = selectedHost(state);
+	if (isLogCommand(command)) {
+		const action = logAction(host?.board, command, context.logRows);
+		return action ? board(action) : nothing;
+	}
 	const daemon = host && host.board.daemons.length > 0 ? selectedDaemon(host.board) : undefined;
-	const page = Math.max(1, context.logRows - 1);
 	/** A command for the selected host, or why it cannot go. */
 	const toHost = (supervisorCommand: SupervisorCommand, notice: string): FleetOutcome => {
 		if (!host) return nothing;
@@ -85,31 +90,6 @@ export function interpretFleet(state: FleetState, command: FleetCommand, context
 				effects: live.map(each => ({type: 'send', host: each.label, command: {type: 'stop-all'}})),
 			};
 		}
-		case 'scroll-back':
-			return board({type: 'scroll', delta: -page, rows: context.logRows});
-		case 'scroll-forward':
-			return board({type: 'scroll', delta: page, rows: context.logRows});
-		case 'follow':
-			return board({type: 'follow'});
-		case 'search':
-			return board({type: 'search-start'});
-		case 'toggle-raw':
-			return board({type: 'show-raw', raw: !host?.board.raw});
-		case 'search-older':
-			return board({type: 'search-step', direction: 'older', rows: context.logRows});
-		case 'search-newer':
-			return board({type: 'search-step', direction: 'newer', rows: context.logRows});
-		case 'search-clear':
-			return host?.board.search.phase === 'active' ? board({type: 'search-exit'}) : nothing;
-		case 'search-submit':
-			return board({type: 'search-submit', rows: context.logRows});
-		case 'search-cancel':
-			return board({type: 'search-exit'});
-		case 'answer-next':
-		case 'answer-previous':
-		case 'answer-given':
-			// The question's list takes these keys itself.
-			return nothing;
 	}
 }
 

@@ -1,4 +1,4 @@
-import {footerItems, packFooter} from '../runtime/keymap.js';
+import {twoPaneLayout, type TwoPaneLayout} from '../runtime/two-pane-layout.js';
 import {fleetKeymap, type FleetMode} from './fleet-keymap.js';
 import type {FleetState} from './fleet-reducer.js';
 
@@ -10,11 +10,7 @@ export interface FleetColumns {
 	release: boolean;
 }
 
-export interface FleetLayout {
-	columns: number;
-	rows: number;
-	/** Height of the two panes, borders included. */
-	paneHeight: number;
+export interface FleetLayout extends TwoPaneLayout {
 	listWidth: number;
 	logWidth: number;
 	/** Rows of the list below its heading line. */
@@ -25,8 +21,6 @@ export interface FleetLayout {
 	list: FleetColumns;
 }
 
-const headerRows = 2;
-const statusRows = 1;
 /** The line above the log pane: the selected host, its remote dependencies and NAT. */
 const hostLineRows = 1;
 export const fleetColumnWidths = {state: 8, restarts: 3, cpu: 6, memory: 6};
@@ -36,21 +30,17 @@ export const fleetColumnWidths = {state: 8, restarts: 3, cpu: 6, memory: 6};
  * restarts, so the log pane keeps most of the width; from 100 columns CPU and memory too.
  */
 export function fleetLayout(size: {columns: number; rows: number}, state: FleetState, mode: FleetMode): FleetLayout {
-	const columns = Math.max(40, size.columns);
-	const rows = Math.max(12, size.rows);
+	const frame = twoPaneLayout(size, fleetKeymap, mode);
+	const {columns, paneHeight} = frame;
 	const longest = Math.max(8, ...state.hosts.flatMap(host => host.board.daemons.map(daemon => daemon.name.length)));
 	const wide = columns >= 100;
 	const list: FleetColumns = {name: Math.min(longest, wide ? 14 : 10), usage: wide, release: columns >= 160};
 	const widths = fleetColumnWidths;
 	// The border, the marker and symbol, the name, state and restarts with a space between each, then the border.
 	const listWidth = 1 + 2 + 2 + 2 + list.name + 1 + widths.state + 1 + widths.restarts + (list.usage ? 2 + widths.cpu + widths.memory : 0) + 1;
-	const footerRows = Math.max(1, packFooter(footerItems(fleetKeymap, mode), columns, 2).length);
-	const paneHeight = Math.max(4, rows - headerRows - statusRows - footerRows);
 	const logWidth = columns - listWidth;
 	return {
-		columns,
-		rows,
-		paneHeight,
+		...frame,
 		listWidth,
 		logWidth,
 		listRows: Math.max(1, paneHeight - 3),

@@ -3,6 +3,7 @@ import type {DaemonUsage} from '../../services/supervisor/usage.js';
 import type {SupervisorEvent} from '../../services/supervisor/events.js';
 import {dashboardReducer, initialDashboardState, type DashboardAction, type DashboardState} from '../dashboard/dashboard-reducer.js';
 import type {LogLimits} from '../dashboard/log-buffer.js';
+import {wrapAround} from '../runtime/wrap-around.js';
 
 /** One host as the fleet view knows it: its SSH link and its supervisor's state, folded by the dashboard's reducer. */
 export interface FleetHostState {
@@ -94,7 +95,7 @@ export function fleetReducer(state: FleetState, action: FleetAction): FleetState
 		case 'select-host': {
 			const count = state.hosts.length;
 			if (count === 0) return state;
-			const host = (((state.host + action.delta) % count) + count) % count;
+			const host = wrapAround(state.host, action.delta, count);
 			return select(state, {host, ...(state.hosts[host]!.board.daemons.length > 0 ? {daemon: 0} : {})});
 		}
 		case 'board':
@@ -115,7 +116,7 @@ function moveSelection(state: FleetState, delta: number): FleetState {
 	if (rows.length === 0) return state;
 	const current = selectedRow(state);
 	const at = Math.max(0, rows.findIndex(row => row.host === current.host && row.daemon === current.daemon));
-	const next = rows[(((at + delta) % rows.length) + rows.length) % rows.length]!;
+	const next = rows[wrapAround(at, delta, rows.length)]!;
 	return select(state, next);
 }
 

@@ -1,5 +1,6 @@
 import type {InstanceSummary} from '../../services/instance/types.js';
-import {act, nothing, type Outcome} from '../runtime/use-screen.js';
+import {nothing, type Outcome} from '../runtime/use-screen.js';
+import {toggleHelp, type InitHelpAction} from './init-help.js';
 import type {InitCommand, InitMode} from './init-keys.js';
 import {initialProgress, initProgressReducer, type InitProgress, type InitProgressAction} from './init-progress.js';
 
@@ -11,7 +12,7 @@ export interface CreateScreenState {
 	help: boolean;
 }
 
-export type CreateScreenAction = InitProgressAction | {type: 'help'; shown: boolean};
+export type CreateScreenAction = InitProgressAction | InitHelpAction;
 
 /** What the creation screen does outside itself: abort the creation, or leave with its result. */
 export type CreateEffect = {type: 'abort'} | {type: 'finish'; result: CreateResult};
@@ -37,9 +38,8 @@ export function createResult(progress: InitProgress): CreateResult {
 export function interpretCreate(state: CreateScreenState, command: InitCommand): Outcome<CreateScreenAction, CreateEffect> {
 	switch (command) {
 		case 'help':
-			return act({type: 'help', shown: true});
 		case 'close-help':
-			return act({type: 'help', shown: false});
+			return toggleHelp(command);
 		case 'abort':
 			return {actions: [], effects: [{type: 'abort'}]};
 		case 'finish':

@@ -2,6 +2,7 @@ import type {Key} from 'ink';
 import type {AmprunRootProblem, InitAnswers} from '../../services/instance/types.js';
 import type {KeyRead} from '../runtime/use-keys.js';
 import {act, nothing, type Outcome} from '../runtime/use-screen.js';
+import {toggleHelp, type InitHelpAction} from './init-help.js';
 import type {InitCommand, InitMode} from './init-keys.js';
 import {errorCount, focusedField, formAnswers, initFormReducer, initialFormState, type InitFormAction, type InitFormState} from './init-form-reducer.js';
 
@@ -21,7 +22,7 @@ export interface InitFormScreenState {
 	help: boolean;
 }
 
-export type InitFormScreenAction = InitFormAction | {type: 'phase'; phase: FormPhase} | {type: 'help'; shown: boolean};
+export type InitFormScreenAction = InitFormAction | {type: 'phase'; phase: FormPhase} | InitHelpAction;
 
 /** What the form screen does outside itself: check the amprun root, or leave with a result. */
 export type InitFormEffect = {type: 'check-root'; answers: InitAnswers} | {type: 'finish'; result: FormResult};
@@ -62,9 +63,8 @@ export function interpretInitForm(state: InitFormScreenState, command: InitComma
 	const {phase, form} = state;
 	switch (command) {
 		case 'help':
-			return act({type: 'help', shown: true});
 		case 'close-help':
-			return act({type: 'help', shown: false});
+			return toggleHelp(command);
 		case 'abort':
 			return finish({type: 'cancelled'});
 		case 'cancel':

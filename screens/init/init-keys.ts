@@ -1,4 +1,5 @@
-import {helpDescriptions, k, type Keymap} from '../runtime/keymap.js';
+import {k, type Keymap} from '../runtime/keymap.js';
+import {closeHelpBinding, helpDescriptions} from '../runtime/shared-bindings.js';
 
 /**
  * The modes of init's two screens: the form (a text field is focused: its input takes printable
@@ -49,6 +50,6 @@ export const initKeymap: Keymap<InitCommand, InitMode> = {
 		// `?` where no text is typed; in the form ^/, which a text field never takes.
 		{command: 'help', keys: [k.char('?')], modes: ['root-problem', 'creating', 'done', 'failed'], footer: true},
 		{command: 'help', keys: [k.ctrlSlash], modes: form, footer: true},
-		{command: 'close-help', keys: [k.esc, k.char('q'), k.char('?')], aliases: [k.ctrlSlash], modes: ['help'], footer: true},
+		closeHelpBinding,
 	],
 };

@@ -157,19 +157,6 @@ export function packFooter<C extends string>(all: readonly FooterItem<C>[], colu
 	}
 }
 
-/** The commands every screen with a help overlay has. */
-export const helpDescriptions = {
-	help: 'show or hide this help',
-	'close-help': 'close the help',
-} as const;
-
-/** The commands of a question asked as a list of answers (the dashboard's leave and force-quit questions, the deploy screen's abort question). */
-export const answerDescriptions = {
-	'answer-next': 'choose: the next answer',
-	'answer-previous': 'choose: the previous answer',
-	'answer-given': 'answer: the chosen one (or its number)',
-} as const;
-
 /** Keys shared by the keymaps. */
 export const k = {
 	up: {name: 'up'},

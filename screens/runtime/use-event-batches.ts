@@ -1,4 +1,4 @@
-import {useEffect, useRef} from 'react';
+import {useEffect, useMemo, useRef} from 'react';
 
 export interface EventBatchOptions<E> {
 	/** Events are gathered for at most this long and handed over together: one render per frame, not per event. */
@@ -69,4 +69,10 @@ export function useEventBatches<E>(events: AsyncIterable<E>, options: EventBatch
 			clearTimeout(timer);
 		};
 	}, [events, frameMs]);
+}
+
+/** useEventBatches on `source.events()`, asked for when the reading starts (not at every render). */
+export function useSourceEvents<E>(source: {events(): AsyncIterable<E>}, options: EventBatchOptions<E>): void {
+	const events = useMemo<AsyncIterable<E>>(() => ({[Symbol.asyncIterator]: () => source.events()[Symbol.asyncIterator]()}), [source]);
+	useEventBatches(events, options);
 }

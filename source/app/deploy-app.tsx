@@ -2,6 +2,7 @@ import type {DeployEvent} from '../../services/deploy/events.js';
 import {DeployPrinter} from '../deploy-output.js';
 import {createBatchOutput, type BatchOutput} from '../output.js';
 import {pumpDeployEvents} from './deploy-event-pump.js';
+import {loadDeployScreen} from './load-screens.js';
 
 /** How long a signal waits for the rollback it asked for before the process leaves anyway. */
 const rollbackWaitMs = 5 * 60_000;
@@ -29,7 +30,7 @@ export async function runDeployApp(events: AsyncIterable<DeployEvent>, abort: ()
 		abort();
 	};
 
-	const {createElement, DeployScreen, renderFullscreen} = await loadScreen();
+	const {createElement, DeployScreen, renderFullscreen} = await loadDeployScreen();
 	let leftWith: number | undefined;
 	let signalled: Promise<void> | undefined;
 	const app = renderFullscreen(
@@ -86,25 +87,4 @@ async function abortAndWait(pump: ReturnType<typeof pumpDeployEvents>, summary: 
 	const result = await Promise.race([pump.done, timedOut]);
 	clearTimeout(timer);
 	if (result === 'timeout') write(`ampzero: the rollback did not finish in time: ${statusHint}`);
-}
-
-/**
- * Loads React, Ink and the screen with React's production build (NODE_ENV is set only while React
- * loads). No JSX in this file: the JSX runtime would load React before NODE_ENV is set.
- */
-async function loadScreen() {
-	const previous = process.env['NODE_ENV'];
-	process.env['NODE_ENV'] = previous ?? 'production';
-	try {
-		// Before anything loads Ink: chalk decides on colour once, when it loads.
-		await import('./no-color.js');
-		const [{createElement}, {DeployScreen}, {renderFullscreen}] = await Promise.all([
-			import('react'),
-			import('../../screens/deploy/DeployScreen.js'),
-			import('./fullscreen.js'),
-		]);
-		return {createElement, DeployScreen, renderFullscreen};
-	} finally {
-		if (previous === undefined) delete process.env['NODE_ENV'];
-	}
 }

@@ -5,7 +5,7 @@ import type {InstanceConfig} from '../../../services/config/amprun.js';
 import {runPaths} from '../../../services/config/paths.js';
 import {sharedDaemonListen} from '../../../services/config/placement.js';
 import {AmpError} from '../../../services/errors.js';
-import {instanceHostKeys, instanceMembership} from '../shared/instance-keys.js';
+import {instanceSigners} from '../shared/instance-keys.js';
 import {createLogger} from '../shared/logger.js';
 import {serveUntilSignal} from '../shared/signals.js';
 import {defaultMaxSegmentBytes, defaultMaxSegments, startLogstore} from './server.js';
@@ -22,9 +22,7 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		directory: path.join(runPaths(config).data, 'logstore'),
 		maxSegmentBytes: settings.maxSegmentBytes,
 		maxSegments: settings.maxSegments,
-		instance: config.name,
-		members: instanceMembership(instanceDirectory, config, logger),
-		hostKeys: instanceHostKeys(instanceDirectory, config, logger),
+		...instanceSigners(instanceDirectory, config, logger),
 		logger,
 	});
 	await serveUntilSignal(logstore, logger);

@@ -8,16 +8,14 @@ import {
 } from '../../../services/logstore/records.js';
 import {HttpError} from '../../../services/http/http-error.js';
 import {startHttpServer, type RequestContext} from '../shared/http-server.js';
-import type {HostKeySource} from '../shared/host-keys.js';
-import type {MembershipSource} from '../shared/membership.js';
 import {expectObject, parseJsonBody, readBody} from '../../../services/http/request-body.js';
 import {silentLogger, type Logger} from '../shared/logger.js';
 import {FileNonceLog} from '../shared/nonce-log.js';
-import {RequestAuth} from '../shared/request-auth.js';
+import {signedRequestChecker, type SignedRequestOptions} from '../shared/signed-requests.js';
 import path from 'node:path';
 import {SegmentStore} from './segment-store.js';
 
-export interface LogstoreOptions {
+export interface LogstoreOptions extends SignedRequestOptions {
 	host: string;
 	/** Serve HTTPS with this certificate and key (PEM): when other hosts reach it. */
 	tls?: {cert: string; key: string};
@@ -30,14 +28,6 @@ export interface LogstoreOptions {
 	maxSegments?: number;
 	/** Largest append body accepted. */
 	maxBodyBytes?: number;
-	/** The instance's name: requests must be signed for it. */
-	instance: string;
-	/** Who may use it: the instance's members. */
-	members: MembershipSource;
-	/** Which key each host signs with: the one the instance's hub holds for it. */
-	hostKeys: HostKeySource;
-	/** How far a request's timestamp may be from this clock (default 30 s). */
-	timestampWindowMs?: number;
 	logger?: Logger;
 }
 
@@ -63,14 +53,7 @@ export async function startLogstore(options: LogstoreOptions): Promise<RunningLo
 	});
 	const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
 	const nonces = new FileNonceLog(path.join(options.directory, 'seen-nonces'));
-	const auth = new RequestAuth({
-		daemon: 'logstore',
-		instance: options.instance,
-		members: options.members,
-		hostKeys: options.hostKeys,
-		nonces,
-		...(options.timestampWindowMs !== undefined ? {windowMs: options.timestampWindowMs} : {}),
-	});
+	const auth = signedRequestChecker('logstore', options, nonces);
 
 	const handle = async ({request, method, path, query}: RequestContext) => {
 		if (path === '/append') {

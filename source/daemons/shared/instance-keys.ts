@@ -5,6 +5,7 @@ import {HubHostKeys, InstanceKeyFiles, type HostKeySource} from './host-keys.js'
 import {readInstanceHubKey} from './instance-hub-key.js';
 import type {Logger} from './logger.js';
 import {InstanceMembership} from './membership.js';
+import type {SignedRequestOptions} from './signed-requests.js';
 
 /**
  * Which key a host id signs with, checked against the instance's \`ampnode/hub.public.key\`. With a
@@ -23,4 +24,9 @@ export function instanceHostKeys(instanceDirectory: string, config: Pick<Instanc
 /** Who may use the instance's zerodata and logstore: the members its owner signed (\`ampnode/members.json\`). */
 export function instanceMembership(instanceDirectory: string, config: Pick<InstanceConfig, 'name' | 'userId'>, logger: Logger): InstanceMembership {
 	return new InstanceMembership({instanceDirectory, owner: {name: config.name, userId: config.userId}, logger});
+}
+
+/** Who may sign requests to the instance's zerodata and logstore, and with which keys. */
+export function instanceSigners(instanceDirectory: string, config: Pick<InstanceConfig, 'name' | 'userId' | 'hub'>, logger: Logger): SignedRequestOptions {
+	return {instance: config.name, members: instanceMembership(instanceDirectory, config, logger), hostKeys: instanceHostKeys(instanceDirectory, config, logger)};
 }

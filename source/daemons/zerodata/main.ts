@@ -9,7 +9,7 @@ import {socketUrl} from '../../../services/postgresql/cluster.js';
 import {createLogger} from '../shared/logger.js';
 import {serveUntilSignal} from '../shared/signals.js';
 import type {Synchronous} from './entity-store.js';
-import {instanceHostKeys, instanceMembership} from '../shared/instance-keys.js';
+import {instanceSigners} from '../shared/instance-keys.js';
 import {startZerodata, type ZerodataEngine} from './server.js';
 import {defaultMaxWalBytes} from './checkpointer.js';
 
@@ -26,9 +26,7 @@ export async function runDaemon(instanceDirectory: string, config: InstanceConfi
 		port: config.ports.zerodata,
 		directory: path.join(runPaths(config).data, 'zerodata'),
 		engine: zerodataEngine(config, instanceDirectory),
-		instance: config.name,
-		members: instanceMembership(instanceDirectory, config, logger),
-		hostKeys: instanceHostKeys(instanceDirectory, config, logger),
+		...instanceSigners(instanceDirectory, config, logger),
 		logger,
 	});
 	await serveUntilSignal(zerodata, logger);

@@ -4,11 +4,9 @@ import {zerodataPaths, type EntityId} from '../../../services/zerodata/types.js'
 import {HttpError} from '../../../services/http/http-error.js';
 import {startHttpServer, type JsonReply, type RequestContext} from '../shared/http-server.js';
 import {parseJsonBody, readBody} from '../../../services/http/request-body.js';
-import type {HostKeySource} from '../shared/host-keys.js';
-import type {MembershipSource} from '../shared/membership.js';
 import {silentLogger, type Logger} from '../shared/logger.js';
 import {FileNonceLog, type NonceLog} from '../shared/nonce-log.js';
-import {RequestAuth} from '../shared/request-auth.js';
+import {signedRequestChecker, type SignedRequestOptions} from '../shared/signed-requests.js';
 import type {Synchronous} from './entity-store.js';
 import {PostgresqlNonceLog, PostgresqlStore} from './postgresql-store.js';
 import * as bodies from './request-bodies.js';
@@ -27,7 +25,7 @@ export type ZerodataEngine =
 	  }
 	| {engine: 'postgresql'; url: string};
 
-export interface ZerodataOptions {
+export interface ZerodataOptions extends SignedRequestOptions {
 	host: string;
 	/** Serve HTTPS with this certificate and key (PEM): when other hosts reach it. */
 	tls?: {cert: string; key: string};
@@ -36,15 +34,7 @@ export interface ZerodataOptions {
 	/** Where `zerodata.db` (and its WAL) live with the SQLite engine. */
 	directory: string;
 	engine?: ZerodataEngine;
-	/** The instance's name: requests must be signed for it. */
-	instance: string;
-	/** Who may use it: the instance's members. */
-	members: MembershipSource;
-	/** Which key each host signs with: the one the instance's hub holds for it. */
-	hostKeys: HostKeySource;
 	maxBodyBytes?: number;
-	/** How far a request's timestamp may be from this clock (default 30 s). */
-	timestampWindowMs?: number;
 	logger?: Logger;
 }
 
@@ -78,14 +68,7 @@ export async function startZerodata(options: ZerodataOptions): Promise<RunningZe
 	const store = await openStore(options, logger);
 	// With PostgreSQL the nonces live in the shared database: a request accepted by one process is a replay to the others.
 	const nonces: NonceLog = store instanceof PostgresqlStore ? new PostgresqlNonceLog(store.url) : new FileNonceLog(path.join(options.directory, 'seen-nonces'));
-	const auth = new RequestAuth({
-		daemon: 'zerodata',
-		instance: options.instance,
-		members: options.members,
-		hostKeys: options.hostKeys,
-		nonces,
-		...(options.timestampWindowMs !== undefined ? {windowMs: options.timestampWindowMs} : {}),
-	});
+	const auth = signedRequestChecker('zerodata', options, nonces);
 	const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
 
 	const keys = (body: unknown) => bodies.batch(body, 'keys').map((key, position) => bodies.entityKey(key, `keys[${position}]`));
