@@ -261,7 +261,7 @@ export async function printDeploy(events: AsyncIterable<DeployEvent>, out: Batch
 }
 
 /** 0 deployed, 1 failed (every host back on the release it had), 3 the rollback failed on a host. */
-export function exitCodeOf(ended: {ok: boolean; phase: DeployPhase}): number {
+function exitCodeOf(ended: {ok: boolean; phase: DeployPhase}): number {
 	if (ended.ok) return 0;
 	return ended.phase === 'rollback-failed' ? 3 : 1;
 }

@@ -14,7 +14,7 @@ export async function printFleetEvents(fleet: Fleet, out: BatchOutput, signal: A
 	return 0;
 }
 
-export function printFleetEvent(fleetEvent: FleetEvent, out: BatchOutput, width: number): void {
+function printFleetEvent(fleetEvent: FleetEvent, out: BatchOutput, width: number): void {
 	const host = fleetEvent.host;
 	const prefix = host.padEnd(width);
 	if (fleetEvent.type === 'host-link') {

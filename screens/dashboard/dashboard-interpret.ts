@@ -37,7 +37,7 @@ export function dashboardMode(state: DashboardState, ownsSupervisor: boolean): D
 const none: DashboardOutcome = nothing;
 
 /** What a command means in this state (a key gave it, or an answer picked from a question's list). Pure: the screen reduces and sends what it returns. */
-export function interpretDashboard(state: DashboardState, command: DashboardCommand, context: KeyContext): DashboardOutcome {
+function interpretDashboard(state: DashboardState, command: DashboardCommand, context: KeyContext): DashboardOutcome {
 	if (state.ended || isAnswerCommand(command)) return none;
 	if (isLogCommand(command)) {
 		const action = logAction(state, command, context.logRows);

@@ -4,9 +4,9 @@ import {shownLine} from './log-format.js';
 import {appendLines, defaultLogLimits, emptyLogBuffer, firstIndex, lineAt, type LogBuffer, type LogLimits} from './log-buffer.js';
 import {wrapAround} from '../runtime/wrap-around.js';
 
-export type Dialog = 'help' | 'confirm-quit-all' | 'confirm-leave';
+type Dialog = 'help' | 'confirm-quit-all' | 'confirm-leave';
 
-export type SearchState =
+type SearchState =
 	| {phase: 'off'}
 	/** The user is typing a pattern after `/`. */
 	| {phase: 'typing'; text: string}

@@ -15,7 +15,7 @@ export function deployMode(state: DeployScreenState): DeployMode {
 /** What the deploy screen does outside itself: ask the engine to abort (it rolls every host back), or leave with an exit code. */
 export type DeployEffect = {type: 'abort'} | {type: 'leave'; code: number};
 
-export type DeployOutcome = Outcome<DeployAction, DeployEffect>;
+type DeployOutcome = Outcome<DeployAction, DeployEffect>;
 
 export interface DeployKeyContext {
 	/** How many host rows the list shows: the selection stays in view. */
@@ -33,7 +33,7 @@ function leave(state: DeployScreenState): DeployOutcome {
 }
 
 /** What a command means in this state (a key gave it, or an answer picked from the abort question's list). Pure. */
-export function interpretDeploy(state: DeployScreenState, command: DeployCommand, context: DeployKeyContext): DeployOutcome {
+function interpretDeploy(state: DeployScreenState, command: DeployCommand, context: DeployKeyContext): DeployOutcome {
 	if (isAnswerCommand(command)) return nothing;
 	switch (command) {
 		case 'deploy-interrupt':

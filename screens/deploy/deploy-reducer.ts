@@ -6,9 +6,9 @@ import {wrapAround} from '../runtime/wrap-around.js';
 /** One host as the deploy screen shows it. */
 export type DeployHostView = HostProgress;
 
-export type DeployDialog = 'help' | 'confirm-abort';
+type DeployDialog = 'help' | 'confirm-abort';
 
-export interface DeployFinished {
+interface DeployFinished {
 	ok: boolean;
 	phase: DeployPhase;
 	ms: number;
@@ -51,7 +51,7 @@ export type DeployAction =
 	| {type: 'leave-too-early'}
 	| {type: 'notice'; text?: string};
 
-export const defaultOutputLimit = 200;
+const defaultOutputLimit = 200;
 
 export function initialDeployState(outputLimit: number = defaultOutputLimit): DeployScreenState {
 	return {...initialDeployProgress(outputLimit), selected: 0, selectionMoved: false, scroll: 0, abortRequested: false};

@@ -33,7 +33,7 @@ export interface FleetProps {
 }
 
 /** Log lines kept per daemon per host: less than the dashboard's, as a fleet has many more daemons. */
-export const fleetLogLimits: LogLimits = {maxLines: 1000, maxBytes: 256 * 1024, maxLineLength: 16 * 1024};
+const fleetLogLimits: LogLimits = {maxLines: 1000, maxBytes: 256 * 1024, maxLineLength: 16 * 1024};
 
 function linesIn(events: readonly FleetEvent[]): number {
 	let lines = 0;

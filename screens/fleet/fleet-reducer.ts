@@ -21,7 +21,7 @@ export interface FleetHostState {
 	usage: Readonly<Record<string, DaemonUsage>>;
 }
 
-export type FleetDialog = 'help' | 'confirm-stop-all' | 'confirm-quit-host';
+type FleetDialog = 'help' | 'confirm-stop-all' | 'confirm-quit-host';
 
 export interface FleetState {
 	instance: string;

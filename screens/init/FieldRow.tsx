@@ -4,7 +4,7 @@ import TextInput from 'ink-text-input';
 import {useInputHandlersNow} from '../runtime/use-input-handlers-now.js';
 import type {FieldSpec} from './fields.js';
 
-export const labelWidth = 22;
+const labelWidth = 22;
 const errorIndent = 4;
 
 /**

@@ -29,7 +29,7 @@ export function createScreenMode(state: CreateScreenState): InitMode {
 	return state.progress.phase === 'aborted' ? 'failed' : state.progress.phase;
 }
 
-export function createResult(progress: InitProgress): CreateResult {
+function createResult(progress: InitProgress): CreateResult {
 	if (progress.phase === 'done' && progress.summary) return {type: 'done', summary: progress.summary};
 	return progress.phase === 'aborted' ? {type: 'aborted'} : {type: 'failed', error: progress.error ?? 'unknown error'};
 }

@@ -2,7 +2,7 @@ import type {PortMap} from '../../services/config/ports.js';
 import type {InitAnswers} from '../../services/instance/types.js';
 import type {TypedPorts} from '../../services/instance/validate.js';
 
-export type FieldKind = 'text' | 'port' | 'ports' | 'choice';
+type FieldKind = 'text' | 'port' | 'ports' | 'choice';
 
 export interface FieldSpec {
 	/** The AnswerErrors key of the field: `title`, `ports.frontend`, … */
@@ -56,12 +56,12 @@ export function valuesFromAnswers(answers: InitAnswers): FieldValues {
 }
 
 /** A port as typed: digits only, else NaN (which validation reports as not a number, naming the text). */
-export function parsePort(text: string): number {
+function parsePort(text: string): number {
 	const trimmed = text.trim();
 	return /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
 }
 
-export function parsePortList(text: string): number[] {
+function parsePortList(text: string): number[] {
 	return text
 		.split(',')
 		.map(part => part.trim())

@@ -46,7 +46,7 @@ export function focusedField(state: InitFormState) {
 	return fieldSpecs[state.focus]!;
 }
 
-export function focusedValue(state: InitFormState): string {
+function focusedValue(state: InitFormState): string {
 	return state.values[focusedField(state).id] ?? '';
 }
 
@@ -64,7 +64,7 @@ function edit(state: InitFormState, value: string): InitFormState {
 const controlCharacter = /[\u0000-\u001F\u007F]/;
 
 /** The characters a field keeps: digits for ports, digits and commas for a port list, no control characters. */
-export function acceptable(kind: string, text: string): string {
+function acceptable(kind: string, text: string): string {
 	const printable = [...text].filter(char => char >= ' ' && char !== '\u007F').join('');
 	if (kind === 'port') return printable.replace(/\D/g, '');
 	if (kind === 'ports') return printable.replace(/[^\d, ]/g, '');

@@ -13,7 +13,7 @@ export type FormResult =
 	| {type: 'run-sudo'; answers: InitAnswers; problem: AmprunRootProblem}
 	| {type: 'declined-sudo'; problem: AmprunRootProblem};
 
-export type FormPhase = {name: 'form'} | {name: 'checking'} | {name: 'root-problem'; problem: AmprunRootProblem};
+type FormPhase = {name: 'form'} | {name: 'checking'} | {name: 'root-problem'; problem: AmprunRootProblem};
 
 /** The form screen: the form, then (after Enter on good answers) the amprun root check and, if needed, the sudo question. */
 export interface InitFormScreenState {

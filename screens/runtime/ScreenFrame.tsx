@@ -6,7 +6,7 @@ import {Footer} from './Footer.js';
 import {HelpOverlay} from './HelpOverlay.js';
 
 /** Rows the frame itself takes by default: the title line and a footer of up to two lines. */
-export const frameRows = 3;
+const frameRows = 3;
 
 export interface ScreenFrameProps<C extends string, M extends string> {
 	keymap: Keymap<C, M>;

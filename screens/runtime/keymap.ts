@@ -37,10 +37,6 @@ export interface Keymap<C extends string, M extends string> {
 	bindings: readonly Binding<C, M>[];
 }
 
-/** The commands and modes of a keymap. */
-export type CommandOf<K> = K extends Keymap<infer C, string> ? C : never;
-export type ModeOf<K> = K extends Keymap<string, infer M> ? M : never;
-
 const namedKeys: Record<string, {label: string; pressed(key: Key): boolean}> = {
 	up: {label: '↑', pressed: key => key.upArrow},
 	down: {label: '↓', pressed: key => key.downArrow},
@@ -103,7 +99,7 @@ export function keysOf<C extends string, M extends string>(keymap: Keymap<C, M>,
 }
 
 /** What the footer says for a command: its description up to the colon. */
-export function shortLabel<C extends string>(keymap: Keymap<C, string>, command: C): string {
+function shortLabel<C extends string>(keymap: Keymap<C, string>, command: C): string {
 	const description: string = keymap.descriptions[command];
 	return description.split(':')[0] ?? description;
 }

@@ -31,7 +31,7 @@ export function localKeyspaceEndpoint(bindAddress: string, clientPort: number): 
 }
 
 /** What a keyspace client trusts and shows: on a host of `hosts:` the instance CA and the host's certificate, else the machine's own credential. */
-export function keyspaceTlsFiles(config: InstanceConfig): {ca: string; cert: string; key: string} {
+function keyspaceTlsFiles(config: InstanceConfig): {ca: string; cert: string; key: string} {
 	return config.placement?.tls ?? localKeyspaceTlsFiles(config);
 }
 

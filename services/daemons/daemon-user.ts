@@ -9,7 +9,7 @@ export interface DaemonUser {
 }
 
 /** The dedicated system user `bin/setup` creates; `nobody` where it does not exist. */
-export const daemonUserNames = ['ampzero', 'nobody'] as const;
+const daemonUserNames = ['ampzero', 'nobody'] as const;
 
 /**
  * Who the daemons run as: undefined when ampzero itself is not root (they run as this user, as

@@ -3,7 +3,7 @@ import path from 'node:path';
 import {AmpError} from '../errors.js';
 
 /** The Debian programs an instance runs, and the package that installs each. */
-export const debianPrograms = {
+const debianPrograms = {
 	etcd: 'etcd-server',
 	'redis-server': 'redis-server',
 	nginx: 'nginx',

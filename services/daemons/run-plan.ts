@@ -16,13 +16,13 @@ import {frontendUrl} from '../config/urls.js';
 import type {RunFlags, RunPlan} from '../supervisor/plan-file.js';
 import {dependencyLevels} from '../supervisor/topology.js';
 
-export {planFile, readPlan, supervisorLogFile, writePlan, type RunFlags, type RunPlan} from '../supervisor/plan-file.js';
+export {   writePlan, type RunFlags, type RunPlan} from '../supervisor/plan-file.js';
 
 /**
  * Set by a deploy for `run`: daemons whose config changed that the new supervisor still adopts, because
  * the deploy restarts them itself, one host at a time (the keyspace members, keeping quorum).
  */
-export const adoptChangedVariable = 'AMPZERO_ADOPT_CHANGED';
+const adoptChangedVariable = 'AMPZERO_ADOPT_CHANGED';
 
 function adoptChanged(): string[] {
 	return (process.env[adoptChangedVariable] ?? '').split(',').filter(Boolean);

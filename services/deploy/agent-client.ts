@@ -20,7 +20,7 @@ export function shellQuote(text: string): string {
 }
 
 /** The agent's bundle (remote-agent.ts and what it imports, as one file of Node's own modules: bin/bundle.mjs) and its content hash. */
-export function agentSource(): {code: Buffer; hash: string} {
+function agentSource(): {code: Buffer; hash: string} {
 	// The built file in the checkout, also when this module runs from the command line's bundle or from its TypeScript source.
 	const file = path.join(checkoutDirectory, 'dist', 'services', 'deploy', 'remote-agent.bundle.js');
 	let code: Buffer;
@@ -33,7 +33,7 @@ export function agentSource(): {code: Buffer; hash: string} {
 	return {code, hash: createHash('sha256').update(code).digest('hex').slice(0, 10)};
 }
 
-export class AgentError extends Error {}
+class AgentError extends Error {}
 
 interface Pending {
 	resolve(value: unknown): void;

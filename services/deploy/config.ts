@@ -5,7 +5,7 @@ import path from 'node:path';
 import {parseYaml} from '../config/yaml-text.js';
 import {AmpError} from '../errors.js';
 
-export type StrictHostKeyChecking = 'yes' | 'accept-new';
+type StrictHostKeyChecking = 'yes' | 'accept-new';
 
 export interface DeployHostConfig {
 	/** `user@host[:port]` as written. */
@@ -57,7 +57,7 @@ const topKeys = ['hosts', 'root', 'pre_deploy', 'post_deploy', 'ssh', 'step_time
 const hostKeys = ['host', 'name', 'root', 'pre_update', 'health_url'] as const;
 const sshKeys = ['identity_files', 'agent', 'known_hosts', 'strict_host_key_checking', 'connect_timeout_seconds', 'keepalive_seconds', 'config_file'] as const;
 
-export const defaultRoot = '/opt/ampzero';
+const defaultRoot = '/opt/ampzero';
 
 /** `user@host`, `user@host:port`, `user@[v6]:port`. */
 export function parseTarget(text: string): {user: string; host: string; port: number} | undefined {
@@ -72,7 +72,7 @@ export function parseTarget(text: string): {user: string; host: string; port: nu
  * A path as deployment.yaml writes it: `~` and `~/…` are the home directory of the user running the
  * deploy, a relative path is relative to the file's directory.
  */
-export function expandPath(text: string, file: string, home = homedir()): string {
+function expandPath(text: string, file: string, home = homedir()): string {
 	if (text === '~') return home;
 	if (text.startsWith('~/')) return path.join(home, text.slice(2));
 	return path.resolve(path.dirname(path.resolve(file)), text);

@@ -13,13 +13,13 @@ import {discardSent, liftPlaceholder, releaseLock, restartOld, switchBack, type 
 import {localScript, type HostWork} from './step-runner.js';
 
 /** A step as the table gives it: its name and what it does on a host. */
-export interface HostStep {
+interface HostStep {
 	step: DeployStep;
 	run: HostWork;
 }
 
 /** A step before the point of no return: `undo` is how the rollback undoes it (see rollback.ts), or `none`. */
-export interface UndoableStep extends HostStep {
+interface UndoableStep extends HostStep {
 	undo: Undo | 'none';
 }
 

@@ -42,7 +42,7 @@ export type HostState =
 /** The overall phase shown on top of the deploy screen. */
 export type DeployPhase = 'planning' | 'deploying' | 'rolling-back' | 'done' | 'failed' | 'rolled-back' | 'rollback-failed' | 'aborted';
 
-export interface DeployHostPlan {
+interface DeployHostPlan {
 	/** `user@host[:port]` as deployment.yaml names it. */
 	host: string;
 	/** Whether this host gets a patch against a release it has, or the full tarball. */
@@ -65,7 +65,7 @@ export interface DeployPlan {
 }
 
 /** A lock this deploy took and could not give back: where it is. */
-export interface LockLeft {
+interface LockLeft {
 	host: string;
 	/** The lock-file's path on the host. */
 	file: string;

@@ -28,7 +28,7 @@ const hostNginxConfig = /^nginx\/nginx-[a-z][a-z0-9-]*\.conf$/;
  * `frontend_address`: every IPv4 address of the host, where its clients reach it. (On the machine
  * that ran init the default stays loopback; a host of `hosts:` listens on its own address.)
  */
-export const deployedFrontendAddress = '0.0.0.0';
+const deployedFrontendAddress = '0.0.0.0';
 
 /**
  * Makes an unpacked instance release right for the host it landed on: its amprun root becomes

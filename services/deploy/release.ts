@@ -17,7 +17,7 @@ const silently: BuildStep = (_what, work) => work();
  * private key (it signs the members file; never committed since, but an older instance may hold it)
  * stay on the machine that made them, and each host's TLS key goes to that host alone (sent on its own at set-up).
  */
-export function keptBackFromRelease(file: string): boolean {
+function keptBackFromRelease(file: string): boolean {
 	return file === 'tls/ca.key' || /^tls\/hosts\/[^/]+\.key$/.test(file) || /^ampnode\/user-\d+\.private\.key$/.test(file);
 }
 
@@ -52,7 +52,7 @@ export interface Patch {
 }
 
 /** `~/.ampzero/deploy-cache` (0700): built tarballs and patches between them, by release name. */
-export function deployCacheDirectory(): string {
+function deployCacheDirectory(): string {
 	return path.join(ampzeroHome(), 'deploy-cache');
 }
 
@@ -65,7 +65,7 @@ async function git(directory: string, args: string[]): Promise<string> {
 }
 
 /** Refuses a work tree with changes or untracked files, naming them; returns HEAD's commit. */
-export async function cleanHead(directory: string, what: string): Promise<string> {
+async function cleanHead(directory: string, what: string): Promise<string> {
 	const status = await git(directory, ['status', '--porcelain', '--untracked-files=normal']);
 	const dirty = status.split('\n').filter(Boolean).map(line => line.slice(3));
 	if (dirty.length > 0) {

@@ -9,7 +9,7 @@ import {startNew, stopOld} from './release-daemons.js';
 import {inPool} from './step-runner.js';
 
 /** One host being put back: what it ran before this deploy, and what the undos so far did. */
-export interface PuttingBack {
+interface PuttingBack {
 	run: DeployContext;
 	host: HostRun;
 	before?: CurrentRecord;

@@ -24,7 +24,7 @@ export interface FleetWatch {
 }
 
 /** Waits between reconnects: 1, 2, 4 … seconds, at most 30. */
-export function reconnectDelayMs(failures: number): number {
+function reconnectDelayMs(failures: number): number {
 	return Math.min(30_000, 1000 * 2 ** Math.max(0, failures - 1));
 }
 

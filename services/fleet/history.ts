@@ -8,7 +8,7 @@ interface Releases {
 }
 
 /** One line of a host's `dist/history.jsonl`, as the deploy's unlock step wrote it. */
-export interface HistoryRecord {
+interface HistoryRecord {
 	deployId: string;
 	kind: 'deploy' | 'rollback';
 	who: string;
@@ -30,7 +30,7 @@ export interface HostHistory {
 	disagrees?: string;
 }
 
-export function parseHistory(text: string): HistoryRecord[] {
+function parseHistory(text: string): HistoryRecord[] {
 	const records: HistoryRecord[] = [];
 	for (const line of text.split('\n')) {
 		if (line.trim() === '') continue;
@@ -50,7 +50,7 @@ const releasesText = (releases: Releases | null): string => (releases ? `${relea
  * Marks hosts whose history disagrees with the rest: a host that runs other releases than most
  * after its newest record, or that lacks a deploy another host has a record of.
  */
-export function markDisagreements(histories: HostHistory[]): HostHistory[] {
+function markDisagreements(histories: HostHistory[]): HostHistory[] {
 	const readable = histories.filter(history => !history.error);
 	const now = new Map<string, number>();
 	for (const history of readable) {

@@ -6,7 +6,7 @@ const months: Record<string, number> = {Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, 
  * etcd (JSON with `"ts":"2026-12-05T09:07:15.123Z"`), redis (`123:M 05 Dec 2026 09:07:15.123 * …`)
  * and nginx's error log (`2026/12/05 09:07:15 [notice] …`, in the host's local time).
  */
-export function lineTime(line: string): number | undefined {
+function lineTime(line: string): number | undefined {
 	const iso = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)/.exec(line) ?? /"ts":"([^"]+)"/.exec(line);
 	if (iso) {
 		const time = Date.parse(iso[1]!);

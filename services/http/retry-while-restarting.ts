@@ -14,9 +14,6 @@ export interface RetryBudget {
 
 export const restartBudget: RetryBudget = {totalMs: 10_000, firstDelayMs: 50, maxDelayMs: 500};
 
-/** No retries: the first failure is the answer. */
-export const noRetries: RetryBudget = {totalMs: 0, firstDelayMs: 0, maxDelayMs: 0};
-
 /** Network errors of a daemon that is down or restarting (refused, reset, closed mid-answer). */
 const transientCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ENOTCONN', 'ENOENT']);
 

@@ -18,7 +18,7 @@ function nextSequence(): number {
 }
 
 /** A signed announce of `host:port` for the instance's host. */
-export async function signAnnouncement(instanceDirectory: string, hostId: number, host: string, port: number): Promise<HostAnnouncement> {
+async function signAnnouncement(instanceDirectory: string, hostId: number, host: string, port: number): Promise<HostAnnouncement> {
 	const file = path.join(instanceDirectory, 'ampnode', keyFileName('host', hostId, 'private'));
 	const {secretKey} = await readPrivateKeyFile(file);
 	const unsigned = {hostId, host, port, at: new Date().toISOString(), sequence: nextSequence()};

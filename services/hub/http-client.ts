@@ -4,7 +4,7 @@ import {HubRefusal, type HostAnnouncement, type Hub, type HubRecord} from './typ
 import {deadlineSignal} from '../deadline-signal.js';
 
 /** How long to wait for a hub before saying it cannot be reached. */
-export const hubTimeoutMs = 3000;
+const hubTimeoutMs = 3000;
 
 /** A hub served by `ampzero hub serve` at `url`. */
 export class HttpHub implements Hub {

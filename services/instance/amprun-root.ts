@@ -29,7 +29,7 @@ export async function checkAmprunRoot(directory: string): Promise<AmprunRootProb
 	}
 }
 
-export function sudoCommandsFor(directory: string): string[] {
+function sudoCommandsFor(directory: string): string[] {
 	return [`sudo mkdir -p ${shellQuote(directory)} && sudo chown ${shellQuote(currentUser())} ${shellQuote(directory)}`];
 }
 

@@ -15,7 +15,7 @@ export type FilePlan =
 	| {kind: 'symlink'; path: string; target: string};
 
 /** The daemons of the project whose code an instance links to (`<daemon>/lib`). */
-export const linkedDaemons = ['logstore', 'zerodata'] as const;
+const linkedDaemons = ['logstore', 'zerodata'] as const;
 
 /**
  * Every file `init` generates from templates, and `--clobber` regenerates. Pure: the same config

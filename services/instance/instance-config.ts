@@ -6,7 +6,7 @@ import type {PortMap} from '../config/ports.js';
 const defaultBindAddress = '127.0.0.1';
 
 /** The addresses `--server` mode uses, derived from the ports (what they are unless the user edits amprun.yaml). */
-export function derivedAddresses(bindAddress: string, ports: PortMap): Pick<InstanceConfig, 'keyspaceEndpoints' | 'logstoreUrl' | 'zerodataUrl'> {
+function derivedAddresses(bindAddress: string, ports: PortMap): Pick<InstanceConfig, 'keyspaceEndpoints' | 'logstoreUrl' | 'zerodataUrl'> {
 	return {
 		keyspaceEndpoints: [localKeyspaceEndpoint(bindAddress, ports.keyspaceClient)],
 		logstoreUrl: `http://${bindAddress}:${ports.logstore}`,

@@ -6,7 +6,7 @@ import {secretFileMode} from '../system/atomic-write.js';
 export const privateDirectoryMode = 0o700;
 
 /** The files of an instance, relative to it, that hold a secret (the redis password, private and control keys, the TLS keys and the CA key). */
-export async function secretFiles(instanceDirectory: string): Promise<string[]> {
+async function secretFiles(instanceDirectory: string): Promise<string[]> {
 	const ampnode = await readdir(path.join(instanceDirectory, 'ampnode')).catch(() => [] as string[]);
 	const keys = ampnode.filter(name => /\.(private|control)\.key$/.test(name)).map(name => `ampnode/${name}`);
 	const hostTls = await readdir(path.join(instanceDirectory, 'tls', 'hosts')).catch(() => [] as string[]);

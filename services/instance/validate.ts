@@ -3,7 +3,7 @@ import {listPorts, portLabels, type PortMap} from '../config/ports.js';
 import type {AnswerErrors, InitAnswers} from './types.js';
 
 /** Field key of a port in AnswerErrors: `ports.frontend`, `ports.ampnode`, … */
-export const portField = (role: keyof PortMap): string => `ports.${role}`;
+const portField = (role: keyof PortMap): string => `ports.${role}`;
 
 /** The text a port was given as (a flag's value, a form field's text), where it is known: a port that is not a number is named by it. */
 export type TypedPorts = Partial<Record<Exclude<keyof PortMap, 'ampnode'>, string>>;

@@ -35,7 +35,7 @@ export function memberNameProblem(name: string): string | undefined {
 }
 
 /** The exact text the owner signs: every field, one per line, members in id order. */
-export function membersStatement(file: Omit<MembersFile, 'signature'>): string {
+function membersStatement(file: Omit<MembersFile, 'signature'>): string {
 	const members = [...file.members].sort((a, b) => a.hostId - b.hostId).map(member => `host-${member.hostId} ${member.name}`);
 	return ['ampzero-members:v1', file.instance, `user-${file.owner}`, file.signedAt, ...members].join('\n');
 }

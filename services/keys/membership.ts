@@ -40,7 +40,7 @@ export function checkMembers(members: MembersFile, owner: MembershipOwner, owner
 }
 
 /** The owner's public key from `user-ID.public.key`, after checking the hub's signature over it. */
-export async function readOwnerKey(ampnodeDirectory: string, userId: number, hubKey?: HubPublicKeyRecord): Promise<string> {
+async function readOwnerKey(ampnodeDirectory: string, userId: number, hubKey?: HubPublicKeyRecord): Promise<string> {
 	const file = path.join(ampnodeDirectory, keyFileName('user', userId, 'public'));
 	const record = await readPublicKeyFile(file);
 	const hub = hubKey ?? (await readHubPublicKeyFile(path.join(ampnodeDirectory, hubPublicKeyFileName)));

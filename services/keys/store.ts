@@ -29,7 +29,7 @@ export const keyFileContent = (record: object): string => `${JSON.stringify(reco
 const serialise = keyFileContent;
 
 /** The file plans of an identity's three key files: public 0644, private and control 0600. */
-export function identityKeyFiles(keys: IdentityKeys): Array<{file: string; content: string; mode: number}> {
+function identityKeyFiles(keys: IdentityKeys): Array<{file: string; content: string; mode: number}> {
 	const {kind, id} = keys.public;
 	return [
 		{file: keyFileName(kind, id, 'public'), content: serialise(keys.public), mode: 0o644},
@@ -94,7 +94,7 @@ export async function readPrivateKeyFile(file: string): Promise<PrivateKeyRecord
 	return {kind: kindField(record, file), id: field(record, 'id', 'number', file), secretKey: field(record, 'secretKey', 'string', file)};
 }
 
-export async function readControlKeyFile(file: string): Promise<ControlKeyRecord> {
+async function readControlKeyFile(file: string): Promise<ControlKeyRecord> {
 	const record = await readJson(file);
 	return {
 		kind: kindField(record, file),

@@ -17,7 +17,7 @@ export interface LogBatcherOptions {
  * Whether sending a batch again may succeed: yes for a network error or a 5xx answer; no when the
  * logstore refused the batch itself (an error with `retryable: false`, a 4xx), which would block every later batch.
  */
-export function retryable(error: unknown): boolean {
+function retryable(error: unknown): boolean {
 	const flag = (error as {retryable?: unknown} | null)?.retryable;
 	return typeof flag === 'boolean' ? flag : true;
 }

@@ -1,5 +1,5 @@
 /** What logstore keeps: access, usage and error logs of every ampnode. */
-export const logKinds = ['access', 'usage', 'error'] as const;
+const logKinds = ['access', 'usage', 'error'] as const;
 export type LogKind = (typeof logKinds)[number];
 
 export interface LogRecord {
@@ -38,7 +38,7 @@ export interface LogPage {
 
 export const defaultQueryLimit = 100;
 export const maxQueryLimit = 1000;
-export const maxHostLength = 200;
+const maxHostLength = 200;
 
 export function isLogKind(value: unknown): value is LogKind {
 	return typeof value === 'string' && (logKinds as readonly string[]).includes(value);

@@ -1,5 +1,5 @@
 /** Where the NAT bypass stands: searching for a gateway, mapped, renewing the lease, lost it, or none found. */
-export type NatState = 'searching' | 'mapped' | 'renewing' | 'lost' | 'none';
+type NatState = 'searching' | 'mapped' | 'renewing' | 'lost' | 'none';
 
 export interface NatStatus {
 	state: NatState;

@@ -13,9 +13,9 @@ import {runProgram} from '../system/run-program.js';
 const binRoot = '/usr/lib/postgresql';
 
 /** The database role zerodata connects as; initdb makes it the superuser. */
-export const databaseRole = 'zerodata';
+const databaseRole = 'zerodata';
 /** The socket file is `.s.PGSQL.<port>` even when nothing listens on TCP. */
-export const defaultSocketPort = 5432;
+const defaultSocketPort = 5432;
 
 /** The absolute path of a PostgreSQL program of the newest installed major version. */
 export function postgresqlProgram(program: 'initdb' | 'postgres' | 'pg_ctl'): string {

@@ -30,9 +30,9 @@ export interface SshSettings {
 }
 
 export const defaultConnectTimeoutMs = 20_000;
-export const defaultKeepaliveIntervalMs = 15_000;
+const defaultKeepaliveIntervalMs = 15_000;
 
-export function knownHostsFileOf(settings: SshSettings): string {
+function knownHostsFileOf(settings: SshSettings): string {
 	return settings.knownHostsFile ?? path.join(homedir(), '.ssh', 'known_hosts');
 }
 

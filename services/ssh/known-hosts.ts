@@ -66,7 +66,7 @@ function hashedMatches(pattern: string, name: string): boolean {
 }
 
 /** Whether an entry's host patterns name `host` on `port` (a negated match wins over any other). */
-export function entryNamesHost(entry: KnownHostEntry, host: string, port: number): boolean {
+function entryNamesHost(entry: KnownHostEntry, host: string, port: number): boolean {
 	const name = hostKeyName(host, port);
 	let matched = false;
 	for (const pattern of entry.patterns) {
@@ -110,7 +110,7 @@ export function readKnownHosts(file: string): KnownHostEntry[] {
 }
 
 /** A name as `ssh-keygen -H` hashes it: `|1|salt|HMAC-SHA1(salt, name)`. */
-export function hashHostName(name: string): string {
+function hashHostName(name: string): string {
 	const salt = randomBytes(20);
 	return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
 }

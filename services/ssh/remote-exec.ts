@@ -36,7 +36,7 @@ function shellQuote(text: string): string {
  * and everything it starts; stopping it is `kill -KILL -PID` over a second channel. (An SSH "signal"
  * request would be neater, but sshd refuses it for root logins, which run without privilege separation.)
  */
-export function wrapRemoteCommand(command: string): string {
+function wrapRemoteCommand(command: string): string {
 	return `exec sh -c ${shellQuote(`echo "${pidMarker}$$" >&2; exec sh -c "$1"`)} sh ${shellQuote(command)}`;
 }
 

@@ -7,7 +7,7 @@ import {defaultSshConfigFile, resolveHost, type ResolvedHost} from './ssh-config
 import {parseSshTarget, type SshTarget} from './target.js';
 
 export type {SshSettings} from './connect.js';
-export type {ExecOptions, ExecResult} from './remote-exec.js';
+;
 
 /** One logged-in SSH connection to a host (through its jump hosts), reused for every command. */
 export interface SshSession {

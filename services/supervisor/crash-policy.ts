@@ -9,7 +9,7 @@ export interface CrashPolicyOptions {
 	windowMs: number;
 }
 
-export const defaultCrashPolicy: CrashPolicyOptions = {
+const defaultCrashPolicy: CrashPolicyOptions = {
 	initialDelayMs: 500,
 	maxDelayMs: 30_000,
 	stableMs: 30_000,

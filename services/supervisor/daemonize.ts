@@ -12,14 +12,14 @@ import {supervisorLogFile} from './plan-file.js';
  * (bin/bundle.mjs; it starts in half the time), or that module where the tree was built without bundles.
  * Found from the checkout, not from this module's own place: this module may itself run from a bundle.
  */
-export const supervisorEntry = ['supervisor-main.bundle.js', 'supervisor-main.js']
+const supervisorEntry = ['supervisor-main.bundle.js', 'supervisor-main.js']
 	.map(file => path.join(checkoutDirectory, 'dist', 'source', file))
 	.find(file => existsSync(file))!;
 
 const lockHeldExitCode = 3;
 
 /** supervisor.log is moved to supervisor.log.1 (replacing it) when a run starts with it past this size. */
-export const defaultSupervisorLogMaxBytes = 10 * 1024 * 1024;
+const defaultSupervisorLogMaxBytes = 10 * 1024 * 1024;
 
 /**
  * Retention of supervisor.log, which every run appends to: past `maxBytes` (AMPZERO_SUPERVISOR_LOG_MAX_BYTES,
@@ -84,7 +84,7 @@ async function waitForSocket(paths: RunPaths, pid: number, timeoutMs: number): P
 	}
 }
 
-export function tailOfFile(file: string, lines: number): string[] {
+function tailOfFile(file: string, lines: number): string[] {
 	try {
 		return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
 	} catch {

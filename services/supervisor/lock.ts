@@ -19,7 +19,7 @@ function readLock(files: SupervisorFiles): {pid: number; startTime: string} | un
 	}
 }
 
-export function readLockPid(files: SupervisorFiles): number | undefined {
+function readLockPid(files: SupervisorFiles): number | undefined {
 	return readLock(files)?.pid;
 }
 
@@ -33,7 +33,7 @@ export function socketAnswers(socketPath: string, timeoutMs = 1000): Promise<boo
 	return connects({path: socketPath}, timeoutMs);
 }
 
-export function removeSupervisorFiles(files: SupervisorFiles): void {
+function removeSupervisorFiles(files: SupervisorFiles): void {
 	for (const file of [files.supervisorSocket, files.supervisorPid, files.supervisorLock]) rmSync(file, {force: true});
 }
 

@@ -25,7 +25,7 @@ export interface RunPlan {
 	remote?: RemoteTarget[];
 }
 
-export function planFile(paths: Pick<RunPaths, 'root'>): string {
+function planFile(paths: Pick<RunPaths, 'root'>): string {
 	return path.join(paths.root, 'supervisor.plan.json');
 }
 

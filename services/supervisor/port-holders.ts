@@ -7,7 +7,7 @@ import type {DaemonSpec} from './spec.js';
 const listenState = '0A';
 
 /** Every listening TCP port with its socket inodes, from one read of /proc/net/tcp and tcp6; undefined where /proc cannot tell. */
-export function listeningSockets(): Map<number, string[]> | undefined {
+function listeningSockets(): Map<number, string[]> | undefined {
 	const byPort = new Map<number, string[]>();
 	let readAny = false;
 	for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
@@ -36,13 +36,13 @@ export function listeningInodes(port: number): string[] | undefined {
 	return sockets === undefined ? undefined : (sockets.get(port) ?? []);
 }
 
-export interface PortHolder {
+interface PortHolder {
 	pid: number;
 	command: string;
 }
 
 /** Who listens on `port`: /proc first (our own user's processes), `ss -ltnp` as the fallback. */
-export function findPortHolder(port: number, inodes: readonly string[]): PortHolder | undefined {
+function findPortHolder(port: number, inodes: readonly string[]): PortHolder | undefined {
 	const wanted = new Set(inodes);
 	if (wanted.size > 0) {
 		for (const pid of allPids()) {

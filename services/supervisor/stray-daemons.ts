@@ -4,7 +4,7 @@ import {processesOfRun} from './pid-files.js';
 import {commandLine, signalGroup} from '../system/proc.js';
 
 /** A process of this run that no daemon of its supervisor is: a second copy of one of them. */
-export interface StrayDaemon {
+interface StrayDaemon {
 	pid: number;
 	command: string;
 }
@@ -15,7 +15,7 @@ export interface StrayDaemon {
  * daemon and writing its pid file, or a restart that raced its kill, can leave one: it would hold its
  * daemon's port, or its data, beside the copy the supervisor runs.
  */
-export function findStrayDaemons(pidsDirectory: string, managed: ReadonlySet<number>, programs: readonly string[]): StrayDaemon[] {
+function findStrayDaemons(pidsDirectory: string, managed: ReadonlySet<number>, programs: readonly string[]): StrayDaemon[] {
 	const names = [...new Set(programs.map(program => path.basename(program)))];
 	const commands = new Map<number, string>();
 	// The command line first: it rules out nearly every process at the cost of one small read.

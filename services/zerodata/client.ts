@@ -200,7 +200,7 @@ export class ZerodataClient {
 }
 
 /** zerodata answered, but not with success: `status` is the HTTP status (401 refused signature, 400 bad request, …). */
-export class ZerodataError extends AmpError {
+class ZerodataError extends AmpError {
 	constructor(
 		readonly status: number,
 		message: string,

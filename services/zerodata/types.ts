@@ -52,8 +52,8 @@ export type BatchOperation =
 /** `{entity}` for a get, `{ok: true}` for a put, `{deleted}` for a delete, or `{error}` for that operation alone. */
 export type BatchResult = {entity: Entity | null} | {ok: true} | {deleted: boolean} | {error: string};
 
-export const maxKindLength = 100;
-export const maxNameIdLength = 500;
+const maxKindLength = 100;
+const maxNameIdLength = 500;
 export const maxBatchSize = 1000;
 export const maxAllocateCount = 10_000;
 export const defaultQueryLimit = 100;

@@ -3,10 +3,10 @@ import {loadRunConfig} from '../../services/config/placement.js';
 import {UsageError} from '../../services/errors.js';
 import {resolveInstanceDirectory} from '../../services/instance/locate.js';
 
-export const projectDaemons = ['logstore', 'zerodata', 'ampnode', 'postgresql'] as const;
+const projectDaemons = ['logstore', 'zerodata', 'ampnode', 'postgresql'] as const;
 type ProjectDaemon = (typeof projectDaemons)[number];
 
-export interface DaemonRunOptions {
+interface DaemonRunOptions {
 	debug: boolean;
 	/** For ampnode: the port to serve (one of `ampnode_ports`, or a port of its own during a deploy's hand-over). */
 	port?: number;

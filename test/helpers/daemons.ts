@@ -1,6 +1,4 @@
 import {spawn, type ChildProcess} from 'node:child_process';
-import https from 'node:https';
-import http from 'node:http';
 import net from 'node:net';
 import type {InstanceConfig} from '../../services/config/amprun.js';
 import {builtinDaemons} from '../../services/daemons/builtin.js';
@@ -10,7 +8,7 @@ import {prepareRunDirectories} from '../../services/daemons/prepare.js';
 import {probeOnce} from '../../services/supervisor/probes.js';
 import type {DaemonSpec, ReadyProbe} from '../../services/supervisor/spec.js';
 
-export interface RunningDaemon {
+interface RunningDaemon {
 	spec: DaemonSpec;
 	child: ChildProcess;
 	pid: number;
@@ -113,7 +111,7 @@ function spawnDaemon(spec: DaemonSpec, env: NodeJS.ProcessEnv): RunningDaemon {
 	return {spec, child, pid: child.pid, output, exited};
 }
 
-export function killGroup(pid: number, signal: NodeJS.Signals): void {
+function killGroup(pid: number, signal: NodeJS.Signals): void {
 	try {
 		process.kill(-pid, signal);
 	} catch {
@@ -134,7 +132,7 @@ async function waitReady(daemon: RunningDaemon): Promise<void> {
 	throw new Error(`${spec.name} was not ready within ${spec.readyTimeoutMs} ms:\n${daemon.output.slice(-20).join('\n')}`);
 }
 
-export async function probe(ready: ReadyProbe, output: string[]): Promise<boolean> {
+async function probe(ready: ReadyProbe, output: string[]): Promise<boolean> {
 	switch (ready.kind) {
 		case 'none':
 			return true;
@@ -150,18 +148,6 @@ export async function probe(ready: ReadyProbe, output: string[]): Promise<boolea
 	}
 }
 
-/** GET `url` (https with any certificate), the status or 0 when nothing answers. */
-export function httpStatus(url: string): Promise<number> {
-	return new Promise(resolve => {
-		const client = url.startsWith('https:') ? https : http;
-		const request = client.get(url, {rejectUnauthorized: false, timeout: 2_000, agent: false}, response => {
-			response.resume();
-			resolve(response.statusCode ?? 0);
-		});
-		request.on('timeout', () => request.destroy());
-		request.on('error', () => resolve(0));
-	});
-}
 
 function tcpConnects(host: string, port: number): Promise<boolean> {
 	return new Promise(resolve => {

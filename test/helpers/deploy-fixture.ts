@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import {loadInstanceConfig} from '../../services/config/amprun.js';
-import {ampzeroBin, checkoutDirectory, runAmpzero, type TestInstance} from './instance.js';
+import {checkoutDirectory, runAmpzero, type TestInstance} from './instance.js';
 import type {SshTestHosts} from './ssh-hosts.js';
 
 const gitIdentity = ['-c', 'user.name=ampzero test', '-c', 'user.email=test@localhost', '-c', 'commit.gpgsign=false'];
@@ -19,7 +19,7 @@ export function git(directory: string, ...args: string[]): string {
  * ignores it) and this work tree's build copied in (git ignores dist/ too). Its own bin/ampzero deploys
  * it: the ampify release is the checkout ampzero runs from.
  */
-export function makeReleaseCheckout(parent: string): string {
+function makeReleaseCheckout(parent: string): string {
 	const built = path.join(checkoutDirectory, 'dist');
 	if (!existsSync(path.join(built, 'source', 'cli.js'))) throw new Error(`${built} is missing: run \`npm run build\` before the deploy tests`);
 	const directory = path.join(parent, 'ampzero');
@@ -102,7 +102,7 @@ export async function makeDeployFixture(harness: SshTestHosts, name = 'kickass')
 }
 
 /** A notes service: a note saved per signed-in user in zerodata, read back on any frontend. */
-export const notesService = `export default function register(app) {
+const notesService = `export default function register(app) {
 	app.get('/note/save', async (request, context) => {
 		if (context.userId === undefined) return {status: 401, body: {error: 'log in first'}};
 		await context.data.put('note', context.userId, {text: request.query.text});
@@ -220,4 +220,4 @@ export function changeInstanceFile(fixture: DeployFixture, text: string): void {
 	git(fixture.instance.directory, 'commit', '-q', '-am', `change: ${text}`);
 }
 
-export {ampzeroBin};
+;

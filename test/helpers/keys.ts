@@ -1,10 +1,7 @@
 import type {Key} from 'ink';
 
 /** What a terminal sends for each key, for typing into Ink apps and tmux panes alike. */
-export const ARROW_UP = '\u001B[A';
 export const ARROW_DOWN = '\u001B[B';
-export const ARROW_RIGHT = '\u001B[C';
-export const ARROW_LEFT = '\u001B[D';
 export const TAB = '\t';
 export const SHIFT_TAB = '\u001B[Z';
 export const ENTER = '\r';
@@ -12,7 +9,6 @@ export const ESC = '\u001B';
 export const BACKSPACE = '\u007F';
 export const CTRL_C = '\u0003';
 export const CTRL_U = '\u0015';
-export const SPACE = ' ';
 /** ^/ (also ^_): the help key where a text field takes `?`. */
 export const CTRL_SLASH = '\u001F';
 

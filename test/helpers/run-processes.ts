@@ -31,7 +31,7 @@ export function supervisorPid(runRoot: string): number | undefined {
 }
 
 /** Last resort in afterAll: SIGKILL every group and process still tied to the test's temp root. */
-export function killEverything(marker: string, pgids: readonly number[]): void {
+function killEverything(marker: string, pgids: readonly number[]): void {
 	for (const pgid of pgids) signalGroup(pgid, 'SIGKILL');
 	for (const pid of processesMentioning(marker)) {
 		try {

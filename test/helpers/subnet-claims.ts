@@ -32,7 +32,7 @@ function readClaim(file: string): SubnetClaim | undefined {
 	}
 }
 
-export function holderAlive(claim: SubnetClaim): boolean {
+function holderAlive(claim: SubnetClaim): boolean {
 	return isAlive(claim.pid) && processStat(claim.pid)?.startTime === claim.startTime;
 }
 

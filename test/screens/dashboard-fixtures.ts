@@ -44,7 +44,7 @@ export class MemoryConnection implements SupervisorConnection {
 	}
 }
 
-export const fixedNow = Date.UTC(2026, 0, 15, 12, 0, 0);
+const fixedNow = Date.UTC(2026, 0, 15, 12, 0, 0);
 export const fixedClock = {now: () => fixedNow};
 
 export const runInfo: RunInfo = {

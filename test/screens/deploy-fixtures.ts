@@ -72,7 +72,7 @@ export function stepAt(step: DeployStep, current: DeployStep = step): number {
 }
 
 /** The events of `steps` passing on every host in lock-step (transfer sends the planned bytes), before `current`. */
-export function passSteps(plan: DeployPlan, steps: readonly DeployStep[], current: DeployStep): DeployEvent[] {
+function passSteps(plan: DeployPlan, steps: readonly DeployStep[], current: DeployStep): DeployEvent[] {
 	const events: DeployEvent[] = [];
 	for (const step of steps) {
 		for (const host of plan.hosts) {

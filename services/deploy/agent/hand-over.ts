@@ -1,6 +1,7 @@
-import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {endOutgoing, markOutgoing, outgoingRecords} from '../../supervisor/outgoing-daemons.js';
+import {endOutgoing, markOutgoing, outgoingDirectory, outgoingRecords} from '../../supervisor/outgoing-daemons.js';
+import {pidFile} from '../../supervisor/pid-files.js';
 import {childrenOf, isRunning} from '../../system/proc.js';
 import type {CurrentRecord} from './host-files.js';
 import {readPid, runDirectory, waitFor, type InstanceOnHost} from './instance-on-host.js';
@@ -67,6 +68,21 @@ function instanceNginxPid(target: InstanceOnHost): number | undefined {
 /** The instance's own nginx runs (with or without a supervisor). */
 export function instanceNginxRunning(target: InstanceOnHost): boolean {
 	return instanceNginxPid(target) !== undefined;
+}
+
+/** Live outgoing ampnodes: a hand-over under way, or one that never finished. */
+export function outgoingAmpnodes(target: InstanceOnHost): number {
+	return outgoingRecords(pidsDirectory(target)).length;
+}
+
+/**
+ * A hand-over turned back before nginx reloaded (the deploy failed or was stopped before the switch):
+ * the old ampnodes are the current ones again, for the old release's supervisor to adopt.
+ */
+export function returnOutgoing(target: InstanceOnHost): void {
+	const outgoing = outgoingDirectory(pidsDirectory(target));
+	for (const record of outgoingRecords(pidsDirectory(target))) renameSync(pidFile(outgoing, record.daemon), pidFile(pidsDirectory(target), record.daemon));
+	rmSync(outgoing, {recursive: true, force: true});
 }
 
 /** After the old supervisor stopped with them kept: its ampnodes become the outgoing ones, which no supervisor adopts. */

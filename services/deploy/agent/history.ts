@@ -3,7 +3,7 @@ import path from 'node:path';
 import {distDirectory, readCurrent, type CurrentRecord} from './host-files.js';
 
 /** `<root>/dist/history.jsonl`: one record per deploy or rollback that reached this host, oldest first. */
-export function historyFile(root: string): string {
+function historyFile(root: string): string {
 	return path.join(distDirectory(root), 'history.jsonl');
 }
 

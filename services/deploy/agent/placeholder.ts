@@ -2,7 +2,7 @@ import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import type {InstanceOnHost} from './instance-on-host.js';
 
-export function placeholderFlag(target: Pick<InstanceOnHost, 'root' | 'name'>): string {
+function placeholderFlag(target: Pick<InstanceOnHost, 'root' | 'name'>): string {
 	return path.join(target.root, 'var', target.name, 'upgrading');
 }
 

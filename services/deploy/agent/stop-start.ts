@@ -1,9 +1,9 @@
 import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {startBridge, stopBridge} from './bridge-nginx.js';
-import {decisionFor, instanceNginxRunning, markOutgoingAmpnodes, rememberDecision, runningAmpnodes} from './hand-over.js';
+import {decisionFor, instanceNginxRunning, markOutgoingAmpnodes, outgoingAmpnodes, rememberDecision, returnOutgoing, runningAmpnodes} from './hand-over.js';
 import {placeholder} from './placeholder.js';
-import {distDirectory, safeName, type CurrentRecord} from './host-files.js';
+import {distDirectory, readCurrent, safeName, type CurrentRecord} from './host-files.js';
 import {ampzeroOf, instanceOf, runEnvironment, supervisorRunning, type InstanceOnHost} from './instance-on-host.js';
 import {noSay, run, runForJson, type Say} from './run-program.js';
 
@@ -77,7 +77,8 @@ export async function placeholderBefore(target: InstanceOnHost, to: CurrentRecor
 	let handOver = false;
 	if (to && supervisorRunning(target) && existsSync(path.join(distDirectory(target.root), '.current'))) {
 		const plan = await plannedKeep(target, to, say);
-		handOver = plan.handOver && plan.restart.length === 0;
+		// Old ampnodes still outgoing (a hand-over that never finished) are ended by the plain path's stop.
+		handOver = plan.handOver && plan.restart.length === 0 && outgoingAmpnodes(target) === 0;
 		if (handOver) say('no placeholder: the new ampnodes start beside the old ones and nginx reloads onto them');
 		else say(`placeholder shown: ${plan.restart.length > 0 ? `${plan.restart.map(daemon => daemon.label).join(', ')} must restart` : 'nginx cannot be handed over as it runs'}`);
 		rememberDecision(target, {to, handOver, plan});
@@ -124,6 +125,11 @@ export async function stopOld(target: InstanceOnHost, say: Say = noSay, to?: Cur
  * changed (a keyspace member the deploy restarts afterwards, one host at a time).
  */
 export async function startNew(target: InstanceOnHost, say: Say = noSay, adoptChanged: string[] = []): Promise<void> {
+	// Starting the release that ran before (a rollback before the switch): it adopts its own ampnodes again.
+	if (decisionFor(target, readCurrent(path.join(distDirectory(target.root), '.current')))?.handOver !== true) {
+		returnOutgoing(target);
+		rememberDecision(target, undefined);
+	}
 	if (supervisorRunning(target)) await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch'], {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
 	const args = [ampzeroOf(target), 'run', instanceOf(target), '--batch', '--no-nat-bypass'];
 	if (target.embeddedHub) args.push('--no-hub');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import {distDirectory, formatCurrent, safeName, writeAtomically, type CurrentRecord} from './host-files.js';
 
 /** Points `name` at `target` by renaming a fresh symlink over it: there is never a moment without one. */
-export function switchSymlink(directory: string, name: string, target: string): void {
+function switchSymlink(directory: string, name: string, target: string): void {
 	const temporary = path.join(directory, `.${name}.${process.pid}.link`);
 	rmSync(temporary, {force: true});
 	symlinkSync(target, temporary);

@@ -7,7 +7,7 @@ import type {ServiceApp, ServiceHandler, ServiceRoute} from './service-api.js';
 /** Paths ampnode answers itself; a service may not take them. */
 const reservedPaths = new Set(['/', '/health', '/login', '/logout', '/signed-out']);
 
-export interface ServiceLoadFailure {
+interface ServiceLoadFailure {
 	module: string;
 	/** `file:line: message`, as shown in the log. */
 	error: string;
@@ -52,7 +52,7 @@ export async function loadServices(ampnodeDirectory: string, modules: string[]):
 }
 
 /** `file:line: message` for an error raised while loading `file`. */
-export function describeLoadError(error: unknown, file: string): string {
+function describeLoadError(error: unknown, file: string): string {
 	const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 	const stack = error instanceof Error ? (error.stack ?? '') : '';
 	// A thrown error has `at … (file:///…/x.js:LINE:COLUMN)`, or the bare path when Node loaded the file as CommonJS.

@@ -17,7 +17,7 @@ export interface IndexKey {
 	offset: number;
 }
 
-export function compareKeys(a: IndexKey, b: IndexKey): number {
+function compareKeys(a: IndexKey, b: IndexKey): number {
 	return a.time - b.time || a.segment - b.segment || a.offset - b.offset;
 }
 

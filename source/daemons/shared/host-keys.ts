@@ -68,7 +68,7 @@ export interface HubHostKeysOptions {
 	now?: () => number;
 }
 
-export const defaultHostKeyStaleMs = 10 * 60_000;
+const defaultHostKeyStaleMs = 10 * 60_000;
 
 /**
  * The key of a host whose record the instance's hub signed, looked up from the hub by host id and

@@ -16,7 +16,7 @@ export interface RequestContext {
 	query: URLSearchParams;
 }
 
-export type RequestHandler = (context: RequestContext) => Promise<JsonReply> | JsonReply;
+type RequestHandler = (context: RequestContext) => Promise<JsonReply> | JsonReply;
 
 export interface HttpServerOptions {
 	host: string;

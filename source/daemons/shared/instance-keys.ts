@@ -15,14 +15,14 @@ import type {SignedRequestOptions} from './signed-requests.js';
  * machine that made the instance: the records in \`ampnode/\`, which \`hub update\` and
  * \`ampzero members add\` keep current.
  */
-export function instanceHostKeys(instanceDirectory: string, config: Pick<InstanceConfig, 'hub'>, logger: Logger): HostKeySource {
+function instanceHostKeys(instanceDirectory: string, config: Pick<InstanceConfig, 'hub'>, logger: Logger): HostKeySource {
 	const hubKey = readInstanceHubKey(instanceDirectory);
 	if (config.hub === 'embedded') return new InstanceKeyFiles({directory: path.join(instanceDirectory, 'ampnode'), hubKey});
 	return new HubHostKeys({hub: openHub(config.hub), hubKey, logger});
 }
 
 /** Who may use the instance's zerodata and logstore: the members its owner signed (\`ampnode/members.json\`). */
-export function instanceMembership(instanceDirectory: string, config: Pick<InstanceConfig, 'name' | 'userId'>, logger: Logger): InstanceMembership {
+function instanceMembership(instanceDirectory: string, config: Pick<InstanceConfig, 'name' | 'userId'>, logger: Logger): InstanceMembership {
 	return new InstanceMembership({instanceDirectory, owner: {name: config.name, userId: config.userId}, logger});
 }
 

@@ -1,18 +1,6 @@
 import Database from 'better-sqlite3';
 import type {EntityId, EntityKey, PropertyValue} from '../../../services/zerodata/types.js';
 
-/**
- * Entities in SQLite. Properties are kept as the JSON text the client sent, so a get answers
- * without parsing them. Every top-level scalar property is also a row of `entity_properties`,
- * which is what makes `query(kind, property, value)` an index lookup instead of a scan.
- */
-export interface StoredEntity {
-	kind: string;
-	id: EntityId;
-	/** The properties object as JSON text. */
-	properties: string;
-}
-
 export type Synchronous = 'normal' | 'full';
 
 const schema = `
@@ -35,6 +23,11 @@ create table if not exists id_counters (
 ) without rowid;
 `;
 
+/**
+ * Entities in SQLite. Properties are kept as the JSON text the client sent, so a get answers
+ * without parsing them. Every top-level scalar property is also a row of `entity_properties`,
+ * which is what makes `query(kind, property, value)` an index lookup instead of a scan.
+ */
 export class EntityStore {
 	private readonly db: Database.Database;
 	private readonly statements;

@@ -117,7 +117,7 @@ function encodeOperation(operation: StoreOperation): Record<string, unknown> {
 }
 
 /** The URL without its password, for messages. */
-export function redact(url: string): string {
+function redact(url: string): string {
 	try {
 		const parsed = new URL(url);
 		if (parsed.password) parsed.password = '***';
