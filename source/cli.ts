@@ -113,6 +113,7 @@ export function buildProgram(): Command {
 		.option('--amprun-root <DIR>', 'prepare-instance: the amprun root on this host')
 		.option('--lives-at <DIR>', 'the path the daemons are given for the instance once it is switched to (the dist/instance link)')
 		.option('--server', 'daemons: the host runs as with run --server', false)
+		.option('--compare-daemons', 'prepare-instance: then say what daemons says, from the same process', false)
 		.option('--timeout-ms <MS>', 'restart-keyspace: how long the member may take to be healthy again', '60000')
 		.action(async (step: string, directory: string, options: Record<string, unknown>) => {
 			const {remoteCommand} = await import('./commands/remote.js');

@@ -1,8 +1,9 @@
 import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {distDirectory, safeName, type CurrentRecord} from './host-files.js';
-import {instanceOf, type InstanceOnHost} from './instance-on-host.js';
-import {noSay, run, type Say} from './run-program.js';
+import {instanceOf, runEnvironment, type InstanceOnHost} from './instance-on-host.js';
+import {rememberComparison} from './daemon-comparison.js';
+import {noSay, run, runForJson, type Say} from './run-program.js';
 
 /**
  * Set-up of a new release on this host: the release's `bin/setup --release` installs the Debian
@@ -31,7 +32,10 @@ export async function setUp(target: InstanceOnHost, releases: CurrentRecord, say
 		mkdirSync(path.dirname(stamp), {recursive: true, mode: 0o700});
 		writeFileSync(stamp, `${new Date().toISOString()}\n`);
 	}
-	await run(process.execPath, [path.join(ampify, 'bin', 'ampzero'), 'remote', 'prepare-instance', path.join(dist, safeName(releases.instance)), '--amprun-root', path.join(target.root, 'var'), '--lives-at', instanceOf(target)], {say, timeoutMs: target.timeoutMs});
+	const args = [path.join(ampify, 'bin', 'ampzero'), 'remote', 'prepare-instance', path.join(dist, safeName(releases.instance)), '--amprun-root', path.join(target.root, 'var'), '--lives-at', instanceOf(target), '--compare-daemons', ...(target.setup === 'server' ? ['--server'] : [])];
+	const prepared = await runForJson<Record<string, unknown>>(process.execPath, args, {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
+	// The placeholder step, moments later, reads how the daemons compare from here instead of starting the release's ampzero again.
+	rememberComparison(target, releases, prepared);
 	return {rebuilt};
 }
 

@@ -2,6 +2,7 @@ import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {startBridge, stopBridge} from './bridge-nginx.js';
 import {decisionFor, instanceNginxRunning, markOutgoingAmpnodes, outgoingAmpnodes, rememberDecision, returnOutgoing, runningAmpnodes} from './hand-over.js';
+import {takeComparison} from './daemon-comparison.js';
 import {placeholder} from './placeholder.js';
 import {distDirectory, readCurrent, safeName, type CurrentRecord} from './host-files.js';
 import {ampzeroOf, instanceOf, runEnvironment, supervisorRunning, type InstanceOnHost} from './instance-on-host.js';
@@ -47,7 +48,8 @@ async function plannedKeep(target: InstanceOnHost, to: CurrentRecord, say: Say):
 	let daemons: StatefulDaemon[];
 	let handOver: boolean;
 	try {
-		const answer = await runForJson<{daemons: StatefulDaemon[]; handOver?: boolean}>(process.execPath, args, {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
+		type Answer = {daemons: StatefulDaemon[]; handOver?: boolean};
+		const answer = takeComparison<Answer>(target, to) ?? (await runForJson<Answer>(process.execPath, args, {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)}));
 		daemons = answer.daemons;
 		handOver = answer.handOver === true;
 	} catch (error) {
