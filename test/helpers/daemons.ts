@@ -2,6 +2,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import net from 'node:net';
 import type {InstanceConfig} from '../../services/config/amprun.js';
 import {builtinDaemons} from '../../services/daemons/builtin.js';
+import {writeRunNginxConfig} from '../../services/daemons/nginx-run-config.js';
 import {grantDaemonAccess} from '../../services/daemons/daemon-access.js';
 import {daemonUser} from '../../services/daemons/daemon-user.js';
 import {prepareRunDirectories} from '../../services/daemons/prepare.js';
@@ -41,6 +42,8 @@ export async function startInstanceDaemons(
 	const user = daemonUser();
 	if (user) await grantDaemonAccess(config, instanceDirectory, user);
 	const specs = builtinDaemons(config, instanceDirectory, {server: false, debug: false, ...(user ? {runAs: user} : {})}).filter(spec => !options.only || options.only.includes(spec.name));
+	// nginx runs the copy of the instance's config that `run` writes in the run directory.
+	if (specs.some(spec => spec.name === 'nginx')) writeRunNginxConfig(config, instanceDirectory, config.ports.ampnode);
 	return startSpecs(specs, options.env ?? {});
 }
 

@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {localKeyspaceTlsFiles} from '../../services/config/keyspace-tls.js';
 import {runPaths} from '../../services/config/paths.js';
 import {builtinDaemons} from '../../services/daemons/builtin.js';
+import {writeRunNginxConfig} from '../../services/daemons/nginx-run-config.js';
 import {prepareRunDirectories} from '../../services/daemons/prepare.js';
 import {startSpecs, redisCommand, type RunningDaemons} from '../helpers/daemons.js';
 import {makeTestInstance, type TestInstance} from '../helpers/instance.js';
@@ -29,9 +30,10 @@ describe('the config files init writes start their real programs', () => {
 		await instance?.cleanup();
 	});
 
-	test('nginx -t accepts nginx.conf with the prefix the supervisor uses', async () => {
+	test('nginx -t accepts nginx.conf, as `run` copies it into the run directory, with the prefix the supervisor uses', async () => {
 		const nginx = builtinDaemons(instance.config, instance.directory, {server: false, debug: false}).find(spec => spec.name === 'nginx');
 		expect(nginx?.args.slice(0, 2)).toEqual(['-p', `${runPaths(instance.config).nginxPrefix}/`]);
+		writeRunNginxConfig(instance.config, instance.directory, instance.config.ports.ampnode);
 		const {stderr} = await run(nginx!.command, [...nginx!.args, '-t']);
 		expect(stderr).toContain('test is successful');
 	});
