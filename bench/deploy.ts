@@ -99,7 +99,9 @@ function watchDeployer(): {onEvent: (event: Record<string, unknown>, child: {pid
 	let timer: NodeJS.Timeout | undefined;
 	const sample = (pid: number): void => {
 		try {
-			cost.peakRssMb = Math.max(cost.peakRssMb, peakRssMb(pid));
+			const rss = peakRssMb(pid);
+			// An exiting process has no VmHWM line any more.
+			if (Number.isFinite(rss)) cost.peakRssMb = Math.max(cost.peakRssMb, rss);
 			const stat = procStat(pid);
 			if (stat) cost.cpuSeconds = stat.cpu + stat.childrenCpu;
 		} catch {
