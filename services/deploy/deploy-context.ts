@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto';
+import {setMaxListeners} from 'node:events';
 import {createWriteStream, mkdirSync, type WriteStream} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +42,13 @@ function newDeployId(): string {
 	return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
+/** The deploy's abort: every call in flight on every host listens to it (thirty hosts are many more than Node's default warning at ten). */
+function abortController(): AbortController {
+	const controller = new AbortController();
+	setMaxListeners(0, controller.signal);
+	return controller;
+}
+
 /**
  * What every part of one deploy shares: its hosts and settings, the releases it built, and how it
  * reports (events for the watchers, lines in its log file).
@@ -52,7 +60,7 @@ export class DeployContext {
 	readonly kind: 'deploy' | 'rollback';
 	readonly parallel: number;
 	readonly stepTimeout: number;
-	readonly controller = new AbortController();
+	readonly controller = abortController();
 	readonly logFile: string;
 	/** The selected hosts, in sorted order. */
 	readonly hosts: HostRun[];
