@@ -8,7 +8,7 @@ import {hostsToYaml, parseHosts} from './hosts.js';
 import {localKeyspaceEndpoint} from './keyspace-tls.js';
 import type {ExtraDaemon, InstanceConfig, ReadyCheck, SetupKind, ZerodataStorage} from './instance-config.js';
 
-export type {ExtraDaemon, InitAnswers, InstanceConfig,   } from './instance-config.js';
+export type {ExtraDaemon, InitAnswers, InstanceConfig} from './instance-config.js';
 
 const yamlKeys = {
 	name: 'instance_name',

@@ -16,7 +16,7 @@ import {frontendUrl} from '../config/urls.js';
 import type {RunFlags, RunPlan} from '../supervisor/plan-file.js';
 import {dependencyLevels} from '../supervisor/topology.js';
 
-export {   writePlan, type RunFlags, type RunPlan} from '../supervisor/plan-file.js';
+export {writePlan, type RunFlags, type RunPlan} from '../supervisor/plan-file.js';
 
 /**
  * Set by a deploy for `run`: daemons whose config changed that the new supervisor still adopts, because

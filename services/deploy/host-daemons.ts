@@ -26,38 +26,34 @@ export interface StatefulDaemonState {
 
 /**
  * Compares the daemons that keep state in the release at `readFrom` (unpacked and set up, not yet
- * switched to) with the processes the running supervisor's pid files name. `instanceDirectory` is the
- * path `run` will give the daemons once the release is switched to (the link `dist/instance`).
+ * switched to) with the processes the running supervisor's pid files name, and says whether that
+ * release can take over the frontend without the placeholder: its nginx is run exactly as the running
+ * one (so the new supervisor adopts it, and a reload moves it onto the new ampnodes), and ampnodes run
+ * now (they go on serving until then). `instanceDirectory` is the path `run` will give the daemons once
+ * the release is switched to (the link `dist/instance`).
  */
-export async function statefulDaemonStates(readFrom: string, instanceDirectory: string, server: boolean): Promise<StatefulDaemonState[]> {
+export async function compareWithRunning(readFrom: string, instanceDirectory: string, server: boolean): Promise<{daemons: StatefulDaemonState[]; handOver: boolean}> {
 	const config = await loadRunConfig(readFrom);
 	const user = daemonUser();
-	const specs = withFingerprints(
-		builtinDaemons(config, instanceDirectory, {server: server || config.placement?.host.server === true, debug: false, ...(user ? {runAs: user} : {})}).filter(spec => statefulDaemons.has(spec.name)),
-		{instanceDirectory, readFrom},
-	);
+	const specs = builtinDaemons(config, instanceDirectory, {server: server || config.placement?.host.server === true, debug: false, ...(user ? {runAs: user} : {})});
 	const records = new Map(readPidFiles(runPaths(config).pids).map(record => [record.daemon, record]));
-	return specs.map(spec => {
+	const daemons = withFingerprints(
+		specs.filter(spec => statefulDaemons.has(spec.name)),
+		{instanceDirectory, readFrom},
+	).map(spec => {
 		const record = records.get(spec.name);
 		const check = record ? adoptionCheck(record, [spec.command, ...spec.args], spec.fingerprint) : 'not-running';
 		const member = spec.name === 'keyspace' ? config.placement?.host.keyspace : undefined;
 		return {name: spec.name, label: member === undefined ? spec.name : `keyspace-${member}`, fingerprint: spec.fingerprint!, check, ...(record && check !== 'not-running' ? {pid: record.pid} : {}), fingerprinted: record?.fingerprint !== undefined};
 	});
-}
-
-/**
- * Can the release at `readFrom` take over this host's frontend without the placeholder? Its nginx is
- * run exactly as the running one (so the new supervisor adopts it, and a reload moves it onto the new
- * ampnodes), and ampnodes run now (they go on serving until then).
- */
-export async function frontendHandOver(readFrom: string, instanceDirectory: string, server: boolean): Promise<boolean> {
-	const config = await loadRunConfig(readFrom);
-	const user = daemonUser();
-	const nginx = builtinDaemons(config, instanceDirectory, {server: server || config.placement?.host.server === true, debug: false, ...(user ? {runAs: user} : {})}).find(spec => spec.name === 'nginx');
-	if (!nginx) return false;
-	const records = readPidFiles(runPaths(config).pids);
-	const running = records.find(record => record.daemon === 'nginx');
-	return running !== undefined && adoptionCheck(running, [nginx.command, ...nginx.args]) === 'adoptable' && records.some(record => /^ampnode(-\d+)?$/.test(record.daemon));
+	const nginx = specs.find(spec => spec.name === 'nginx');
+	const runningNginx = records.get('nginx');
+	const handOver =
+		nginx !== undefined &&
+		runningNginx !== undefined &&
+		adoptionCheck(runningNginx, [nginx.command, ...nginx.args]) === 'adoptable' &&
+		[...records.keys()].some(name => /^ampnode(-\d+)?$/.test(name));
+	return {daemons, handOver};
 }
 
 function getText(url: string, tls: {ca: string; cert: string; key: string}, timeoutMs: number): Promise<{status: number; text: string}> {

@@ -4,7 +4,7 @@ import {RequestSigner, type RequestSignerOptions} from '../keys/request-signing.
 import {transportFor, type ClientTls, type Transport} from '../tls/transport.js';
 import {queryToSearchParams, type LogPage, type LogQuery, type LogRecord} from './records.js';
 
-export {LogBatcher, } from './batcher.js';
+export {LogBatcher} from './batcher.js';
 ;
 
 /** A logstore's answer other than 200: `status` tells whether sending the same again may succeed (5xx) or never will (4xx). */

@@ -15,8 +15,8 @@ const steps = ['prepare-instance', 'daemons', 'restart-keyspace'] as const;
  */
 /** How the daemons that keep state in the release at `directory` compare with those running, and whether it can hand the frontend over. */
 async function compareDaemons(directory: string, livesAt: string, server: boolean): Promise<{daemons: unknown; handOver: boolean}> {
-	const {frontendHandOver, statefulDaemonStates} = await import('../../services/deploy/host-daemons.js');
-	return {daemons: await statefulDaemonStates(directory, livesAt, server), handOver: await frontendHandOver(directory, livesAt, server)};
+	const {compareWithRunning} = await import('../../services/deploy/host-daemons.js');
+	return compareWithRunning(directory, livesAt, server);
 }
 
 export async function remoteCommand(step: string, argument: string, options: Record<string, unknown>): Promise<number> {
