@@ -1,7 +1,6 @@
 import {mkdirSync, renameSync, rmSync} from 'node:fs';
 import path from 'node:path';
-import {groupMembers, signalGroup} from '../system/proc.js';
-import {leftoverGroup, pidFile, readPidFiles, type PidRecord} from './pid-files.js';
+import {endLeftovers, leftoverGroup, pidFile, readPidFiles, type PidRecord} from './pid-files.js';
 
 /*
  * During a deploy's hand-over the old release's ampnodes go on serving (behind the nginx that has not
@@ -41,18 +40,11 @@ export function portOf(record: PidRecord): number | undefined {
 }
 
 /**
- * Ends the outgoing daemons: SIGTERM (an ampnode finishes the requests it has in flight), SIGKILL to
- * what is left after `graceMs`; removes their pid files. Returns the records it ended.
+ * Ends the outgoing daemons as a killed supervisor's leftovers are ended (SIGTERM: an ampnode finishes
+ * the requests it has in flight; SIGKILL to what is left after `graceMs`); returns the records it ended.
  */
 export async function endOutgoing(pidsDirectory: string, graceMs: number): Promise<PidRecord[]> {
-	const records = outgoingRecords(pidsDirectory);
-	for (const record of records) signalGroup(record.pid, 'SIGTERM');
-	const alive = (): boolean => records.some(record => groupMembers(record.pid).length > 0);
-	const deadline = Date.now() + graceMs;
-	while (alive() && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20));
-	for (const record of records) signalGroup(record.pid, 'SIGKILL');
-	const killDeadline = Date.now() + 2000;
-	while (alive() && Date.now() < killDeadline) await new Promise(resolve => setTimeout(resolve, 20));
+	const ended = await endLeftovers(outgoingDirectory(pidsDirectory), graceMs);
 	rmSync(outgoingDirectory(pidsDirectory), {recursive: true, force: true});
-	return records;
+	return ended;
 }
