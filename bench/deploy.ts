@@ -129,18 +129,26 @@ function percentile(values: number[], fraction: number): number {
 
 const changesInARow = Number(process.env['DEPLOY_BENCH_CHANGES'] ?? 1);
 
-async function timed(fixture: DeployFixture): Promise<{result: DeployResult; ms: number; cost: DeployerCost}> {
+async function timed(fixture: DeployFixture): Promise<{result: DeployResult; ms: number; cost: DeployerCost; began: number}> {
 	const began = Date.now();
 	const watch = watchDeployer();
 	const result = await deploy(fixture, [], {}, 900_000, watch.onEvent);
 	const cost = watch.stop();
 	if (result.code !== 0) throw new Error(`deploy failed (${result.code}): ${result.stderr}\n${result.stdout.split('\n').slice(-20).join('\n')}`);
-	return {result, ms: Date.now() - began, cost};
+	return {result, ms: Date.now() - began, cost, began};
 }
 
-/** Each step's median and slowest time over the hosts, in the order the steps ran. */
-function stepCosts(result: DeployResult): Array<{step: string; medianMs: number; maxMs: number}> {
+/**
+ * Each step's median and slowest time over the hosts, in the order the steps ran, after what comes
+ * before any host is reached: the command's start until its first event, and the local build
+ * (instance and ampify releases, patches), which the deploying machine does alone.
+ */
+function stepCosts(result: DeployResult, began: number): Array<{step: string; medianMs: number; maxMs: number}> {
 	const byStep = new Map<string, number[]>();
+	const firstAt = result.events.map(event => Number(event['at'])).find(at => Number.isFinite(at));
+	if (firstAt !== undefined) byStep.set('(command start)', [firstAt - began]);
+	const built = result.events.filter(event => event.type === 'build-step' && event['state'] === 'ok').reduce((sum, event) => sum + Number(event['ms']), 0);
+	byStep.set('(local build)', [built]);
 	for (const event of result.events) {
 		if (event.type !== 'step-end') continue;
 		const times = byStep.get(event.step) ?? [];
@@ -306,7 +314,7 @@ async function round(kind: 'single' | 'spread', count: number, anchors: boolean)
 			switchSkewMs: Math.max(...switches) - Math.min(...switches),
 			reloadSkewMs: Math.max(...reloads) - Math.min(...reloads),
 			counts,
-			changeSteps: stepCosts(change.result),
+			changeSteps: stepCosts(change.result, change.began),
 			changeCost: change.cost,
 			firstCost: first.cost,
 		};

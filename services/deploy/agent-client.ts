@@ -35,6 +35,9 @@ function agentSource(): {code: Buffer; hash: string} {
 
 class AgentError extends Error {}
 
+/** Data for a step's stdin up to this size goes over the serving agent's channel, base64 in the step's message: no exec, no Node start of its own. */
+export const inlineInputBytes = 4 * 1024 * 1024;
+
 interface Pending {
 	resolve(value: unknown): void;
 	reject(error: Error): void;
@@ -138,13 +141,19 @@ export class AgentClient {
 		}
 	}
 
+	/**
+	 * Runs `step` on the serving agent; data for its stdin goes along in the same message when it is a
+	 * Buffer of at most `inlineInputBytes` (a small file sent, a manifest). A stream, or a larger
+	 * Buffer, is streamed in an exec of its own, as is every step once the serving channel is gone.
+	 */
 	async call<T>(step: string, request: Record<string, unknown>, options: {timeoutMs: number; stdin?: Buffer | NodeJS.ReadableStream; signal?: AbortSignal; onLine?: (line: string) => void}): Promise<T> {
 		const serving = this.serving;
-		if (!options.stdin && serving && !serving.closed) return this.callServed<T>(serving, step, request, options);
+		const inline = options.stdin === undefined || (Buffer.isBuffer(options.stdin) && options.stdin.length <= inlineInputBytes);
+		if (inline && serving && !serving.closed) return this.callServed<T>(serving, step, request, options);
 		return this.callOnce<T>(step, request, options);
 	}
 
-	private callServed<T>(serving: Serving, step: string, request: Record<string, unknown>, options: {timeoutMs: number; onLine?: (line: string) => void}): Promise<T> {
+	private callServed<T>(serving: Serving, step: string, request: Record<string, unknown>, options: {timeoutMs: number; stdin?: Buffer | NodeJS.ReadableStream; onLine?: (line: string) => void}): Promise<T> {
 		const id = this.nextId++;
 		return new Promise<T>((resolve, reject) => {
 			const timer = setTimeout(() => {
@@ -158,7 +167,8 @@ export class AgentClient {
 				reject: error => (clearTimeout(timer), reject(error)),
 				...(options.onLine ? {onLine: options.onLine} : {}),
 			});
-			serving.input.write(`${JSON.stringify({id, step, request: {root: this.root, ...request}})}\n`);
+			const input = Buffer.isBuffer(options.stdin) ? {input: options.stdin.toString('base64')} : {};
+			serving.input.write(`${JSON.stringify({id, step, request: {root: this.root, ...request}, ...input})}\n`);
 		});
 	}
 

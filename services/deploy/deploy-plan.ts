@@ -7,7 +7,7 @@ import type {DeployContext} from './deploy-context.js';
 import type {DeployPlan, DeployStep} from './events.js';
 import {linkHosts} from './host-link.js';
 import type {HostRun} from './host-run.js';
-import {buildAmpifyRelease, buildInstanceRelease, cachedRelease, patchBetween, type BuiltRelease} from './release.js';
+import {buildAmpifyRelease, buildInstanceRelease, cachedRelease, cleanHead, patchBetween, type BuiltRelease} from './release.js';
 import {inPool, withTimeout} from './step-runner.js';
 
 /** When each host's connect began, and why it failed on those it failed on (in the order they failed). */
@@ -66,9 +66,16 @@ export async function planDeploy(run: DeployContext, steps: readonly DeployStep[
 		const entry = links.get(host.config.target);
 		if (entry) host.entry = entry;
 	}
+	let building: Promise<unknown> = Promise.resolve();
 	if (!options.rollback) {
-		run.instance = await buildInstanceRelease(options.instanceDirectory, undefined, run.buildStep);
-		run.ampify = await buildAmpifyRelease(options.checkout, line => run.note('-', '-', line), undefined, run.buildStep);
+		// A tree with changes not committed is refused before anything connects.
+		const [instanceCommit, ampifyCommit] = await Promise.all([cleanHead(options.instanceDirectory, 'the instance'), cleanHead(options.checkout, 'the ampzero checkout')]);
+		// The releases are built while the hosts are reached: each host's plan waits for both.
+		building = Promise.all([
+			buildInstanceRelease(options.instanceDirectory, instanceCommit, undefined, run.buildStep).then(release => (run.instance = release)),
+			buildAmpifyRelease(options.checkout, ampifyCommit, line => run.note('-', '-', line), undefined, run.buildStep).then(release => (run.ampify = release)),
+		]);
+		building.catch(() => {});
 	}
 
 	const connects: Connects = {started: new Map(), errors: new Map()};
@@ -76,12 +83,14 @@ export async function planDeploy(run: DeployContext, steps: readonly DeployStep[
 		connects.started.set(host, Date.now());
 		try {
 			await withTimeout(connectHost(run, host), config.ssh.connectTimeoutMs + run.stepTimeout, 'connect');
-			if (!options.rollback) await planTransfers(run, host);
+			// A build that failed is the deploy's error (thrown below), not this host's.
+			if (!options.rollback && (await building.then(() => true, () => false))) await planTransfers(run, host);
 		} catch (error) {
 			connects.errors.set(host, errorMessage(error));
 		}
 		host.stepMs.connect = Date.now() - connects.started.get(host)!;
 	});
+	await building;
 	const {ampify, instance} = run;
 	const plan: DeployPlan = {
 		deployId: run.deployId,

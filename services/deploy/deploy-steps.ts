@@ -1,6 +1,7 @@
 import {createReadStream} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
+import {inlineInputBytes} from './agent-client.js';
 import type {CurrentRecord} from './agent/host-files.js';
 import type {DeployContext} from './deploy-context.js';
 import {takeLock} from './deploy-lock.js';
@@ -38,8 +39,10 @@ export interface StepTable {
 	tidyUp: HostStep[];
 }
 
+/** A small file (a patch, mostly) goes along with the step's message to the serving agent; a larger one is streamed in an exec of its own. */
 async function send(run: DeployContext, host: HostRun, transfer: Transfer, step: DeployStep): Promise<number> {
-	const received = await run.call<{bytes: number}>(host, step, 'receive', {file: transfer.remoteName}, {stdin: createReadStream(transfer.file!)});
+	const stdin = transfer.bytes <= inlineInputBytes ? await readFile(transfer.file!) : createReadStream(transfer.file!);
+	const received = await run.call<{bytes: number}>(host, step, 'receive', {file: transfer.remoteName}, {stdin});
 	return received.bytes;
 }
 

@@ -65,7 +65,7 @@ async function git(directory: string, args: string[]): Promise<string> {
 }
 
 /** Refuses a work tree with changes or untracked files, naming them; returns HEAD's commit. */
-async function cleanHead(directory: string, what: string): Promise<string> {
+export async function cleanHead(directory: string, what: string): Promise<string> {
 	const status = await git(directory, ['status', '--porcelain', '--untracked-files=normal']);
 	const dirty = status.split('\n').filter(Boolean).map(line => line.slice(3));
 	if (dirty.length > 0) {
@@ -158,11 +158,10 @@ async function prepareCache(cache: string): Promise<void> {
 }
 
 /**
- * The ampify release: `git archive` of the ampzero checkout at HEAD, built (`dist/`), with its
+ * The ampify release: `git archive` of the ampzero checkout at `commit`, its HEAD, built (`dist/`), with its
  * production node_modules for this machine's architecture and Node ABI (`dist/release.json` says which).
  */
-export async function buildAmpifyRelease(checkout: string, say: (line: string) => void = () => {}, cache = deployCacheDirectory(), step: BuildStep = silently): Promise<BuiltRelease> {
-	const commit = await cleanHead(checkout, 'the ampzero checkout');
+export async function buildAmpifyRelease(checkout: string, commit: string, say: (line: string) => void = () => {}, cache = deployCacheDirectory(), step: BuildStep = silently): Promise<BuiltRelease> {
 	const name = `ampify-${commit.slice(0, 10)}`;
 	await prepareCache(cache);
 	const hit = await cached(cache, name);
@@ -184,9 +183,8 @@ export async function buildAmpifyRelease(checkout: string, say: (line: string) =
 	}
 }
 
-/** The instance release: the instance repository at HEAD (control keys are never committed). */
-export async function buildInstanceRelease(instanceDirectory: string, cache = deployCacheDirectory(), step: BuildStep = silently): Promise<BuiltRelease> {
-	const commit = await cleanHead(instanceDirectory, 'the instance');
+/** The instance release: the instance repository at `commit`, its HEAD (control keys are never committed). */
+export async function buildInstanceRelease(instanceDirectory: string, commit: string, cache = deployCacheDirectory(), step: BuildStep = silently): Promise<BuiltRelease> {
 	const name = `instance-${commit.slice(0, 10)}`;
 	await prepareCache(cache);
 	const hit = await cached(cache, name);

@@ -14,8 +14,9 @@ import type {Say} from './agent/run-program.js';
 
 /**
  * `node agent.mjs <step> '<json>'` runs one step; `node agent.mjs serve` runs the steps that come
- * as JSON lines on stdin (`{"id", "step", "request"}`), one at a time, so a deploy pays for one SSH
- * channel and one Node start per host instead of one per step. Answers are JSON lines tagged by id.
+ * as JSON lines on stdin (`{"id", "step", "request", "input"?}`), one at a time, so a deploy pays for one SSH
+ * channel and one Node start per host instead of one per step; `input` is the step's data in base64 (a
+ * small file sent, a manifest), which a step run on its own reads on its stdin. Answers are JSON lines tagged by id.
  */
 export async function agentMain(argv: string[], input: NodeJS.ReadableStream = process.stdin): Promise<number> {
 	const [step, json] = argv;
@@ -39,10 +40,11 @@ async function serve(input: NodeJS.ReadableStream): Promise<number> {
 		if (text.trim() === '') continue;
 		let id: unknown;
 		try {
-			const message = JSON.parse(text) as {id: unknown; step: string; request: Record<string, unknown>};
+			const message = JSON.parse(text) as {id: unknown; step: string; request: Record<string, unknown>; input?: string};
 			id = message.id;
 			const say: Say = line => process.stdout.write(`${JSON.stringify({id, line})}\n`);
-			const result = await runAgentStep(message.step, message.request, say, Readable.from([]));
+			const data = typeof message.input === 'string' ? [Buffer.from(message.input, 'base64')] : [];
+			const result = await runAgentStep(message.step, message.request, say, Readable.from(data));
 			process.stdout.write(`${JSON.stringify({id, result: result ?? null})}\n`);
 		} catch (error) {
 			process.stdout.write(`${JSON.stringify({id, error: error instanceof Error ? error.message : String(error)})}\n`);
