@@ -147,8 +147,10 @@ function stepCosts(result: DeployResult, began: number): Array<{step: string; me
 	const byStep = new Map<string, number[]>();
 	const firstAt = result.events.map(event => Number(event['at'])).find(at => Number.isFinite(at));
 	if (firstAt !== undefined) byStep.set('(command start)', [firstAt - began]);
-	const built = result.events.filter(event => event.type === 'build-step' && event['state'] === 'ok').reduce((sum, event) => sum + Number(event['ms']), 0);
-	byStep.set('(local build)', [built]);
+	// From the first build step's start to the last one's end: they overlap each other and the connects.
+	const builds = result.events.filter(event => event.type === 'build' && event['state'] === 'ok');
+	const built = builds.length === 0 ? 0 : Math.max(...builds.map(event => Number(event['at']) + Number(event['ms']))) - Math.min(...builds.map(event => Number(event['at'])));
+	byStep.set('(local build, beside connect)', [built]);
 	for (const event of result.events) {
 		if (event.type !== 'step-end') continue;
 		const times = byStep.get(event.step) ?? [];
