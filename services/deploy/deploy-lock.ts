@@ -10,8 +10,9 @@ export function lockIsStale(lock: LockRecord): boolean {
 	return lock.kind !== 'maintenance' && lock.host === os.hostname() && !isAlive(lock.pid);
 }
 
-export function describeLock(lock: LockRecord): string {
-	if (lock.kind === 'maintenance') return `maintenance by ${lock.who} since ${lock.when} (end it with \`ampzero fleet NAME maintenance off\`)`;
+/** Who holds a lock, in words; `instance` names the instance in the command that ends a maintenance. */
+export function describeLock(lock: LockRecord, instance = 'NAME'): string {
+	if (lock.kind === 'maintenance') return `maintenance by ${lock.who} since ${lock.when} (end it with \`ampzero fleet ${instance} maintenance off\`)`;
 	return `${lock.who} (pid ${lock.pid} on ${lock.host}, since ${lock.when}, deploying ${lock.version})`;
 }
 
@@ -35,12 +36,12 @@ export async function takeLock(run: DeployContext, host: HostRun): Promise<boole
 		const stale = lockIsStale(holder);
 		const liveHere = holder.host === os.hostname() && !stale;
 		if (run.options.forceUnlock && !liveHere) {
-			run.output(host, 'lock', `removing ${stale ? 'the stale' : 'the'} lock of ${describeLock(holder)}`);
+			run.output(host, 'lock', `removing ${stale ? 'the stale' : 'the'} lock of ${describeLock(holder, run.instanceConfig.name)}`);
 			answer = await run.call(host, 'lock', 'lock', {record, force: true});
 		} else if (stale) {
-			throw new StepFailure(`stale lock: ${describeLock(holder)} is gone; remove it with --force-unlock`);
+			throw new StepFailure(`stale lock: ${describeLock(holder, run.instanceConfig.name)} is gone; remove it with --force-unlock`);
 		} else {
-			throw new StepFailure(`locked by ${describeLock(holder)}`);
+			throw new StepFailure(`locked by ${describeLock(holder, run.instanceConfig.name)}`);
 		}
 	}
 	if (!answer.taken) throw new StepFailure('the lock-file could not be taken');

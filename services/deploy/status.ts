@@ -46,7 +46,7 @@ export async function deployStatus(options: {
 				const https = answer.status !== undefined ? `HTTP ${answer.status}` : `no answer (${answer.error})`;
 				const release = status.current ? `${status.current.ampify} ${status.current.instance}` : undefined;
 				const previous = status.previous ? `${status.previous.ampify} ${status.previous.instance}` : undefined;
-				const lock = status.lock ? describeLock(status.lock) : undefined;
+				const lock = status.lock ? describeLock(status.lock, instance.name) : undefined;
 				const stale = status.lock ? lockIsStale(status.lock) : undefined;
 				reports[index] = {
 					host: host.target,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {loadInstanceConfig} from '../../services/config/amprun.js';
+import {shellQuote} from '../../services/deploy/agent-client.js';
 import {loadDeploymentConfig, parseTarget} from '../../services/deploy/config.js';
 import {UsageError} from '../../services/errors.js';
 import {chooseHosts, type Fleet} from '../../services/fleet/fleet-hosts.js';
@@ -56,12 +57,14 @@ export async function fleetCommand(name: string, action: string | undefined, wor
 			}
 			case 'exec': {
 				const {execEverywhere} = await import('../../services/fleet/exec-everywhere.js');
-				const results = await execEverywhere(fleet, words.join(' '), event => {
+				// One word is a script for sh (`exec -- 'ls | wc -l'`); several are a command and its arguments, each kept as given.
+				const command = words.length === 1 ? words[0]! : words.map(shellQuote).join(' ');
+				const results = await execEverywhere(fleet, command, event => {
 					if (event.type === 'output') out.event(event, `${event.host.padEnd(width)} | ${event.line}`);
 				}, {signal: stopper.signal});
 				const failed = results.filter(result => result.code !== 0);
 				for (const result of results) out.event({type: 'host-end', ...result}, `${result.host.padEnd(width)}   ${result.code === 0 ? 'ok' : result.code === null ? `failed: ${result.error}` : `exit ${result.code}`} (${(result.ms / 1000).toFixed(1)} s)`);
-				out.event({type: 'summary', hosts: results.length, failed: failed.map(result => result.host)}, failed.length === 0 ? `ok on all ${results.length} hosts` : `failed on ${failed.length} of ${results.length} hosts: ${failed.map(result => result.host).join(', ')}`);
+				out.event({type: 'summary', hosts: results.length, failed: failed.map(result => result.host)}, failed.length === 0 ? (results.length === 1 ? 'ok on the one host' : `ok on all ${results.length} hosts`) : `failed on ${failed.length} of ${results.length} hosts: ${failed.map(result => result.host).join(', ')}`);
 				return failed.length === 0 ? 0 : 1;
 			}
 			case 'history': {

@@ -86,6 +86,11 @@ describe('ampzero fleet over three SSH hosts', () => {
 		const ok = await fleet(['exec', '--', 'pwd'], {json: true});
 		expect(ok.code).toBe(0);
 		expect(ok.records.filter(record => record.type === 'output').map(record => record.line)).toEqual(['/opt/ampzero/dist/instance', '/opt/ampzero/dist/instance', '/opt/ampzero/dist/instance']);
+		// Several words are a command and its arguments, each kept as given (not joined into one script).
+		const words = await fleet(['exec', '--', 'sh', '-c', `echo "a   b"; test "$(hostname)" != ${failing.name}`]);
+		expect(words.code).toBe(1);
+		expect(words.stdout.match(/\| a {3}b$/gm)).toHaveLength(3);
+		expect(words.stdout).toContain(`failed on 1 of 3 hosts: ${label(failing)}`);
 	}, 120_000);
 
 	it('logs merges every host\'s tail in time order and --follow prints new lines from each host, prefixed by it', async () => {
@@ -229,6 +234,13 @@ describe('ampzero fleet over three SSH hosts', () => {
 		expect(refused.code).toBe(1);
 		expect(refused.events.find(event => event.type === 'step-end' && event.step === 'lock' && event.state === 'failed')?.error).toMatch(/maintenance by/);
 		for (const host of harness!.hosts) expect((await https(host, '/index.html')).status).toBe(503);
+		expect(refused.stdout + refused.stderr).toContain(`ampzero fleet ${fixture!.instance.config.name} maintenance off`);
+		// Asked again, maintenance stays on: not an error, and the lock stays the first one's.
+		const lockBefore = readFileSync(path.join(harness!.hosts[0]!.optDirectory, 'ampzero', 'dist', 'lock-file'), 'utf8');
+		const again = await fleet(['maintenance', 'on']);
+		expect(again.code, again.stdout + again.stderr).toBe(0);
+		expect(again.stdout.match(/already in maintenance since/g)).toHaveLength(3);
+		expect(readFileSync(path.join(harness!.hosts[0]!.optDirectory, 'ampzero', 'dist', 'lock-file'), 'utf8')).toBe(lockBefore);
 
 		const off = await fleet(['maintenance', 'off']);
 		expect(off.code, off.stdout + off.stderr).toBe(0);
