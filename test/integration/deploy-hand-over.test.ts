@@ -108,6 +108,8 @@ describe('a deploy that needs no daemon restarted hands the frontend over', () =
 		}
 		expect(outputOf(change.result, 'placeholder-on').filter(line => line.startsWith('no placeholder'))).toHaveLength(2);
 		expect(outputOf(change.result, 'nginx-upgrade').filter(line => line.includes('reloaded onto the new ampnodes'))).toHaveLength(2);
+		// The old supervisor was asked over its control socket by the agent, not through a start of ampzero's command line.
+		expect(outputOf(change.result, 'stop-old').filter(line => line === 'the supervisor stopped; every daemon goes on running')).toHaveLength(2);
 		for (const [index, host] of harness!.hosts.entries()) {
 			// nginx reloaded, not restarted; the ampnode is a new process, the old one gone, nothing left outgoing.
 			expect(pidOf(host, 'nginx/nginx.pid')).toBe(nginxBefore[index]);

@@ -4,6 +4,7 @@ import {startBridge, stopBridge} from './bridge-nginx.js';
 import {decisionFor, instanceNginxRunning, markOutgoingAmpnodes, outgoingAmpnodes, rememberDecision, returnOutgoing, runningAmpnodes} from './hand-over.js';
 import {takeComparison} from './daemon-comparison.js';
 import {placeholder} from './placeholder.js';
+import {releaseSupervisor} from './release-supervisor.js';
 import {distDirectory, readCurrent, safeName, type CurrentRecord} from './host-files.js';
 import {ampzeroOf, instanceOf, runEnvironment, supervisorRunning, type InstanceOnHost} from './instance-on-host.js';
 import {noSay, run, runForJson, type Say} from './run-program.js';
@@ -108,7 +109,8 @@ export async function stopOld(target: InstanceOnHost, say: Say = noSay, to?: Cur
 	// In a hand-over nginx and the ampnodes go on serving: nginx for the new supervisor to adopt, the ampnodes until nginx reloads.
 	const ampnodes = handOver ? runningAmpnodes(target) : [];
 	const keep = [...plan.keep.map(daemon => daemon.name), ...(handOver ? ['nginx', ...ampnodes] : [])];
-	await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch', ...(keep.length > 0 ? ['--keep', keep.join(',')] : [])], {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
+	if (handOver && (await releaseSupervisor(target, keep, Math.min(target.timeoutMs, 15_000)))) say('the supervisor stopped; every daemon goes on running');
+	else await run(process.execPath, [ampzeroOf(target), 'run', instanceOf(target), 'stop', '--batch', ...(keep.length > 0 ? ['--keep', keep.join(',')] : [])], {say, timeoutMs: target.timeoutMs, env: runEnvironment(target)});
 	if (handOver) say(`nginx and ${markOutgoingAmpnodes(target, ampnodes)} ampnode(s) go on serving until the new ampnodes take over`);
 	return {
 		stopped: true,
