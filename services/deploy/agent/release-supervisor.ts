@@ -1,6 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
-import {isAlive} from '../../system/proc.js';
+import {isRunning} from '../../system/proc.js';
+import {eachLine} from '../stream-lines.js';
 import {readPid, runDirectory, type InstanceOnHost} from './instance-on-host.js';
 
 /**
@@ -16,7 +17,7 @@ export async function releaseSupervisor(target: InstanceOnHost, keep: readonly s
 	const pid = readPid(path.join(directory, 'supervisor.pid'));
 	if (pid === undefined) return false;
 	const deadline = Date.now() + timeoutMs;
-	// The supervisor closes its connections as it exits; then its pid must go too.
+	// Its last event says it exits: this end closes then, and its process must end too (a zombie is ended: reaping it is its parent's job).
 	const asked = await new Promise<boolean>(resolve => {
 		const socket = net.connect(path.join(directory, 'supervisor.sock'));
 		const timer = setTimeout(() => finish(false), timeoutMs);
@@ -26,12 +27,14 @@ export async function releaseSupervisor(target: InstanceOnHost, keep: readonly s
 			resolve(ok);
 		}
 		socket.once('connect', () => socket.write(`${JSON.stringify({type: 'stop-all', keep})}\n`));
-		socket.resume();
+		eachLine(socket, line => {
+			if (line.startsWith('{"type":"supervisor-exit"')) finish(true);
+		});
 		socket.once('error', () => finish(false));
 		socket.once('close', () => finish(true));
 	});
 	if (!asked) return false;
-	while (isAlive(pid)) {
+	while (isRunning(pid)) {
 		if (Date.now() > deadline) return false;
 		await new Promise(resolve => setTimeout(resolve, 10));
 	}
