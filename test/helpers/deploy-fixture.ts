@@ -213,6 +213,19 @@ export function ampzeroDeploy(fixture: DeployFixture, args: string[], env: NodeJ
 	});
 }
 
+/** What a failed deploy said: its stderr, the failed steps and the tail of its log file (when it got that far). */
+export function whyDeployFailed(result: DeployResult): string {
+	const plan = result.events.find(event => event.type === 'plan');
+	let log = '';
+	try {
+		log = readFileSync(String(plan?.['logFile']), 'utf8').split('\n').slice(-80).join('\n');
+	} catch {
+		// no log file: the deploy ended before it made one
+	}
+	const failed = result.events.filter(event => (event.type === 'step-end' && (event.state === 'failed' || event.ok === false)) || event.type === 'error' || event.type === 'deploy-end');
+	return `exit ${result.code}\n${result.stderr}\n${failed.map(event => JSON.stringify(event)).join('\n')}\n${log}`;
+}
+
 /** Commits a change to one file of the instance (its home page template). */
 export function changeInstanceFile(fixture: DeployFixture, text: string): void {
 	const file = path.join(fixture.instance.directory, 'nginx', 'www', 'index.html');

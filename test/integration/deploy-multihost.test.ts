@@ -2,7 +2,7 @@ import {readFileSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {InstanceConfig} from '../../services/config/amprun.js';
-import {ampzeroDeploy, changeInstanceFile, git, makeTrioFixture, type DeployFixture, type DeployResult} from '../helpers/deploy-fixture.js';
+import {ampzeroDeploy, changeInstanceFile, git, makeTrioFixture, whyDeployFailed, type DeployFixture, type DeployResult} from '../helpers/deploy-fixture.js';
 import {cookieFrom, getUrl} from '../helpers/https-request.js';
 import {runAmpzero} from '../helpers/instance.js';
 import {keyFileName} from '../../services/keys/identity.js';
@@ -27,16 +27,6 @@ const frontend = (index: number): string => `https://${host(index).address}:${co
 const ampzeroOn = (index: number, args: string[]): Promise<{code: number; stdout: string; stderr: string}> =>
 	host(index).exec(['env', `AMPZERO_HOST=${names[index]}`, 'CI=1', process.execPath, '/opt/ampzero/dist/ampify/bin/ampzero', ...args], {timeoutMs: 30_000});
 
-function why(result: DeployResult): string {
-	const plan = result.events.find(event => event.type === 'plan');
-	let log = '';
-	try {
-		log = readFileSync(String(plan?.['logFile']), 'utf8').split('\n').slice(-80).join('\n');
-	} catch {
-		// no log yet
-	}
-	return `${result.stderr}\n${result.events.filter(event => event.type === 'step-end' && event.state === 'failed').map(event => JSON.stringify(event)).join('\n')}\n${log}`;
-}
 
 const deployTrio = (args: string[] = []): Promise<DeployResult> => ampzeroDeploy(fixture!, ['./trio', '--batch', '--json', ...args], {}, 400_000);
 
@@ -148,7 +138,7 @@ describe('deploy of one instance over three hosts', () => {
 
 	it('one command: three keyspace members, every remote dependency reachable, each host only its own key; logged in on alpha, a note written there is read on beta and gamma', async () => {
 		const result = await deployTrio();
-		expect(result.code, why(result)).toBe(0);
+		expect(result.code, whyDeployFailed(result)).toBe(0);
 		const members = await host(0).exec(
 			['env', 'ETCDCTL_API=3', 'etcdctl', '--endpoints', `https://${host(0).address}:${config!.ports.keyspaceClient}`, '--cacert', path.join(fixture!.instance.directory, 'tls/ca.cert'), '--cert', path.join(fixture!.instance.directory, 'tls/hosts/alpha.cert'), '--key', path.join(fixture!.instance.directory, 'tls/hosts/alpha.key'), 'member', 'list', '-w', 'json'],
 			{timeoutMs: 15_000},
@@ -181,7 +171,7 @@ describe('deploy of one instance over three hosts', () => {
 		const before = await memberPids();
 		changeInstanceFile(fixture!, 'second release of trio');
 		const {result: second, rounds, failures} = await keyspaceLoop(deployTrio());
-		expect(second.code, why(second)).toBe(0);
+		expect(second.code, whyDeployFailed(second)).toBe(0);
 		expect(failures, failures.join('\n')).toEqual([]);
 		expect(rounds).toBeGreaterThan(20);
 		expect(await memberPids()).toEqual(before);
@@ -206,7 +196,7 @@ describe('deploy of one instance over three hosts', () => {
 		git(fixture!.instance.directory, 'commit', '-q', '-m', 'renewed host certificates');
 		const before = await memberPids();
 		const {result: renewed, failures} = await keyspaceLoop(deployTrio());
-		expect(renewed.code, why(renewed)).toBe(0);
+		expect(renewed.code, whyDeployFailed(renewed)).toBe(0);
 		expect(failures, failures.join('\n')).toEqual([]);
 		const after = await memberPids();
 		for (const index of names.keys()) expect(after[index]).not.toBe(before[index]);
@@ -218,7 +208,7 @@ describe('deploy of one instance over three hosts', () => {
 		expect(await note(1, cookie)).toBe('before the deploys');
 
 		const {result: back, failures: backFailures} = await keyspaceLoop(deployTrio(['--rollback']));
-		expect(back.code, why(back)).toBe(0);
+		expect(back.code, whyDeployFailed(back)).toBe(0);
 		expect(backFailures, backFailures.join('\n')).toEqual([]);
 		expect(back.events.filter(event => event.type === 'daemon' && event['state'] === 'restarted-in-turn').length).toBe(3);
 		expect(await note(1, cookie)).toBe('before the deploys');

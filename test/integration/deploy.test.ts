@@ -6,7 +6,7 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {httpsStatus} from '../../services/deploy/health.js';
 import {daemonUser} from '../../services/daemons/daemon-user.js';
-import {ampzeroDeploy, changeInstanceFile, deploy, git, makeDeployFixture, type DeployFixture} from '../helpers/deploy-fixture.js';
+import {ampzeroDeploy, changeInstanceFile, deploy, git, makeDeployFixture, whyDeployFailed, type DeployFixture} from '../helpers/deploy-fixture.js';
 import {startSshHosts, type SshTestHosts} from '../helpers/ssh-hosts.js';
 import {TmuxSession} from '../helpers/tmux.js';
 
@@ -28,16 +28,6 @@ function https(host: {address: string}, urlPath = '/health'): Promise<{status?: 
 }
 
 /** What a failed deploy said: stderr, its last events and the last lines of its log file. */
-function why(result: {stderr: string; events: Array<Record<string, any>>}): string {
-	const plan = result.events.find(event => event.type === 'plan');
-	let log = '';
-	try {
-		log = readFileSync(String(plan?.['logFile']), 'utf8').split('\n').slice(-60).join('\n');
-	} catch {
-		// no log file: the deploy ended before it made one
-	}
-	return `${result.stderr}\n${result.events.filter(event => event.type === 'step-end' && event.state === 'failed').map(event => JSON.stringify(event)).join('\n')}\n${log}`;
-}
 
 function distOf(host: {optDirectory: string}): string {
 	return path.join(host.optDirectory, 'ampzero', 'dist');
@@ -75,7 +65,7 @@ describe('ampzero deploy to three SSH hosts', () => {
 		);
 		git(fixture!.instance.directory, 'commit', '-q', '-am', 'the hosts to deploy to');
 		const result = await ampzeroDeploy(fixture!, ['./kickass', '--batch', '--json']);
-		expect(result.code, why(result)).toBe(0);
+		expect(result.code, whyDeployFailed(result)).toBe(0);
 		const plan = result.events.find(event => event.type === 'plan')!;
 		expect(plan.hosts.map((host: {transfer: string}) => host.transfer)).toEqual(['full', 'full', 'full']);
 		// What the deploy built, step by step, before the first host showed.
@@ -165,7 +155,7 @@ describe('ampzero deploy to three SSH hosts', () => {
 		const received = path.join(distOf(first!), 'patches', `${before.split('\n')[1]}--${release}.patch.zst.part`);
 		symlinkSync('/dev/null', received);
 		const result = await deploy(fixture!);
-		expect(result.code, why(result)).toBe(0);
+		expect(result.code, whyDeployFailed(result)).toBe(0);
 		const plan = result.events.find(event => event.type === 'plan')!;
 		expect(plan.instanceRelease).toBe(release);
 		expect(existsSync(received)).toBe(false);
@@ -222,9 +212,9 @@ describe('ampzero deploy to three SSH hosts', () => {
 				}
 			});
 			expect(damaged).toBe(true);
-			expect(result.code, why(result)).toBe(3);
-			expect(stepEnds(result.events, 'switch').every(end => end.state === 'ok'), why(result)).toBe(true);
-			expect(stepEnds(result.events, 'health-check').some(end => end.state === 'failed'), why(result)).toBe(true);
+			expect(result.code, whyDeployFailed(result)).toBe(3);
+			expect(stepEnds(result.events, 'switch').every(end => end.state === 'ok'), whyDeployFailed(result)).toBe(true);
+			expect(stepEnds(result.events, 'health-check').some(end => end.state === 'failed'), whyDeployFailed(result)).toBe(true);
 			const end = result.events.at(-1)!;
 			expect(end).toMatchObject({type: 'end', ok: false, state: 'rollback-failed'});
 			expect(end.error).toMatch(new RegExp(`the rollback failed on ${broken.target.replace(/[.[\]]/g, '\\$&')} .*deploy kickass status`));
@@ -250,7 +240,7 @@ describe('ampzero deploy to three SSH hosts', () => {
 		const winner = await deploy(fixture!, [], {}, 240_000, event => {
 			if (!loser && event.type === 'step-start' && event.step === 'transfer') loser = deploy(fixture!, ['--force-unlock']);
 		});
-		expect(winner.code, why(winner)).toBe(0);
+		expect(winner.code, whyDeployFailed(winner)).toBe(0);
 		const lost = await loser!;
 		expect(lost.code).toBe(1);
 		expect(stepEnds(lost.events, 'lock').find(end => end.state === 'failed')?.error).toMatch(/locked by .* \(pid \d+ on /);
@@ -268,7 +258,7 @@ describe('ampzero deploy to three SSH hosts', () => {
 		expect(stepEnds(stale.events, 'lock').find(end => end.state === 'failed')?.error).toMatch(/stale lock: someone@elsewhere .* --force-unlock/);
 		expect(existsSync(lockFile)).toBe(true);
 		const forced = await deploy(fixture!, ['--force-unlock']);
-		expect(forced.code, why(forced)).toBe(0);
+		expect(forced.code, whyDeployFailed(forced)).toBe(0);
 		expect(existsSync(lockFile)).toBe(false);
 		for (const host of harness!.hosts) expect(await page(host)).toContain('third release, forced');
 	}, 400_000);
@@ -292,14 +282,14 @@ describe('ampzero deploy to three SSH hosts', () => {
 		expect(missing.events).toEqual([]);
 		tilde('~/.ssh/known_hosts');
 		const dry = await ampzeroDeploy(fixture!, [fixture!.instance.directory, '--config', tildeConfig, '--dry-run', '--batch', '--json'], {HOME: userHome});
-		expect(dry.code, why(dry)).toBe(0);
+		expect(dry.code, whyDeployFailed(dry)).toBe(0);
 		const dryPlan = dry.events.find(event => event.type === 'plan')!;
 		expect(dryPlan.hosts.map((host: {transfer: string}) => host.transfer)).toEqual(['patch', 'patch', 'patch']);
 		expect(dry.events.some(event => event.type === 'step-start')).toBe(false);
 		expect(harness!.hosts.map(currentOf)).toEqual(all);
 		for (const host of harness!.hosts) expect(existsSync(path.join(distOf(host), dryPlan.instanceRelease))).toBe(false);
 		const result = await deploy(fixture!, ['--host', harness!.hosts[0]!.target]);
-		expect(result.code, why(result)).toBe(0);
+		expect(result.code, whyDeployFailed(result)).toBe(0);
 		expect(result.events.find(event => event.type === 'plan')!.hosts.map((host: {host: string}) => host.host)).toEqual([harness!.hosts[0]!.target]);
 		expect(await page(harness!.hosts[0]!)).toContain('fourth release');
 		for (const [index, host] of harness!.hosts.slice(1).entries()) {
@@ -312,7 +302,7 @@ describe('ampzero deploy to three SSH hosts', () => {
 		const previous = harness!.hosts.map(host => readFileSync(path.join(distOf(host), '.previous'), 'utf8'));
 		const current = harness!.hosts.map(currentOf);
 		const result = await deploy(fixture!, ['--rollback']);
-		expect(result.code, why(result)).toBe(0);
+		expect(result.code, whyDeployFailed(result)).toBe(0);
 		for (const [index, host] of harness!.hosts.entries()) {
 			expect(currentOf(host)).toBe(previous[index]);
 			expect(readFileSync(path.join(distOf(host), '.previous'), 'utf8')).toBe(current[index]);

@@ -3,7 +3,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {httpsStatus} from '../../services/deploy/health.js';
-import {changeInstanceFile, deploy, makeDeployFixture, type DeployFixture} from '../helpers/deploy-fixture.js';
+import {changeInstanceFile, deploy, makeDeployFixture, whyDeployFailed, type DeployFixture} from '../helpers/deploy-fixture.js';
 import {ampzeroBin} from '../helpers/instance.js';
 import {startSshHosts, type SshTestHost, type SshTestHosts} from '../helpers/ssh-hosts.js';
 import {TmuxSession, tmuxKeys} from '../helpers/tmux.js';
@@ -15,7 +15,7 @@ beforeAll(async () => {
 	harness = await startSshHosts(3);
 	fixture = await makeDeployFixture(harness);
 	const first = await deploy(fixture);
-	if (first.code !== 0) throw new Error(`the first deploy failed: ${first.stderr}`);
+	if (first.code !== 0) throw new Error(`the first deploy failed: ${whyDeployFailed(first)}`);
 }, 300_000);
 
 afterAll(async () => {
