@@ -14,9 +14,14 @@ let fixture: DeployFixture | undefined;
 beforeAll(async () => {
 	harness = await startSshHosts(3);
 	fixture = await makeDeployFixture(harness);
+	// The deploy is this file's set-up, not what it tests (deploy.test.ts does): one that fails is said in
+	// full, then tried once more, so that the fleet's own tests still run and the failure is on record.
 	const first = await deploy(fixture);
-	if (first.code !== 0) throw new Error(`the first deploy failed: ${whyDeployFailed(first)}`);
-}, 300_000);
+	if (first.code === 0) return;
+	console.warn(`the first deploy failed; trying it once more:\n${whyDeployFailed(first)}`);
+	const again = await deploy(fixture);
+	if (again.code !== 0) throw new Error(`the first deploy failed twice: ${whyDeployFailed(again)}`);
+}, 540_000);
 
 afterAll(async () => {
 	await harness?.cleanup();
