@@ -108,6 +108,13 @@ describe('ampzero run: the dashboard in a real terminal (tmux, 80×24)', () => {
 		const ready = await session.waitFor(/✓ all \d+ ready/, 60_000);
 		expect(ready).toContain('ampzero run dash');
 		await remember();
+		// The help at 80×24: every description whole, wrapped under itself, none cut.
+		await session.type('?');
+		const help = await session.waitFor('Keys of the dashboard');
+		expect(help).toContain('(starts it when stopped)');
+		expect(help.split('\n').filter(line => line.startsWith('│') && line.includes('…'))).toEqual([]);
+		await session.sendKeys('Escape');
+		await session.waitFor('↑/k ↓/j select');
 		await session.type('q');
 		await session.waitFor('stop every daemon of dash (s), or cancel (n/Esc)?');
 		await session.sendKeys('Escape');
