@@ -144,7 +144,12 @@ async function timed(fixture: DeployFixture, args: string[] = []): Promise<{resu
 	const watch = watchDeployer();
 	const result = await deploy(fixture, args, {}, 900_000, watch.onEvent);
 	const cost = watch.stop();
-	if (result.code !== 0) throw new Error(`deploy failed (${result.code}): ${result.stderr}\n${result.stdout.split('\n').slice(-20).join('\n')}`);
+	if (result.code !== 0) {
+		// The first host that failed, and every line its failed step printed: what a deploy that fails says.
+		const failed = result.events.find(event => event.type === 'step-end' && event['state'] === 'failed');
+		const lines = result.events.filter(event => event.type === 'output' && event['host'] === failed?.['host'] && event['step'] === failed?.['step']).map(event => `  ${String(event['line'])}`);
+		throw new Error(`deploy ${args.join(' ')} failed (${result.code}): ${result.stderr}\n${JSON.stringify(failed)}\n${lines.join('\n')}\n${String(result.events.find(event => event.type === 'end')?.['error'] ?? '')}`);
+	}
 	return {result, ms: Date.now() - began, cost, began};
 }
 
@@ -439,13 +444,13 @@ function print(rounds: Round[]): void {
 // DEPLOY_BENCH_HOSTS picks the rounds (default "3,trio,10"): a number of hosts each running a whole
 // instance, `trio` for one instance over three hosts, or `spreadN` for one instance over N hosts (three
 // keyspace members, N − 3 more server hosts: the scale round, e.g. spread10,spread30). Anchors (pm2 deploy, rsync) run with the first
-// round and with trio. Each round's figures are printed as soon as they are in.
+// round and with trio (DEPLOY_BENCH_ANCHORS=0: none). Each round's figures are printed as soon as they are in.
 const wanted = (process.env['DEPLOY_BENCH_HOSTS'] ?? '3,trio,10').split(',').map(entry => entry.trim()).filter(Boolean);
 const rounds: Round[] = [];
 for (const [index, entry] of wanted.entries()) {
 	const spread = /^(?:trio|spread(\d+))$/.exec(entry);
 	const count = spread ? Number(spread[1] ?? 3) : Number(entry);
 	if (!(count > 0) || (spread && count < 3)) throw new Error(`DEPLOY_BENCH_HOSTS: "${entry}" is neither a number of hosts, trio nor spreadN (N ≥ 3)`);
-	rounds.push(await round(spread ? 'spread' : 'single', count, index === 0 || entry === 'trio'));
+	rounds.push(await round(spread ? 'spread' : 'single', count, process.env['DEPLOY_BENCH_ANCHORS'] !== '0' && (index === 0 || entry === 'trio')));
 	print(rounds);
 }
