@@ -164,14 +164,17 @@ export class Supervisor {
 		}
 		const readiness = new Map<string, Promise<boolean>>();
 		const bringUp = async (daemon: ManagedDaemon): Promise<boolean> => {
+			const waiting = Promise.all(daemon.spec.dependsOn.map(name => readiness.get(name)!));
+			// A daemon started beside its dependencies cannot answer before they do (nginx's probe goes through
+			// to an ampnode): its whole readiness time starts again when they are ready.
+			const clockAfter = daemon.spec.waitsForDependencies && daemon.spec.dependsOn.length > 0 ? waiting : undefined;
 			const record = adopted.get(daemon.spec.name);
-			if (record) return this.launchAndAwaitReady(daemon, true, record);
+			if (record) return this.launchAndAwaitReady(daemon, true, record, clockAfter);
 			// Launched here and now, in dependency order: the daemons everything waits for (keyspace, redis) are spawned first.
 			if (daemon.spec.dependsOn.length === 0 && !daemon.spec.waitsForRemote) return this.launchAndAwaitReady(daemon);
-			const waiting = Promise.all(daemon.spec.dependsOn.map(name => readiness.get(name)!));
 			if (daemon.spec.waitsForRemote && !(await this.awaitRemoteDependencies(daemon))) return false;
 			if (daemon.spec.waitsForDependencies) {
-				const [own, dependencies] = await Promise.all([this.launchAndAwaitReady(daemon), waiting]);
+				const [own, dependencies] = await Promise.all([this.launchAndAwaitReady(daemon, true, undefined, clockAfter), waiting]);
 				return own && dependencies.every(Boolean);
 			}
 			const dependencies = await waiting;
@@ -277,9 +280,19 @@ export class Supervisor {
 		this.exitResolve(reason);
 	}
 
-	/** Launches the daemon (or adopts the process `adopt` names) and waits until its readiness probe passes. */
-	private async launchAndAwaitReady(daemon: ManagedDaemon, partOfStart = true, adopt?: PidRecord): Promise<boolean> {
-		const deadline = Date.now() + daemon.spec.readyTimeoutMs;
+	/**
+	 * Launches the daemon (or adopts the process `adopt` names) and waits until its readiness probe passes,
+	 * within its readiness time, counted again from when `clockAfter` settles (its dependencies ready).
+	 */
+	private async launchAndAwaitReady(daemon: ManagedDaemon, partOfStart = true, adopt?: PidRecord, clockAfter?: Promise<unknown>): Promise<boolean> {
+		let deadline = Date.now() + daemon.spec.readyTimeoutMs;
+		// Until its dependencies settle (each within its own readiness time) the daemon's time does not run out.
+		let waitingForDependencies = clockAfter !== undefined;
+		const countAgain = (): void => {
+			waitingForDependencies = false;
+			deadline = Math.max(deadline, Date.now() + daemon.spec.readyTimeoutMs);
+		};
+		void clockAfter?.then(countAgain, countAgain);
 		if (adopt) {
 			daemon.adopt(adopt, (code, signal, generation) => this.onExit(daemon, code, signal, generation));
 			this.setState(daemon, 'starting', 'adopted: checking it still answers');
@@ -294,7 +307,7 @@ export class Supervisor {
 				if (state === 'failed' && partOfStart) this.failStart(daemon, daemon.status.reason ?? 'failed');
 				return false;
 			}
-			if (Date.now() >= deadline) {
+			if (!waitingForDependencies && Date.now() >= deadline) {
 				const why = `not ready after ${Math.round(daemon.spec.readyTimeoutMs / 1000)} s (${describeProbe(daemon.spec)})`;
 				await this.stopDaemon(daemon, 'SIGKILL');
 				this.setState(daemon, 'failed', why);

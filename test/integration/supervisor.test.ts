@@ -189,6 +189,22 @@ describe('supervisor with real processes', () => {
 		expect(stops.at(-1)).toBe('slow');
 	});
 
+	it('gives a daemon that waits for its dependencies its whole readiness time again once they are ready', async () => {
+		const run = setUp();
+		const [port] = await freePorts(1);
+		const url = `http://127.0.0.1:${port}/`;
+		// front answers only through slow (as nginx through an ampnode): slow takes longer than front's own 1 s to come up.
+		const {supervisor} = supervise(run, [
+			nodeDaemon('slow', httpServerScript(port!, 1500), run.root, {ports: [port!], port: port!, ready: {kind: 'http', url}}),
+			nodeDaemon('front', 'setInterval(() => {}, 1000);', run.root, {dependsOn: ['slow'], waitsForDependencies: true, ready: {kind: 'http', url}, readyTimeoutMs: 1000}),
+		]);
+		const outcome = await supervisor.start();
+		expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
+		expect(supervisor.statuses().map(status => status.state)).toEqual(['ready', 'ready']);
+		await supervisor.stopAll();
+		expect(processesMentioning(run.root)).toEqual([]);
+	});
+
 	it('fails the run when a daemon is not ready in time, with its last log lines', async () => {
 		const run = setUp();
 		const {supervisor, events} = supervise(run, [
