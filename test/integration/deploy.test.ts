@@ -27,8 +27,6 @@ function https(host: {address: string}, urlPath = '/health'): Promise<{status?: 
 	return httpsStatus(host.address, fixture!.instance.config.ports.frontend, urlPath, 5000);
 }
 
-/** What a failed deploy said: stderr, its last events and the last lines of its log file. */
-
 function distOf(host: {optDirectory: string}): string {
 	return path.join(host.optDirectory, 'ampzero', 'dist');
 }
