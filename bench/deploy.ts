@@ -18,7 +18,7 @@
  * placeholder ≤ 2 s per host; 0 client errors.
  */
 import {execFile} from 'node:child_process';
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -385,10 +385,25 @@ async function round(kind: 'single' | 'spread', count: number, anchors: boolean)
 			result.pm2QuietMs = pm2.quietMs;
 		}
 		return result;
+	} catch (error) {
+		keepHostLogs(harness);
+		throw error;
 	} finally {
 		await harness.cleanup();
 		await fixture?.cleanup();
 	}
+}
+
+/** Every host's run logs and pid files, copied out before the hosts are removed: what a failed round leaves to read. */
+function keepHostLogs(harness: SshTestHosts): void {
+	const into = path.join(checkout, 'test-artifacts', 'bench-deploy-failure');
+	rmSync(into, {recursive: true, force: true});
+	for (const host of harness.hosts) {
+		const runs = path.join(host.optDirectory, 'ampzero', 'var');
+		if (!existsSync(runs)) continue;
+		cpSync(runs, path.join(into, host.address), {recursive: true, filter: source => path.basename(source) !== 'data' && (lstatSync(source).isDirectory() || lstatSync(source).isFile())});
+	}
+	process.stderr.write(`each host's logs: ${into}\n`);
 }
 
 function title(round: Round): string {
