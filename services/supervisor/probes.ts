@@ -4,18 +4,17 @@ import https from 'node:https';
 import {connects} from './connects.js';
 import type {DaemonSpec, ReadyProbe} from './spec.js';
 
-/**
- * One attempt at a probe that asks over the network, given `attemptTimeoutMs` to be answered; log and
- * none probes are decided elsewhere.
- */
-export async function probeOnce(probe: ReadyProbe, attemptTimeoutMs = 1000): Promise<boolean> {
+const attemptTimeoutMs = 1000;
+
+/** One attempt at a probe that asks over the network; log and none probes are decided elsewhere. */
+export async function probeOnce(probe: ReadyProbe): Promise<boolean> {
 	switch (probe.kind) {
 		case 'http':
-			return httpAnswers2xx(probe.url, attemptTimeoutMs, probe.tls);
+			return httpAnswers2xx(probe.url, probe.tls);
 		case 'tcp':
 			return connects({host: probe.host, port: probe.port}, attemptTimeoutMs);
 		case 'redis':
-			return redisAnswersPong(probe.host, probe.port, probe.password, attemptTimeoutMs);
+			return redisAnswersPong(probe.host, probe.port, probe.password);
 		case 'none':
 			return true;
 		case 'log':
@@ -23,7 +22,7 @@ export async function probeOnce(probe: ReadyProbe, attemptTimeoutMs = 1000): Pro
 	}
 }
 
-function httpAnswers2xx(url: string, attemptTimeoutMs: number, tls?: {ca: string; cert: string; key: string}): Promise<boolean> {
+function httpAnswers2xx(url: string, tls?: {ca: string; cert: string; key: string}): Promise<boolean> {
 	return new Promise(resolve => {
 		const client = url.startsWith('https:') ? https : http;
 		let credential: https.RequestOptions;
@@ -48,7 +47,7 @@ function httpAnswers2xx(url: string, attemptTimeoutMs: number, tls?: {ca: string
  * AUTH then PING through ioredis (loaded only for a redis probe), one connection per attempt with
  * no retries: the supervisor's probe loop is the retry.
  */
-async function redisAnswersPong(host: string, port: number, password: string, attemptTimeoutMs: number): Promise<boolean> {
+async function redisAnswersPong(host: string, port: number, password: string): Promise<boolean> {
 	const {Redis} = await import('ioredis');
 	const redis = new Redis({
 		host,

@@ -288,7 +288,6 @@ export class Supervisor {
 		let deadline = Date.now() + daemon.spec.readyTimeoutMs;
 		// Until its dependencies settle (each within its own readiness time) the daemon's time does not run out.
 		let waitingForDependencies = clockAfter !== undefined;
-		let attempts = 0;
 		const countAgain = (): void => {
 			waitingForDependencies = false;
 			deadline = Math.max(deadline, Date.now() + daemon.spec.readyTimeoutMs);
@@ -315,11 +314,7 @@ export class Supervisor {
 				if (partOfStart) this.failStart(daemon, why);
 				return false;
 			}
-			// Each attempt waits longer for its answer (1, 2, then 4 s): on a machine so loaded that this process
-			// cannot finish a round trip in a second, a daemon that answers is not killed as one that does not.
-			const attemptMs = Math.min(4000, 1000 * 2 ** Math.min(attempts, 2));
-			attempts += 1;
-			if (state === 'starting' && daemon.running && (await this.probePasses(daemon, attemptMs)) && daemon.generation === generation && daemon.status.state === 'starting') {
+			if (state === 'starting' && daemon.running && (await this.probePasses(daemon)) && daemon.generation === generation && daemon.status.state === 'starting') {
 				this.setState(daemon, 'ready');
 				return true;
 			}
@@ -327,10 +322,10 @@ export class Supervisor {
 		}
 	}
 
-	private async probePasses(daemon: ManagedDaemon, attemptMs: number): Promise<boolean> {
+	private async probePasses(daemon: ManagedDaemon): Promise<boolean> {
 		const probe = daemon.spec.ready;
 		if (probe.kind === 'log') return daemon.sawReadyLine;
-		return probeOnce(probe, attemptMs);
+		return probeOnce(probe);
 	}
 
 	private launch(daemon: ManagedDaemon): void {

@@ -59,25 +59,4 @@ describe('the readiness probe of a redis daemon', () => {
 		}
 		expect(await probeOnce({...probe, password: 'wrong'})).toBe(false);
 	});
-
-	it('waits as long as it is given: a redis that answers late (stopped, then continued) fails a 1 s attempt and passes a 4 s one', async () => {
-		const port = await freePort();
-		const probe = {kind: 'redis', host: '127.0.0.1', port, password} as const;
-		const redis = startRedis(port);
-		const deadline = Date.now() + 5000;
-		while (!(await probeOnce(probe))) {
-			if (Date.now() > deadline) throw new Error('redis never answered the probe');
-			await new Promise(resolve => setTimeout(resolve, 25));
-		}
-		// As on a machine too loaded to schedule it: connections are accepted by the kernel, nothing answers.
-		redis.kill('SIGSTOP');
-		const resume = setTimeout(() => redis.kill('SIGCONT'), 1800);
-		try {
-			expect(await probeOnce(probe, 1000)).toBe(false);
-			expect(await probeOnce(probe, 4000)).toBe(true);
-		} finally {
-			clearTimeout(resume);
-			redis.kill('SIGCONT');
-		}
-	});
 });
