@@ -22,7 +22,7 @@ import {cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFil
 import https from 'node:https';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {changeInstanceFile, deploy, makeDeployFixture, makeTrioFixture, type DeployFixture, type DeployResult} from '../test/helpers/deploy-fixture.js';
+import {changeInstanceFile, deploy, makeDeployFixture, makeTrioFixture, whyDeployFailed, type DeployFixture, type DeployResult} from '../test/helpers/deploy-fixture.js';
 import {startSshHosts, type SshTestHosts} from '../test/helpers/ssh-hosts.js';
 import {peakRssMb, procStat} from './proc-stats.js';
 
@@ -144,12 +144,7 @@ async function timed(fixture: DeployFixture, args: string[] = []): Promise<{resu
 	const watch = watchDeployer();
 	const result = await deploy(fixture, args, {}, 900_000, watch.onEvent);
 	const cost = watch.stop();
-	if (result.code !== 0) {
-		// The first host that failed, and every line its failed step printed: what a deploy that fails says.
-		const failed = result.events.find(event => event.type === 'step-end' && event['state'] === 'failed');
-		const lines = result.events.filter(event => event.type === 'output' && event['host'] === failed?.['host'] && event['step'] === failed?.['step']).map(event => `  ${String(event['line'])}`);
-		throw new Error(`deploy ${args.join(' ')} failed (${result.code}): ${result.stderr}\n${JSON.stringify(failed)}\n${lines.join('\n')}\n${String(result.events.find(event => event.type === 'end')?.['error'] ?? '')}`);
-	}
+	if (result.code !== 0) throw new Error(`deploy ${args.join(' ')} failed: ${whyDeployFailed(result)}`);
 	return {result, ms: Date.now() - began, cost, began};
 }
 
@@ -293,24 +288,19 @@ interface Round {
 
 /** The first deploy, in waves of `firstWave` hosts when there are more: the waves' times and costs added up, the last wave's events. */
 async function firstDeploy(fixture: DeployFixture, harness: SshTestHosts): Promise<Awaited<ReturnType<typeof timed>> & {bytes: number}> {
-	if (harness.hosts.length <= firstWave) {
-		const once = await timed(fixture);
-		return {...once, bytes: bytesSent(once.result)};
-	}
-	let total: (Awaited<ReturnType<typeof timed>> & {bytes: number}) | undefined;
-	for (let from = 0; from < harness.hosts.length; from += firstWave) {
-		const wave = await timed(fixture, harness.hosts.slice(from, from + firstWave).flatMap(host => ['--host', host.target]));
-		total = total === undefined
-			? {...wave, bytes: bytesSent(wave.result)}
-			: {
-					result: wave.result,
-					ms: total.ms + wave.ms,
-					began: total.began,
-					bytes: total.bytes + bytesSent(wave.result),
-					cost: {peakRssMb: Math.max(total.cost.peakRssMb, wave.cost.peakRssMb), cpuSeconds: total.cost.cpuSeconds + wave.cost.cpuSeconds},
-				};
-	}
-	return total!;
+	const waves: string[][] = [];
+	if (harness.hosts.length <= firstWave) waves.push([]);
+	else for (let from = 0; from < harness.hosts.length; from += firstWave) waves.push(harness.hosts.slice(from, from + firstWave).flatMap(host => ['--host', host.target]));
+	const done: Array<Awaited<ReturnType<typeof timed>>> = [];
+	for (const args of waves) done.push(await timed(fixture, args));
+	const sum = (of: (wave: Awaited<ReturnType<typeof timed>>) => number): number => done.reduce((total, wave) => total + of(wave), 0);
+	return {
+		result: done.at(-1)!.result,
+		began: done[0]!.began,
+		ms: sum(wave => wave.ms),
+		bytes: sum(wave => bytesSent(wave.result)),
+		cost: {peakRssMb: Math.max(...done.map(wave => wave.cost.peakRssMb)), cpuSeconds: sum(wave => wave.cost.cpuSeconds)},
+	};
 }
 
 async function round(kind: 'single' | 'spread', count: number, anchors: boolean): Promise<Round> {
@@ -401,7 +391,10 @@ function keepHostLogs(harness: SshTestHosts): void {
 	for (const host of harness.hosts) {
 		const runs = path.join(host.optDirectory, 'ampzero', 'var');
 		if (!existsSync(runs)) continue;
-		cpSync(runs, path.join(into, host.address), {recursive: true, filter: source => path.basename(source) !== 'data' && (lstatSync(source).isDirectory() || lstatSync(source).isFile())});
+		cpSync(runs, path.join(into, host.address), {recursive: true, filter: source => {
+			const stat = lstatSync(source);
+			return path.basename(source) !== 'data' && (stat.isDirectory() || stat.isFile());
+		}});
 	}
 	process.stderr.write(`each host's logs: ${into}\n`);
 }

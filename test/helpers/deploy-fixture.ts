@@ -213,7 +213,10 @@ export function ampzeroDeploy(fixture: DeployFixture, args: string[], env: NodeJ
 	});
 }
 
-/** What a failed deploy said: its stderr, the failed steps and the tail of its log file (when it got that far). */
+/**
+ * What a failed deploy said (its `--json` events): the exit code, stderr, each failed step with every line
+ * that step printed on its host, the end event, and the tail of its log file (when it got that far).
+ */
 export function whyDeployFailed(result: DeployResult): string {
 	const plan = result.events.find(event => event.type === 'plan');
 	let log = '';
@@ -222,8 +225,13 @@ export function whyDeployFailed(result: DeployResult): string {
 	} catch {
 		// no log file: the deploy ended before it made one
 	}
-	const failed = result.events.filter(event => (event.type === 'step-end' && (event.state === 'failed' || event.ok === false)) || event.type === 'error' || event.type === 'deploy-end');
-	return `exit ${result.code}\n${result.stderr}\n${failed.map(event => JSON.stringify(event)).join('\n')}\n${log}`;
+	const failedSteps = result.events.filter(event => event.type === 'step-end' && event['state'] === 'failed');
+	const said = failedSteps.map(failed => {
+		const lines = result.events.filter(event => event.type === 'output' && event['host'] === failed['host'] && event['step'] === failed['step']);
+		return [JSON.stringify(failed), ...lines.map(event => `  ${String(event['line'])}`)].join('\n');
+	});
+	const end = result.events.find(event => event.type === 'end');
+	return `exit ${result.code}\n${result.stderr}\n${said.join('\n')}\n${end ? JSON.stringify(end) : ''}\n${log}`;
 }
 
 /** Commits a change to one file of the instance (its home page template). */
