@@ -66,12 +66,13 @@ function keyLines<C extends string, M extends string>(keymap: Keymap<C, M>, entr
  * at the width instead.
  */
 function fittedKeyLines<C extends string, M extends string>(keymap: Keymap<C, M>, entries: readonly Binding<C, M>[], width: number, rows: number) {
-	const keyWidth = Math.max(...entries.map(binding => bindingLabel(binding).length)) + 1;
+	const keyWidth = keyColumnWidth(entries);
 	const textWidth = Math.max(1, width - keyWidth);
+	const heights = entryHeights(keymap, entries, width);
 	let spare = rows - entries.length;
-	return entries.map(binding => {
+	return entries.map((binding, index) => {
 		const description = keymap.descriptions[binding.command];
-		const extra = wrappedLineCount(description, textWidth) - 1;
+		const extra = heights[index]! - 1;
 		const wraps = extra <= spare;
 		if (wraps) spare -= extra;
 		return (
@@ -105,9 +106,14 @@ function splitByHeight<C extends string, M extends string>(keymap: Keymap<C, M>,
 	return [entries.slice(0, best), entries.slice(best)];
 }
 
-/** The rows each binding takes in a column of `width`, its description wrapped beside the widest keys. */
+/** The keys' column: the widest keys and a space. */
+function keyColumnWidth(entries: readonly Binding<string, string>[]): number {
+	return Math.max(...entries.map(binding => bindingLabel(binding).length)) + 1;
+}
+
+/** The rows each binding takes in a column of `width`, its description wrapped beside the keys' column. */
 function entryHeights<C extends string, M extends string>(keymap: Keymap<C, M>, entries: readonly Binding<C, M>[], width: number): number[] {
-	const textWidth = Math.max(1, width - Math.max(...entries.map(binding => bindingLabel(binding).length)) - 1);
+	const textWidth = Math.max(1, width - keyColumnWidth(entries));
 	return entries.map(binding => wrappedLineCount(keymap.descriptions[binding.command], textWidth));
 }
 
