@@ -6,40 +6,51 @@ import type {DaemonSpec, ReadyProbe} from './spec.js';
 
 const attemptTimeoutMs = 1000;
 
+/** What one attempt at a probe found: passed, or why not (what the daemon answered, or the error on the way). */
+export type ProbeAttempt = {passed: true} | {passed: false; why: string};
+
+const passed: ProbeAttempt = {passed: true};
+const failed = (why: string): ProbeAttempt => ({passed: false, why});
+
 /** One attempt at a probe that asks over the network; log and none probes are decided elsewhere. */
 export async function probeOnce(probe: ReadyProbe): Promise<boolean> {
+	return (await probeAttempt(probe)).passed;
+}
+
+/** `probeOnce`, saying why an attempt failed: the reason a daemon that never passes is reported with. */
+export async function probeAttempt(probe: ReadyProbe): Promise<ProbeAttempt> {
 	switch (probe.kind) {
 		case 'http':
 			return httpAnswers2xx(probe.url, probe.tls);
 		case 'tcp':
-			return connects({host: probe.host, port: probe.port}, attemptTimeoutMs);
+			return (await connects({host: probe.host, port: probe.port}, attemptTimeoutMs)) ? passed : failed(`no connection within ${attemptTimeoutMs} ms`);
 		case 'redis':
 			return redisAnswersPong(probe.host, probe.port, probe.password);
 		case 'none':
-			return true;
+			return passed;
 		case 'log':
-			return false;
+			return failed('no matching line yet');
 	}
 }
 
-function httpAnswers2xx(url: string, tls?: {ca: string; cert: string; key: string}): Promise<boolean> {
+function httpAnswers2xx(url: string, tls?: {ca: string; cert: string; key: string}): Promise<ProbeAttempt> {
 	return new Promise(resolve => {
 		const client = url.startsWith('https:') ? https : http;
 		let credential: https.RequestOptions;
 		try {
 			// Daemons of an instance serve the instance's self-signed certificate; one that admits only clients of its CA (the keyspace) is verified against it.
 			credential = tls ? {ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key)} : {rejectUnauthorized: false};
-		} catch {
-			resolve(false);
+		} catch (error) {
+			resolve(failed(`cannot read its TLS credential: ${(error as Error).message}`));
 			return;
 		}
 		const request = client.get(url, {timeout: attemptTimeoutMs, agent: false, ...credential}, response => {
 			response.resume();
 			const status = response.statusCode ?? 0;
-			resolve(status >= 200 && status < 300);
+			resolve(status >= 200 && status < 300 ? passed : failed(`answered ${status}`));
 		});
-		request.on('timeout', () => request.destroy());
-		request.on('error', () => resolve(false));
+		request.on('timeout', () => request.destroy(new Error(`no answer within ${attemptTimeoutMs} ms`)));
+		request.on('error', error => resolve(failed(error.message)));
 	});
 }
 
@@ -47,7 +58,7 @@ function httpAnswers2xx(url: string, tls?: {ca: string; cert: string; key: strin
  * AUTH then PING through ioredis (loaded only for a redis probe), one connection per attempt with
  * no retries: the supervisor's probe loop is the retry.
  */
-async function redisAnswersPong(host: string, port: number, password: string): Promise<boolean> {
+async function redisAnswersPong(host: string, port: number, password: string): Promise<ProbeAttempt> {
 	const {Redis} = await import('ioredis');
 	const redis = new Redis({
 		host,
@@ -64,9 +75,10 @@ async function redisAnswersPong(host: string, port: number, password: string): P
 	redis.on('error', () => {});
 	try {
 		await redis.connect();
-		return (await redis.ping()) === 'PONG';
-	} catch {
-		return false;
+		const answer = await redis.ping();
+		return answer === 'PONG' ? passed : failed(`PING answered ${answer}`);
+	} catch (error) {
+		return failed((error as Error).message);
 	} finally {
 		redis.disconnect();
 	}

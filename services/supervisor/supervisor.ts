@@ -10,7 +10,7 @@ import {ManagedDaemon, type OutputLimits} from './managed-daemon.js';
 import {adoptableDaemons, type PidRecord} from './pid-files.js';
 import {assertPortsFree} from './port-holders.js';
 import {signalGroup, waitGroupEmpty} from '../system/proc.js';
-import {describeProbe, probeOnce} from './probes.js';
+import {describeProbe, probeAttempt, type ProbeAttempt} from './probes.js';
 import {watchStrayDaemons} from './stray-daemons.js';
 import {watchDiskRoom} from './disk-room.js';
 import {LineBatches} from './line-batches.js';
@@ -299,6 +299,7 @@ export class Supervisor {
 		} else {
 			this.launch(daemon);
 		}
+		let lastAttempt: ProbeAttempt | undefined;
 		for (;;) {
 			const generation = daemon.generation;
 			const state = daemon.status.state;
@@ -308,24 +309,28 @@ export class Supervisor {
 				return false;
 			}
 			if (!waitingForDependencies && Date.now() >= deadline) {
-				const why = `not ready after ${Math.round(daemon.spec.readyTimeoutMs / 1000)} s (${describeProbe(daemon.spec)})`;
+				const lastTry = lastAttempt && !lastAttempt.passed && lastAttempt.why !== '' ? `; last try: ${lastAttempt.why}` : '';
+				const why = `not ready after ${Math.round(daemon.spec.readyTimeoutMs / 1000)} s (${describeProbe(daemon.spec)}${lastTry})`;
 				await this.stopDaemon(daemon, 'SIGKILL');
 				this.setState(daemon, 'failed', why);
 				if (partOfStart) this.failStart(daemon, why);
 				return false;
 			}
-			if (state === 'starting' && daemon.running && (await this.probePasses(daemon)) && daemon.generation === generation && daemon.status.state === 'starting') {
-				this.setState(daemon, 'ready');
-				return true;
+			if (state === 'starting' && daemon.running) {
+				lastAttempt = await this.probe(daemon);
+				if (lastAttempt.passed && daemon.generation === generation && daemon.status.state === 'starting') {
+					this.setState(daemon, 'ready');
+					return true;
+				}
 			}
 			await sleep(this.options.probeIntervalMs);
 		}
 	}
 
-	private async probePasses(daemon: ManagedDaemon): Promise<boolean> {
+	private async probe(daemon: ManagedDaemon): Promise<ProbeAttempt> {
 		const probe = daemon.spec.ready;
-		if (probe.kind === 'log') return daemon.sawReadyLine;
-		return probeOnce(probe);
+		if (probe.kind === 'log') return daemon.sawReadyLine ? {passed: true} : {passed: false, why: ''};
+		return probeAttempt(probe);
 	}
 
 	private launch(daemon: ManagedDaemon): void {

@@ -225,6 +225,17 @@ describe('supervisor with real processes', () => {
 		expect(processesMentioning(run.root)).toEqual([]);
 	});
 
+	it('says what the last readiness attempt met when a daemon is not ready in time', async () => {
+		const run = setUp();
+		const [port] = await freePorts(1);
+		const script = `require('node:http').createServer((request, response) => { response.statusCode = 503; response.end('warming up'); }).listen(${port}, '127.0.0.1');`;
+		const {supervisor} = supervise(run, [nodeDaemon('warming', script, run.root, {ports: [port!], port: port!, ready: {kind: 'http', url: `http://127.0.0.1:${port}/`}, readyTimeoutMs: 2000})]);
+		const outcome = await supervisor.start();
+		expect(outcome).toMatchObject({ok: false, daemon: 'warming'});
+		if (outcome.ok) return;
+		expect(outcome.error).toBe(`not ready after 2 s (GET http://127.0.0.1:${port}/ did not answer 2xx; last try: answered 503)`);
+	});
+
 	it('marks a daemon that keeps crashing as failed and leaves it down', async () => {
 		const run = setUp();
 		const {supervisor} = supervise(run, [nodeDaemon('crashy', "console.log('up'); setTimeout(() => process.exit(3), 50);", run.root)], {
