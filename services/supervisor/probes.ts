@@ -71,14 +71,17 @@ async function redisAnswersPong(host: string, port: number, password: string): P
 		retryStrategy: () => null,
 		enableOfflineQueue: false,
 	});
-	// A refused or failed attempt is an answer ("not yet"), not an error to report.
-	redis.on('error', () => {});
+	// A refused or failed attempt is an answer ("not yet"), not an error to report; the first error says
+	// why better than the "Connection is closed." that connect() rejects with after it.
+	const seen: {cause?: Error} = {};
+	redis.on('error', (error: Error) => (seen.cause ??= error));
+	const began = Date.now();
 	try {
 		await redis.connect();
 		const answer = await redis.ping();
-		return answer === 'PONG' ? passed : failed(`PING answered ${answer}`);
+		return answer === 'PONG' ? passed : failed(`PING answered ${String(answer)}`);
 	} catch (error) {
-		return failed((error as Error).message);
+		return failed(`${(seen.cause ?? (error as Error)).message} after ${Date.now() - began} ms`);
 	} finally {
 		redis.disconnect();
 	}
