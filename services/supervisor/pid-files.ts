@@ -160,10 +160,12 @@ export function processesOfRun(pidsDirectory: string, worthChecking: (pid: numbe
 	const found: Array<{pid: number; pgid: number}> = [];
 	const ownFiles = mountNamespace(process.pid);
 	for (const pid of allPids()) {
-		if (pid === process.pid || !worthChecking(pid) || !environmentHas(pid, runMarkerVariable, pidsDirectory)) continue;
-		// A process in another mount namespace (a container, a test host) sees another file system:
-		// the same path there is not this run's pid directory.
-		if (mountNamespace(pid) !== ownFiles) continue;
+		// A process in another mount namespace (a container, a test host) sees another file system: the same
+		// path there is not this run's pid directory. Asked first, as it is the cheapest question (a readlink,
+		// where the command line and environment are reads of the process's memory): on a machine of
+		// containers it rules out most processes before anything else is read.
+		if (pid === process.pid || mountNamespace(pid) !== ownFiles) continue;
+		if (!worthChecking(pid) || !environmentHas(pid, runMarkerVariable, pidsDirectory)) continue;
 		const stat = processStat(pid);
 		if (stat && stat.state !== 'Z') found.push({pid, pgid: stat.pgid});
 	}

@@ -193,7 +193,7 @@ describe('a supervisor killed with SIGKILL', () => {
 		// Nor is a process of another run, or one without the marker, any of its business.
 		const other = spawn(sleeper.command, sleeper.args, {detached: true, stdio: 'ignore', env: {...process.env, [runMarkerVariable]: `${run.pids}-other`}});
 		cleanups.push(() => signalGroup(other.pid!, 'SIGKILL'));
-		await waitFor(() => stray.exitCode !== null || stray.signalCode !== null, 'the stray copy to be ended', 5000);
+		await waitFor(() => stray.exitCode !== null || stray.signalCode !== null, 'the stray copy to be ended', 10_000);
 		expect(stray.signalCode).toBe('SIGKILL');
 		expect(events.some(event => event.type === 'notice' && event.text.startsWith(`ended a stray copy of a daemon that no supervisor ran: pid ${stray.pid}`))).toBe(true);
 		expect(groupAlive(other.pid!)).toBe(true);
