@@ -6,6 +6,12 @@ import type {DaemonSpec, ReadyProbe} from './spec.js';
 
 const attemptTimeoutMs = 1000;
 
+/** The longest one attempt can take on a machine that lets this process run: a redis probe connects, then asks. */
+export function probeAttemptBoundMs(probe: ReadyProbe): number {
+	if (probe.kind === 'redis') return 2 * attemptTimeoutMs;
+	return probe.kind === 'http' || probe.kind === 'tcp' ? attemptTimeoutMs : 0;
+}
+
 /** What one attempt at a probe found: passed, or why not (what the daemon answered, or the error on the way). */
 export type ProbeAttempt = {passed: true} | {passed: false; why: string};
 

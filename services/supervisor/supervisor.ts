@@ -10,7 +10,8 @@ import {ManagedDaemon, type OutputLimits} from './managed-daemon.js';
 import {adoptableDaemons, type PidRecord} from './pid-files.js';
 import {assertPortsFree} from './port-holders.js';
 import {signalGroup, waitGroupEmpty} from '../system/proc.js';
-import {describeProbe, probeAttempt, type ProbeAttempt} from './probes.js';
+import {describeProbe, probeAttempt, probeAttemptBoundMs, type ProbeAttempt} from './probes.js';
+import {stallCredit} from './stall-credit.js';
 import {watchStrayDaemons} from './stray-daemons.js';
 import {watchDiskRoom} from './disk-room.js';
 import {LineBatches} from './line-batches.js';
@@ -300,6 +301,7 @@ export class Supervisor {
 			this.launch(daemon);
 		}
 		let lastAttempt: ProbeAttempt | undefined;
+		const stalls = stallCredit(daemon.spec.readyTimeoutMs);
 		for (;;) {
 			const generation = daemon.generation;
 			const state = daemon.status.state;
@@ -317,13 +319,17 @@ export class Supervisor {
 				return false;
 			}
 			if (state === 'starting' && daemon.running) {
+				const probedAt = Date.now();
 				lastAttempt = await this.probe(daemon);
 				if (lastAttempt.passed && daemon.generation === generation && daemon.status.state === 'starting') {
 					this.setState(daemon, 'ready');
 					return true;
 				}
+				deadline += stalls.after(probedAt, probeAttemptBoundMs(daemon.spec.ready));
 			}
+			const sleptAt = Date.now();
 			await sleep(this.options.probeIntervalMs);
+			deadline += stalls.after(sleptAt, this.options.probeIntervalMs);
 		}
 	}
 

@@ -236,6 +236,20 @@ describe('supervisor with real processes', () => {
 		expect(outcome.error).toBe(`not ready after 2 s (GET http://127.0.0.1:${port}/ did not answer 2xx; last try: answered 503)`);
 	});
 
+	it('does not count against a daemon the time its supervisor could not run', async () => {
+		const run = setUp();
+		// Ready 3 s after it starts: past its 2 s readiness time, unless the 2 s its supervisor is held up are given back.
+		const {supervisor} = supervise(run, [nodeDaemon('late', "setTimeout(() => console.log('listening'), 3000); setInterval(() => {}, 1000);", run.root, {ready: {kind: 'log', pattern: 'listening'}, readyTimeoutMs: 2000})]);
+		const outcome = supervisor.start();
+		await new Promise(resolve => setTimeout(resolve, 200));
+		// This process is the supervisor: blocking it is what a machine with every core busy does to it.
+		const blockedUntil = Date.now() + 2000;
+		while (Date.now() < blockedUntil) {
+			// Busy, as a starved process is to the daemons it watches.
+		}
+		expect(await outcome).toMatchObject({ok: true});
+	});
+
 	it('marks a daemon that keeps crashing as failed and leaves it down', async () => {
 		const run = setUp();
 		const {supervisor} = supervise(run, [nodeDaemon('crashy', "console.log('up'); setTimeout(() => process.exit(3), 50);", run.root)], {
